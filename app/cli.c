@@ -1,0 +1,120 @@
+#include "app/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void app_print_help(const char *program)
+{
+    printf("omsgw %s - legacy Inventory Refresh gateway with a bundled Omnichannel Inventory core\n\n"
+           "Usage:\n"
+           "  %s serve    [--config FILE] [--data-dir DIR] [--gateway-port N] [--oci-port N]\n"
+           "                 [--workers N] [--log-format plain|json] [--set section.field=value]...\n"
+           "  %s oci-core [--config FILE] [--data-dir DIR] [--oci-port N] [--log-format plain|json]\n"
+           "                 [--set section.field=value]...\n"
+           "  %s --help | --version\n\n"
+           "serve     runs the legacy gateway, the job queue workers and the bundled OCI core.\n"
+           "oci-core  runs the bundled OCI core alone.\n\n"
+           "--config FILE     the JSON configuration (default: samples/omsgw.json)\n"
+           "--data-dir DIR    where the SQLite files live (default: ./data)\n"
+           "--gateway-port N  legacy API port (0 disables the listener)\n"
+           "--oci-port N      OCI API port (0 disables the listener)\n"
+           "--workers N       queue worker threads\n"
+           "--set PATH=VALUE  override any configuration value, e.g. --set queue.chunkSize=1000\n\n"
+           "Exit codes: 0 clean stop, 1 failure while running, 2 bad command line or configuration.\n",
+           OMSGW_VERSION, program, program, program);
+}
+
+static int add_override(app_options *options, const char *text)
+{
+    if (options->override_count == CM_CONFIG_MAX_OVERRIDES) {
+        fprintf(stderr, "omsgw: too many overrides (at most %d)\n", CM_CONFIG_MAX_OVERRIDES);
+        return -1;
+    }
+    options->overrides[options->override_count++] = text;
+    return 0;
+}
+
+/* Turns "--workers 4" into the override "queue.workers=4". */
+static int add_named_override(app_options *options, const char *path, const char *flag, const char *value)
+{
+    char *end;
+    long number = strtol(value, &end, 10);
+    if (!*value || *end || number < 0 || number > 65535) {
+        fprintf(stderr, "omsgw: %s needs a whole number, got \"%s\"\n", flag, value);
+        return -1;
+    }
+    if (options->storage_used == sizeof options->storage / sizeof options->storage[0]) {
+        fprintf(stderr, "omsgw: too many options\n");
+        return -1;
+    }
+    char *slot = options->storage[options->storage_used++];
+    snprintf(slot, sizeof options->storage[0], "%s=%ld", path, number);
+    return add_override(options, slot);
+}
+
+int app_parse_args(int argc, char **argv, app_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->data_dir = "./data";
+    if (argc < 2) {
+        options->command = APP_CMD_HELP;
+        return 0;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
+        options->command = APP_CMD_HELP;
+        return 0;
+    }
+    if (strcmp(command, "--version") == 0 || strcmp(command, "version") == 0) {
+        options->command = APP_CMD_VERSION;
+        return 0;
+    }
+    if (strcmp(command, "serve") == 0) {
+        options->command = APP_CMD_SERVE;
+    } else if (strcmp(command, "oci-core") == 0) {
+        options->command = APP_CMD_OCI_CORE;
+    } else {
+        fprintf(stderr, "omsgw: unknown command \"%s\" (try omsgw --help)\n", command);
+        return -1;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *flag = argv[i];
+        if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
+            options->command = APP_CMD_HELP;
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "omsgw: %s needs a value\n", flag);
+            return -1;
+        }
+        const char *value = argv[++i];
+        int rc = 0;
+        if (strcmp(flag, "--config") == 0)
+            options->config_path = value;
+        else if (strcmp(flag, "--data-dir") == 0)
+            options->data_dir = value;
+        else if (strcmp(flag, "--gateway-port") == 0 && options->command == APP_CMD_SERVE)
+            rc = add_named_override(options, "gateway.port", flag, value);
+        else if (strcmp(flag, "--oci-port") == 0)
+            rc = add_named_override(options, "oci.port", flag, value);
+        else if (strcmp(flag, "--workers") == 0 && options->command == APP_CMD_SERVE)
+            rc = add_named_override(options, "queue.workers", flag, value);
+        else if (strcmp(flag, "--set") == 0)
+            rc = add_override(options, value);
+        else if (strcmp(flag, "--log-format") == 0) {
+            if (strcmp(value, "json") == 0)
+                options->log_json = 1;
+            else if (strcmp(value, "plain") != 0) {
+                fprintf(stderr, "omsgw: --log-format is plain or json, got \"%s\"\n", value);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "omsgw: unknown option \"%s\" for %s (try omsgw --help)\n", flag, command);
+            return -1;
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,84 @@
+#include "app/delivery_bundled.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct bundled_delivery {
+    q_delivery base; /* first: the queue sees only this */
+    oci_core *core;
+} bundled_delivery;
+
+static void deliver(q_delivery *self, const q_chunk *chunk, q_delivery_result *result,
+                    int (*should_stop)(void *), void *stop_data)
+{
+    (void)should_stop;
+    (void)stop_data;
+    bundled_delivery *delivery = (bundled_delivery *)self;
+    result->refusal_count = 0;
+    result->retry_after_ms = -1;
+    result->message[0] = '\0';
+    oci_record_update *updates = calloc(chunk->record_count, sizeof *updates);
+    oci_apply_result *results = calloc(chunk->record_count, sizeof *results);
+    if (!updates || !results) {
+        free(updates);
+        free(results);
+        result->status = Q_DELIVERY_RETRY;
+        snprintf(result->message, sizeof result->message, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < chunk->record_count; i++) {
+        const tr_record *record = &chunk->records[i];
+        updates[i] = (oci_record_update){
+            .record_id = record->record_id,
+            .location_id = record->location_id,
+            .sku = record->sku,
+            .has_on_hand = 1,
+            .on_hand_milli = record->on_hand_milli,
+            .has_safety_stock = 1,
+            .safety_stock_milli = record->safety_stock_milli,
+            .has_effective_date = 1,
+            .effective_ms = record->effective_ms,
+        };
+    }
+    cm_err rc = oci_core_apply_records(delivery->core, chunk->organization_id, updates, chunk->record_count,
+                                       results);
+    if (rc == CM_ENOTFOUND) {
+        result->status = Q_DELIVERY_FINAL;
+        snprintf(result->message, sizeof result->message, "organization %s is not served by the bundled OCI core",
+                 chunk->organization_id);
+    } else if (rc) {
+        result->status = Q_DELIVERY_RETRY;
+        snprintf(result->message, sizeof result->message, "the bundled OCI core could not apply the chunk: %s",
+                 cm_strerror(rc));
+    } else {
+        result->status = Q_DELIVERY_OK;
+        for (size_t i = 0; i < chunk->record_count; i++) {
+            if (results[i].outcome != OCI_APPLY_REFUSED)
+                continue;
+            q_refusal *refusal = &result->refusals[result->refusal_count++];
+            refusal->record_index = i;
+            snprintf(refusal->error_code, sizeof refusal->error_code, "%s",
+                     results[i].error_code ? results[i].error_code : "Unknown");
+            snprintf(refusal->message, sizeof refusal->message, "%s", results[i].message);
+        }
+    }
+    free(updates);
+    free(results);
+}
+
+static void destroy(q_delivery *self)
+{
+    free(self);
+}
+
+q_delivery *app_delivery_bundled_new(oci_core *core)
+{
+    bundled_delivery *delivery = calloc(1, sizeof *delivery);
+    if (!delivery)
+        return NULL;
+    delivery->base.deliver = deliver;
+    delivery->base.destroy = destroy;
+    delivery->core = core;
+    return &delivery->base;
+}

@@ -1,0 +1,570 @@
+#include "common/http_server.h"
+#include "common/body.h"
+#include "common/json_util.h"
+#include "common/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define LISTEN_BACKLOG 512
+#define CONNECTION_MEMORY_LIMIT (64 * 1024)
+
+struct cm_http_server {
+    cm_http_server_config config;
+    struct MHD_Daemon *daemon;
+    int listen_fd;
+    int port;
+    int quiesced;
+};
+
+typedef enum request_phase {
+    PHASE_NEW,       /* created by the URI callback, access handler not called yet */
+    PHASE_RECEIVING, /* route found, body (if any) arriving */
+    PHASE_DONE,      /* a reply is queued */
+} request_phase;
+
+struct cm_http_request {
+    cm_http_server *server;
+    struct MHD_Connection *connection;
+    char *raw_uri;
+    const char *method;
+    const char *path;
+    request_phase phase;
+    cm_query query;
+    cm_route_match match;
+    const cm_http_route *route;
+    cm_body body;
+    size_t body_limit;
+    int body_fd;
+    char *body_path;
+    uint64_t body_file_size;
+    int replied;
+    size_t header_count;
+    char *header_names[CM_HTTP_MAX_EXTRA_HEADERS];
+    char *header_values[CM_HTTP_MAX_EXTRA_HEADERS];
+    void *user_data;
+    void (*user_destroy)(void *);
+};
+
+const char *cm_http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
+/* ---- replies ---- */
+
+static int queue_response(cm_http_request *request, int status, struct MHD_Response *response,
+                          const char *content_type)
+{
+    if (!response)
+        return -1;
+    if (content_type)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    for (size_t i = 0; i < request->header_count; i++)
+        MHD_add_response_header(response, request->header_names[i], request->header_values[i]);
+    enum MHD_Result queued = MHD_queue_response(request->connection, (unsigned)status, response);
+    MHD_destroy_response(response);
+    if (queued != MHD_YES)
+        return -1;
+    request->replied = 1;
+    request->phase = PHASE_DONE;
+    return 0;
+}
+
+int cm_http_reply_bytes(cm_http_request *request, int status, const char *content_type,
+                        const void *data, size_t length)
+{
+    if (request->replied)
+        return -1;
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(length, (void *)data, MHD_RESPMEM_MUST_COPY);
+    return queue_response(request, status, response, content_type);
+}
+
+int cm_http_reply_owned(cm_http_request *request, int status, const char *content_type, char *data,
+                        size_t length)
+{
+    if (request->replied) {
+        free(data);
+        return -1;
+    }
+    struct MHD_Response *response = MHD_create_response_from_buffer(length, data, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(data);
+        return -1;
+    }
+    return queue_response(request, status, response, content_type);
+}
+
+int cm_http_reply_fd(cm_http_request *request, int status, const char *content_type, int fd,
+                     uint64_t size)
+{
+    if (request->replied) {
+        close(fd);
+        return -1;
+    }
+    struct MHD_Response *response = MHD_create_response_from_fd64(size, fd);
+    if (!response) {
+        close(fd);
+        return -1;
+    }
+    return queue_response(request, status, response, content_type);
+}
+
+int cm_http_reply_json(cm_http_request *request, int status, json_object *body)
+{
+    size_t length = 0;
+    const char *text = cm_json_text(body, &length);
+    int rc = cm_http_reply_bytes(request, status, "application/json", text, length);
+    json_object_put(body);
+    return rc;
+}
+
+int cm_http_reply_empty(cm_http_request *request, int status)
+{
+    return cm_http_reply_bytes(request, status, NULL, "", 0);
+}
+
+int cm_http_reply_error(cm_http_request *request, int status, const char *code, const char *message,
+                        const char *field)
+{
+    if (request->replied)
+        return -1;
+    cm_http_server *server = request->server;
+    if (server->config.error_writer) {
+        server->config.error_writer(request, status, code, message, field, server->config.error_data);
+        if (request->replied)
+            return 0;
+    }
+    /* The writer failed (out of memory, most likely): a minimal fixed body still says why. */
+    char fallback[CM_HTTP_ERROR_MAX];
+    int length = snprintf(fallback, sizeof fallback, "{\"error\":\"%s\",\"message\":\"%s\"}",
+                          cm_http_reason(status), code ? code : "error");
+    return cm_http_reply_bytes(request, status, "application/json", fallback, (size_t)length);
+}
+
+int cm_http_replied(const cm_http_request *request)
+{
+    return request->replied;
+}
+
+/* ---- accessors ---- */
+
+const char *cm_http_method(const cm_http_request *request)
+{
+    return request->method;
+}
+
+const char *cm_http_path(const cm_http_request *request)
+{
+    return request->path;
+}
+
+const char *cm_http_param(const cm_http_request *request, const char *name)
+{
+    return cm_route_param(&request->match, name);
+}
+
+const char *cm_http_query(const cm_http_request *request, const char *name)
+{
+    return cm_query_get(&request->query, name);
+}
+
+const cm_query *cm_http_query_all(const cm_http_request *request)
+{
+    return &request->query;
+}
+
+const char *cm_http_header(const cm_http_request *request, const char *name)
+{
+    return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
+}
+
+const char *cm_http_body(const cm_http_request *request, size_t *length)
+{
+    if (length)
+        *length = request->body.length;
+    return request->body.data ? request->body.data : "";
+}
+
+const char *cm_http_body_file(const cm_http_request *request, uint64_t *size)
+{
+    if (size)
+        *size = request->body_file_size;
+    return request->body_path;
+}
+
+char *cm_http_take_body_file(cm_http_request *request)
+{
+    char *path = request->body_path;
+    request->body_path = NULL;
+    if (request->body_fd >= 0) {
+        close(request->body_fd);
+        request->body_fd = -1;
+    }
+    return path;
+}
+
+void cm_http_add_header(cm_http_request *request, const char *name, const char *value)
+{
+    if (request->header_count == CM_HTTP_MAX_EXTRA_HEADERS)
+        return;
+    char *name_copy = strdup(name);
+    char *value_copy = strdup(value);
+    if (!name_copy || !value_copy) {
+        free(name_copy);
+        free(value_copy);
+        return;
+    }
+    request->header_names[request->header_count] = name_copy;
+    request->header_values[request->header_count] = value_copy;
+    request->header_count++;
+}
+
+void cm_http_set_user_data(cm_http_request *request, void *data, void (*destroy)(void *))
+{
+    if (request->user_destroy && request->user_data)
+        request->user_destroy(request->user_data);
+    request->user_data = data;
+    request->user_destroy = destroy;
+}
+
+void *cm_http_user_data(const cm_http_request *request)
+{
+    return request->user_data;
+}
+
+/* ---- MHD callbacks ---- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+    cm_http_request *request = calloc(1, sizeof *request);
+    if (!request)
+        return NULL;
+    request->server = cls;
+    request->connection = connection;
+    request->body_fd = -1;
+    request->raw_uri = strdup(uri ? uri : "");
+    if (!request->raw_uri) {
+        free(request);
+        return NULL;
+    }
+    return request;
+}
+
+static void free_request(cm_http_request *request)
+{
+    if (request->user_destroy && request->user_data)
+        request->user_destroy(request->user_data);
+    cm_query_free(&request->query);
+    cm_body_free(&request->body);
+    if (request->body_fd >= 0)
+        close(request->body_fd);
+    if (request->body_path) {
+        unlink(request->body_path);
+        free(request->body_path);
+    }
+    for (size_t i = 0; i < request->header_count; i++) {
+        free(request->header_names[i]);
+        free(request->header_values[i]);
+    }
+    free(request->raw_uri);
+    free(request);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                         enum MHD_RequestTerminationCode termination)
+{
+    (void)cls;
+    (void)connection;
+    (void)termination;
+    if (*con_cls)
+        free_request(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Reads Content-Length; returns 1 and sets *length when present and valid. */
+static int declared_length(struct MHD_Connection *connection, uint64_t *length)
+{
+    const char *text = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!text)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || end == text || *end)
+        return 0;
+    *length = value;
+    return 1;
+}
+
+static int open_body_file(cm_http_request *request)
+{
+    const char *dir = request->server->config.temp_dir ? request->server->config.temp_dir : "/tmp";
+    size_t length = strlen(dir) + 32;
+    request->body_path = malloc(length);
+    if (!request->body_path)
+        return -1;
+    snprintf(request->body_path, length, "%s/upload-XXXXXX", dir);
+    request->body_fd = mkstemp(request->body_path);
+    if (request->body_fd < 0) {
+        cm_log_error("http.upload_file", "cannot create %s: %s", request->body_path, strerror(errno));
+        free(request->body_path);
+        request->body_path = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* First call of a request: route it and decide whether its body may come. */
+static void start_request(cm_http_request *request, const char *url, const char *method)
+{
+    cm_http_server *server = request->server;
+    request->method = method;
+    request->path = url;
+    request->phase = PHASE_RECEIVING;
+    const char *question = strchr(request->raw_uri, '?');
+    if (cm_query_parse(question ? question + 1 : NULL, &request->query) != CM_OK) {
+        cm_http_reply_error(request, 503, "OUT_OF_MEMORY", "The server is short of memory.", NULL);
+        return;
+    }
+    if (server->config.before)
+        server->config.before(request, server->config.before_data);
+    if (request->replied)
+        return;
+
+    int index = cm_router_match(server->config.routes, server->config.route_count,
+                                sizeof(cm_http_route), method, url, &request->match);
+    if (index < 0) {
+        if (request->match.path_matched) {
+            cm_http_add_header(request, "Allow", request->match.allowed);
+            char message[160];
+            snprintf(message, sizeof message, "Method %s is not allowed here; allowed: %s.", method,
+                     request->match.allowed);
+            cm_http_reply_error(request, 405, "METHOD_NOT_ALLOWED", message, NULL);
+        } else {
+            cm_http_reply_error(request, 404, "NOT_FOUND", "No such route.", NULL);
+        }
+        return;
+    }
+    request->route = &server->config.routes[index];
+    request->body_limit = request->route->body_limit ? request->route->body_limit
+                                                      : server->config.body_limit;
+    uint64_t length;
+    if (declared_length(request->connection, &length) && length > request->body_limit) {
+        char message[160];
+        snprintf(message, sizeof message, "The body is %llu bytes; the limit is %zu bytes.",
+                 (unsigned long long)length, request->body_limit);
+        cm_http_reply_error(request, 413, "PAYLOAD_TOO_LARGE", message, NULL);
+        return;
+    }
+    cm_body_init(&request->body, request->body_limit);
+    if (request->route->body_to_file && open_body_file(request) != 0)
+        cm_http_reply_error(request, 503, "SERVICE_UNAVAILABLE",
+                            "The server cannot store the upload right now.", NULL);
+}
+
+/* Takes one piece of the body. Returns 0, or -1 when the connection must be closed. */
+static int receive_body(cm_http_request *request, const char *data, size_t size)
+{
+    if (request->body_fd >= 0) {
+        if (request->body_file_size + size > request->body_limit)
+            return -1;
+        size_t written = 0;
+        while (written < size) {
+            ssize_t n = write(request->body_fd, data + written, size - written);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                cm_log_error("http.upload_write", "%s", strerror(errno));
+                return -1;
+            }
+            written += (size_t)n;
+        }
+        request->body_file_size += size;
+        return 0;
+    }
+    cm_err rc = cm_body_append(&request->body, data, size);
+    if (rc == CM_ETOOBIG)
+        cm_log_info("http.body_too_large", "%s %s: chunked body passed %zu bytes; closing",
+                    request->method, request->path, request->body_limit);
+    return rc == CM_OK ? 0 : -1;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    cm_http_request *request = *con_cls;
+    if (!request)
+        return MHD_NO; /* the URI callback could not allocate: drop the connection */
+    request->connection = connection;
+
+    if (request->phase == PHASE_NEW) {
+        start_request(request, url, method);
+        return request->replied || request->phase == PHASE_RECEIVING ? MHD_YES : MHD_NO;
+    }
+    if (request->phase == PHASE_DONE) {
+        /* A reply was queued before the body: drop whatever still arrives. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (receive_body(request, upload_data, *upload_data_size) != 0)
+            return MHD_NO;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (request->body_fd >= 0 && lseek(request->body_fd, 0, SEEK_SET) < 0)
+        return MHD_NO;
+    request->route->handler(request, request->route->data);
+    if (!request->replied) {
+        cm_log_error("http.no_reply", "%s %s: handler did not answer", method, url);
+        cm_http_reply_error(request, 500, "UNEXPECTED_ERROR", "The request could not be handled.", NULL);
+    }
+    return request->replied ? MHD_YES : MHD_NO;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list args)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, args);
+    size_t length = strlen(line);
+    while (length && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+        line[--length] = '\0';
+    cm_log_warn("http.mhd", "%s: %s", ((cm_http_server *)cls)->config.name, line);
+}
+
+static int open_listener(const cm_http_server_config *config, int *port_out,
+                         char error[CM_HTTP_ERROR_MAX])
+{
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_port = htons((uint16_t)config->port);
+    const char *bind_address = config->bind_address ? config->bind_address : "0.0.0.0";
+    if (inet_pton(AF_INET, bind_address, &address.sin_addr) != 1) {
+        snprintf(error, CM_HTTP_ERROR_MAX, "%s: bad bind address \"%s\"", config->name, bind_address);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(error, CM_HTTP_ERROR_MAX, "%s: cannot create a socket: %s", config->name,
+                 strerror(errno));
+        return -1;
+    }
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        int saved = errno;
+        snprintf(error, CM_HTTP_ERROR_MAX, "%s: cannot listen on %s:%d: %s%s", config->name,
+                 bind_address, config->port, strerror(saved),
+                 saved == EADDRINUSE ? " (the port is in use)" : "");
+        close(fd);
+        return -1;
+    }
+    if (listen(fd, LISTEN_BACKLOG) != 0) {
+        snprintf(error, CM_HTTP_ERROR_MAX, "%s: listen failed: %s", config->name, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    socklen_t length = sizeof address;
+    getsockname(fd, (struct sockaddr *)&address, &length);
+    *port_out = ntohs(address.sin_port);
+    return fd;
+}
+
+cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server **out,
+                            char error[CM_HTTP_ERROR_MAX])
+{
+    *out = NULL;
+    cm_http_server *server = calloc(1, sizeof *server);
+    if (!server) {
+        snprintf(error, CM_HTTP_ERROR_MAX, "out of memory");
+        return CM_ENOMEM;
+    }
+    server->config = *config;
+    server->listen_fd = open_listener(config, &server->port, error);
+    if (server->listen_fd < 0) {
+        free(server);
+        return CM_EIO;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    server->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, server, MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, server, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(config->threads > 0 ? config->threads : 1),
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(config->connection_timeout_seconds > 0 ? config->connection_timeout_seconds : 30),
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(config->connection_limit > 0 ? config->connection_limit : 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server, MHD_OPTION_END);
+    if (!server->daemon) {
+        snprintf(error, CM_HTTP_ERROR_MAX, "%s: the HTTP server could not start on port %d",
+                 config->name, server->port);
+        close(server->listen_fd);
+        free(server);
+        return CM_EIO;
+    }
+    *out = server;
+    return CM_OK;
+}
+
+int cm_http_server_port(const cm_http_server *server)
+{
+    return server->port;
+}
+
+void cm_http_server_quiesce(cm_http_server *server)
+{
+    if (!server || server->quiesced)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(server->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    server->quiesced = 1;
+}
+
+void cm_http_server_stop(cm_http_server *server)
+{
+    if (!server)
+        return;
+    /* MHD closes the listening socket it was given, unless quiesce already handed it back. */
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

@@ -1,0 +1,178 @@
+#include "gateway/auth.h"
+#include "common/clock.h"
+#include "common/sha256.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int gw_parse_tenant(const char *text, int64_t *tenant_id)
+{
+    if (!text)
+        return -1;
+    if (*text == 't' || *text == 'T')
+        text++;
+    size_t length = strlen(text);
+    if (length == 0 || length > 10 || strspn(text, "0123456789") != length)
+        return -1;
+    int64_t value = strtoll(text, NULL, 10);
+    if (value <= 0)
+        return -1;
+    *tenant_id = value;
+    return 0;
+}
+
+static int key_matches(const cm_tenant *tenant, gw_package package, const char *key)
+{
+    uint8_t digest[CM_SHA256_LEN];
+    cm_sha256(key, strlen(key), digest);
+    int v5 = tenant->has_v5_key && cm_const_time_equal(digest, tenant->v5_key_sha256, CM_SHA256_LEN);
+    int inventory = tenant->has_inventory_specific_key &&
+                    cm_const_time_equal(digest, tenant->inventory_specific_key_sha256, CM_SHA256_LEN);
+    switch (package) {
+    case GW_PACKAGE_V5: return v5;
+    case GW_PACKAGE_INVENTORY_SPECIFIC: return inventory;
+    case GW_PACKAGE_ANY: return v5 || inventory;
+    }
+    return 0;
+}
+
+/* The bearer token of the Authorization header, or NULL. */
+static const char *bearer_token(const cm_http_request *request)
+{
+    const char *header = cm_http_header(request, "Authorization");
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return NULL;
+    const char *token = header + 7;
+    while (*token == ' ')
+        token++;
+    return *token ? token : NULL;
+}
+
+const cm_tenant *gw_authenticate(cm_http_request *request, const cm_config *config, gw_package package,
+                                 gw_rate_limiter *limiter)
+{
+    int64_t tenant_id = 0;
+    const char *tenant_header = cm_http_header(request, "x-vol-tenant");
+    if (!tenant_header) {
+        cm_http_reply_error(request, 401, "UNAUTHORIZED", "The x-vol-tenant header is required.", "x-vol-tenant");
+        return NULL;
+    }
+    if (gw_parse_tenant(tenant_header, &tenant_id) != 0) {
+        cm_http_reply_error(request, 401, "UNAUTHORIZED",
+                            "The x-vol-tenant header must be a tenant number such as 12345 or t12345.",
+                            "x-vol-tenant");
+        return NULL;
+    }
+    const cm_tenant *tenant = cm_config_tenant(config, tenant_id);
+    const char *key = bearer_token(request);
+    /* An unknown tenant and a wrong key get the same answer, so tenants cannot be probed. */
+    if (!tenant || !key || !key_matches(tenant, package, key)) {
+        const char *message =
+            !key ? "The Authorization header must carry the package's API key as a Bearer token."
+            : package == GW_PACKAGE_V5 ? "The tenant or its Inventory V5 API key is not valid."
+            : package == GW_PACKAGE_INVENTORY_SPECIFIC
+                ? "The tenant or its Inventory Specific API key is not valid."
+                : "The tenant or its API key is not valid.";
+        cm_http_reply_error(request, 401, "UNAUTHORIZED", message, !key ? "Authorization" : NULL);
+        return NULL;
+    }
+    if (!tenant->translated_apis) {
+        cm_http_reply_error(request, 403, "FORBIDDEN", "Translated APIs are not enabled for this tenant.", NULL);
+        return NULL;
+    }
+    if (limiter) {
+        int wait_seconds = gw_rate_limit_take(limiter, tenant, cm_mono_ms());
+        if (wait_seconds > 0) {
+            char value[16];
+            snprintf(value, sizeof value, "%d", wait_seconds);
+            cm_http_add_header(request, "Retry-After", value);
+            char message[128];
+            snprintf(message, sizeof message,
+                     "Too many requests for this tenant; retry after %d seconds.", wait_seconds);
+            cm_http_reply_error(request, 429, "TOO_MANY_REQUESTS", message, NULL);
+            return NULL;
+        }
+    }
+    return tenant;
+}
+
+/* ---- token buckets ---- */
+
+typedef struct bucket {
+    int64_t tenant_id;
+    double tokens;
+    int64_t refilled_ms;
+} bucket;
+
+struct gw_rate_limiter {
+    pthread_mutex_t lock;
+    bucket *buckets;
+    size_t count;
+};
+
+gw_rate_limiter *gw_rate_limiter_new(const cm_config *config)
+{
+    gw_rate_limiter *limiter = calloc(1, sizeof *limiter);
+    if (!limiter)
+        return NULL;
+    limiter->buckets = calloc(config->tenant_count ? config->tenant_count : 1, sizeof(bucket));
+    if (!limiter->buckets) {
+        free(limiter);
+        return NULL;
+    }
+    limiter->count = config->tenant_count;
+    for (size_t i = 0; i < config->tenant_count; i++) {
+        limiter->buckets[i].tenant_id = config->tenants[i].id;
+        limiter->buckets[i].tokens = config->tenants[i].rate_limit.burst;
+        limiter->buckets[i].refilled_ms = -1;
+    }
+    pthread_mutex_init(&limiter->lock, NULL);
+    return limiter;
+}
+
+void gw_rate_limiter_free(gw_rate_limiter *limiter)
+{
+    if (!limiter)
+        return;
+    pthread_mutex_destroy(&limiter->lock);
+    free(limiter->buckets);
+    free(limiter);
+}
+
+int gw_rate_limit_take(gw_rate_limiter *limiter, const cm_tenant *tenant, int64_t now_ms)
+{
+    double rate = tenant->rate_limit.requests_per_second;
+    if (rate <= 0)
+        return 0;
+    double burst = tenant->rate_limit.burst >= 1 ? tenant->rate_limit.burst : 1;
+    int wait_seconds = 0;
+    pthread_mutex_lock(&limiter->lock);
+    for (size_t i = 0; i < limiter->count; i++) {
+        bucket *b = &limiter->buckets[i];
+        if (b->tenant_id != tenant->id)
+            continue;
+        if (b->refilled_ms < 0) {
+            b->tokens = burst;
+            b->refilled_ms = now_ms;
+        }
+        b->tokens += (double)(now_ms - b->refilled_ms) / 1000.0 * rate;
+        if (b->tokens > burst)
+            b->tokens = burst;
+        b->refilled_ms = now_ms;
+        if (b->tokens >= 1.0) {
+            b->tokens -= 1.0;
+        } else {
+            wait_seconds = (int)ceil((1.0 - b->tokens) / rate);
+            if (wait_seconds < 1)
+                wait_seconds = 1;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&limiter->lock);
+    return wait_seconds;
+}

@@ -1,0 +1,22 @@
+/*
+ * limits.h - every limit the legacy gateway enforces, in one place (decisions.md, "Validation").
+ */
+#ifndef GW_LIMITS_H
+#define GW_LIMITS_H
+
+#define GW_MAX_REFRESH_ITEMS 12000
+#define GW_MAX_BODY_BYTES (16 * 1024 * 1024)
+#define GW_MAX_LOCATION_NAME 255
+#define GW_MAX_LOCATOR_NAME 50
+#define GW_MAX_ATTRIBUTES 63
+#define GW_MAX_ATTRIBUTE_LENGTH 255
+#define GW_MAX_IDENTIFIER_LENGTH 255
+#define GW_MAX_QUANTITY 1000000000000LL /* 10^12: exact in OCI's thousandths and in doubles */
+#define GW_MAX_REPORTED_PROBLEMS 100
+#define GW_MAX_REPORTED_DUPLICATES 100
+#define GW_JSON_MAX_DEPTH 16
+#define GW_MAX_JOB_LIST_LIMIT 1000
+#define GW_DEFAULT_JOB_LIST_LIMIT 100
+#define GW_MAX_CORRELATION_ID 64
+
+#endif

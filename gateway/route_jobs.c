@@ -1,0 +1,158 @@
+/*
+ * route_jobs.c - GET …/v1/queue/{jobID} and GET …/v1/queue/: job status, only ever the caller's own.
+ */
+#include "gateway/errors.h"
+#include "gateway/internal.h"
+#include "gateway/job_json.h"
+#include "gateway/limits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GW_MAX_ID_LIST 100
+
+/* Parses "7" or "1,2,3" (spaces allowed around commas) into positive ids. Returns the count, 0 for
+ * an empty value, or -1 for anything else. */
+static int parse_id_list(const char *text, int64_t *ids, int capacity)
+{
+    int count = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        char *end;
+        if (*p < '0' || *p > '9')
+            return -1;
+        long long value = strtoll(p, &end, 10);
+        if (end == p || value <= 0 || end - p > 18 || count == capacity)
+            return -1;
+        ids[count++] = value;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    return count;
+}
+
+void gw_route_job(cm_http_request *request, void *data)
+{
+    gw_route_data *route = data;
+    gw_gateway *gateway = route->gateway;
+    const cm_tenant *tenant = gw_authenticate(request, gateway->config, route->package, gateway->limiter);
+    if (!tenant)
+        return;
+    int64_t job_id;
+    const char *text = cm_http_param(request, "jobID");
+    if (parse_id_list(text ? text : "", &job_id, 1) != 1 || strchr(text, ',')) {
+        cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", "The jobID must be a positive integer.", "jobID");
+        return;
+    }
+    q_job job;
+    cm_err rc = q_store_get_job(gateway->store, tenant->id, job_id, &job);
+    if (rc == CM_ENOTFOUND) {
+        cm_http_reply_error(request, 404, "ITEM_NOT_FOUND", "Job Not Found", "jobID");
+        return;
+    }
+    if (rc) {
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The job store is unavailable; retry.", NULL);
+        return;
+    }
+    cm_http_reply_json(request, 200, gw_job_to_json(&job));
+    q_job_clear(&job);
+}
+
+static int read_ids(cm_http_request *request, const char *name, int64_t *ids, size_t *count)
+{
+    const char *value = cm_http_query(request, name);
+    *count = 0;
+    if (!value || !*value)
+        return 0;
+    int parsed = parse_id_list(value, ids, GW_MAX_ID_LIST);
+    if (parsed < 0) {
+        char message[160];
+        snprintf(message, sizeof message, "%s must be a comma-separated list of at most %d positive integers.",
+                 name, GW_MAX_ID_LIST);
+        cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", message, name);
+        return -1;
+    }
+    *count = (size_t)parsed;
+    return 0;
+}
+
+/* `types` may be repeated (types=A&types=B) or a comma list; only REFRESH jobs exist here. */
+static int wants_refresh_jobs(const cm_http_request *request)
+{
+    const cm_query *query = cm_http_query_all(request);
+    int given = 0;
+    for (size_t i = 0; i < query->count; i++) {
+        if (strcmp(query->names[i], "types") != 0 || !*query->values[i])
+            continue;
+        given = 1;
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", query->values[i]);
+        for (char *save = NULL, *type = strtok_r(copy, ",", &save); type; type = strtok_r(NULL, ",", &save))
+            if (strcmp(type, "REFRESH") == 0)
+                return 1;
+    }
+    return !given;
+}
+
+void gw_route_job_list(cm_http_request *request, void *data)
+{
+    gw_route_data *route = data;
+    gw_gateway *gateway = route->gateway;
+    const cm_tenant *tenant = gw_authenticate(request, gateway->config, route->package, gateway->limiter);
+    if (!tenant)
+        return;
+    int64_t job_ids[GW_MAX_ID_LIST], location_ids[GW_MAX_ID_LIST], fulfiller_ids[GW_MAX_ID_LIST];
+    size_t job_id_count, location_id_count, fulfiller_id_count;
+    if (read_ids(request, "jobID", job_ids, &job_id_count) || read_ids(request, "locationID", location_ids, &location_id_count) ||
+        read_ids(request, "fulfillerID", fulfiller_ids, &fulfiller_id_count))
+        return;
+    size_t limit = GW_DEFAULT_JOB_LIST_LIMIT;
+    const char *limit_text = cm_http_query(request, "limit");
+    if (limit_text && *limit_text) {
+        int64_t value;
+        if (parse_id_list(limit_text, &value, 1) != 1 || strchr(limit_text, ',') || value > GW_MAX_JOB_LIST_LIMIT) {
+            char message[96];
+            snprintf(message, sizeof message, "limit must be an integer from 1 to %d.", GW_MAX_JOB_LIST_LIMIT);
+            cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", message, "limit");
+            return;
+        }
+        limit = (size_t)value;
+    }
+    const char *location_code = cm_http_query(request, "locationCode");
+    json_object *list = json_object_new_array();
+    if (wants_refresh_jobs(request)) {
+        q_job_filter filter = {
+            .tenant_id = tenant->id,
+            .job_ids = job_ids,
+            .job_id_count = job_id_count,
+            .location_nums = location_ids,
+            .location_num_count = location_id_count,
+            .location_code = location_code && *location_code ? location_code : NULL,
+            .limit = limit,
+        };
+        q_job *jobs = NULL;
+        size_t count = 0;
+        cm_err rc = q_store_list_jobs(gateway->store, &filter, &jobs, &count);
+        if (rc) {
+            json_object_put(list);
+            cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The job store is unavailable; retry.", NULL);
+            return;
+        }
+        for (size_t i = 0; i < count; i++) {
+            json_object_array_add(list, gw_job_to_json(&jobs[i]));
+            q_job_clear(&jobs[i]);
+        }
+        free(jobs);
+    }
+    cm_http_reply_json(request, 200, list);
+}

@@ -1,0 +1,144 @@
+/*
+ * route_refresh.c - POST …/v5/inventory/refresh: validate everything, store durably, answer the jobID.
+ */
+#include "common/clock.h"
+#include "common/json_util.h"
+#include "common/log.h"
+#include "gateway/errors.h"
+#include "gateway/internal.h"
+#include "gateway/validate.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* application/json, in any case, with any parameters ("; charset=utf-8"). */
+static int is_json_content_type(const char *value)
+{
+    if (!value)
+        return 0;
+    while (*value == ' ')
+        value++;
+    size_t length = strlen("application/json");
+    if (strncasecmp(value, "application/json", length) != 0)
+        return 0;
+    char next = value[length];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Cuts the normalized items into chunk payloads (JSON arrays). The texts belong to `chunks`. */
+static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, json_object **chunks,
+                        const char **texts, size_t *lengths, size_t chunk_count)
+{
+    for (size_t c = 0; c < chunk_count; c++) {
+        size_t first = c * (size_t)chunk_size;
+        size_t last = first + (size_t)chunk_size;
+        if (last > refresh->item_count)
+            last = refresh->item_count;
+        chunks[c] = json_object_new_array_ext((int)(last - first));
+        if (!chunks[c])
+            return -1;
+        for (size_t i = first; i < last; i++)
+            json_object_array_add(chunks[c], json_object_get(json_object_array_get_idx(refresh->items, i)));
+        texts[c] = json_object_to_json_string_length(chunks[c], JSON_C_TO_STRING_PLAIN, &lengths[c]);
+        if (!texts[c])
+            return -1;
+    }
+    return 0;
+}
+
+void gw_route_refresh(cm_http_request *request, void *data)
+{
+    gw_route_data *route = data;
+    gw_gateway *gateway = route->gateway;
+    const cm_tenant *tenant = gw_authenticate(request, gateway->config, route->package, gateway->limiter);
+    if (!tenant)
+        return;
+    if (!is_json_content_type(cm_http_header(request, "Content-Type"))) {
+        cm_http_reply_error(request, 415, "UNSUPPORTED_MEDIA_TYPE",
+                            "The body must be sent as Content-Type: application/json.", "Content-Type");
+        return;
+    }
+    size_t length = 0;
+    const char *body = cm_http_body(request, &length);
+    json_object *root = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    cm_err rc = cm_json_parse(body, length, GW_JSON_MAX_DEPTH, &root, parse_error);
+    if (rc == CM_ENOMEM) {
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
+        return;
+    }
+    if (rc) {
+        cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", parse_error, "(body)");
+        return;
+    }
+
+    gw_problems *problems = malloc(sizeof *problems);
+    gw_refresh refresh;
+    int valid = problems ? gw_validate_refresh(root, tenant, &refresh, problems) : -2;
+    if (valid == -1) {
+        gw_reply_problems(request, problems);
+        free(problems);
+        json_object_put(root);
+        return;
+    }
+    free(problems);
+    if (valid == -2) {
+        json_object_put(root);
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
+        return;
+    }
+
+    int64_t chunk_size = gateway->config->queue.chunk_size;
+    size_t chunk_count = (size_t)q_chunk_count((int64_t)refresh.item_count, chunk_size);
+    json_object **chunks = calloc(chunk_count, sizeof *chunks);
+    const char **texts = calloc(chunk_count, sizeof *texts);
+    size_t *lengths = calloc(chunk_count, sizeof *lengths);
+    int64_t job_id = 0;
+    rc = CM_ENOMEM;
+    if (chunks && texts && lengths && build_chunks(&refresh, chunk_size, chunks, texts, lengths, chunk_count) == 0) {
+        const char *messages = json_object_array_length(refresh.messages)
+                                   ? json_object_to_json_string_ext(refresh.messages, JSON_C_TO_STRING_PLAIN)
+                                   : NULL;
+        q_new_job job = {
+            .tenant_id = tenant->id,
+            .location_name = refresh.location_name,
+            .oci_location = refresh.oci_location,
+            .organization_id = tenant->organization_id,
+            .accepted_ms = cm_now_ms(),
+            .item_count = (int64_t)refresh.item_count,
+            .chunk_size = chunk_size,
+            .chunk_payloads = texts,
+            .chunk_lengths = lengths,
+            .chunk_count = chunk_count,
+            .messages_json = messages,
+        };
+        rc = q_store_accept(gateway->store, &job, &job_id);
+    }
+    for (size_t c = 0; chunks && c < chunk_count; c++)
+        json_object_put(chunks[c]);
+    free(chunks);
+    free(texts);
+    free(lengths);
+    size_t item_count = refresh.item_count;
+    gw_refresh_clear(&refresh);
+    json_object_put(root);
+
+    if (rc == CM_EFULL) {
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
+                            "The gateway's disk is full; the job was not stored. Retry later.", NULL);
+        return;
+    }
+    if (rc) {
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
+                            "The job could not be stored right now; it was not accepted. Retry later.", NULL);
+        return;
+    }
+    cm_log_info("job.accepted", "job=%" PRId64 " tenant=%" PRId64 " items=%zu", job_id, tenant->id, item_count);
+    q_pool_notify(gateway->pool);
+    json_object *reply = json_object_new_object();
+    json_object_object_add(reply, "jobID", json_object_new_int64(job_id));
+    cm_http_reply_json(request, 200, reply);
+}

@@ -1,0 +1,461 @@
+#include "gateway/validate.h"
+#include "common/json_util.h"
+#include "translate/item.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char MISSING[] = "MISSING_REQUEST_DATA";
+static const char INVALID[] = "INVALID_REQUEST_DATA";
+
+static void add_problem(gw_problems *problems, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_problem(gw_problems *problems, const char *code, const char *field, const char *fmt, ...)
+{
+    problems->total++;
+    if (problems->count == GW_MAX_REPORTED_PROBLEMS)
+        return;
+    gw_problem *problem = &problems->list[problems->count++];
+    problem->code = code;
+    snprintf(problem->field, sizeof problem->field, "%s", field);
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(problem->message, sizeof problem->message, fmt, args);
+    va_end(args);
+}
+
+int gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1])
+{
+    size_t length = 0;
+    for (const char *p = name; *p && length < Q_OCI_ID_MAX; p++)
+        out[length++] = isalnum((unsigned char)*p) || *p == '_' || *p == '-' ? *p : '-';
+    out[length] = '\0';
+    return length >= 2 ? 0 : -1;
+}
+
+/* Parses a whole number given as a JSON integer, an integral JSON double or a string of digits.
+ * Returns 0 ok, 1 wrong type, 2 not a whole number / out of range. */
+static int whole_number(json_object *value, int allow_negative, int64_t *out)
+{
+    if (!value)
+        return 1;
+    if (json_object_is_type(value, json_type_int)) {
+        errno = 0;
+        int64_t number = json_object_get_int64(value);
+        if (errno == ERANGE || number == INT64_MAX || number == INT64_MIN)
+            return 2;
+        *out = number;
+    } else if (json_object_is_type(value, json_type_double)) {
+        double number = json_object_get_double(value);
+        if (!isfinite(number) || number != floor(number) || fabs(number) > (double)GW_MAX_QUANTITY)
+            return 2;
+        *out = (int64_t)number;
+    } else if (json_object_is_type(value, json_type_string)) {
+        const char *text = json_object_get_string(value);
+        const char *digits = text;
+        if (allow_negative && *digits == '-')
+            digits++;
+        size_t length = strlen(digits);
+        if (length == 0 || length > 18 || strspn(digits, "0123456789") != length)
+            return 2;
+        *out = strtoll(text, NULL, 10);
+    } else {
+        return 1;
+    }
+    if (!allow_negative && *out < 0)
+        return 2;
+    return 0;
+}
+
+/* A number given as a JSON number or a numeric string; returns 0 ok, 1 wrong type, 2 bad value. */
+static int decimal_number(json_object *value, json_object **normalized)
+{
+    if (!value)
+        return 1;
+    if (json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double)) {
+        if (!isfinite(json_object_get_double(value)))
+            return 2;
+        *normalized = json_object_get(value);
+        return 0;
+    }
+    if (json_object_is_type(value, json_type_string)) {
+        const char *text = json_object_get_string(value);
+        char *end;
+        errno = 0;
+        double number = strtod(text, &end);
+        if (!*text || *end || errno || !isfinite(number) || isspace((unsigned char)*text))
+            return 2;
+        *normalized = json_object_new_double_s(number, text);
+        return *normalized ? 0 : 2;
+    }
+    return 1;
+}
+
+static void check_identifier(json_object *item, const char *key, const char *prefix, gw_problems *problems,
+                             json_object *normalized, const char **out)
+{
+    json_object *value = NULL;
+    *out = NULL;
+    if (!json_object_object_get_ex(item, key, &value))
+        return;
+    char field[GW_PROBLEM_FIELD_MAX];
+    snprintf(field, sizeof field, "%s.%s", prefix, key);
+    if (!value || !json_object_is_type(value, json_type_string)) {
+        add_problem(problems, INVALID, field, "%s must be a string.", field);
+        return;
+    }
+    const char *text = json_object_get_string(value);
+    size_t length = strlen(text);
+    if (length == 0)
+        return; /* an empty identifier counts as absent */
+    if (length > GW_MAX_IDENTIFIER_LENGTH) {
+        add_problem(problems, INVALID, field, "%s is %zu characters long; at most %d are allowed.", field,
+                    length, GW_MAX_IDENTIFIER_LENGTH);
+        return;
+    }
+    if (memchr(text, '\0', length) != NULL || json_object_get_string_len(value) != (int)length) {
+        add_problem(problems, INVALID, field, "%s contains a NUL character.", field);
+        return;
+    }
+    *out = text;
+    json_object_object_add(normalized, key, json_object_get(value));
+}
+
+static void check_integer_field(json_object *item, const char *key, const char *prefix, int64_t minimum,
+                                gw_problems *problems, json_object *normalized)
+{
+    json_object *value = NULL;
+    if (!json_object_object_get_ex(item, key, &value))
+        return;
+    char field[GW_PROBLEM_FIELD_MAX];
+    snprintf(field, sizeof field, "%s.%s", prefix, key);
+    int64_t number = 0;
+    int rc = whole_number(value, 1, &number);
+    if (rc == 1)
+        add_problem(problems, INVALID, field, "%s must be an integer.", field);
+    else if (rc == 2)
+        add_problem(problems, INVALID, field, "%s must be a whole number.", field);
+    else if (number < minimum || number > GW_MAX_QUANTITY)
+        add_problem(problems, INVALID, field, "%s must be between %" PRId64 " and %lld; got %" PRId64 ".",
+                    field, minimum, GW_MAX_QUANTITY, number);
+    else
+        json_object_object_add(normalized, key, json_object_new_int64(number));
+}
+
+static void check_decimal_field(json_object *item, const char *key, const char *stored_key,
+                                const char *prefix, int non_negative, gw_problems *problems,
+                                json_object *normalized)
+{
+    json_object *value = NULL;
+    if (!json_object_object_get_ex(item, key, &value))
+        return;
+    char field[GW_PROBLEM_FIELD_MAX];
+    snprintf(field, sizeof field, "%s.%s", prefix, key);
+    json_object *number = NULL;
+    int rc = decimal_number(value, &number);
+    if (rc == 1) {
+        add_problem(problems, INVALID, field, "%s must be a number.", field);
+    } else if (rc == 2) {
+        add_problem(problems, INVALID, field, "%s is not a valid finite number.", field);
+    } else if (non_negative && json_object_get_double(number) < 0) {
+        add_problem(problems, INVALID, field, "%s must not be negative.", field);
+        json_object_put(number);
+    } else {
+        json_object_object_add(normalized, stored_key, number);
+    }
+}
+
+static void check_item(json_object *item, size_t index, const cm_tenant *tenant, gw_problems *problems,
+                       json_object *normalized, const char **sku_out)
+{
+    char prefix[24];
+    snprintf(prefix, sizeof prefix, "items[%zu]", index);
+    *sku_out = NULL;
+    if (!json_object_is_type(item, json_type_object)) {
+        add_problem(problems, INVALID, prefix, "%s must be an object.", prefix);
+        return;
+    }
+    tr_legacy_item identifiers = {0};
+    check_identifier(item, "sku", prefix, problems, normalized, &identifiers.sku);
+    check_identifier(item, "partNumber", prefix, problems, normalized, &identifiers.part_number);
+    check_identifier(item, "upc", prefix, problems, normalized, &identifiers.upc);
+    const char *sku = tr_choose_sku(&identifiers, tenant->sku_from, tenant->sku_from_count);
+    if (!sku) {
+        if (!identifiers.sku && !identifiers.part_number && !identifiers.upc) {
+            char field[GW_PROBLEM_FIELD_MAX];
+            snprintf(field, sizeof field, "%s.sku", prefix);
+            add_problem(problems, MISSING, field, "%s needs at least one of sku, partNumber or upc.", prefix);
+        } else {
+            char field[GW_PROBLEM_FIELD_MAX];
+            snprintf(field, sizeof field, "%s.sku", prefix);
+            add_problem(problems, MISSING, field,
+                        "%s has no identifier this tenant takes as the OCI sku (configured order: skuFrom).",
+                        prefix);
+        }
+    } else {
+        char why[TR_WHY_MAX];
+        if (!tr_sku_is_valid(sku, why)) {
+            const char *key = sku == identifiers.sku ? "sku" : sku == identifiers.part_number ? "partNumber" : "upc";
+            char field[GW_PROBLEM_FIELD_MAX];
+            snprintf(field, sizeof field, "%s.%s", prefix, key);
+            add_problem(problems, INVALID, field, "%s cannot be an OCI sku: %s.", field, why);
+        } else {
+            *sku_out = sku;
+        }
+    }
+
+    json_object *quantity = NULL;
+    char field[GW_PROBLEM_FIELD_MAX];
+    snprintf(field, sizeof field, "%s.quantity", prefix);
+    if (!json_object_object_get_ex(item, "quantity", &quantity)) {
+        add_problem(problems, MISSING, field, "%s is required.", field);
+    } else {
+        int64_t number = 0;
+        int rc = whole_number(quantity, 1, &number);
+        if (rc == 1)
+            add_problem(problems, INVALID, field, "%s must be an integer (a number or a string of digits).", field);
+        else if (rc == 2)
+            add_problem(problems, INVALID, field, "%s must be a whole number.", field);
+        else if (number < 0)
+            add_problem(problems, INVALID, field, "%s must not be negative; got %" PRId64 ".", field, number);
+        else if (number > GW_MAX_QUANTITY)
+            add_problem(problems, INVALID, field, "%s is larger than %lld.", field, GW_MAX_QUANTITY);
+        else
+            json_object_object_add(normalized, "quantity", json_object_new_int64(number));
+    }
+
+    check_integer_field(item, "binID", prefix, 1, problems, normalized);
+    check_integer_field(item, "floor", prefix, 0, problems, normalized);
+    check_integer_field(item, "safetyStock", prefix, 0, problems, normalized);
+    check_integer_field(item, "currencyID", prefix, 0, problems, normalized);
+    check_decimal_field(item, "retailPrice", "retailPrice", prefix, 1, problems, normalized);
+    /* The legacy page spells it ltd, the current API LTD: both land in one place. */
+    json_object *ltd = NULL;
+    if (json_object_object_get_ex(item, "ltd", &ltd))
+        check_decimal_field(item, "ltd", "ltd", prefix, 0, problems, normalized);
+    else
+        check_decimal_field(item, "LTD", "ltd", prefix, 0, problems, normalized);
+
+    json_object *locator = NULL;
+    if (json_object_object_get_ex(item, "inventoryLocatorName", &locator)) {
+        snprintf(field, sizeof field, "%s.inventoryLocatorName", prefix);
+        if (!locator || !json_object_is_type(locator, json_type_string))
+            add_problem(problems, INVALID, field, "%s must be a string.", field);
+        else if (json_object_get_string_len(locator) > GW_MAX_LOCATOR_NAME)
+            add_problem(problems, INVALID, field, "%s is %d characters long; at most %d are allowed.", field,
+                        json_object_get_string_len(locator), GW_MAX_LOCATOR_NAME);
+        else
+            json_object_object_add(normalized, "inventoryLocatorName", json_object_get(locator));
+    }
+
+    json_object *attributes = NULL;
+    if (json_object_object_get_ex(item, "attributes", &attributes)) {
+        snprintf(field, sizeof field, "%s.attributes", prefix);
+        if (!attributes || !json_object_is_type(attributes, json_type_array)) {
+            add_problem(problems, INVALID, field, "%s must be an array of strings.", field);
+        } else if (json_object_array_length(attributes) > GW_MAX_ATTRIBUTES) {
+            add_problem(problems, INVALID, field, "%s has %zu entries; at most %d are allowed.", field,
+                        json_object_array_length(attributes), GW_MAX_ATTRIBUTES);
+        } else {
+            int ok = 1;
+            for (size_t i = 0; i < json_object_array_length(attributes); i++) {
+                json_object *attribute = json_object_array_get_idx(attributes, i);
+                char attribute_field[GW_PROBLEM_FIELD_MAX + 24];
+                snprintf(attribute_field, sizeof attribute_field, "%s[%zu]", field, i);
+                if (!attribute || !json_object_is_type(attribute, json_type_string)) {
+                    add_problem(problems, INVALID, attribute_field, "%s must be a string.", attribute_field);
+                    ok = 0;
+                } else if (json_object_get_string_len(attribute) > GW_MAX_ATTRIBUTE_LENGTH) {
+                    add_problem(problems, INVALID, attribute_field, "%s is longer than %d characters.",
+                                attribute_field, GW_MAX_ATTRIBUTE_LENGTH);
+                    ok = 0;
+                }
+            }
+            if (ok)
+                json_object_object_add(normalized, "attributes", json_object_get(attributes));
+        }
+    }
+}
+
+/* ---- duplicate SKUs: an open-addressing set of (sku → last index, count) ---- */
+
+typedef struct sku_slot {
+    const char *sku;
+    size_t last_index;
+    size_t count;
+} sku_slot;
+
+static uint64_t hash_text(const char *text)
+{
+    uint64_t hash = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        hash = (hash ^ *p) * 1099511628211ULL;
+    return hash;
+}
+
+static int note_duplicates(const char **skus, size_t count, json_object *messages)
+{
+    size_t capacity = 16;
+    while (capacity < count * 2)
+        capacity *= 2;
+    sku_slot *slots = calloc(capacity, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        if (!skus[i])
+            continue;
+        size_t slot = (size_t)hash_text(skus[i]) & (capacity - 1);
+        while (slots[slot].sku && strcmp(slots[slot].sku, skus[i]) != 0)
+            slot = (slot + 1) & (capacity - 1);
+        slots[slot].sku = skus[i];
+        slots[slot].last_index = i;
+        slots[slot].count++;
+    }
+    size_t duplicated = 0, reported = 0;
+    /* Report in request order: walk the items, and report a SKU at its last occurrence. */
+    for (size_t i = 0; i < count; i++) {
+        if (!skus[i])
+            continue;
+        size_t slot = (size_t)hash_text(skus[i]) & (capacity - 1);
+        while (strcmp(slots[slot].sku, skus[i]) != 0)
+            slot = (slot + 1) & (capacity - 1);
+        if (slots[slot].count < 2 || slots[slot].last_index != i)
+            continue;
+        duplicated++;
+        if (reported < GW_MAX_REPORTED_DUPLICATES) {
+            char text[400];
+            snprintf(text, sizeof text, "SKU %s appears %zu times in items; the last one (items[%zu]) wins.",
+                     skus[i], slots[slot].count, i);
+            json_object_array_add(messages, json_object_new_string(text));
+            reported++;
+        }
+    }
+    if (duplicated > reported) {
+        char text[128];
+        snprintf(text, sizeof text, "%zu SKUs appear more than once; the first %zu are listed.", duplicated,
+                 reported);
+        json_object_array_add(messages, json_object_new_string(text));
+    }
+    free(slots);
+    return 0;
+}
+
+static void check_location(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                           gw_problems *problems)
+{
+    const char *key = "locationName";
+    json_object *value = NULL;
+    if (!json_object_object_get_ex(root, "locationName", &value)) {
+        key = "locationCode";
+        if (!json_object_object_get_ex(root, "locationCode", &value)) {
+            add_problem(problems, MISSING, "locationName", "locationName is required.");
+            return;
+        }
+    }
+    if (!value || !json_object_is_type(value, json_type_string)) {
+        add_problem(problems, INVALID, key, "%s must be a string.", key);
+        return;
+    }
+    const char *name = json_object_get_string(value);
+    size_t length = (size_t)json_object_get_string_len(value);
+    if (length == 0) {
+        add_problem(problems, MISSING, key, "%s must not be empty.", key);
+        return;
+    }
+    if (length > GW_MAX_LOCATION_NAME || strlen(name) != length) {
+        add_problem(problems, INVALID, key, "%s must be 1 to %d characters without NUL.", key,
+                    GW_MAX_LOCATION_NAME);
+        return;
+    }
+    snprintf(out->location_name, sizeof out->location_name, "%s", name);
+    const char *mapped = cm_tenant_location(tenant, name);
+    if (mapped) {
+        snprintf(out->oci_location, sizeof out->oci_location, "%s", mapped);
+    } else if (tenant->auto_locations) {
+        if (gw_auto_location_id(name, out->oci_location) != 0)
+            add_problem(problems, INVALID, key,
+                        "%s \"%s\" gives no usable OCI location id (at least 2 characters needed).", key, name);
+    } else {
+        add_problem(problems, INVALID, key, "%s \"%.100s\" is not a location of this tenant.", key, name);
+    }
+}
+
+int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                        gw_problems *problems)
+{
+    memset(out, 0, sizeof *out);
+    problems->count = 0;
+    problems->total = 0;
+    if (!json_object_is_type(root, json_type_object)) {
+        add_problem(problems, INVALID, "(body)", "The body must be a JSON object.");
+        return -1;
+    }
+    check_location(root, tenant, out, problems);
+
+    json_object *items = NULL;
+    if (!json_object_object_get_ex(root, "items", &items)) {
+        add_problem(problems, MISSING, "items", "items is required.");
+        return -1;
+    }
+    if (!items || !json_object_is_type(items, json_type_array)) {
+        add_problem(problems, INVALID, "items", "items must be an array.");
+        return -1;
+    }
+    size_t count = json_object_array_length(items);
+    if (count == 0) {
+        add_problem(problems, MISSING, "items", "items must contain at least one item.");
+        return -1;
+    }
+    if (count > GW_MAX_REFRESH_ITEMS) {
+        add_problem(problems, INVALID, "items", "items has %zu entries; at most %d are allowed per refresh.",
+                    count, GW_MAX_REFRESH_ITEMS);
+        return -1;
+    }
+    out->items = json_object_new_array_ext((int)count);
+    out->messages = json_object_new_array();
+    const char **skus = calloc(count, sizeof *skus);
+    if (!out->items || !out->messages || !skus) {
+        free(skus);
+        gw_refresh_clear(out);
+        return -2;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_object *normalized = json_object_new_object();
+        if (!normalized) {
+            free(skus);
+            gw_refresh_clear(out);
+            return -2;
+        }
+        check_item(json_object_array_get_idx(items, i), i, tenant, problems, normalized, &skus[i]);
+        json_object_array_add(out->items, normalized);
+    }
+    if (problems->total > 0) {
+        free(skus);
+        gw_refresh_clear(out);
+        return -1;
+    }
+    out->item_count = count;
+    int rc = note_duplicates(skus, count, out->messages);
+    free(skus);
+    if (rc != 0) {
+        gw_refresh_clear(out);
+        return -2;
+    }
+    return 0;
+}
+
+void gw_refresh_clear(gw_refresh *refresh)
+{
+    json_object_put(refresh->items);
+    json_object_put(refresh->messages);
+    refresh->items = NULL;
+    refresh->messages = NULL;
+    refresh->item_count = 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * validate.h - checking a legacy refresh body, before anything is stored.
+ *
+ * Pure code on a parsed json-c tree and the tenant's configuration. Every rule of decisions.md
+ * ("Validation", "Locations", the sku rules of "Translation") is checked on every item; a request
+ * with any problem is refused whole, with one problem per bad field (the first
+ * GW_MAX_REPORTED_PROBLEMS, and the total count). A valid request yields the normalized items:
+ * one new object per item with only the known fields, typed (quantity "101" becomes 101), which is
+ * what the queue stores and the worker translates.
+ */
+#ifndef GW_VALIDATE_H
+#define GW_VALIDATE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "common/config.h"
+#include "gateway/limits.h"
+#include "queue/job.h"
+
+#define GW_PROBLEM_MESSAGE_MAX 192
+#define GW_PROBLEM_FIELD_MAX 64
+
+typedef struct gw_problem {
+    const char *code; /* MISSING_REQUEST_DATA or INVALID_REQUEST_DATA */
+    char field[GW_PROBLEM_FIELD_MAX];
+    char message[GW_PROBLEM_MESSAGE_MAX];
+} gw_problem;
+
+typedef struct gw_problems {
+    size_t count; /* listed */
+    size_t total; /* found */
+    gw_problem list[GW_MAX_REPORTED_PROBLEMS];
+} gw_problems;
+
+typedef struct gw_refresh {
+    char location_name[GW_MAX_LOCATION_NAME + 1];
+    char oci_location[Q_OCI_ID_MAX + 1];
+    size_t item_count;
+    json_object *items;    /* owned: array of normalized item objects */
+    json_object *messages; /* owned: array of strings for the job (duplicate SKUs), maybe empty */
+} gw_refresh;
+
+/*
+ * Validates `root` for `tenant`. Returns 0 and fills *out (release with gw_refresh_clear) when the
+ * request is valid; returns -1 and fills *problems otherwise (then *out holds nothing).
+ * Returns -2 when memory ran out.
+ */
+int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                        gw_problems *problems);
+
+void gw_refresh_clear(gw_refresh *refresh);
+
+/* The OCI location id derived from a name for autoLocations tenants: characters outside
+ * [A-Za-z0-9_-] become '-', cut to 128. Returns -1 when the result would be shorter than 2. */
+int gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1]);
+
+#endif

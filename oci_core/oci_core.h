@@ -1,0 +1,101 @@
+/*
+ * oci_core.h - the bundled Omnichannel Inventory (OCI) service: what the rest of omsgw may call.
+ *
+ * It promises:
+ * - the native OCI routes (availability, impex, later reservations) for every configured
+ *   organization, served through cm_http_server with OCI's own error shapes and bearer auth;
+ * - oci_core_apply_records: the in-process path used by bundled delivery, applying a batch of
+ *   availability records in one transaction, each record id applied at most once per
+ *   organization (a repeated id is reported as a duplicate and changes nothing);
+ * - thread safety: every function may be called from any thread at any time.
+ * It never calls the gateway or the queue.
+ */
+#ifndef OCI_CORE_H
+#define OCI_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/err.h"
+#include "common/http_server.h"
+
+#define OCI_ERROR_MAX 512
+#define OCI_MESSAGE_MAX 160
+#define OCI_MAX_FUTURES 32
+
+typedef struct oci_core oci_core;
+
+typedef struct oci_future {
+    int64_t expected_ms;    /* expectedDate */
+    int64_t quantity_milli; /* > 0 */
+} oci_future;
+
+/* One availability record update, as batch-update and import lines carry it. Strings are borrowed. */
+typedef struct oci_record_update {
+    const char *record_id;   /* idempotency id (batch-update "id", import "recordId") */
+    const char *location_id;
+    const char *sku;
+    int has_on_hand;
+    int64_t on_hand_milli;
+    int has_safety_stock;
+    int64_t safety_stock_milli;
+    int has_effective_date;
+    int64_t effective_ms;
+    size_t future_count; /* futures replace the stored ones when has_futures is set */
+    int has_futures;
+    oci_future futures[OCI_MAX_FUTURES];
+} oci_record_update;
+
+typedef enum oci_apply_outcome {
+    OCI_APPLY_APPLIED = 0,
+    OCI_APPLY_DUPLICATE = 1, /* this record id was applied before: nothing changed */
+    OCI_APPLY_REFUSED = 2,   /* invalid record (unknown location, bad sku, …): see message */
+} oci_apply_outcome;
+
+typedef struct oci_apply_result {
+    oci_apply_outcome outcome;
+    const char *error_code; /* OCI errorCode for refusals ("LocationDoesNotExist"…), static */
+    char message[OCI_MESSAGE_MAX];
+} oci_apply_result;
+
+/* A location's availability for one SKU, quantities in thousandths. */
+typedef struct oci_availability {
+    int exists; /* 0: never loaded (all zeros) */
+    int64_t on_hand_milli, reserved_milli, safety_stock_milli, atf_milli, ato_milli;
+    int has_effective_date;
+    int64_t effective_ms;
+} oci_availability;
+
+/*
+ * Opens the core: its SQLite file under `data_dir` (oci.db), the location graphs of the configured
+ * organizations, its background threads. `config` must outlive the core. On failure *out is NULL
+ * and `error` holds one line.
+ */
+cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **out,
+                     char error[OCI_ERROR_MAX]);
+
+/* Fills the routes, error writer and request hook of an HTTP server config (port, threads and
+ * limits are the caller's). The tables belong to the core. */
+void oci_core_http_config(oci_core *core, cm_http_server_config *server_config);
+
+/*
+ * Applies `count` records (1..chunk size) to organization `org_id` in one transaction and writes one
+ * result per record into `results`. Returns CM_OK when the transaction committed (per-record
+ * refusals are results, not errors); CM_ENOTFOUND when the organization is unknown; CM_EFULL,
+ * CM_EBUSY or CM_EDB when nothing could be applied (nothing changed).
+ */
+cm_err oci_core_apply_records(oci_core *core, const char *org_id, const oci_record_update *records,
+                              size_t count, oci_apply_result *results);
+
+/* Reads one location record. CM_OK with exists=0 when the SKU was never loaded there. */
+cm_err oci_core_get_location_record(oci_core *core, const char *org_id, const char *location_id,
+                                    const char *sku, oci_availability *out);
+
+/* Stops background work at a safe point (imports in progress are resumed at the next open). */
+void oci_core_stop(oci_core *core);
+
+/* Stops (if not yet) and frees everything. NULL is allowed. */
+void oci_core_close(oci_core *core);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * delivery.h - how the queue hands a translated chunk to OCI, whatever OCI is.
+ *
+ * One call delivers one chunk (up to the chunk size of records) and says what happened:
+ * - Q_DELIVERY_OK: the chunk was handled; records OCI refused are listed in `refusals` (they are
+ *   results, not failures, and are never retried);
+ * - Q_DELIVERY_RETRY: nothing (or nothing certain) was applied and the cause may pass (connection
+ *   refused, timeout, HTTP 5xx, 429); `retry_after_ms` carries the server's Retry-After or -1;
+ * - Q_DELIVERY_FINAL: the chunk can never be delivered as it is (HTTP 4xx other than 429).
+ * Delivering the same chunk twice must change nothing twice: records carry deterministic ids.
+ * Implementations: bundled (in-process calls into oci_core) and http (libcurl), in app/.
+ */
+#ifndef Q_DELIVERY_H
+#define Q_DELIVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "translate/item.h"
+
+#define Q_DELIVERY_MESSAGE_MAX 256
+#define Q_REFUSAL_MESSAGE_MAX 160
+
+typedef struct q_chunk {
+    int64_t tenant_id;
+    int64_t job_id;
+    const char *organization_id;
+    const char *location_id;
+    int64_t chunk_index;
+    const tr_record *records;
+    size_t record_count;
+} q_chunk;
+
+typedef enum q_delivery_status { Q_DELIVERY_OK, Q_DELIVERY_RETRY, Q_DELIVERY_FINAL } q_delivery_status;
+
+typedef struct q_refusal {
+    size_t record_index; /* index into q_chunk.records */
+    char error_code[48];
+    char message[Q_REFUSAL_MESSAGE_MAX];
+} q_refusal;
+
+typedef struct q_delivery_result {
+    q_delivery_status status;
+    int64_t retry_after_ms;
+    char message[Q_DELIVERY_MESSAGE_MAX];
+    size_t refusal_count;
+    q_refusal *refusals; /* room for record_count entries, provided by the caller */
+} q_delivery_result;
+
+typedef struct q_delivery q_delivery;
+struct q_delivery {
+    /* Delivers one chunk; fills *result (status always set). Must be callable from several worker
+     * threads at once. `should_stop` may be polled during long waits: when it returns non-zero the
+     * implementation may give up with Q_DELIVERY_RETRY. */
+    void (*deliver)(q_delivery *self, const q_chunk *chunk, q_delivery_result *result,
+                    int (*should_stop)(void *), void *stop_data);
+    void (*destroy)(q_delivery *self);
+};
+
+#endif

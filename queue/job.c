@@ -1,0 +1,27 @@
+#include "queue/job.h"
+
+#include <stdlib.h>
+
+const char *q_status_name(q_status status)
+{
+    switch (status) {
+    case Q_PENDING: return "PENDING";
+    case Q_WORKING: return "WORKING";
+    case Q_SUCCESS: return "SUCCESS";
+    case Q_FAILED: return "FAILED";
+    }
+    return "PENDING";
+}
+
+void q_job_clear(q_job *job)
+{
+    free(job->messages_json);
+    job->messages_json = NULL;
+}
+
+int64_t q_chunk_count(int64_t item_count, int64_t chunk_size)
+{
+    if (item_count <= 0 || chunk_size <= 0)
+        return 1;
+    return (item_count + chunk_size - 1) / chunk_size;
+}

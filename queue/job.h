@@ -1,0 +1,45 @@
+/*
+ * job.h - what a refresh job is, as the queue stores and reports it (decisions.md, "Jobs").
+ *
+ * Status moves PENDING → WORKING → SUCCESS or FAILED and never back. A WORKING job is either held
+ * by a worker (claimed) or parked until `next_attempt_ms` after a delivery failure that may pass.
+ */
+#ifndef Q_JOB_H
+#define Q_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define Q_MAX_REPORTED_FAILURES 100
+#define Q_LOCATION_NAME_MAX 255
+#define Q_OCI_ID_MAX 128
+
+typedef enum q_status { Q_PENDING, Q_WORKING, Q_SUCCESS, Q_FAILED } q_status;
+
+typedef struct q_job {
+    int64_t job_id;
+    int64_t tenant_id;
+    int64_t location_num; /* the legacy integer locationID of (tenant, OCI location) */
+    char location_name[Q_LOCATION_NAME_MAX + 1];
+    char oci_location[Q_OCI_ID_MAX + 1];
+    char organization_id[Q_OCI_ID_MAX + 1];
+    q_status status;
+    int success;
+    int64_t added_ms, started_ms, finished_ms; /* 0 when not yet */
+    int64_t item_count, chunk_size, chunks_total, chunks_done;
+    int64_t items_applied, items_failed;
+    int64_t attempts, interruptions;
+    int64_t next_attempt_ms, retry_started_ms;
+    int64_t chunk_retries; /* failed tries of the current chunk so far */
+    char *messages_json; /* owned: a JSON array of strings */
+} q_job;
+
+const char *q_status_name(q_status status);
+
+/* Frees what the job owns (not the struct). */
+void q_job_clear(q_job *job);
+
+/* How many chunks `item_count` items make at `chunk_size` per chunk (at least 1). */
+int64_t q_chunk_count(int64_t item_count, int64_t chunk_size);
+
+#endif

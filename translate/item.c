@@ -1,0 +1,106 @@
+#include "translate/item.h"
+#include "common/json_util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *tr_choose_sku(const tr_legacy_item *item, const cm_identifier *order, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const char *candidate = order[i] == CM_ID_SKU           ? item->sku
+                                : order[i] == CM_ID_PART_NUMBER ? item->part_number
+                                                                : item->upc;
+        if (candidate && *candidate)
+            return candidate;
+    }
+    return NULL;
+}
+
+int tr_sku_is_valid(const char *sku, char why[TR_WHY_MAX])
+{
+    size_t length = strlen(sku);
+    if (length < TR_SKU_MIN_LENGTH || length > TR_SKU_MAX_LENGTH) {
+        snprintf(why, TR_WHY_MAX, "an OCI sku must be %d to %d characters long, this one has %zu",
+                 TR_SKU_MIN_LENGTH, TR_SKU_MAX_LENGTH, length);
+        return 0;
+    }
+    for (const unsigned char *p = (const unsigned char *)sku; *p; p++) {
+        if (*p == '\\' || *p == '<' || *p == '>' || *p == ';' || *p == '%' || *p == '/' ||
+            *p == ' ' || (*p >= '\t' && *p <= '\r')) {
+            snprintf(why, TR_WHY_MAX,
+                     "an OCI sku may not contain white space or any of \\ < > ; %% / (found at "
+                     "position %zu)",
+                     (size_t)(p - (const unsigned char *)sku));
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item)
+{
+    int64_t safety = item->has_safety_stock ? item->safety_stock : 0;
+    int64_t floor = item->has_floor ? item->floor : 0;
+    switch (mode) {
+    case CM_FLOOR_MAX: return safety > floor ? safety : floor;
+    case CM_FLOOR_SUM: return safety + floor;
+    case CM_FLOOR_IGNORE: return safety;
+    }
+    return safety;
+}
+
+void tr_record_id(int64_t tenant_id, int64_t job_id, size_t item_index,
+                  char out[CM_UUID_TEXT_LEN + 1])
+{
+    char name[96];
+    snprintf(name, sizeof name, "%" PRId64 "/%" PRId64 "/%zu", tenant_id, job_id, item_index);
+    cm_uuid_from_name("omsgw.refresh-record", name, out);
+}
+
+int tr_translate_item(const tr_context *context, const tr_legacy_item *item, size_t item_index,
+                      tr_record *out, char why[TR_WHY_MAX])
+{
+    const char *sku = tr_choose_sku(item, context->sku_from, context->sku_from_count);
+    if (!sku) {
+        snprintf(why, TR_WHY_MAX, "none of the tenant's sku identifiers is present");
+        return -1;
+    }
+    if (!tr_sku_is_valid(sku, why))
+        return -1;
+    tr_record_id(context->tenant_id, context->job_id, item_index, out->record_id);
+    out->sku = sku;
+    out->location_id = context->location_id;
+    out->on_hand_milli = item->quantity * 1000;
+    out->safety_stock_milli = tr_safety_stock(context->floor, item) * 1000;
+    out->effective_ms = context->effective_ms;
+    out->item_index = item_index;
+    return 0;
+}
+
+static int optional_string(const json_object *object, const char *key, const char **out)
+{
+    *out = NULL;
+    cm_json_get rc = cm_json_string(object, key, out);
+    return rc == CM_JSON_OK || rc == CM_JSON_ABSENT ? 0 : -1;
+}
+
+static int optional_int(const json_object *object, const char *key, int *has, int64_t *out)
+{
+    cm_json_get rc = cm_json_int64(object, key, out);
+    *has = rc == CM_JSON_OK;
+    return rc == CM_JSON_OK || rc == CM_JSON_ABSENT ? 0 : -1;
+}
+
+int tr_legacy_item_from_json(const json_object *object, tr_legacy_item *out)
+{
+    memset(out, 0, sizeof *out);
+    int has_quantity = 0;
+    if (optional_string(object, "sku", &out->sku) || optional_string(object, "partNumber", &out->part_number) ||
+        optional_string(object, "upc", &out->upc) ||
+        optional_int(object, "quantity", &has_quantity, &out->quantity) ||
+        optional_int(object, "safetyStock", &out->has_safety_stock, &out->safety_stock) ||
+        optional_int(object, "floor", &out->has_floor, &out->floor))
+        return -1;
+    return has_quantity ? 0 : -1;
+}

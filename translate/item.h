@@ -1,0 +1,90 @@
+/*
+ * item.h - one legacy refresh item into one OCI availability record (decisions.md, "Translation").
+ *
+ * Pure functions: no I/O, no allocation, no global state. The same inputs always give the same
+ * record, including its recordId, so a chunk delivered twice changes nothing twice.
+ *
+ * Rules:
+ * - sku = the first non-empty identifier in the tenant's order (default sku, partNumber, upc);
+ *   it must fit OCI's SKU rules (2..250 characters, none of \ < > ; % / or white space).
+ * - onHand = quantity; safetyStockCount = floor mode max → max(safetyStock, floor),
+ *   sum → safetyStock + floor, ignore → safetyStock (absent values count as 0).
+ * - effectiveDate = the moment the job was accepted.
+ * - recordId = a name-based UUID of (tenant, jobID, item index).
+ */
+#ifndef TR_ITEM_H
+#define TR_ITEM_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/uuid.h"
+
+#define TR_SKU_MIN_LENGTH 2
+#define TR_SKU_MAX_LENGTH 250
+#define TR_WHY_MAX 128
+
+/* A validated legacy item. Strings are borrowed from whoever owns the parsed request. */
+typedef struct tr_legacy_item {
+    const char *sku;         /* NULL when absent */
+    const char *part_number; /* NULL when absent */
+    const char *upc;         /* NULL when absent */
+    int64_t quantity;        /* ≥ 0 for refresh */
+    int has_safety_stock;
+    int64_t safety_stock;
+    int has_floor;
+    int64_t floor;
+} tr_legacy_item;
+
+/* What a job contributes to every record it produces. */
+typedef struct tr_context {
+    int64_t tenant_id;
+    int64_t job_id;
+    const char *location_id; /* OCI location id */
+    int64_t effective_ms;    /* the job's acceptance time */
+    const cm_identifier *sku_from;
+    size_t sku_from_count;
+    cm_floor_mode floor;
+} tr_context;
+
+/* One OCI availability record. `sku` and `location_id` are borrowed. */
+typedef struct tr_record {
+    char record_id[CM_UUID_TEXT_LEN + 1];
+    const char *sku;
+    const char *location_id;
+    int64_t on_hand_milli;
+    int64_t safety_stock_milli;
+    int64_t effective_ms;
+    size_t item_index; /* position of the item in the legacy request */
+} tr_record;
+
+/* The identifier that becomes the OCI sku, or NULL when none of the listed ones is non-empty. */
+const char *tr_choose_sku(const tr_legacy_item *item, const cm_identifier *order, size_t count);
+
+/* Returns 1 when `sku` fits OCI's SKU rules; else 0 and `why` says which rule it breaks. */
+int tr_sku_is_valid(const char *sku, char why[TR_WHY_MAX]);
+
+/* safetyStockCount in whole units under the tenant's floor mode. */
+int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item);
+
+/* Writes the deterministic record id of (tenant, job, item index). */
+void tr_record_id(int64_t tenant_id, int64_t job_id, size_t item_index,
+                  char out[CM_UUID_TEXT_LEN + 1]);
+
+/*
+ * Translates one item. Returns 0, or -1 when the item has no usable sku (then `why` says why and
+ * *out is untouched). Validation at acceptance makes -1 impossible for stored items.
+ */
+int tr_translate_item(const tr_context *context, const tr_legacy_item *item, size_t item_index,
+                      tr_record *out, char why[TR_WHY_MAX]);
+
+/*
+ * Reads a stored (normalized) item: the object the gateway writes after validation, with keys
+ * sku, partNumber, upc, quantity, safetyStock, floor. Returns 0 or -1 when it is malformed.
+ * Strings stay owned by `object`.
+ */
+int tr_legacy_item_from_json(const json_object *object, tr_legacy_item *out);
+
+#endif
