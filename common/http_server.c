@@ -525,15 +525,15 @@ cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server 
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     server->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, server, MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
+        flags, 0, NULL, NULL, on_access, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
+        MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, server, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(config->threads > 0 ? config->threads : 1),
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(config->connection_timeout_seconds > 0 ? config->connection_timeout_seconds : 30),
         MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(config->connection_limit > 0 ? config->connection_limit : 1024),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_END);
     if (!server->daemon) {
         snprintf(error, CM_HTTP_ERROR_MAX, "%s: the HTTP server could not start on port %d",
                  config->name, server->port);

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian 12 packages omsgw needs to build and test, skipping those already there.
+# Run as root (or with sudo available). Safe to run again: a second run installs nothing.
+set -eu
+
+PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev"
+if [ "${OMSGW_WITH_CLANG:-0}" = "1" ]; then
+    PACKAGES="$PACKAGES clang"
+fi
+
+missing=""
+for package in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $package"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+
+echo "deps: installing$missing"
+SUDO=""
+if [ "$(id -u)" != "0" ]; then
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,228 @@
+/*
+ * test_serve.c - the `omsgw` executable itself: start-up, /healthz on both listeners, clean stop on
+ * SIGTERM and SIGINT, and every start-up refusal with exit code 2 and one clear line.
+ */
+#include "tests/support/http_client.h"
+#include "tests/support/omsgw_process.h"
+#include "tests/support/test_support.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void expect_healthy(int port)
+{
+    char url[128];
+    th_url(url, sizeof url, port, "/healthz");
+    th_response response;
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &response), 0);
+    assert_int_equal(response.status, 200);
+    json_object *body = th_json(&response);
+    assert_non_null(body);
+    assert_string_equal(json_object_get_string(json_object_object_get(body, "status")), "ok");
+    json_object_put(body);
+    th_response_free(&response);
+}
+
+static void test_healthz_and_sigterm(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_start(&process, NULL);
+    expect_healthy(process.gateway_port);
+    expect_healthy(process.oci_port);
+    /* Trailing slash is optional everywhere. */
+    char url[128];
+    th_url(url, sizeof url, process.gateway_port, "/healthz/");
+    th_response response;
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &response), 0);
+    assert_int_equal(response.status, 200);
+    th_response_free(&response);
+    int code = th_omsgw_stop(&process, SIGTERM, 10000);
+    if (code != 0)
+        th_omsgw_dump_log(&process);
+    assert_int_equal(code, 0);
+    char *log = th_read_file(process.log_path, NULL);
+    assert_non_null(strstr(log, "omsgw.stopped"));
+    free(log);
+    th_omsgw_cleanup(&process);
+}
+
+static void test_sigint_stops_cleanly(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_start(&process, NULL);
+    assert_int_equal(th_omsgw_stop(&process, SIGINT, 10000), 0);
+    th_omsgw_cleanup(&process);
+}
+
+static void test_unknown_route_and_method(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_start(&process, NULL);
+    char url[128];
+    th_url(url, sizeof url, process.gateway_port, "/no/such/route");
+    th_response response;
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &response), 0);
+    assert_int_equal(response.status, 404);
+    json_object *body = th_json(&response);
+    assert_non_null(body);
+    assert_string_equal(json_object_get_string(json_object_object_get(body, "errorCode")), "ITEM_NOT_FOUND");
+    json_object_put(body);
+    th_response_free(&response);
+    th_url(url, sizeof url, process.gateway_port, "/healthz");
+    assert_int_equal(th_http("DELETE", url, NULL, NULL, 0, &response), 0);
+    assert_int_equal(response.status, 405);
+    char allow[64];
+    assert_int_equal(th_header(&response, "Allow", allow, sizeof allow), 0);
+    assert_string_equal(allow, "GET");
+    th_response_free(&response);
+    th_omsgw_cleanup(&process);
+}
+
+/* Runs `omsgw serve` with a config text and expects exit 2 with `needle` in its one-line error. */
+static void expect_refused_start(const char *config_text, const char *needle)
+{
+    th_omsgw process;
+    th_omsgw_prepare(&process, config_text);
+    char gateway_port[16], oci_port[16];
+    snprintf(gateway_port, sizeof gateway_port, "%d", process.gateway_port);
+    snprintf(oci_port, sizeof oci_port, "%d", process.oci_port);
+    const char *args[] = {"serve", "--config", process.config_path, "--data-dir", process.data_dir,
+                          "--gateway-port", gateway_port, "--oci-port", oci_port, NULL};
+    char *output = NULL;
+    int code = th_omsgw_run(args, &output);
+    if (code != 2 || !output || !strstr(output, needle))
+        fail_msg("expected exit 2 with \"%s\", got %d: %s", needle, code, output ? output : "(none)");
+    /* One clear line, naming the file. */
+    assert_non_null(strstr(output, process.config_path));
+    assert_non_null(strchr(output, '\n'));
+    assert_null(strchr(strchr(output, '\n') + 1, '\n'));
+    free(output);
+    th_omsgw_cleanup(&process);
+}
+
+static void test_bad_configs_stop_startup(void **state)
+{
+    (void)state;
+    expect_refused_start("{ \"gateway\": ", "not valid JSON");
+    expect_refused_start("{\"oci\":{\"organizations\":[{\"id\":\"o1\"}]},\"tenants\":[{\"id\":1,\"apiKeys\":{\"v6\":\"x\"},"
+                         "\"organizationId\":\"o1\"}]}",
+                         "tenants[0].apiKeys.v6");
+    expect_refused_start("{\"oci\":{\"organizations\":[{\"id\":\"o1\"}]},\"tenants\":["
+                         "{\"id\":1,\"apiKeys\":{\"v5\":\"x\"},\"organizationId\":\"o1\"},"
+                         "{\"id\":1,\"apiKeys\":{\"v5\":\"y\"},\"organizationId\":\"o1\"}]}",
+                         "duplicate tenant id 1");
+    expect_refused_start("{\"queue\":{\"workers\":\"two\"}}", "queue.workers");
+}
+
+static void test_missing_config_file(void **state)
+{
+    (void)state;
+    const char *args[] = {"serve", "--config", "/nonexistent/omsgw.json", NULL};
+    char *output = NULL;
+    assert_int_equal(th_omsgw_run(args, &output), 2);
+    assert_non_null(strstr(output, "/nonexistent/omsgw.json"));
+    assert_non_null(strstr(output, "No such file"));
+    free(output);
+}
+
+static void test_port_in_use(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_prepare(&process, NULL);
+    /* Hold the gateway port. */
+    int holder = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)process.gateway_port)};
+    address.sin_addr.s_addr = htonl(INADDR_ANY);
+    int on = 1;
+    setsockopt(holder, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    assert_int_equal(bind(holder, (struct sockaddr *)&address, sizeof address), 0);
+    assert_int_equal(listen(holder, 1), 0);
+    char gateway_port[16], oci_port[16];
+    snprintf(gateway_port, sizeof gateway_port, "%d", process.gateway_port);
+    snprintf(oci_port, sizeof oci_port, "%d", process.oci_port);
+    const char *args[] = {"serve", "--config", process.config_path, "--data-dir", process.data_dir,
+                          "--gateway-port", gateway_port, "--oci-port", oci_port, NULL};
+    char *output = NULL;
+    assert_int_equal(th_omsgw_run(args, &output), 2);
+    assert_non_null(strstr(output, "gateway.port"));
+    assert_non_null(strstr(output, "in use"));
+    free(output);
+    close(holder);
+    th_omsgw_cleanup(&process);
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    const char *help[] = {"--help", NULL};
+    char *output = NULL;
+    assert_int_equal(th_omsgw_run(help, &output), 0);
+    assert_non_null(strstr(output, "omsgw serve"));
+    assert_non_null(strstr(output, "--data-dir"));
+    free(output);
+    const char *version[] = {"--version", NULL};
+    assert_int_equal(th_omsgw_run(version, &output), 0);
+    assert_non_null(strstr(output, "omsgw 0."));
+    free(output);
+    const char *wrong[] = {"serve", "--bogus", "1", NULL};
+    assert_int_equal(th_omsgw_run(wrong, &output), 2);
+    assert_non_null(strstr(output, "--bogus"));
+    free(output);
+}
+
+static void test_oci_core_alone(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_prepare(&process, NULL);
+    char oci_port[16];
+    snprintf(oci_port, sizeof oci_port, "%d", process.oci_port);
+    /* Start `omsgw oci-core` by hand: only the OCI listener exists. */
+    process.gateway_port = 0;
+    const char *argv[] = {getenv("OMSGW_BIN"), "oci-core", "--config", process.config_path, "--data-dir",
+                          process.data_dir, "--oci-port", oci_port, NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    process.pid = pid;
+    int up = 0;
+    for (int i = 0; i < 500 && !up; i++) {
+        char url[128];
+        th_url(url, sizeof url, process.oci_port, "/healthz");
+        th_response response;
+        up = th_http("GET", url, NULL, NULL, 0, &response) == 0 && response.status == 200;
+        th_response_free(&response);
+        if (!up)
+            usleep(20000);
+    }
+    assert_true(up);
+    assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
+    th_omsgw_cleanup(&process);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_healthz_and_sigterm),
+        cmocka_unit_test(test_sigint_stops_cleanly),
+        cmocka_unit_test(test_unknown_route_and_method),
+        cmocka_unit_test(test_bad_configs_stop_startup),
+        cmocka_unit_test(test_missing_config_file),
+        cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_oci_core_alone),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

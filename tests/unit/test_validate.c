@@ -1,0 +1,364 @@
+/*
+ * test_validate.c - the legacy refresh validator (gateway/validate.c): every rule, every limit at
+ * the edge and one past it.
+ */
+#include "common/body.h"
+#include "common/config.h"
+#include "common/json_util.h"
+#include "gateway/validate.h"
+#include "tests/support/test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char CONFIG[] =
+    "{\"oci\":{\"organizations\":[{\"id\":\"org1\"}]},"
+    " \"tenants\":["
+    "  {\"id\":1,\"apiKeys\":{\"v5\":\"k\"},\"organizationId\":\"org1\","
+    "   \"locations\":{\"Location 1\":\"warehouse-1\"}},"
+    "  {\"id\":2,\"apiKeys\":{\"v5\":\"k\"},\"organizationId\":\"org1\",\"autoLocations\":true,"
+    "   \"skuFrom\":[\"upc\",\"sku\"]}]}";
+
+static cm_config *config;
+
+static int load_config(void **state)
+{
+    (void)state;
+    char error[CM_CONFIG_ERROR_MAX];
+    assert_int_equal(cm_config_parse(CONFIG, strlen(CONFIG), "test", ".", NULL, 0, &config, error), CM_OK);
+    return 0;
+}
+
+static int free_config(void **state)
+{
+    (void)state;
+    cm_config_free(config);
+    return 0;
+}
+
+typedef struct outcome {
+    int rc;
+    gw_refresh refresh;
+    gw_problems problems;
+} outcome;
+
+static outcome *validate_text(const char *text, int64_t tenant_id)
+{
+    outcome *result = calloc(1, sizeof *result);
+    json_object *root = NULL;
+    char error[CM_JSON_ERROR_MAX];
+    assert_int_equal(cm_json_parse(text, strlen(text), 32, &root, error), CM_OK);
+    result->rc = gw_validate_refresh(root, cm_config_tenant(config, tenant_id), &result->refresh, &result->problems);
+    json_object_put(root);
+    return result;
+}
+
+static void free_outcome(outcome *result)
+{
+    gw_refresh_clear(&result->refresh);
+    free(result);
+}
+
+/* Asserts the request was refused with a problem on `field` of `code`. */
+static void expect_problem(const char *text, const char *field, const char *code)
+{
+    outcome *result = validate_text(text, 1);
+    if (result->rc != -1)
+        fail_msg("expected a refusal for %s", text);
+    int found = 0;
+    for (size_t i = 0; i < result->problems.count; i++)
+        if (strcmp(result->problems.list[i].field, field) == 0 && strcmp(result->problems.list[i].code, code) == 0)
+            found = 1;
+    if (!found)
+        fail_msg("no %s problem on %s for %s (first: %s %s)", code, field, text,
+                 result->problems.count ? result->problems.list[0].field : "-",
+                 result->problems.count ? result->problems.list[0].message : "-");
+    assert_null(result->refresh.items);
+    free_outcome(result);
+}
+
+static void expect_valid(const char *text)
+{
+    outcome *result = validate_text(text, 1);
+    if (result->rc != 0)
+        fail_msg("expected valid: %s; first problem: %s", text,
+                 result->problems.count ? result->problems.list[0].message : "-");
+    free_outcome(result);
+}
+
+static void test_minimal_request_and_normalization(void **state)
+{
+    (void)state;
+    outcome *result = validate_text(
+        "{\"locationName\":\"Location 1\",\"manufacturerID\":9,"
+        "\"items\":[{\"partNumber\":\"101010\",\"sku\":\"101010\",\"quantity\":\"101\",\"color\":\"red\"}]}",
+        1);
+    assert_int_equal(result->rc, 0);
+    assert_string_equal(result->refresh.oci_location, "warehouse-1");
+    assert_string_equal(result->refresh.location_name, "Location 1");
+    assert_int_equal(result->refresh.item_count, 1);
+    json_object *item = json_object_array_get_idx(result->refresh.items, 0);
+    /* Quantity as a string becomes a number; unknown fields are dropped. */
+    assert_string_equal(json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN),
+                        "{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}");
+    assert_int_equal(json_object_array_length(result->refresh.messages), 0);
+    free_outcome(result);
+}
+
+static void test_every_optional_field(void **state)
+{
+    (void)state;
+    outcome *result = validate_text(
+        "{\"locationName\":\"Location 1\",\"items\":[{\"upc\":\"0001\",\"quantity\":5,\"binID\":\"3\","
+        "\"floor\":2,\"safetyStock\":4,\"currencyID\":840,\"retailPrice\":\"19.99\",\"LTD\":1.5,"
+        "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}]}",
+        1);
+    assert_int_equal(result->rc, 0);
+    json_object *item = json_object_array_get_idx(result->refresh.items, 0);
+    assert_string_equal(json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN),
+                        "{\"upc\":\"0001\",\"quantity\":5,\"binID\":3,\"floor\":2,\"safetyStock\":4,"
+                        "\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
+                        "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}");
+    free_outcome(result);
+}
+
+static void test_location_rules(void **state)
+{
+    (void)state;
+    expect_problem("{\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}", "locationName", "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}", "locationName",
+                   "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":5,\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}", "locationName",
+                   "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Nowhere\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}", "locationName",
+                   "INVALID_REQUEST_DATA");
+    /* locationCode (modern SDKs) is accepted in its place. */
+    expect_valid("{\"locationCode\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}");
+    /* 255 characters is the limit. */
+    char name[300];
+    memset(name, 'x', 256);
+    name[256] = '\0';
+    char text[600];
+    snprintf(text, sizeof text, "{\"locationName\":\"%s\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}", name);
+    expect_problem(text, "locationName", "INVALID_REQUEST_DATA");
+}
+
+static void test_auto_locations(void **state)
+{
+    (void)state;
+    outcome *result = validate_text("{\"locationName\":\"Store #9 (east)\",\"items\":[{\"upc\":\"AB\",\"quantity\":1}]}", 2);
+    assert_int_equal(result->rc, 0);
+    assert_string_equal(result->refresh.oci_location, "Store--9--east-");
+    free_outcome(result);
+    char id[Q_OCI_ID_MAX + 1];
+    assert_int_equal(gw_auto_location_id("x", id), -1);
+}
+
+static void test_items_rules(void **state)
+{
+    (void)state;
+    expect_problem("{\"locationName\":\"Location 1\"}", "items", "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[]}", "items", "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":{}}", "items", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[5]}", "items[0]", "INVALID_REQUEST_DATA");
+    expect_problem("[1,2]", "(body)", "INVALID_REQUEST_DATA");
+}
+
+static char *items_request(size_t count)
+{
+    cm_body body;
+    cm_body_init(&body, 8 * 1024 * 1024);
+    cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[");
+    for (size_t i = 0; i < count; i++)
+        cm_body_appendf(&body, "%s{\"sku\":\"SKU-%zu\",\"quantity\":%zu}", i ? "," : "", i, i);
+    cm_body_appendf(&body, "]}");
+    return cm_body_take(&body, NULL);
+}
+
+static void test_item_count_limit(void **state)
+{
+    (void)state;
+    char *at_limit = items_request(12000);
+    outcome *result = validate_text(at_limit, 1);
+    assert_int_equal(result->rc, 0);
+    assert_int_equal(result->refresh.item_count, 12000);
+    free_outcome(result);
+    free(at_limit);
+    char *past = items_request(12001);
+    expect_problem(past, "items", "INVALID_REQUEST_DATA");
+    free(past);
+}
+
+static void test_identifier_rules(void **state)
+{
+    (void)state;
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"quantity\":1}]}", "items[0].sku",
+                   "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"\",\"upc\":\"\",\"quantity\":1}]}",
+                   "items[0].sku", "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":12,\"quantity\":1}]}", "items[0].sku",
+                   "INVALID_REQUEST_DATA");
+    /* OCI's sku rules: 2..250 characters, no white space or \ < > ; % / */
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"A\",\"quantity\":1}]}", "items[0].sku",
+                   "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"A B\",\"quantity\":1}]}", "items[0].sku",
+                   "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"partNumber\":\"a/b\",\"quantity\":1}]}",
+                   "items[0].partNumber", "INVALID_REQUEST_DATA");
+    char sku[300];
+    memset(sku, 'S', 250);
+    sku[250] = '\0';
+    char text[700];
+    snprintf(text, sizeof text, "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"%s\",\"quantity\":1}]}", sku);
+    expect_valid(text);
+    memset(sku, 'S', 251);
+    sku[251] = '\0';
+    snprintf(text, sizeof text, "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"%s\",\"quantity\":1}]}", sku);
+    expect_problem(text, "items[0].sku", "INVALID_REQUEST_DATA");
+    /* The tenant's order decides: tenant 2 takes upc before sku. */
+    outcome *result = validate_text(
+        "{\"locationName\":\"X1\",\"items\":[{\"sku\":\"S1\",\"upc\":\"U1\",\"quantity\":1}]}", 2);
+    assert_int_equal(result->rc, 0);
+    free_outcome(result);
+    /* Tenant 2 does not take partNumber at all. */
+    result = validate_text("{\"locationName\":\"X1\",\"items\":[{\"partNumber\":\"P1\",\"quantity\":1}]}", 2);
+    assert_int_equal(result->rc, -1);
+    assert_string_equal(result->problems.list[0].field, "items[0].sku");
+    free_outcome(result);
+}
+
+static void test_quantity_rules(void **state)
+{
+    (void)state;
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\"}]}", "items[0].quantity",
+                   "MISSING_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":-1}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1.5}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":\"1x\"}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":\"-3\"}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":true}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":null}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1000000000001}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":99999999999999999999}]}",
+                   "items[0].quantity", "INVALID_REQUEST_DATA");
+    expect_valid("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1000000000000}]}");
+    expect_valid("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":0}]}");
+    expect_valid("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":7.0}]}");
+}
+
+static void test_optional_field_rules(void **state)
+{
+    (void)state;
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"binID\":0}]}",
+                   "items[0].binID", "INVALID_REQUEST_DATA");
+    expect_valid("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"binID\":1}]}");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"floor\":-1}]}",
+                   "items[0].floor", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"safetyStock\":\"x\"}]}",
+                   "items[0].safetyStock", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"currencyID\":-2}]}",
+                   "items[0].currencyID", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"retailPrice\":-0.01}]}",
+                   "items[0].retailPrice", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"retailPrice\":[]}]}",
+                   "items[0].retailPrice", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"ltd\":\"soon\"}]}",
+                   "items[0].ltd", "INVALID_REQUEST_DATA");
+    expect_valid("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"ltd\":\"2.5\"}]}");
+    /* Locator name: 50 characters at most. */
+    char text[400];
+    char name[60];
+    memset(name, 'n', 50);
+    name[50] = '\0';
+    snprintf(text, sizeof text,
+             "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"inventoryLocatorName\":\"%s\"}]}",
+             name);
+    expect_valid(text);
+    name[50] = 'n';
+    name[51] = '\0';
+    snprintf(text, sizeof text,
+             "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"inventoryLocatorName\":\"%s\"}]}",
+             name);
+    expect_problem(text, "items[0].inventoryLocatorName", "INVALID_REQUEST_DATA");
+}
+
+static void test_attribute_limits(void **state)
+{
+    (void)state;
+    for (int count = 63; count <= 64; count++) {
+        cm_body body;
+        cm_body_init(&body, 65536);
+        cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"attributes\":[");
+        for (int i = 0; i < count; i++)
+            cm_body_appendf(&body, "%s\"A%d\"", i ? "," : "", i);
+        cm_body_appendf(&body, "]}]}");
+        if (count == 63)
+            expect_valid(body.data);
+        else
+            expect_problem(body.data, "items[0].attributes", "INVALID_REQUEST_DATA");
+        cm_body_free(&body);
+    }
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"attributes\":[\"A\",3]}]}",
+                   "items[0].attributes[1]", "INVALID_REQUEST_DATA");
+    expect_problem("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1,\"attributes\":\"A\"}]}",
+                   "items[0].attributes", "INVALID_REQUEST_DATA");
+}
+
+static void test_every_problem_is_reported_with_a_cap(void **state)
+{
+    (void)state;
+    cm_body body;
+    cm_body_init(&body, 1 << 20);
+    cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[");
+    for (int i = 0; i < 150; i++)
+        cm_body_appendf(&body, "%s{\"sku\":\"AB\",\"quantity\":-1}", i ? "," : "");
+    cm_body_appendf(&body, "]}");
+    outcome *result = validate_text(body.data, 1);
+    cm_body_free(&body);
+    assert_int_equal(result->rc, -1);
+    assert_int_equal(result->problems.total, 150);
+    assert_int_equal(result->problems.count, 100);
+    assert_string_equal(result->problems.list[17].field, "items[17].quantity");
+    free_outcome(result);
+}
+
+static void test_duplicate_skus_last_wins_message(void **state)
+{
+    (void)state;
+    outcome *result = validate_text(
+        "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"D1\",\"quantity\":1},{\"sku\":\"D2\",\"quantity\":1},"
+        "{\"sku\":\"D1\",\"quantity\":2},{\"sku\":\"D1\",\"quantity\":3}]}",
+        1);
+    assert_int_equal(result->rc, 0);
+    assert_int_equal(json_object_array_length(result->refresh.messages), 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(result->refresh.messages, 0)),
+                        "SKU D1 appears 3 times in items; the last one (items[3]) wins.");
+    free_outcome(result);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_request_and_normalization),
+        cmocka_unit_test(test_every_optional_field),
+        cmocka_unit_test(test_location_rules),
+        cmocka_unit_test(test_auto_locations),
+        cmocka_unit_test(test_items_rules),
+        cmocka_unit_test(test_item_count_limit),
+        cmocka_unit_test(test_identifier_rules),
+        cmocka_unit_test(test_quantity_rules),
+        cmocka_unit_test(test_optional_field_rules),
+        cmocka_unit_test(test_attribute_limits),
+        cmocka_unit_test(test_every_problem_is_reported_with_a_cap),
+        cmocka_unit_test(test_duplicate_skus_last_wins_message),
+    };
+    return cmocka_run_group_tests(tests, load_config, free_config);
+}
