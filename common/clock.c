@@ -31,8 +31,12 @@ void cm_time_format_ms(int64_t ms, char out[CM_TIME_TEXT_MAX])
     time_t t = (time_t)seconds;
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(out, CM_TIME_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    /* Years past 9999 would not fit; checking the result also keeps gcc -O0 from warning. */
+    int written = snprintf(out, CM_TIME_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                           tm.tm_sec, millis);
+    if (written < 0 || written >= CM_TIME_TEXT_MAX)
+        out[CM_TIME_TEXT_MAX - 1] = '\0';
 }
 
 /* Days from 1970-01-01 to the given civil date (proleptic Gregorian), after H. Hinnant. */
@@ -75,8 +79,12 @@ int cm_time_parse(const char *text, int64_t *ms)
         read_digits(&p, 2, &second))
         return -1;
     static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] || hour > 23 ||
-        minute > 59 || second > 60)
+    if (month < 1 || month > 12)
+        return -1;
+    /* February 29th exists only in leap years; without this check 2026-02-29 became March 1st. */
+    int leap_year = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int days_in_month = month_days[month - 1] - (month == 2 && !leap_year);
+    if (day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 60)
         return -1;
     int millis = 0;
     if (*p == '.') {

@@ -556,9 +556,15 @@ static cm_err apply_override(parse_ctx *ctx, json_object *root, const char *over
     path[path_length] = '\0';
 
     const char *value_text = equals + 1;
-    json_object *value = json_tokener_parse(value_text);
-    if (!value && strcmp(value_text, "null") != 0)
+    /* JSON only when the whole value is strict JSON: json_tokener_parse() would read "4x" as 4
+     * and "nan" as NaN. Anything else is the string as typed ("null" stays a JSON null). */
+    json_object *value = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    if (cm_json_parse(value_text, strlen(value_text), CM_JSON_MAX_DEPTH, &value, parse_error) != CM_OK) {
         value = json_object_new_string(value_text);
+        if (!value)
+            return CM_ENOMEM;
+    }
 
     json_object *node = root;
     char *cursor = path;

@@ -41,7 +41,7 @@ cm_err cm_db_migrate(sqlite3 *db, const char *component, const cm_db_migration *
 cm_err cm_db_exec(sqlite3 *db, const char *sql);
 
 /* Maps an SQLite result code: FULL → CM_EFULL, BUSY/LOCKED → CM_EBUSY, NOMEM → CM_ENOMEM,
- * CONSTRAINT → CM_EEXIST, anything else not OK/ROW/DONE → CM_EDB. */
+ * CONSTRAINT → CM_EEXIST, IOERR/CANTOPEN/READONLY → CM_EIO, anything else not OK/ROW/DONE → CM_EDB. */
 cm_err cm_db_error(int sqlite_rc);
 
 cm_err cm_db_begin(sqlite3 *db);     /* BEGIN IMMEDIATE */

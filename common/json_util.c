@@ -26,6 +26,109 @@ static void describe_position(const char *text, size_t offset, char error[CM_JSO
              what, offset, line, column);
 }
 
+/* Length of the UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF), or 0 when it is not one. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t left)
+{
+    unsigned char lead = s[0], low = 0x80, high = 0xbf;
+    size_t need;
+    if (lead < 0x80)
+        return 1;
+    if (lead >= 0xc2 && lead <= 0xdf)
+        need = 2;
+    else if (lead >= 0xe0 && lead <= 0xef)
+        need = 3;
+    else if (lead >= 0xf0 && lead <= 0xf4)
+        need = 4;
+    else
+        return 0;
+    if (lead == 0xe0)
+        low = 0xa0; /* overlong */
+    else if (lead == 0xed)
+        high = 0x9f; /* surrogates */
+    else if (lead == 0xf0)
+        low = 0x90; /* overlong */
+    else if (lead == 0xf4)
+        high = 0x8f; /* above U+10FFFF */
+    if (left < need || s[1] < low || s[1] > high)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return need;
+}
+
+/*
+ * json-c's strict mode still accepts single-quoted strings, NaN, Infinity and numbers that
+ * overflow to infinity, and its UTF-8 check lets overlong forms, surrogates and code points above
+ * U+10FFFF through. This pass runs over text json-c has accepted and finds the first such token.
+ * Returns 0, or -1 with *offset and *what set.
+ */
+static int check_strict(const char *text, size_t length, size_t *offset, const char **what)
+{
+    size_t i = 0;
+    while (i < length) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"') {
+            for (i++; i < length && text[i] != '"';) {
+                if (text[i] == '\\') {
+                    i += 2;
+                    continue;
+                }
+                size_t n = utf8_sequence_length((const unsigned char *)text + i, length - i);
+                if (n == 0) {
+                    *offset = i;
+                    *what = "invalid utf-8 string";
+                    return -1;
+                }
+                i += n;
+            }
+            i++;
+        } else if (c == '\'') {
+            *offset = i;
+            *what = "single-quoted strings are not JSON";
+            return -1;
+        } else if (c == '-' || isdigit(c)) {
+            size_t start = i;
+            while (i < length && text[i] && strchr("+-.eE0123456789", text[i]))
+                i++;
+            char small[64];
+            size_t n = i - start;
+            char *number = n < sizeof small ? small : malloc(n + 1);
+            if (!number) {
+                *offset = start;
+                *what = "out of memory";
+                return -1;
+            }
+            memcpy(number, text + start, n);
+            number[n] = '\0';
+            double value = strtod(number, NULL);
+            if (number != small)
+                free(number);
+            if (!isfinite(value)) {
+                *offset = start;
+                *what = "number out of range";
+                return -1;
+            }
+        } else if (isalpha(c)) {
+            size_t start = i;
+            while (i < length && isalpha((unsigned char)text[i]))
+                i++;
+            size_t n = i - start;
+            if (!(n == 4 && memcmp(text + start, "true", 4) == 0) &&
+                !(n == 5 && memcmp(text + start, "false", 5) == 0) &&
+                !(n == 4 && memcmp(text + start, "null", 4) == 0)) {
+                *offset = start;
+                *what = "NaN and Infinity are not JSON";
+                return -1;
+            }
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
 cm_err cm_json_parse(const char *text, size_t length, int max_depth, json_object **out,
                      char error[CM_JSON_ERROR_MAX])
 {
@@ -44,9 +147,17 @@ cm_err cm_json_parse(const char *text, size_t length, int max_depth, json_object
     json_object *value = json_tokener_parse_ex(tokener, text, (int)length);
     enum json_tokener_error parse_error = json_tokener_get_error(tokener);
     size_t end = json_tokener_get_parse_end(tokener);
+    if (parse_error == json_tokener_continue && end == length) {
+        /* A value ending at the last byte ("42", "true", "null") is only complete once json-c sees
+         * a terminator: feed it the NUL it would have read from a C string. */
+        value = json_tokener_parse_ex(tokener, "", 1);
+        if (json_tokener_get_error(tokener) == json_tokener_success)
+            parse_error = json_tokener_success;
+    }
     json_tokener_free(tokener);
 
-    if (!value || parse_error != json_tokener_success) {
+    /* A JSON null is a success with *out NULL (json-c represents null as NULL). */
+    if (parse_error != json_tokener_success) {
         if (value)
             json_object_put(value);
         const char *what = parse_error == json_tokener_continue ? "unexpected end of input"
@@ -60,6 +171,13 @@ cm_err cm_json_parse(const char *text, size_t length, int max_depth, json_object
             describe_position(text, i, error, "unexpected data after the JSON value");
             return CM_EINVAL;
         }
+    }
+    size_t offset = 0;
+    const char *what = NULL;
+    if (check_strict(text, end, &offset, &what) != 0) {
+        json_object_put(value);
+        describe_position(text, offset, error, what);
+        return CM_EINVAL;
     }
     *out = value;
     return CM_OK;
@@ -100,7 +218,9 @@ cm_json_get cm_json_int64(const json_object *obj, const char *key, int64_t *out)
     errno = 0;
     int64_t number = json_object_get_int64(value);
     /* json-c saturates integers that do not fit; it says so through errno or the limits. */
-    if (errno == ERANGE || number == INT64_MAX || number == INT64_MIN)
+    /* Past INT64_MAX json-c stores a uint64 (caught below); past INT64_MIN it saturates silently,
+     * so INT64_MIN itself cannot be told apart and is refused. */
+    if (errno == ERANGE || number == INT64_MIN)
         return CM_JSON_OUT_OF_RANGE;
     if (json_object_get_uint64(value) > (uint64_t)INT64_MAX && number >= 0)
         return CM_JSON_OUT_OF_RANGE;
@@ -159,6 +279,9 @@ cm_json_get cm_json_array(const json_object *obj, const char *key, json_object *
     return CM_JSON_OK;
 }
 
+/* The largest count of thousandths accepted: CM_MILLI_MAX whole units and three fraction digits. */
+#define CM_MILLI_LIMIT (CM_MILLI_MAX * 1000 + 999)
+
 int cm_milli_parse(const char *text, int64_t *out)
 {
     const char *p = text;
@@ -169,47 +292,60 @@ int cm_milli_parse(const char *text, int64_t *out)
     }
     if (!isdigit((unsigned char)*p))
         return -1;
-    int64_t whole = 0;
-    while (isdigit((unsigned char)*p)) {
-        whole = whole * 10 + (*p - '0');
-        if (whole > CM_MILLI_MAX)
-            return -1;
+    const char *whole = p;
+    while (isdigit((unsigned char)*p))
         p++;
-    }
-    int64_t fraction = 0;
-    int fraction_digits = 0;
+    size_t whole_digits = (size_t)(p - whole);
+    const char *fraction = p;
+    size_t fraction_digits = 0;
     if (*p == '.') {
         p++;
         if (!isdigit((unsigned char)*p))
             return -1;
+        fraction = p;
+        while (isdigit((unsigned char)*p))
+            p++;
+        fraction_digits = (size_t)(p - fraction);
+    }
+    long exponent = 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        int exponent_negative = *p == '-';
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
         while (isdigit((unsigned char)*p)) {
-            if (fraction_digits < 3) {
-                fraction = fraction * 10 + (*p - '0');
-            } else if (*p != '0') {
-                return -1; /* more precision than OCI's multipleOf 0.001 */
-            }
-            fraction_digits++;
+            if (exponent < 100000)
+                exponent = exponent * 10 + (*p - '0');
             p++;
         }
-        for (int i = fraction_digits; i < 3; i++)
-            fraction *= 10;
-    }
-    if (*p == 'e' || *p == 'E') {
-        /* Exponents are rare in inventory data; fall back to the double value when it is exact. */
-        char *end;
-        errno = 0;
-        double value = strtod(text, &end);
-        if (*end || errno || !isfinite(value))
-            return -1;
-        double scaled = value * 1000.0;
-        if (fabs(scaled) > (double)CM_MILLI_MAX * 1000.0 || scaled != floor(scaled))
-            return -1;
-        *out = (int64_t)scaled;
-        return 0;
+        if (exponent_negative)
+            exponent = -exponent;
     }
     if (*p != '\0')
         return -1;
-    int64_t milli = whole * 1000 + fraction;
+    /* Exactly, in decimal: the first `point` digits make the thousandths, the rest must be zeros
+     * (exponents are applied by moving the point, never through a double: "1.005e0" is 1005). */
+    long point = (long)whole_digits + exponent + 3;
+    size_t digits = whole_digits + fraction_digits;
+    int64_t milli = 0;
+    for (size_t i = 0; i < digits; i++) {
+        int digit = (i < whole_digits ? whole[i] : fraction[i - whole_digits]) - '0';
+        if ((long)i >= point) {
+            if (digit != 0)
+                return -1; /* more precision than OCI's multipleOf 0.001 */
+            continue;
+        }
+        if (milli > (CM_MILLI_LIMIT - digit) / 10)
+            return -1;
+        milli = milli * 10 + digit;
+    }
+    for (long i = (long)digits; i < point && milli != 0; i++) {
+        if (milli > CM_MILLI_LIMIT / 10)
+            return -1;
+        milli *= 10;
+    }
     *out = negative ? -milli : milli;
     return 0;
 }

@@ -12,16 +12,22 @@ static int match_pattern(const char *pattern, const char *path, size_t path_leng
     if (effective > 1 && path[effective - 1] == '/')
         effective--;
 
+    /* A trailing slash on the pattern is optional as well ("/a/b/" is the route "/a/b"). */
+    size_t pattern_length = strlen(pattern);
+    if (pattern_length > 1 && pattern[pattern_length - 1] == '/')
+        pattern_length--;
+    const char *pattern_end = pattern + pattern_length;
+
     size_t param_count = 0;
     const char *pp = pattern;
     size_t pos = 0;
-    while (*pp) {
+    while (pp < pattern_end) {
         if (*pp != '/' || pos >= effective || path[pos] != '/')
             return 0;
         pp++;
         pos++;
-        const char *segment_end = strchr(pp, '/');
-        size_t pattern_segment = segment_end ? (size_t)(segment_end - pp) : strlen(pp);
+        const char *segment_end = memchr(pp, '/', (size_t)(pattern_end - pp));
+        size_t pattern_segment = (size_t)((segment_end ? segment_end : pattern_end) - pp);
         size_t path_segment = 0;
         while (pos + path_segment < effective && path[pos + path_segment] != '/')
             path_segment++;
