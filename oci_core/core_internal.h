@@ -1,0 +1,100 @@
+/*
+ * core_internal.h - what the files of oci_core share and nobody else sees: the core's state,
+ * the organizations' graphs (reference counted, replaceable), the clock, the worker's wake-up,
+ * and the route handlers' prototypes.
+ */
+#ifndef OCI_CORE_INTERNAL_H
+#define OCI_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/http_server.h"
+#include "oci_core/auth.h"
+#include "oci_core/graph.h"
+#include "oci_core/oci_core.h"
+#include "oci_core/store.h"
+
+#define OCI_ROUTE_MAX 32
+
+typedef struct oci_org_state {
+    const cm_oci_org *config;
+    oci_graph *graph; /* guarded by oci_core.graph_lock; readers hold a reference */
+} oci_org_state;
+
+typedef struct oci_graph_ref {
+    oci_graph *graph;
+    int *refs;
+} oci_graph_ref;
+
+struct oci_core {
+    const cm_config *config;
+    char data_dir[OCI_PATH_MAX];
+    char imports_dir[OCI_PATH_MAX];
+    char exports_dir[OCI_PATH_MAX];
+    char tmp_dir[OCI_PATH_MAX];
+    oci_store *store;
+    oci_auth *auth;
+    oci_org_state *orgs;
+    size_t org_count;
+    pthread_mutex_t graph_lock;
+    void *graph_holds; /* core.c's reference counts of live and retired graphs */
+
+    cm_http_route routes[OCI_ROUTE_MAX];
+    unsigned route_scopes[OCI_ROUTE_MAX];
+    size_t route_count;
+
+    pthread_t worker;
+    int worker_started;
+    pthread_mutex_t worker_lock;
+    pthread_cond_t worker_cond;
+    int stopping;
+    int worker_paused; /* tests only */
+    int wake;
+    atomic_int_fast64_t clock_skew_ms; /* tests only */
+};
+
+int64_t oci_core_now(const oci_core *core);
+const oci_org_state *oci_core_org(const oci_core *core, const char *org_id);
+
+/* Takes a reference to an organization's current graph (never NULL for a known org). */
+oci_graph *oci_core_graph_acquire(oci_core *core, const char *org_id);
+void oci_core_graph_release(oci_core *core, oci_graph *graph);
+/* Replaces an organization's graph; the core takes `graph`. CM_ENOTFOUND for an unknown org. */
+cm_err oci_core_graph_replace(oci_core *core, const char *org_id, oci_graph *graph);
+
+/* Wakes the background worker (new upload or export). */
+void oci_core_wake_worker(oci_core *core);
+/* The worker's body (import_worker.c); the thread is started by core.c. */
+void *oci_worker_main(void *core);
+
+/* Builds a full path "<dir>/<name>" into out; returns 0, or -1 when it does not fit. */
+int oci_path_join(char *out, size_t size, const char *dir, const char *name);
+
+/* ---- route handlers: data is the oci_core ---- */
+void oci_route_get_availability(cm_http_request *request, void *data);
+void oci_route_batch_update(cm_http_request *request, void *data);
+void oci_route_get_deltas(cm_http_request *request, void *data);
+void oci_route_record_put(cm_http_request *request, void *data);
+void oci_route_record_patch(cm_http_request *request, void *data);
+void oci_route_record_delete(cm_http_request *request, void *data);
+void oci_route_import_submit(cm_http_request *request, void *data);
+void oci_route_import_list(cm_http_request *request, void *data);
+void oci_route_import_upload(cm_http_request *request, void *data);
+void oci_route_import_status(cm_http_request *request, void *data);
+void oci_route_import_file(cm_http_request *request, void *data);
+void oci_route_import_delete(cm_http_request *request, void *data);
+void oci_route_export_submit(cm_http_request *request, void *data);
+void oci_route_export_status(cm_http_request *request, void *data);
+void oci_route_export_file(cm_http_request *request, void *data);
+void oci_route_export_delete(cm_http_request *request, void *data);
+void oci_route_graph_export_submit(cm_http_request *request, void *data);
+void oci_route_graph_replace(cm_http_request *request, void *data);
+void oci_route_graph_get(cm_http_request *request, void *data);
+
+/* Export file production (route_exports.c / route_graph.c), run by the worker. */
+cm_err oci_export_run(oci_core *core, oci_export_row *row);
+cm_err oci_graph_export_write(oci_core *core, oci_export_row *row);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * import_worker.c - the background thread: processes uploaded import files and produces exports,
+ * one job at a time, never on a server thread.
+ *
+ * An import is applied in batches of OCI_IMPORT_BATCH_LINES lines, each batch in one transaction
+ * that also saves the checkpoint (lines done, counters, parser state). After a stop or a crash the
+ * import resumes at the first line not yet committed, so no line is applied twice (and record ids
+ * make even that harmless).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/log.h"
+#include "common/sha256.h"
+#include "oci_core/apply.h"
+#include "oci_core/core_internal.h"
+#include "oci_core/import_parser.h"
+#include "oci_core/limits.h"
+
+#define IDLE_WAIT_MS 1000
+
+static int stopping(oci_core *core)
+{
+    pthread_mutex_lock(&core->worker_lock);
+    int stop = core->stopping;
+    pthread_mutex_unlock(&core->worker_lock);
+    return stop;
+}
+
+/* Copies the file part of the upload into `data_path`, hashing it. Returns 0 or -1. */
+static int extract_part(const oci_import_row *row, const char *data_path, char hash_hex[CM_SHA256_HEX_LEN + 1])
+{
+    int in = open(row->upload_path, O_RDONLY | O_CLOEXEC);
+    int out = open(data_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = in >= 0 && out >= 0 ? 0 : -1;
+    cm_sha256_ctx ctx;
+    cm_sha256_init(&ctx);
+    char *buffer = malloc(1 << 16);
+    if (!buffer)
+        rc = -1;
+    int64_t left = row->part_length, position = row->part_offset;
+    while (rc == 0 && left > 0) {
+        size_t want = left < (1 << 16) ? (size_t)left : (size_t)(1 << 16);
+        ssize_t n = pread(in, buffer, want, position);
+        if (n <= 0 || write(out, buffer, (size_t)n) != n) {
+            rc = -1;
+            break;
+        }
+        cm_sha256_update(&ctx, buffer, (size_t)n);
+        left -= n;
+        position += n;
+    }
+    free(buffer);
+    uint8_t digest[CM_SHA256_LEN];
+    cm_sha256_final(&ctx, digest);
+    cm_sha256_hex(digest, hash_hex);
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+static int same_hex(const char *a, const char *b)
+{
+    if (strlen(a) != strlen(b))
+        return 0;
+    for (; *a; a++, b++) {
+        char x = *a >= 'A' && *a <= 'F' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'F' ? (char)(*b + 32) : *b;
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* Reads one line without its '\n'; returns 1, or 0 at the end. A line that does not fit is
+ * consumed to its end and flagged in *too_long. */
+static int read_line(gzFile file, char *buffer, size_t capacity, size_t *length, int *too_long)
+{
+    *length = 0;
+    *too_long = 0;
+    if (!gzgets(file, buffer, (int)capacity))
+        return 0;
+    size_t got = strlen(buffer);
+    if (got && buffer[got - 1] == '\n') {
+        buffer[got - 1] = '\0';
+        *length = got - 1;
+        return 1;
+    }
+    *length = got;
+    if (got + 1 < capacity)
+        return 1; /* the last line, without a final '\n' */
+    *too_long = 1;
+    char scratch[4096];
+    while (gzgets(file, scratch, sizeof scratch)) {
+        size_t n = strlen(scratch);
+        if (n && scratch[n - 1] == '\n')
+            break;
+    }
+    return 1;
+}
+
+typedef struct pending_line {
+    int64_t line_number;
+    oci_import_line parsed;
+} pending_line;
+
+/* Applies one batch and saves the checkpoint in the same transaction. */
+static cm_err commit_batch(oci_core *core, const oci_graph *graph, oci_import_row *row, pending_line *lines,
+                           size_t count, const oci_import_parser *parser, int64_t cursor)
+{
+    oci_import_row next = *row;
+    oci_store_conn *writer = NULL;
+    cm_err rc = oci_store_write_begin(core->store, &writer);
+    int64_t now = oci_core_now(core);
+    for (size_t i = 0; rc == CM_OK && i < count; i++) {
+        oci_import_line *line = &lines[i].parsed;
+        if (line->kind == OCI_LINE_RECORD) {
+            next.read_count++;
+            oci_apply_result result;
+            rc = oci_apply_one(writer, graph, row->org, &line->record, OCI_APPLY_MERGE, "location_import", now,
+                               &result);
+            if (rc != CM_OK)
+                break;
+            if (result.outcome == OCI_APPLY_APPLIED) {
+                next.processed_count++;
+            } else if (result.outcome == OCI_APPLY_DUPLICATE) {
+                next.skipped_count++;
+            } else {
+                char message[OCI_MESSAGE_MAX + 32];
+                snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, result.message);
+                next.failed_count++;
+                rc = oci_store_import_error_add(writer, row->id, lines[i].line_number, line->record_id,
+                                                line->location_id, line->sku, message);
+            }
+        } else if (line->kind == OCI_LINE_ERROR) {
+            char message[OCI_MESSAGE_MAX + 32];
+            snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, line->message);
+            if (line->record_id[0] || line->sku[0] || !strstr(line->message, "header"))
+                next.read_count++;
+            next.failed_count++;
+            rc = oci_store_import_error_add(writer, row->id, lines[i].line_number, line->record_id, line->location_id,
+                                            line->sku, message);
+        }
+    }
+    next.line_cursor = cursor;
+    next.parser_layout = (int)parser->layout;
+    next.parser_has_location = parser->has_location;
+    snprintf(next.parser_location, sizeof next.parser_location, "%s", parser->location);
+    if (rc == CM_OK)
+        rc = oci_store_import_update(writer, &next);
+    if (writer)
+        rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
+    if (rc == CM_OK)
+        *row = next;
+    return rc;
+}
+
+static cm_err save_row(oci_core *core, const oci_import_row *row)
+{
+    oci_store_conn *writer = NULL;
+    cm_err rc = oci_store_write_begin(core->store, &writer);
+    if (rc == CM_OK) {
+        rc = oci_store_import_update(writer, row);
+        rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
+    }
+    return rc;
+}
+
+static void finish_import(oci_core *core, oci_import_row *row, const char *data_path)
+{
+    row->ended_ms = oci_core_now(core);
+    if (row->validation_error[0]) {
+        snprintf(row->status, sizeof row->status, "FAILED");
+        snprintf(row->result_status, sizeof row->result_status, "FAILED");
+    } else if (row->failed_count == 0) {
+        snprintf(row->status, sizeof row->status, "COMPLETED");
+        snprintf(row->result_status, sizeof row->result_status, "COMPLETED_WITHOUT_ERRORS");
+    } else if (row->processed_count + row->skipped_count > 0) {
+        snprintf(row->status, sizeof row->status, "COMPLETED");
+        snprintf(row->result_status, sizeof row->result_status, "COMPLETED_WITH_PARTIAL_FAILURES");
+    } else {
+        snprintf(row->status, sizeof row->status, "FAILED");
+        snprintf(row->result_status, sizeof row->result_status, "FAILED");
+    }
+    if (save_row(core, row) != CM_OK) {
+        cm_log_error("oci.import_finish", "import=%s: cannot save the result", row->id);
+        return;
+    }
+    unlink(data_path);
+    unlink(row->upload_path);
+    cm_log_info("oci.import_done", "import=%s status=%s read=%lld processed=%lld skipped=%lld failed=%lld", row->id,
+                row->result_status, (long long)row->read_count, (long long)row->processed_count,
+                (long long)row->skipped_count, (long long)row->failed_count);
+}
+
+/* Returns 1 when the import needs no more work now, 0 when it should be retried later. */
+static int run_import(oci_core *core, const char *id)
+{
+    oci_import_row row;
+    int found = 0;
+    oci_store_conn *reader = oci_store_read_begin(core->store);
+    cm_err rc = reader ? oci_store_import_get(reader, id, &row, &found) : CM_EDB;
+    oci_store_read_end(reader);
+    if (rc != CM_OK)
+        return 0;
+    if (!found)
+        return 1;
+    int done = 0;
+    char name[OCI_ID_MAX + 16], data_path[OCI_PATH_MAX];
+    snprintf(name, sizeof name, "%s.data", row.id);
+    if (oci_path_join(data_path, sizeof data_path, core->imports_dir, name) != 0)
+        return 0;
+    if (strcmp(row.status, "PENDING") == 0 || row.line_cursor == 0) {
+        /* First start (or a restart before any batch): take the file out of the upload and check it. */
+        snprintf(row.status, sizeof row.status, "RUNNING");
+        if (!row.started_ms)
+            row.started_ms = oci_core_now(core);
+        char hash[CM_SHA256_HEX_LEN + 1];
+        if (extract_part(&row, data_path, hash) != 0) {
+            snprintf(row.validation_error, sizeof row.validation_error, "The uploaded file could not be read.");
+        } else if (row.gzip && strcmp(row.file_encoding, "GZIP") != 0) {
+            snprintf(row.validation_error, sizeof row.validation_error,
+                     "File is in GZIP format where the encoding type was not specified as GZIP' Invalid value");
+        } else if (!row.gzip && strcmp(row.file_encoding, "GZIP") == 0) {
+            snprintf(row.validation_error, sizeof row.validation_error,
+                     "File is not in GZIP format where the encoding type was specified as GZIP' Invalid value");
+        } else if (row.file_hash[0] && strcmp(row.file_hash_type, "SHA-256") == 0 && !same_hex(row.file_hash, hash)) {
+            snprintf(row.validation_error, sizeof row.validation_error,
+                     "'fileHash' does not match the SHA-256 of the uploaded file");
+        }
+        if (row.validation_error[0]) {
+            finish_import(core, &row, data_path);
+            return 1;
+        }
+        if (save_row(core, &row) != CM_OK)
+            return 0;
+    }
+    gzFile file = gzopen(data_path, "rb");
+    char *buffer = malloc(OCI_IMPORT_LINE_MAX + 1);
+    pending_line *lines = calloc(OCI_IMPORT_BATCH_LINES, sizeof *lines);
+    oci_graph *graph = oci_core_graph_acquire(core, row.org);
+    if (!file || !buffer || !lines || !graph) {
+        cm_log_error("oci.import_start", "import=%s: cannot open %s or out of memory", row.id, data_path);
+        if (!graph || !file) {
+            snprintf(row.validation_error, sizeof row.validation_error,
+                     !graph ? "The organization is no longer configured." : "The uploaded file was lost.");
+            finish_import(core, &row, data_path);
+            done = 1;
+        }
+        goto out;
+    }
+    gzbuffer(file, 1 << 17);
+    oci_import_parser parser;
+    oci_import_parser_init(&parser);
+    parser.layout = (oci_import_layout)row.parser_layout;
+    parser.has_location = row.parser_has_location;
+    snprintf(parser.location, sizeof parser.location, "%s", row.parser_location);
+    int64_t line_number = 0;
+    size_t length;
+    int too_long;
+    while (line_number < row.line_cursor && read_line(file, buffer, OCI_IMPORT_LINE_MAX + 1, &length, &too_long))
+        line_number++;
+    int more = 1;
+    while (more) {
+        if (stopping(core)) {
+            done = 1;
+            goto out; /* resumed at the next open */
+        }
+        size_t count = 0;
+        while (count < OCI_IMPORT_BATCH_LINES &&
+               (more = read_line(file, buffer, OCI_IMPORT_LINE_MAX + 1, &length, &too_long))) {
+            line_number++;
+            pending_line *line = &lines[count];
+            line->line_number = line_number;
+            if (too_long) {
+                memset(&line->parsed, 0, sizeof line->parsed);
+                line->parsed.kind = OCI_LINE_ERROR;
+                snprintf(line->parsed.message, sizeof line->parsed.message, "the line is longer than %d bytes",
+                         OCI_IMPORT_LINE_MAX);
+            } else {
+                oci_import_parse_line(&parser, buffer, length, &line->parsed);
+            }
+            if (line->parsed.kind == OCI_LINE_RECORD || line->parsed.kind == OCI_LINE_ERROR)
+                count++;
+        }
+        int gz_error = 0;
+        gzerror(file, &gz_error);
+        if (!more && gz_error != Z_OK && gz_error != Z_BUF_ERROR) {
+            snprintf(row.validation_error, sizeof row.validation_error, "The file is not a valid gzip stream.");
+        }
+        if (count || !more) {
+            rc = commit_batch(core, graph, &row, lines, count, &parser, line_number);
+            if (rc != CM_OK) {
+                cm_log_error("oci.import_batch", "import=%s line=%lld: %s; will retry", row.id,
+                             (long long)line_number, cm_strerror(rc));
+                goto out;
+            }
+        }
+    }
+    finish_import(core, &row, data_path);
+    done = 1;
+out:
+    oci_core_graph_release(core, graph);
+    if (file)
+        gzclose(file);
+    free(buffer);
+    free(lines);
+    return done;
+}
+
+static void run_export(oci_core *core, const char *id)
+{
+    oci_export_row row;
+    int found = 0;
+    oci_store_conn *reader = oci_store_read_begin(core->store);
+    cm_err rc = reader ? oci_store_export_get(reader, id, &row, &found) : CM_EDB;
+    oci_store_read_end(reader);
+    if (rc != CM_OK || !found) {
+        oci_export_row_clear(&row);
+        return;
+    }
+    row.started_ms = oci_core_now(core);
+    snprintf(row.status, sizeof row.status, "RUNNING");
+    rc = strcmp(row.kind, "graph") == 0 ? oci_graph_export_write(core, &row) : oci_export_run(core, &row);
+    row.ended_ms = oci_core_now(core);
+    row.expires_ms = row.ended_ms + OCI_RESULT_LINK_TTL_MS;
+    snprintf(row.status, sizeof row.status, "%s", rc == CM_OK ? "COMPLETED" : "FAILED");
+    oci_store_conn *writer = NULL;
+    rc = oci_store_write_begin(core->store, &writer);
+    if (rc == CM_OK) {
+        rc = oci_store_export_update(writer, &row);
+        rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
+    }
+    if (rc != CM_OK)
+        cm_log_error("oci.export_finish", "export=%s: %s", row.id, cm_strerror(rc));
+    oci_export_row_clear(&row);
+}
+
+void *oci_worker_main(void *data)
+{
+    oci_core *core = data;
+    for (;;) {
+        pthread_mutex_lock(&core->worker_lock);
+        int stop = core->stopping, paused = core->worker_paused;
+        pthread_mutex_unlock(&core->worker_lock);
+        if (stop)
+            break;
+        char id[OCI_ID_MAX + 1];
+        int import_found = 0, export_found = 0;
+        if (!paused) {
+            oci_store_conn *reader = oci_store_read_begin(core->store);
+            if (reader && oci_store_import_next(reader, id, &import_found) == CM_OK && !import_found)
+                oci_store_export_next(reader, id, &export_found);
+            oci_store_read_end(reader);
+        }
+        if (import_found && run_import(core, id))
+            continue;
+        if (export_found) {
+            run_export(core, id);
+            continue;
+        }
+        pthread_mutex_lock(&core->worker_lock);
+        if ((import_found || !core->wake) && !core->stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += IDLE_WAIT_MS / 1000;
+            pthread_cond_timedwait(&core->worker_cond, &core->worker_lock, &until);
+        }
+        core->wake = 0;
+        pthread_mutex_unlock(&core->worker_lock);
+    }
+    return NULL;
+}

@@ -1,0 +1,235 @@
+/* route_availability.c - POST …/availability-records/actions/get-availability. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json_util.h"
+#include "oci_core/core_internal.h"
+#include "oci_core/errors.h"
+#include "oci_core/ids.h"
+#include "oci_core/limits.h"
+#include "oci_core/render.h"
+#include "oci_core/route_util.h"
+
+#define MAX_LIST 1024 /* ids per list in one request; the combination limit is checked after */
+
+typedef struct id_list {
+    const char *items[MAX_LIST];
+    size_t count;
+} id_list;
+
+static int list_has(const id_list *list, const char *id)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->items[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads an optional array of ids; returns -1 after replying 400. Duplicates are dropped. */
+static int read_list(cm_http_request *request, json_object *body, const char *key,
+                     int (*valid)(const char *), const char *what, id_list *out)
+{
+    json_object *array;
+    cm_json_get got = cm_json_array(body, key, &array);
+    if (got == CM_JSON_ABSENT)
+        return 0;
+    char message[200];
+    if (got != CM_JSON_OK || json_object_array_length(array) > MAX_LIST) {
+        snprintf(message, sizeof message, "'%s' must be an array of at most %d %s ids.", key, MAX_LIST, what);
+        oci_reply_invalid(request, key, message);
+        return -1;
+    }
+    for (size_t i = 0; i < json_object_array_length(array); i++) {
+        json_object *item = json_object_array_get_idx(array, i);
+        const char *id = json_object_is_type(item, json_type_string) ? json_object_get_string(item) : NULL;
+        if (!id || !valid(id)) {
+            snprintf(message, sizeof message, "'%s[%zu]' is not a valid %s id.", key, i, what);
+            oci_reply_invalid(request, key, message);
+            return -1;
+        }
+        if (!list_has(out, id) && out->count < MAX_LIST)
+            out->items[out->count++] = id;
+    }
+    return 0;
+}
+
+static int read_single(cm_http_request *request, json_object *body, const char *key,
+                       int (*valid)(const char *), const char *what, const char **out)
+{
+    *out = NULL;
+    cm_json_get got = cm_json_string(body, key, out);
+    if (got == CM_JSON_ABSENT)
+        return 0;
+    if (got != CM_JSON_OK || !valid(*out)) {
+        char message[160];
+        snprintf(message, sizeof message, "'%s' must be a valid %s id.", key, what);
+        oci_reply_invalid(request, key, message);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct request_lists {
+    id_list skus, locations, groups;
+} request_lists;
+
+static json_object *place_entry(const char *id, json_object **records)
+{
+    json_object *entry = json_object_new_object();
+    *records = json_object_new_array();
+    if (!entry || !*records) {
+        json_object_put(entry);
+        json_object_put(*records);
+        return NULL;
+    }
+    json_object_object_add(entry, "id", json_object_new_string(id));
+    json_object_object_add(entry, "records", *records);
+    return entry;
+}
+
+static cm_err build_reply(oci_store_conn *reader, const oci_graph *graph, const char *org,
+                          const request_lists *lists, int with_groups, json_object *reply)
+{
+    json_object *locations = json_object_new_array();
+    if (!locations)
+        return CM_ENOMEM;
+    json_object_object_add(reply, "locations", locations);
+    for (size_t l = 0; l < lists->locations.count; l++) {
+        json_object *records;
+        json_object *entry = place_entry(lists->locations.items[l], &records);
+        if (!entry)
+            return CM_ENOMEM;
+        json_object_array_add(locations, entry);
+        for (size_t s = 0; s < lists->skus.count; s++) {
+            oci_quantities record;
+            int exists;
+            cm_err rc = oci_store_record_get(reader, org, lists->locations.items[l], lists->skus.items[s],
+                                             &record, &exists);
+            if (rc != CM_OK)
+                return rc;
+            json_object *rendered = oci_render_location_record(lists->skus.items[s], &record);
+            if (!rendered)
+                return CM_ENOMEM;
+            json_object_array_add(records, rendered);
+        }
+    }
+    if (!with_groups)
+        return CM_OK;
+    json_object *groups = json_object_new_array();
+    if (!groups)
+        return CM_ENOMEM;
+    json_object_object_add(reply, "groups", groups);
+    for (size_t g = 0; g < lists->groups.count; g++) {
+        const oci_graph_group *group = oci_graph_group_find(graph, lists->groups.items[g]);
+        json_object *records;
+        json_object *entry = place_entry(group->id, &records);
+        if (!entry)
+            return CM_ENOMEM;
+        json_object_array_add(groups, entry);
+        for (size_t s = 0; s < lists->skus.count; s++) {
+            oci_group_sum sum;
+            oci_group_sum_init(&sum);
+            cm_err rc = CM_OK;
+            for (size_t m = 0; rc == CM_OK && m < group->location_count; m++) {
+                oci_quantities record;
+                int exists;
+                rc = oci_store_record_get(reader, org, group->locations[m], lists->skus.items[s], &record,
+                                          &exists);
+                if (rc == CM_OK && exists)
+                    rc = oci_group_sum_add(&sum, &record);
+            }
+            json_object *rendered = rc == CM_OK ? oci_render_group_record(lists->skus.items[s], &sum) : NULL;
+            oci_group_sum_free(&sum);
+            if (rc != CM_OK)
+                return rc;
+            if (!rendered)
+                return CM_ENOMEM;
+            json_object_array_add(records, rendered);
+        }
+    }
+    return CM_OK;
+}
+
+void oci_route_get_availability(cm_http_request *request, void *data)
+{
+    oci_core *core = data;
+    const char *org = oci_request_org(request);
+    json_object *body = oci_request_object(request);
+    if (!body)
+        return;
+    request_lists *lists = calloc(1, sizeof *lists);
+    oci_graph *graph = oci_core_graph_acquire(core, org);
+    const char *sku = NULL, *group_id = NULL;
+    if (!lists || !graph) {
+        oci_reply_internal(request, CM_ENOMEM, "get-availability");
+        goto out;
+    }
+    if (read_single(request, body, "sku", oci_valid_sku, "sku", &sku) ||
+        read_single(request, body, "group", oci_valid_group_id, "group", &group_id) ||
+        read_list(request, body, "skus", oci_valid_sku, "sku", &lists->skus) ||
+        read_list(request, body, "locations", oci_valid_location_id, "location", &lists->locations) ||
+        read_list(request, body, "groups", oci_valid_group_id, "group", &lists->groups))
+        goto out;
+    if (sku && !list_has(&lists->skus, sku) && lists->skus.count < MAX_LIST)
+        lists->skus.items[lists->skus.count++] = sku;
+    if (lists->skus.count == 0) {
+        oci_reply_invalid(request, "skus", "'sku' or 'skus' is required.");
+        goto out;
+    }
+    size_t combinations = lists->skus.count * (lists->locations.count + lists->groups.count);
+    if (combinations > OCI_AVAILABILITY_MAX_COMBINATIONS) {
+        char message[200];
+        snprintf(message, sizeof message,
+                 "The request asks for %zu sku x place combinations; at most %d are allowed.", combinations,
+                 OCI_AVAILABILITY_MAX_COMBINATIONS);
+        oci_reply_invalid(request, "skus", message);
+        goto out;
+    }
+    for (size_t i = 0; i < lists->locations.count; i++) {
+        if (!oci_graph_has_location(graph, lists->locations.items[i])) {
+            char message[200];
+            snprintf(message, sizeof message, "No location exists with ID '%s'", lists->locations.items[i]);
+            oci_reply_problem(request, 400, "LocationDoesNotExist", message, "locations", "location",
+                              lists->locations.items[i]);
+            goto out;
+        }
+    }
+    if (group_id && !list_has(&lists->groups, group_id) && lists->groups.count < MAX_LIST)
+        lists->groups.items[lists->groups.count++] = group_id;
+    for (size_t i = 0; i < lists->groups.count; i++) {
+        if (!oci_graph_group_find(graph, lists->groups.items[i])) {
+            char message[200];
+            snprintf(message, sizeof message, "No group exists with ID '%s'", lists->groups.items[i]);
+            oci_reply_problem(request, 400, "GroupDoesNotExist", message, "groups", "group",
+                              lists->groups.items[i]);
+            goto out;
+        }
+    }
+    if (group_id) {
+        /* {sku, group}: every location of the group, and the group itself. */
+        const oci_graph_group *group = oci_graph_group_find(graph, group_id);
+        for (size_t i = 0; i < group->location_count && lists->locations.count < MAX_LIST; i++)
+            if (!list_has(&lists->locations, group->locations[i]))
+                lists->locations.items[lists->locations.count++] = group->locations[i];
+    } else if (lists->locations.count == 0 && lists->groups.count == 0) {
+        /* {sku} alone: the locations that belong to no group. */
+        for (size_t i = 0; i < graph->location_count && lists->locations.count < MAX_LIST; i++)
+            if (!oci_graph_location_grouped(graph, graph->locations[i]))
+                lists->locations.items[lists->locations.count++] = graph->locations[i];
+    }
+    json_object *reply = json_object_new_object();
+    oci_store_conn *reader = reply ? oci_store_read_begin(core->store) : NULL;
+    cm_err rc = reader ? build_reply(reader, graph, org, lists, lists->groups.count > 0, reply) : CM_ENOMEM;
+    oci_store_read_end(reader);
+    if (rc != CM_OK) {
+        json_object_put(reply);
+        oci_reply_internal(request, rc, "get-availability");
+        goto out;
+    }
+    cm_http_reply_json(request, 200, reply);
+out:
+    oci_core_graph_release(core, graph);
+    free(lists);
+    json_object_put(body);
+}

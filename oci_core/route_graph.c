@@ -1,0 +1,86 @@
+/* route_graph.c - the location graph: its export file, and the admin routes outside the OCI
+ * namespace that read and replace an organization's graph (PUT/GET /admin/organizations/{org}/location-graph).
+ * A replaced graph lives in memory: a restart loads the configured file again. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/json_util.h"
+#include "common/log.h"
+#include "common/sha256.h"
+#include "oci_core/core_internal.h"
+#include "oci_core/errors.h"
+#include "oci_core/route_util.h"
+
+cm_err oci_graph_export_write(oci_core *core, oci_export_row *row)
+{
+    char name[OCI_ID_MAX + 16];
+    snprintf(name, sizeof name, "%s.json", row->id);
+    if (oci_path_join(row->file_path, sizeof row->file_path, core->exports_dir, name) != 0)
+        return CM_ETOOBIG;
+    oci_graph *graph = oci_core_graph_acquire(core, row->org);
+    json_object *json = graph ? oci_graph_to_json(graph) : NULL;
+    if (graph) {
+        row->processed_count = row->exported_count = (int64_t)(graph->location_count + graph->group_count);
+    }
+    oci_core_graph_release(core, graph);
+    if (!json)
+        return CM_ENOMEM;
+    size_t length = 0;
+    const char *text = cm_json_text(json, &length);
+    FILE *file = fopen(row->file_path, "wb");
+    int ok = file && fwrite(text, 1, length, file) == length;
+    if (file && fclose(file) != 0)
+        ok = 0;
+    uint8_t digest[CM_SHA256_LEN];
+    cm_sha256(text, length, digest);
+    cm_sha256_hex(digest, row->file_hash);
+    row->file_size = (int64_t)length;
+    json_object_put(json);
+    return ok ? CM_OK : CM_EIO;
+}
+
+void oci_route_graph_replace(cm_http_request *request, void *data)
+{
+    oci_core *core = data;
+    json_object *body = oci_request_object(request);
+    if (!body)
+        return;
+    oci_graph *graph = NULL;
+    char error[OCI_GRAPH_ERROR_MAX];
+    cm_err rc = oci_graph_from_json(body, &graph, error);
+    json_object_put(body);
+    if (rc == CM_EINVAL) {
+        oci_reply_invalid(request, "locations", error);
+        return;
+    }
+    if (rc == CM_OK) {
+        size_t locations = graph->location_count, groups = graph->group_count;
+        rc = oci_core_graph_replace(core, oci_request_org(request), graph);
+        if (rc == CM_OK) {
+            cm_log_info("oci.graph_replaced", "org=%s locations=%zu groups=%zu", oci_request_org(request), locations,
+                        groups);
+            json_object *reply = json_object_new_object();
+            if (reply) {
+                json_object_object_add(reply, "locations", json_object_new_int64((int64_t)locations));
+                json_object_object_add(reply, "groups", json_object_new_int64((int64_t)groups));
+                cm_http_reply_json(request, 200, reply);
+                return;
+            }
+            rc = CM_ENOMEM;
+        }
+    }
+    oci_reply_internal(request, rc, "graph replace");
+}
+
+void oci_route_graph_get(cm_http_request *request, void *data)
+{
+    oci_core *core = data;
+    oci_graph *graph = oci_core_graph_acquire(core, oci_request_org(request));
+    json_object *json = graph ? oci_graph_to_json(graph) : NULL;
+    oci_core_graph_release(core, graph);
+    if (!json) {
+        oci_reply_internal(request, CM_ENOMEM, "graph read");
+        return;
+    }
+    cm_http_reply_json(request, 200, json);
+}

@@ -1,0 +1,47 @@
+#include "oci_core/route_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json_util.h"
+#include "oci_core/errors.h"
+
+json_object *oci_request_object(cm_http_request *request)
+{
+    size_t length = 0;
+    const char *body = cm_http_body(request, &length);
+    if (!body || length == 0) {
+        oci_reply_invalid(request, "body", "The request body must be a JSON object.");
+        return NULL;
+    }
+    json_object *root = NULL;
+    char error[CM_JSON_ERROR_MAX];
+    if (cm_json_parse(body, length, CM_JSON_MAX_DEPTH, &root, error) != CM_OK) {
+        oci_reply_invalid(request, "body", error);
+        return NULL;
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        oci_reply_invalid(request, "body", "The request body must be a JSON object.");
+        return NULL;
+    }
+    return root;
+}
+
+const char *oci_request_org(const cm_http_request *request)
+{
+    return cm_http_param(request, "organizationId");
+}
+
+char *oci_ids_json(const char *const *ids, size_t count)
+{
+    json_object *array = json_object_new_array();
+    if (!array)
+        return NULL;
+    for (size_t i = 0; i < count; i++)
+        json_object_array_add(array, json_object_new_string(ids[i]));
+    const char *text = cm_json_text(array, NULL);
+    char *copy = text ? strdup(text) : NULL;
+    json_object_put(array);
+    return copy;
+}

@@ -1,0 +1,181 @@
+/*
+ * store.h - the bundled OCI core's storage: the only module that speaks SQL.
+ *
+ * It promises:
+ * - one SQLite file (WAL) with one writer connection, guarded by a mutex, and a small pool of
+ *   reader connections, each used by one thread at a time; prepared statements are reused;
+ * - writes happen only between oci_store_write_begin and _commit/_rollback (BEGIN IMMEDIATE);
+ *   reads see one consistent snapshot between oci_store_read_begin and _end;
+ * - tables: records (per org, location, sku), events (every change, old and new figures),
+ *   applied_ids (idempotency ids), imports and their failed lines, exports, delta_tokens;
+ * - every sqlite3_step/sqlite3_reset is checked; errors come back as cm_err (CM_EDB, CM_EFULL,
+ *   CM_EBUSY, CM_ENOMEM) and the caller rolls back.
+ * Quantities are int64 thousandths; times are ms since the epoch; 0 means "not set" for the
+ * optional times of imports and exports.
+ */
+#ifndef OCI_STORE_H
+#define OCI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "oci_core/limits.h"
+#include "oci_core/oci_core.h"
+#include "oci_core/quantity.h"
+
+#define OCI_ORG_MAX 255
+#define OCI_PATH_MAX 1024
+
+typedef struct oci_store oci_store;
+typedef struct oci_store_conn oci_store_conn;
+
+cm_err oci_store_open(const char *path, oci_store **out, char error[OCI_ERROR_MAX]);
+void oci_store_close(oci_store *store);
+
+/* Takes the writer (waits for it) and opens a write transaction. On failure nothing is held. */
+cm_err oci_store_write_begin(oci_store *store, oci_store_conn **writer);
+/* Commits and releases the writer; on a failed commit the transaction is rolled back. */
+cm_err oci_store_write_commit(oci_store_conn *writer);
+void oci_store_write_rollback(oci_store_conn *writer);
+
+/* Takes a reader and opens a read transaction; NULL only when the store is unusable. */
+oci_store_conn *oci_store_read_begin(oci_store *store);
+void oci_store_read_end(oci_store_conn *reader);
+
+/* ---- records (readable on any connection) ---- */
+
+cm_err oci_store_record_get(oci_store_conn *conn, const char *org, const char *location,
+                            const char *sku, oci_quantities *out, int *exists);
+cm_err oci_store_record_put(oci_store_conn *writer, const char *org, const char *location,
+                            const char *sku, const oci_quantities *record, int64_t now_ms);
+cm_err oci_store_record_delete(oci_store_conn *writer, const char *org, const char *location,
+                               const char *sku);
+
+/* Called per record; a non-zero return stops the scan (and the scan returns CM_OK). */
+typedef int (*oci_record_visitor)(void *context, const char *location, const char *sku,
+                                  const oci_quantities *record);
+
+/* Visits the records of `org` at the locations of `locations_json` (a JSON array of strings),
+ * ordered by sku then location when `by_sku`, else by location then sku. */
+cm_err oci_store_records_scan(oci_store_conn *conn, const char *org, const char *locations_json,
+                              int by_sku, oci_record_visitor visit, void *context);
+/* Number of records of `org` at those locations. */
+cm_err oci_store_records_count(oci_store_conn *conn, const char *org, const char *locations_json,
+                               int64_t *count);
+
+/* ---- events ---- */
+
+typedef struct oci_event {
+    const char *org, *location, *sku, *event_type, *record_id; /* record_id may be NULL */
+    int64_t created_ms;
+    int has_effective_date;
+    int64_t effective_ms;
+    oci_quantities old_values, new_values;
+    int deleted; /* the record was deleted by this change */
+} oci_event;
+
+cm_err oci_store_event_add(oci_store_conn *writer, const oci_event *event);
+/* The newest event sequence number of `org` (0 when none). */
+cm_err oci_store_events_last_seq(oci_store_conn *conn, const char *org, int64_t *seq);
+
+typedef int (*oci_event_visitor)(void *context, int64_t seq, const char *location, const char *sku);
+/* Visits at most `limit` events of `org` after `after_seq` at the given locations, in order.
+ * *more is set when further events are waiting. */
+cm_err oci_store_events_scan(oci_store_conn *conn, const char *org, int64_t after_seq,
+                             const char *locations_json, size_t limit, oci_event_visitor visit,
+                             void *context, int *more);
+
+/* ---- idempotency ids ---- */
+
+cm_err oci_store_applied_get(oci_store_conn *conn, const char *org, const char *record_id,
+                             char location[OCI_LOCATION_ID_MAX + 1], char sku[OCI_SKU_MAX + 1],
+                             int *found);
+cm_err oci_store_applied_add(oci_store_conn *writer, const char *org, const char *record_id,
+                             const char *location, const char *sku, int64_t now_ms);
+
+/* ---- imports ---- */
+
+typedef struct oci_import_row {
+    char id[OCI_ID_MAX + 1];
+    char org[OCI_ORG_MAX + 1];
+    char file_name[OCI_FILE_NAME_MAX + 1];
+    char file_encoding[16]; /* "" or "GZIP" */
+    char file_hash[160];    /* "" when none */
+    char file_hash_type[16];
+    char status[16]; /* WAITING PENDING RUNNING COMPLETED FAILED */
+    int64_t created_ms, link_expires_ms;
+    char upload_path[OCI_PATH_MAX];
+    int64_t part_offset, part_length;
+    int gzip;
+    int64_t started_ms, ended_ms;
+    int64_t read_count, processed_count, skipped_count, failed_count;
+    int64_t line_cursor; /* lines of the file already applied (the checkpoint) */
+    int parser_layout, parser_has_location;
+    char parser_location[OCI_LOCATION_ID_MAX + 1];
+    char validation_error[256]; /* "" when the file passed validation */
+    char result_status[40];     /* COMPLETED_WITHOUT_ERRORS, COMPLETED_WITH_PARTIAL_FAILURES, FAILED */
+} oci_import_row;
+
+cm_err oci_store_import_insert(oci_store_conn *writer, const oci_import_row *row);
+cm_err oci_store_import_get(oci_store_conn *conn, const char *id, oci_import_row *row, int *found);
+/* Moves a WAITING import to PENDING with its uploaded file; *changed = 0 when it was not WAITING. */
+cm_err oci_store_import_set_uploaded(oci_store_conn *writer, const char *id, const char *path,
+                                     int64_t part_offset, int64_t part_length, int gzip, int *changed);
+/* Writes back status, times, counters, checkpoint, parser state, validation and result. */
+cm_err oci_store_import_update(oci_store_conn *writer, const oci_import_row *row);
+cm_err oci_store_import_delete(oci_store_conn *writer, const char *id);
+cm_err oci_store_import_error_add(oci_store_conn *writer, const char *id, int64_t line,
+                                  const char *record_id, const char *location, const char *sku,
+                                  const char *message);
+typedef int (*oci_import_error_visitor)(void *context, const char *record_id, const char *location,
+                                        const char *sku, const char *message);
+cm_err oci_store_import_errors_scan(oci_store_conn *conn, const char *id,
+                                    oci_import_error_visitor visit, void *context);
+typedef int (*oci_id_visitor)(void *context, const char *id);
+/* Imports of `org` (oldest first); when `only_available`, only WAITING ones with a live link. */
+cm_err oci_store_import_list(oci_store_conn *conn, const char *org, int only_available,
+                             int64_t now_ms, oci_id_visitor visit, void *context);
+/* The import to work on next (RUNNING first, then PENDING, oldest first); *found = 0 when none. */
+cm_err oci_store_import_next(oci_store_conn *conn, char id[OCI_ID_MAX + 1], int *found);
+
+/* ---- exports (availability and location graph) ---- */
+
+typedef struct oci_export_row {
+    char id[OCI_ID_MAX + 1];
+    char org[OCI_ORG_MAX + 1];
+    char kind[16];       /* availability | graph */
+    char place_type[16]; /* locations | groups | "" */
+    char *places;        /* JSON array text, owned (oci_export_row_clear frees it) */
+    char status[16];     /* PENDING RUNNING COMPLETED FAILED */
+    int64_t created_ms, started_ms, ended_ms, expires_ms;
+    char file_path[OCI_PATH_MAX];
+    int64_t file_size;
+    char file_hash[65];
+    int64_t processed_count, exported_count;
+} oci_export_row;
+
+void oci_export_row_clear(oci_export_row *row);
+cm_err oci_store_export_insert(oci_store_conn *writer, const oci_export_row *row);
+cm_err oci_store_export_get(oci_store_conn *conn, const char *id, oci_export_row *row, int *found);
+cm_err oci_store_export_update(oci_store_conn *writer, const oci_export_row *row);
+cm_err oci_store_export_delete(oci_store_conn *writer, const char *id);
+cm_err oci_store_export_next(oci_store_conn *conn, char id[OCI_ID_MAX + 1], int *found);
+/* 1 in *busy when an availability export of `org` is PENDING or RUNNING. */
+cm_err oci_store_export_busy(oci_store_conn *conn, const char *org, int *busy);
+
+/* ---- delta tokens ---- */
+
+typedef struct oci_delta_token {
+    char token[OCI_ID_MAX + 1];
+    char org[OCI_ORG_MAX + 1];
+    char place_type[16];
+    char *places; /* JSON array text, owned */
+    int64_t after_seq, created_ms;
+} oci_delta_token;
+
+cm_err oci_store_token_insert(oci_store_conn *writer, const oci_delta_token *token);
+cm_err oci_store_token_get(oci_store_conn *conn, const char *token, oci_delta_token *out, int *found);
+void oci_delta_token_clear(oci_delta_token *token);
+
+#endif
