@@ -10,6 +10,12 @@ cmake --build build/test -j"$(nproc)"
 status=0
 ctest --test-dir build/test --output-on-failure -j"$(nproc)" --timeout 900 || status=$?
 echo
-echo "cmocka summaries:"
+echo "cmocka summaries (one line per test executable):"
 grep -hE '^[0-9]+/[0-9]+ Test:|^\[  (PASSED|FAILED)  \]' build/test/Testing/Temporary/LastTest.log || true
+# The closing line: ctest's own counts, in the plain "N passed, N failed" form.
+log=build/test/Testing/Temporary/LastTest.log
+passed=$(grep -c '^Test Passed' "$log" || true)
+failed=$(grep -c '^Test Failed' "$log" || true)
+echo
+echo "ctest: $passed passed, $failed failed"
 exit $status
