@@ -179,8 +179,8 @@ static cm_err read_rate_limit(parse_ctx *ctx, json_object *obj, const char *path
     case CM_JSON_OK: break;
     default: return fail(ctx, field, "must be an object");
     }
-    char inner[sizeof field + 2];
-    snprintf(inner, sizeof inner, "%s.", field);
+    char inner[200];
+    snprintf(inner, sizeof inner, "%.190s.", field);
     cm_err rc = read_number(ctx, section, "requestsPerSecond", inner, &out->requests_per_second);
     if (!rc)
         rc = read_number(ctx, section, "burst", inner, &out->burst);
@@ -355,6 +355,10 @@ static cm_err read_api_keys(parse_ctx *ctx, json_object *tenant_obj, const char 
             }
         } else {
             cm_sha256(text, strlen(text), digest);
+            char **plain = is_v5 ? &tenant->v5_key : &tenant->inventory_specific_key;
+            *plain = strdup(text);
+            if (!*plain)
+                return CM_ENOMEM;
         }
         *present = 1;
     }
@@ -798,6 +802,8 @@ void cm_config_free(cm_config *config)
     for (size_t i = 0; i < config->tenant_count; i++) {
         cm_tenant *tenant = &config->tenants[i];
         free(tenant->organization_id);
+        free(tenant->v5_key);
+        free(tenant->inventory_specific_key);
         for (size_t l = 0; l < tenant->location_count; l++) {
             free(tenant->locations[l].name);
             free(tenant->locations[l].oci_id);

@@ -73,6 +73,9 @@ typedef struct cm_tenant {
     int has_v5_key, has_inventory_specific_key;
     uint8_t v5_key_sha256[CM_SHA256_LEN];
     uint8_t inventory_specific_key_sha256[CM_SHA256_LEN];
+    /* The keys as written, when the file gives them in plain text (NULL for the Sha256 forms):
+     * only client-side commands (omsgw compare) use them; the server compares digests. */
+    char *v5_key, *inventory_specific_key;
     char *organization_id;
     cm_location_entry *locations;
     size_t location_count;
