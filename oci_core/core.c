@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "common/clock.h"
+#include "common/json_util.h"
 #include "common/log.h"
 #include "common/router.h"
 #include "oci_core/apply.h"
@@ -16,6 +17,7 @@
 
 #define AVAIL "/inventory/availability/v1/organizations/{organizationId}"
 #define IMPEX "/inventory/impex/v1/organizations/{organizationId}"
+#define RESERVE "/inventory/reservation/v1/organizations/{organizationId}"
 #define RECORD_PATH AVAIL "/locations/{locationId}/availability-records/skus/{sku}/{requestId}"
 
 static void route_health(cm_http_request *request, void *data)
@@ -71,6 +73,18 @@ static const route_spec ROUTES[] = {
      CM_SCOPE_IMPEX_GRAPHS, 0, 0},
     {"DELETE", IMPEX "/location-graph/exports/{exportId}", oci_route_export_delete, CM_SCOPE_IMPEX_GRAPHS, 0,
      0},
+    {"POST", IMPEX "/event-log/exports", oci_route_event_log_submit, CM_SCOPE_IMPEX_INVENTORY_RW, OCI_JSON_BODY_MAX,
+     0},
+    {"GET", IMPEX "/event-log/exports/{exportId}/status", oci_route_export_status, CM_SCOPE_IMPEX_INVENTORY, 0, 0},
+    {"GET", IMPEX "/event-log/exports/{exportId}/file-content", oci_route_export_file, CM_SCOPE_IMPEX_INVENTORY, 0,
+     0},
+    {"PUT", RESERVE "/reservation-documents/{reservationId}", oci_route_reservation_put, CM_SCOPE_RESERVATIONS_RW,
+     OCI_JSON_BODY_MAX, 0},
+    {"PATCH", RESERVE "/reservation-documents/{reservationId}", oci_route_reservation_patch, CM_SCOPE_RESERVATIONS_RW,
+     OCI_JSON_BODY_MAX, 0},
+    {"POST", RESERVE "/transfers", oci_route_transfers, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", RESERVE "/releases", oci_route_releases, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", RESERVE "/fulfillments", oci_route_fulfillments, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
     {"PUT", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_replace,
      CM_SCOPE_IMPEX_GRAPHS, OCI_GRAPH_BODY_MAX, 0},
     {"GET", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_get, CM_SCOPE_IMPEX_GRAPHS,
@@ -256,6 +270,36 @@ void oci_core_http_config(oci_core *core, cm_http_server_config *server_config)
         server_config->body_limit = OCI_JSON_BODY_MAX;
 }
 
+/* The graph an admin stored for `org` (route_graph.c), which replaces the configured file. */
+static cm_err load_persisted_graph(oci_core *core, const char *org, oci_graph **graph, int *found,
+                                   char error[OCI_ERROR_MAX])
+{
+    *found = 0;
+    char *text = NULL;
+    oci_store_conn *reader = oci_store_read_begin(core->store);
+    cm_err rc = reader ? oci_store_graph_get(reader, org, &text) : CM_EDB;
+    oci_store_read_end(reader);
+    if (rc != CM_OK || !text) {
+        if (rc != CM_OK)
+            snprintf(error, OCI_ERROR_MAX, "organization %.100s: cannot read its stored location graph", org);
+        return rc;
+    }
+    json_object *root = NULL;
+    char parse_error[CM_JSON_ERROR_MAX], graph_error[OCI_GRAPH_ERROR_MAX];
+    rc = cm_json_parse(text, strlen(text), CM_JSON_MAX_DEPTH, &root, parse_error);
+    free(text);
+    if (rc == CM_OK)
+        rc = oci_graph_from_json(root, graph, graph_error); /* a NULL root (JSON null) is refused there */
+    json_object_put(root);
+    if (rc != CM_OK) {
+        snprintf(error, OCI_ERROR_MAX, "organization %.100s: the stored location graph is invalid", org);
+        return rc;
+    }
+    cm_log_info("oci.graph_stored", "org=%s: using the location graph replaced through the admin route", org);
+    *found = 1;
+    return CM_OK;
+}
+
 static void path_too_long(char error[OCI_ERROR_MAX], const char *data_dir)
 {
     snprintf(error, OCI_ERROR_MAX, "the data folder path is too long: %.400s", data_dir);
@@ -275,6 +319,7 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
     pthread_mutex_init(&core->worker_lock, NULL);
     pthread_cond_init(&core->worker_cond, NULL);
     atomic_init(&core->clock_skew_ms, 0);
+    core->batch_budget = -1;
     core->graph_holds = calloc(GRAPH_HOLDS_MAX, sizeof(graph_hold));
     cm_err rc = core->graph_holds ? CM_OK : CM_ENOMEM;
     if (rc != CM_OK)
@@ -311,7 +356,12 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
         const cm_oci_org *org = &config->oci.organizations[i];
         core->orgs[i].config = org;
         oci_graph *graph = NULL;
-        if (org->location_graph_path) {
+        int persisted = 0;
+        if (rc == CM_OK)
+            rc = load_persisted_graph(core, org->id, &graph, &persisted, error);
+        if (rc != CM_OK || persisted) {
+            /* the admin-replaced graph (or an error) wins over the configured file */
+        } else if (org->location_graph_path) {
             char graph_error[OCI_GRAPH_ERROR_MAX];
             rc = oci_graph_load_file(org->location_graph_path, &graph, graph_error);
             if (rc != CM_OK)
@@ -351,6 +401,14 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
             core->worker_started = 1;
         }
     }
+    if (rc == CM_OK) {
+        if (pthread_create(&core->reaper, NULL, oci_reaper_main, core) != 0) {
+            snprintf(error, OCI_ERROR_MAX, "cannot start the reservation expiry thread");
+            rc = CM_ENOMEM;
+        } else {
+            core->reaper_started = 1;
+        }
+    }
     if (rc != CM_OK) {
         oci_core_close(core);
         return rc;
@@ -362,14 +420,17 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
 
 void oci_core_stop(oci_core *core)
 {
-    if (!core || !core->worker_started)
+    if (!core || (!core->worker_started && !core->reaper_started))
         return;
     pthread_mutex_lock(&core->worker_lock);
     core->stopping = 1;
     pthread_cond_broadcast(&core->worker_cond);
     pthread_mutex_unlock(&core->worker_lock);
-    pthread_join(core->worker, NULL);
-    core->worker_started = 0;
+    if (core->worker_started)
+        pthread_join(core->worker, NULL);
+    if (core->reaper_started)
+        pthread_join(core->reaper, NULL);
+    core->worker_started = core->reaper_started = 0;
 }
 
 void oci_core_close(oci_core *core)

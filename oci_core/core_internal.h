@@ -16,7 +16,7 @@
 #include "oci_core/oci_core.h"
 #include "oci_core/store.h"
 
-#define OCI_ROUTE_MAX 32
+#define OCI_ROUTE_MAX 48
 
 typedef struct oci_org_state {
     const cm_oci_org *config;
@@ -52,7 +52,11 @@ struct oci_core {
     int stopping;
     int worker_paused; /* tests only */
     int wake;
+    int batch_budget; /* tests only: import batches left before the worker pauses; -1: no limit */
     atomic_int_fast64_t clock_skew_ms; /* tests only */
+
+    pthread_t reaper; /* maintenance.c: reservation expiry and pruning */
+    int reaper_started;
 };
 
 int64_t oci_core_now(const oci_core *core);
@@ -93,8 +97,23 @@ void oci_route_graph_export_submit(cm_http_request *request, void *data);
 void oci_route_graph_replace(cm_http_request *request, void *data);
 void oci_route_graph_get(cm_http_request *request, void *data);
 
-/* Export file production (route_exports.c / route_graph.c), run by the worker. */
+void oci_route_reservation_put(cm_http_request *request, void *data);
+void oci_route_reservation_patch(cm_http_request *request, void *data);
+void oci_route_transfers(cm_http_request *request, void *data);
+void oci_route_releases(cm_http_request *request, void *data);
+void oci_route_fulfillments(cm_http_request *request, void *data);
+void oci_route_event_log_submit(cm_http_request *request, void *data);
+
+/* Export file production (route_exports.c / route_graph.c / route_event_log.c), run by the worker. */
 cm_err oci_export_run(oci_core *core, oci_export_row *row);
 cm_err oci_graph_export_write(oci_core *core, oci_export_row *row);
+cm_err oci_event_log_export_write(oci_core *core, oci_export_row *row);
+
+/* maintenance.c: the thread that releases expired reservations and prunes old rows and files.
+ * Started by oci_core_open, stopped by oci_core_stop (it shares worker_lock/stopping). */
+void *oci_reaper_main(void *core);
+/* One pass of each (also called by the testing hooks). */
+cm_err oci_expire_reservations(oci_core *core);
+cm_err oci_prune(oci_core *core);
 
 #endif

@@ -20,12 +20,12 @@ static int valid_place(const char *id, size_t min, size_t max)
     return 1;
 }
 
-int oci_valid_sku(const char *sku)
+static int valid_sku(const char *sku, size_t min)
 {
     if (!sku)
         return 0;
     size_t length = strlen(sku);
-    if (length < OCI_SKU_MIN || length > OCI_SKU_MAX)
+    if (length < min || length > OCI_SKU_MAX)
         return 0;
     for (size_t i = 0; i < length; i++) {
         unsigned char c = (unsigned char)sku[i];
@@ -33,6 +33,28 @@ int oci_valid_sku(const char *sku)
             return 0;
     }
     return 1;
+}
+
+int oci_valid_sku(const char *sku)
+{
+    return valid_sku(sku, OCI_SKU_MIN);
+}
+
+int oci_valid_reservation_sku(const char *sku)
+{
+    return valid_sku(sku, 1);
+}
+
+int oci_valid_all_or_nothing_id(const char *id)
+{
+    return valid_place(id, 1, OCI_ALL_OR_NOTHING_ID_MAX);
+}
+
+int oci_valid_reservation_id(const char *id)
+{
+    if (!id || strlen(id) > OCI_RESERVATION_ID_MAX)
+        return 0;
+    return oci_valid_record_id(id) && !strchr(id, '/');
 }
 
 int oci_valid_location_id(const char *location)

@@ -21,6 +21,7 @@
 #include "oci_core/core_internal.h"
 #include "oci_core/import_parser.h"
 #include "oci_core/limits.h"
+#include "oci_core/sha512.h"
 
 #define IDLE_WAIT_MS 1000
 
@@ -33,13 +34,16 @@ static int stopping(oci_core *core)
 }
 
 /* Copies the file part of the upload into `data_path`, hashing it. Returns 0 or -1. */
-static int extract_part(const oci_import_row *row, const char *data_path, char hash_hex[CM_SHA256_HEX_LEN + 1])
+static int extract_part(const oci_import_row *row, const char *data_path, char hash_hex[CM_SHA256_HEX_LEN + 1],
+                        char sha512_hex[OCI_SHA512_HEX_LEN + 1])
 {
     int in = open(row->upload_path, O_RDONLY | O_CLOEXEC);
     int out = open(data_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = in >= 0 && out >= 0 ? 0 : -1;
     cm_sha256_ctx ctx;
     cm_sha256_init(&ctx);
+    oci_sha512_ctx ctx512;
+    oci_sha512_init(&ctx512);
     char *buffer = malloc(1 << 16);
     if (!buffer)
         rc = -1;
@@ -52,6 +56,7 @@ static int extract_part(const oci_import_row *row, const char *data_path, char h
             break;
         }
         cm_sha256_update(&ctx, buffer, (size_t)n);
+        oci_sha512_update(&ctx512, buffer, (size_t)n);
         left -= n;
         position += n;
     }
@@ -59,6 +64,9 @@ static int extract_part(const oci_import_row *row, const char *data_path, char h
     uint8_t digest[CM_SHA256_LEN];
     cm_sha256_final(&ctx, digest);
     cm_sha256_hex(digest, hash_hex);
+    uint8_t digest512[OCI_SHA512_LEN];
+    oci_sha512_final(&ctx512, digest512);
+    oci_sha512_hex(digest512, sha512_hex);
     if (in >= 0)
         close(in);
     if (out >= 0 && close(out) != 0)
@@ -104,6 +112,20 @@ static int read_line(gzFile file, char *buffer, size_t capacity, size_t *length,
             break;
     }
     return 1;
+}
+
+/* Tests only: once the budget set by oci_core_testing_import_batches is used up, the worker
+ * leaves the import RUNNING and pauses, as if the process had stopped there. */
+static int batch_budget_spent(oci_core *core)
+{
+    pthread_mutex_lock(&core->worker_lock);
+    int spent = core->batch_budget == 0;
+    if (spent)
+        core->worker_paused = 1;
+    else if (core->batch_budget > 0)
+        core->batch_budget--;
+    pthread_mutex_unlock(&core->worker_lock);
+    return spent;
 }
 
 typedef struct pending_line {
@@ -222,8 +244,8 @@ static int run_import(oci_core *core, const char *id)
         snprintf(row.status, sizeof row.status, "RUNNING");
         if (!row.started_ms)
             row.started_ms = oci_core_now(core);
-        char hash[CM_SHA256_HEX_LEN + 1];
-        if (extract_part(&row, data_path, hash) != 0) {
+        char hash[CM_SHA256_HEX_LEN + 1], hash512[OCI_SHA512_HEX_LEN + 1];
+        if (extract_part(&row, data_path, hash, hash512) != 0) {
             snprintf(row.validation_error, sizeof row.validation_error, "The uploaded file could not be read.");
         } else if (row.gzip && strcmp(row.file_encoding, "GZIP") != 0) {
             snprintf(row.validation_error, sizeof row.validation_error,
@@ -234,6 +256,10 @@ static int run_import(oci_core *core, const char *id)
         } else if (row.file_hash[0] && strcmp(row.file_hash_type, "SHA-256") == 0 && !same_hex(row.file_hash, hash)) {
             snprintf(row.validation_error, sizeof row.validation_error,
                      "'fileHash' does not match the SHA-256 of the uploaded file");
+        } else if (row.file_hash[0] && strcmp(row.file_hash_type, "SHA-512") == 0 &&
+                   !same_hex(row.file_hash, hash512)) {
+            snprintf(row.validation_error, sizeof row.validation_error,
+                     "'fileHash' does not match the SHA-512 of the uploaded file");
         }
         if (row.validation_error[0]) {
             finish_import(core, &row, data_path);
@@ -269,7 +295,7 @@ static int run_import(oci_core *core, const char *id)
         line_number++;
     int more = 1;
     while (more) {
-        if (stopping(core)) {
+        if (stopping(core) || batch_budget_spent(core)) {
             done = 1;
             goto out; /* resumed at the next open */
         }
@@ -328,7 +354,9 @@ static void run_export(oci_core *core, const char *id)
     }
     row.started_ms = oci_core_now(core);
     snprintf(row.status, sizeof row.status, "RUNNING");
-    rc = strcmp(row.kind, "graph") == 0 ? oci_graph_export_write(core, &row) : oci_export_run(core, &row);
+    rc = strcmp(row.kind, "graph") == 0    ? oci_graph_export_write(core, &row)
+         : strcmp(row.kind, "events") == 0 ? oci_event_log_export_write(core, &row)
+                                           : oci_export_run(core, &row);
     row.ended_ms = oci_core_now(core);
     row.expires_ms = row.ended_ms + OCI_RESULT_LINK_TTL_MS;
     snprintf(row.status, sizeof row.status, "%s", rc == CM_OK ? "COMPLETED" : "FAILED");

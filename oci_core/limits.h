@@ -31,4 +31,25 @@
 #define OCI_READERS 4                   /* SQLite reader connections */
 #define OCI_ID_MAX 64                   /* import, export and token ids (UUID text) */
 
+/* ---- part 2: reservations and the event log ---- */
+#define OCI_RESERVATION_ID_MAX 128       /* our choice: reservation document ids (path segment) */
+#define OCI_RESERVATION_MAX_PLACES 100    /* our choice: locations + groups of one reservation document */
+#define OCI_RESERVATION_MAX_LINES 1000    /* our choice: sku lines of one reservation document */
+#define OCI_EXPIRATION_SECONDS_MIN 1      /* RAML ExpirationSeconds */
+#define OCI_EXPIRATION_SECONDS_MAX 14400
+#define OCI_MOVE_MAX_RECORDS 100          /* transfers, releases, fulfilments: 1..100 records (RAML) */
+#define OCI_FINGERPRINT_MAX 600           /* what an operation id did, as text */
+#define OCI_ALL_OR_NOTHING_ID_MAX 128     /* RAML AllOrNothingId */
+#define OCI_EXPIRY_POLL_MS 200            /* our choice: how often expired reservations are looked for */
+#define OCI_EVENT_LOG_MAX_PLACES 10       /* event-log export: locations + groups */
+#define OCI_EVENT_LOG_MAX_WINDOW_MS (30LL * 24 * 3600 * 1000) /* event-log export: endsOn - startsOn */
+
+/* ---- pruning (our choices; the event log needs 30 days of events) ---- */
+#define OCI_PRUNE_INTERVAL_MS (10LL * 60 * 1000)           /* a prune pass every 10 minutes */
+#define OCI_PRUNE_FINISHED_AFTER_MS (24LL * 3600 * 1000)   /* finished imports: 24 h after they end */
+#define OCI_PRUNE_TOKEN_GRACE_MS (24LL * 3600 * 1000)      /* delta tokens: 24 h after expiring (410 meanwhile) */
+#define OCI_EVENT_RETENTION_MS (31LL * 24 * 3600 * 1000)   /* events: 31 days (>= the 30-day export window) */
+#define OCI_ID_RETENTION_MS (31LL * 24 * 3600 * 1000)      /* record and operation ids: 31 days */
+#define OCI_PRUNE_BATCH 5000                                /* rows deleted per statement */
+
 #endif

@@ -2,7 +2,7 @@
  * oci_core.h - the bundled Omnichannel Inventory (OCI) service: what the rest of omsgw may call.
  *
  * It promises:
- * - the native OCI routes (availability, impex, later reservations) for every configured
+ * - the native OCI routes (availability, impex, reservations) for every configured
  *   organization, served through cm_http_server with OCI's own error shapes and bearer auth;
  * - oci_core_apply_records: the in-process path used by bundled delivery, applying a batch of
  *   availability records in one transaction, each record id applied at most once per

@@ -9,6 +9,7 @@
 #include "oci_core/ids.h"
 #include "oci_core/limits.h"
 #include "oci_core/render.h"
+#include "oci_core/reserve.h"
 #include "oci_core/route_util.h"
 
 #define MAX_LIST 1024 /* ids per list in one request; the combination limit is checked after */
@@ -139,6 +140,9 @@ static cm_err build_reply(oci_store_conn *reader, const oci_graph *graph, const 
                 if (rc == CM_OK && exists)
                     rc = oci_group_sum_add(&sum, &record);
             }
+            if (rc == CM_OK)
+                rc = oci_group_promise_figures(reader, graph, org, lists->skus.items[s], group->id, &sum.group_reserved,
+                                               &sum.shared_group_reserved);
             json_object *rendered = rc == CM_OK ? oci_render_group_record(lists->skus.items[s], &sum) : NULL;
             oci_group_sum_free(&sum);
             if (rc != CM_OK)

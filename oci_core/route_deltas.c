@@ -9,6 +9,7 @@
 #include "oci_core/errors.h"
 #include "oci_core/limits.h"
 #include "oci_core/render.h"
+#include "oci_core/reserve.h"
 #include "oci_core/route_util.h"
 
 typedef struct change {
@@ -45,13 +46,19 @@ static void add_change(change_set *set, const char *place, const char *sku)
     set->count++;
 }
 
-static int visit_event(void *context, int64_t seq, const char *location, const char *sku)
+static int visit_event(void *context, int64_t seq, const char *place_type, const char *location, const char *sku)
 {
     change_set *set = context;
     set->last_seq = seq;
     size_t count = json_object_array_length(set->places);
+    int group_event = strcmp(place_type, "group") == 0;
     for (size_t i = 0; i < count; i++) {
         const char *place = json_object_get_string(json_object_array_get_idx(set->places, i));
+        if (group_event) {
+            if (set->by_groups && strcmp(place, location) == 0)
+                add_change(set, place, sku);
+            continue;
+        }
         if (!set->by_groups) {
             if (strcmp(place, location) == 0)
                 add_change(set, place, sku);
@@ -115,8 +122,11 @@ static cm_err render_change(oci_store_conn *reader, const char *org, const chang
             if (rc == CM_OK && exists)
                 rc = oci_group_sum_add(&sum, &q);
         }
+        if (rc == CM_OK && group)
+            rc = oci_group_promise_figures(reader, set->graph, org, item->sku, group->id, &sum.group_reserved,
+                                           &sum.shared_group_reserved);
         if (rc == CM_OK)
-            record = delta_record(item->place, item->sku, sum.member_count == 0, oci_group_sum_atf(&sum),
+            record = delta_record(item->place, item->sku, sum.member_count == 0 && sum.group_reserved == 0, oci_group_sum_atf(&sum),
                                   oci_group_sum_ato(&sum), sum.on_hand, oci_group_sum_reserved_total(&sum),
                                   sum.safety_stock, sum.has_effective_date, sum.effective_ms, sum.futures,
                                   sum.future_count);
@@ -185,7 +195,8 @@ void oci_route_get_deltas(cm_http_request *request, void *data)
     set = calloc(1, sizeof *set);
     graph = oci_core_graph_acquire(core, org);
     char parse_error[CM_JSON_ERROR_MAX];
-    if (set && cm_json_parse(token.places, strlen(token.places), CM_JSON_MAX_DEPTH, &set->places, parse_error) != CM_OK)
+    if (set && (cm_json_parse(token.places, strlen(token.places), CM_JSON_MAX_DEPTH, &set->places, parse_error) != CM_OK ||
+                !json_object_is_type(set->places, json_type_array)))
         rc = CM_EINVAL;
     if (!set || !graph)
         rc = CM_ENOMEM;
@@ -195,7 +206,8 @@ void oci_route_get_deltas(cm_http_request *request, void *data)
         set->graph = graph;
         set->last_seq = token.after_seq;
         watched = watched_locations(graph, set->places, set->by_groups);
-        rc = watched ? oci_store_events_scan(reader, org, token.after_seq, watched, OCI_DELTA_PAGE_MAX_EVENTS,
+        rc = watched ? oci_store_events_scan(reader, org, token.after_seq, watched,
+                                             set->by_groups ? token.places : NULL, OCI_DELTA_PAGE_MAX_EVENTS,
                                              visit_event, set, &more)
                      : CM_ENOMEM;
         if (rc == CM_OK && set->failed)

@@ -16,13 +16,14 @@
 #include "oci_core/ids.h"
 #include "oci_core/limits.h"
 #include "oci_core/render.h"
+#include "oci_core/reserve.h"
 #include "oci_core/route_util.h"
 
 #define EXPORTS_PATH "/inventory/impex/v1/organizations/%s/%s/exports/%s"
 
 static const char *export_collection(const char *kind)
 {
-    return strcmp(kind, "graph") == 0 ? "location-graph" : "availability-records";
+    return strcmp(kind, "graph") == 0 ? "location-graph" : strcmp(kind, "events") == 0 ? "event-log" : "availability-records";
 }
 
 /* Inserts a PENDING export and answers {exportId, exportStatusLink}. */
@@ -133,6 +134,9 @@ typedef struct export_writer {
     int grouping;
     char sku[OCI_SKU_MAX + 1];
     oci_group_sum sum;
+    oci_store_conn *reader;
+    const oci_graph *graph;
+    const char *org, *group_id;
 } export_writer;
 
 static void write_line(export_writer *writer, json_object *line)
@@ -172,6 +176,9 @@ static void flush_group_sku(export_writer *writer)
 {
     if (writer->sku[0]) {
         writer->exported++;
+        if (oci_group_promise_figures(writer->reader, writer->graph, writer->org, writer->sku, writer->group_id,
+                                      &writer->sum.group_reserved, &writer->sum.shared_group_reserved) != CM_OK)
+            writer->failed = 1;
         write_line(writer, oci_render_group_record(writer->sku, &writer->sum));
     }
     oci_group_sum_free(&writer->sum);
@@ -201,8 +208,11 @@ cm_err oci_export_run(oci_core *core, oci_export_row *row)
         return CM_ETOOBIG;
     json_object *places = NULL;
     char parse_error[CM_JSON_ERROR_MAX];
-    if (cm_json_parse(row->places, strlen(row->places), CM_JSON_MAX_DEPTH, &places, parse_error) != CM_OK)
+    if (cm_json_parse(row->places, strlen(row->places), CM_JSON_MAX_DEPTH, &places, parse_error) != CM_OK ||
+        !json_object_is_type(places, json_type_array)) {
+        json_object_put(places);
         return CM_EINVAL;
+    }
     export_writer writer;
     memset(&writer, 0, sizeof writer);
     cm_sha256_init(&writer.hash);
@@ -218,6 +228,10 @@ cm_err oci_export_run(oci_core *core, oci_export_row *row)
         const char *id = json_object_get_string(json_object_array_get_idx(places, i));
         const oci_graph_group *group = by_groups ? oci_graph_group_find(graph, id) : NULL;
         write_place_line(&writer, by_groups ? "groupId" : "locationId", id);
+        writer.reader = reader;
+        writer.graph = graph;
+        writer.org = row->org;
+        writer.group_id = id;
         if (by_groups && !group)
             continue; /* removed from the graph since the request: an empty group */
         char *members = by_groups ? oci_ids_json((const char *const *)group->locations, group->location_count)
@@ -274,7 +288,8 @@ cm_err oci_export_run(oci_core *core, oci_export_row *row)
 static int load_export(cm_http_request *request, oci_core *core, oci_export_row *row)
 {
     const char *id = cm_http_param(request, "exportId");
-    const char *kind = strstr(cm_http_path(request), "/location-graph/") ? "graph" : "availability";
+    const char *path = cm_http_path(request);
+    const char *kind = strstr(path, "/location-graph/") ? "graph" : strstr(path, "/event-log/") ? "events" : "availability";
     oci_store_conn *reader = oci_store_read_begin(core->store);
     int found = 0;
     cm_err rc = reader ? oci_store_export_get(reader, id, row, &found) : CM_EDB;
@@ -329,7 +344,7 @@ void oci_route_export_status(cm_http_request *request, void *data)
     if (row.place_type[0]) {
         json_object *places = NULL;
         char error[CM_JSON_ERROR_MAX];
-        if (cm_json_parse(row.places, strlen(row.places), CM_JSON_MAX_DEPTH, &places, error) == CM_OK)
+        if (cm_json_parse(row.places, strlen(row.places), CM_JSON_MAX_DEPTH, &places, error) == CM_OK && places)
             json_object_object_add(export, row.place_type, places);
     }
     json_object_object_add(reply, "export", export);

@@ -1,6 +1,7 @@
 /* route_graph.c - the location graph: its export file, and the admin routes outside the OCI
  * namespace that read and replace an organization's graph (PUT/GET /admin/organizations/{org}/location-graph).
- * A replaced graph lives in memory: a restart loads the configured file again. */
+ * A replaced graph is stored in oci.db before it is used, and is loaded at the next start instead
+ * of the configured file (which is only the initial graph). */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,22 @@ void oci_route_graph_replace(cm_http_request *request, void *data)
     if (rc == CM_EINVAL) {
         oci_reply_invalid(request, "locations", error);
         return;
+    }
+    if (rc == CM_OK) {
+        json_object *normal = oci_graph_to_json(graph);
+        const char *text = normal ? cm_json_text(normal, NULL) : NULL;
+        oci_store_conn *writer = NULL;
+        rc = text ? oci_store_write_begin(core->store, &writer) : CM_ENOMEM;
+        if (rc == CM_OK) {
+            rc = oci_store_graph_put(writer, oci_request_org(request), text, oci_core_now(core));
+            rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
+        }
+        json_object_put(normal);
+        if (rc != CM_OK) {
+            oci_graph_free(graph);
+            oci_reply_internal(request, rc, "graph store");
+            return;
+        }
     }
     if (rc == CM_OK) {
         size_t locations = graph->location_count, groups = graph->group_count;

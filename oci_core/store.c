@@ -9,6 +9,7 @@
 
 #include "common/db.h"
 #include "common/log.h"
+#include "oci_core/store_internal.h"
 
 /* ---- schema ---- */
 
@@ -70,6 +71,48 @@ static const cm_db_migration MIGRATIONS[] = {
      "CREATE TABLE delta_tokens ("
      " token TEXT PRIMARY KEY, org TEXT NOT NULL, place_type TEXT NOT NULL,"
      " places TEXT NOT NULL, after_seq INTEGER NOT NULL, created_ms INTEGER NOT NULL);"},
+    /* Part 2: reservations, group promises, operation ids, the persisted graph, event-log exports,
+     * and the indexes the pruning needs. */
+    {2,
+     "ALTER TABLE events ADD COLUMN place_type TEXT NOT NULL DEFAULT 'location'"
+     " CHECK (place_type IN ('location','group'));"
+     "CREATE INDEX events_by_time ON events (created_ms);"
+     "CREATE TABLE group_reserved ("
+     " org TEXT NOT NULL, group_id TEXT NOT NULL, sku TEXT NOT NULL,"
+     " quantity INTEGER NOT NULL CHECK (quantity >= 0),"
+     " PRIMARY KEY (org, sku, group_id)) WITHOUT ROWID;"
+     "CREATE TABLE reservations ("
+     " org TEXT NOT NULL, id TEXT NOT NULL,"
+     " status TEXT NOT NULL CHECK (status IN ('OPEN','CANCELLED','EXPIRED')),"
+     " external_ref_id TEXT, reservation_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL DEFAULT 0,"
+     " created_ms INTEGER NOT NULL, closed_ms INTEGER NOT NULL DEFAULT 0,"
+     " PRIMARY KEY (org, id)) WITHOUT ROWID;"
+     "CREATE INDEX reservations_open_expiry ON reservations (expires_ms) WHERE status = 'OPEN' AND expires_ms > 0;"
+     "CREATE TABLE reservation_lines ("
+     " org TEXT NOT NULL, reservation_id TEXT NOT NULL,"
+     " place_type TEXT NOT NULL CHECK (place_type IN ('location','group')), place_id TEXT NOT NULL,"
+     " sku TEXT NOT NULL, quantity INTEGER NOT NULL CHECK (quantity >= 0),"
+     " PRIMARY KEY (org, reservation_id, place_type, place_id, sku)) WITHOUT ROWID;"
+     "CREATE TABLE operation_ids ("
+     " org TEXT NOT NULL, kind TEXT NOT NULL, op_id TEXT NOT NULL, sku TEXT NOT NULL,"
+     " fingerprint TEXT NOT NULL, applied_ms INTEGER NOT NULL,"
+     " PRIMARY KEY (org, kind, op_id, sku)) WITHOUT ROWID;"
+     "CREATE INDEX operation_ids_by_time ON operation_ids (applied_ms);"
+     "CREATE INDEX applied_ids_by_time ON applied_ids (applied_ms);"
+     "CREATE TABLE graphs (org TEXT PRIMARY KEY, graph TEXT NOT NULL, replaced_ms INTEGER NOT NULL);"
+     "CREATE TABLE exports_v2 ("
+     " id TEXT PRIMARY KEY, org TEXT NOT NULL,"
+     " kind TEXT NOT NULL CHECK (kind IN ('availability','graph','events')),"
+     " place_type TEXT NOT NULL DEFAULT '', places TEXT NOT NULL DEFAULT '[]',"
+     " status TEXT NOT NULL CHECK (status IN ('PENDING','RUNNING','COMPLETED','FAILED')),"
+     " created_ms INTEGER NOT NULL, started_ms INTEGER NOT NULL DEFAULT 0,"
+     " ended_ms INTEGER NOT NULL DEFAULT 0, expires_ms INTEGER NOT NULL DEFAULT 0,"
+     " file_path TEXT NOT NULL DEFAULT '', file_size INTEGER NOT NULL DEFAULT 0,"
+     " file_hash TEXT NOT NULL DEFAULT '', processed_count INTEGER NOT NULL DEFAULT 0,"
+     " exported_count INTEGER NOT NULL DEFAULT 0);"
+     "INSERT INTO exports_v2 SELECT * FROM exports;"
+     "DROP TABLE exports;"
+     "ALTER TABLE exports_v2 RENAME TO exports;"},
 };
 
 /* ---- statements ---- */
@@ -105,7 +148,7 @@ typedef enum stmt_id {
     S_EXPORT_BUSY,
     S_TOKEN_INSERT,
     S_TOKEN_GET,
-    S_COUNT
+    S_COUNT = S_TOKEN_GET + 1 + OCI_STORE_EXTRA_STMTS
 } stmt_id;
 
 #define RECORD_COLUMNS "location, sku, on_hand, reserved, safety_stock, effective_ms, futures"
@@ -137,11 +180,13 @@ static const char *const SQL[S_COUNT] = {
     [S_EVENT_ADD] =
         "INSERT INTO events (org, location, sku, event_type, record_id, created_ms, effective_ms,"
         " old_on_hand, new_on_hand, old_reserved, new_reserved, old_safety_stock, new_safety_stock,"
-        " old_atf, new_atf, old_ato, new_ato, old_futures, new_futures, deleted) VALUES"
-        " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        " old_atf, new_atf, old_ato, new_ato, old_futures, new_futures, deleted, place_type) VALUES"
+        " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     [S_EVENTS_LAST] = "SELECT coalesce(max(seq), 0) FROM events WHERE org = ?1",
-    [S_EVENTS_SCAN] = "SELECT seq, location, sku FROM events WHERE org = ?1 AND seq > ?2 AND location IN"
-                      " (SELECT value FROM json_each(?3)) ORDER BY seq LIMIT ?4",
+    [S_EVENTS_SCAN] = "SELECT seq, place_type, location, sku FROM events WHERE org = ?1 AND seq > ?2 AND"
+                      " ((place_type = 'location' AND location IN (SELECT value FROM json_each(?3)))"
+                      " OR (place_type = 'group' AND location IN (SELECT value FROM json_each(?5))))"
+                      " ORDER BY seq LIMIT ?4",
     [S_APPLIED_GET] = "SELECT location, sku FROM applied_ids WHERE org = ?1 AND record_id = ?2",
     [S_APPLIED_ADD] = "INSERT INTO applied_ids (org, record_id, location, sku, applied_ms)"
                       " VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -246,6 +291,54 @@ static void column_text(sqlite3_stmt *s, int column, char *out, size_t size)
     snprintf(out, size, "%s", text ? (const char *)text : "");
 }
 
+/* ---- helpers shared with the other store files (store_internal.h) ---- */
+
+sqlite3_stmt *oci_store_prepare(oci_store_conn *conn, int slot, const char *sql)
+{
+    if (slot < 0 || slot >= OCI_STORE_EXTRA_STMTS)
+        return NULL;
+    stmt_id id = (stmt_id)(S_TOKEN_GET + 1 + slot);
+    if (!conn->stmts[id]) {
+        int rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &conn->stmts[id], NULL);
+        if (rc != SQLITE_OK) {
+            cm_log_error("oci.store.prepare", "extra statement %d: %s", slot, sqlite3_errmsg(conn->db));
+            conn->stmts[id] = NULL;
+            return NULL;
+        }
+    }
+    return conn->stmts[id];
+}
+
+cm_err oci_store_finish(oci_store_conn *conn, sqlite3_stmt *statement, int step_rc)
+{
+    return finish(conn, statement, step_rc);
+}
+
+cm_err oci_store_run(oci_store_conn *conn, sqlite3_stmt *statement)
+{
+    return run(conn, statement);
+}
+
+void oci_store_bind_text(sqlite3_stmt *statement, int index, const char *text)
+{
+    bind_text(statement, index, text);
+}
+
+void oci_store_column_text(sqlite3_stmt *statement, int column, char *out, size_t size)
+{
+    column_text(statement, column, out, size);
+}
+
+int oci_store_changes(oci_store_conn *conn)
+{
+    return sqlite3_changes(conn->db);
+}
+
+cm_err oci_store_exec(oci_store_conn *conn, const char *sql)
+{
+    return cm_db_exec(conn->db, sql);
+}
+
 /* ---- futures text: "expected_ms:quantity;…" ---- */
 
 static void futures_encode(const oci_quantities *record, char *out, size_t size)
@@ -279,7 +372,7 @@ static void futures_decode(const char *text, oci_quantities *record)
 
 #define FUTURES_TEXT_MAX (OCI_MAX_FUTURES * 48)
 
-static void read_record(sqlite3_stmt *s, int first, oci_quantities *out)
+void oci_store_read_record(sqlite3_stmt *s, int first, oci_quantities *out)
 {
     memset(out, 0, sizeof *out);
     out->on_hand = sqlite3_column_int64(s, first);
@@ -428,7 +521,7 @@ cm_err oci_store_record_get(oci_store_conn *conn, const char *org, const char *l
     int rc = sqlite3_step(s);
     *exists = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW)
-        read_record(s, 2, out);
+        oci_store_read_record(s, 2, out);
     else
         memset(out, 0, sizeof *out);
     return finish(conn, s, rc);
@@ -480,7 +573,7 @@ cm_err oci_store_records_scan(oci_store_conn *conn, const char *org, const char 
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         oci_quantities record;
-        read_record(s, 2, &record);
+        oci_store_read_record(s, 2, &record);
         if (visit(context, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
                   &record)) {
             rc = SQLITE_DONE;
@@ -537,6 +630,7 @@ cm_err oci_store_event_add(oci_store_conn *writer, const oci_event *event)
     bind_text(s, 18, old_futures);
     bind_text(s, 19, new_futures);
     sqlite3_bind_int(s, 20, event->deleted ? 1 : 0);
+    bind_text(s, 21, event->place_type ? event->place_type : "location");
     return run(writer, s);
 }
 
@@ -552,8 +646,8 @@ cm_err oci_store_events_last_seq(oci_store_conn *conn, const char *org, int64_t 
 }
 
 cm_err oci_store_events_scan(oci_store_conn *conn, const char *org, int64_t after_seq,
-                             const char *locations_json, size_t limit, oci_event_visitor visit,
-                             void *context, int *more)
+                             const char *locations_json, const char *groups_json, size_t limit,
+                             oci_event_visitor visit, void *context, int *more)
 {
     sqlite3_stmt *s = stmt(conn, S_EVENTS_SCAN);
     if (!s)
@@ -562,6 +656,7 @@ cm_err oci_store_events_scan(oci_store_conn *conn, const char *org, int64_t afte
     sqlite3_bind_int64(s, 2, after_seq);
     bind_text(s, 3, locations_json);
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1); /* one more tells whether more are waiting */
+    bind_text(s, 5, groups_json ? groups_json : "[]");
     size_t seen = 0;
     int rc;
     *more = 0;
@@ -573,7 +668,7 @@ cm_err oci_store_events_scan(oci_store_conn *conn, const char *org, int64_t afte
         }
         seen++;
         if (visit(context, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-                  (const char *)sqlite3_column_text(s, 2))) {
+                  (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3))) {
             rc = SQLITE_DONE;
             break;
         }

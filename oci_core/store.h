@@ -6,8 +6,10 @@
  *   reader connections, each used by one thread at a time; prepared statements are reused;
  * - writes happen only between oci_store_write_begin and _commit/_rollback (BEGIN IMMEDIATE);
  *   reads see one consistent snapshot between oci_store_read_begin and _end;
- * - tables: records (per org, location, sku), events (every change, old and new figures),
- *   applied_ids (idempotency ids), imports and their failed lines, exports, delta_tokens;
+ * - tables: records (per org, location, sku), events (every change, old and new figures; place_type
+ *   'group' for a group's own reservations), applied_ids (idempotency ids), imports and their
+ *   failed lines, exports (availability, graph, events), delta_tokens, group_reserved,
+ *   reservations and reservation_lines, operation_ids, graphs (the admin-replaced graph);
  * - every sqlite3_step/sqlite3_reset is checked; errors come back as cm_err (CM_EDB, CM_EFULL,
  *   CM_EBUSY, CM_ENOMEM) and the caller rolls back.
  * Quantities are int64 thousandths; times are ms since the epoch; 0 means "not set" for the
@@ -68,6 +70,8 @@ cm_err oci_store_records_count(oci_store_conn *conn, const char *org, const char
 
 typedef struct oci_event {
     const char *org, *location, *sku, *event_type, *record_id; /* record_id may be NULL */
+    const char *place_type; /* NULL or "location"; "group": `location` holds a group id and the
+                               quantities are the group's own (unallocated) reservations */
     int64_t created_ms;
     int has_effective_date;
     int64_t effective_ms;
@@ -79,12 +83,14 @@ cm_err oci_store_event_add(oci_store_conn *writer, const oci_event *event);
 /* The newest event sequence number of `org` (0 when none). */
 cm_err oci_store_events_last_seq(oci_store_conn *conn, const char *org, int64_t *seq);
 
-typedef int (*oci_event_visitor)(void *context, int64_t seq, const char *location, const char *sku);
-/* Visits at most `limit` events of `org` after `after_seq` at the given locations, in order.
- * *more is set when further events are waiting. */
+typedef int (*oci_event_visitor)(void *context, int64_t seq, const char *place_type, const char *place,
+                                 const char *sku);
+/* Visits at most `limit` events of `org` after `after_seq` at the given locations (location events)
+ * and groups (group events; `groups_json` may be NULL), in order. *more is set when further events
+ * are waiting. */
 cm_err oci_store_events_scan(oci_store_conn *conn, const char *org, int64_t after_seq,
-                             const char *locations_json, size_t limit, oci_event_visitor visit,
-                             void *context, int *more);
+                             const char *locations_json, const char *groups_json, size_t limit,
+                             oci_event_visitor visit, void *context, int *more);
 
 /* ---- idempotency ids ---- */
 
@@ -177,5 +183,93 @@ typedef struct oci_delta_token {
 cm_err oci_store_token_insert(oci_store_conn *writer, const oci_delta_token *token);
 cm_err oci_store_token_get(oci_store_conn *conn, const char *token, oci_delta_token *out, int *found);
 void oci_delta_token_clear(oci_delta_token *token);
+
+/* ---- reservations (store_reserve.c) ---- */
+
+/* A group's own (not yet allocated to a location) reserved quantity of a SKU; 0 when none. */
+cm_err oci_store_group_reserved_get(oci_store_conn *conn, const char *org, const char *group_id,
+                                    const char *sku, int64_t *quantity);
+cm_err oci_store_group_reserved_set(oci_store_conn *writer, const char *org, const char *group_id,
+                                    const char *sku, int64_t quantity);
+typedef int (*oci_group_reserved_visitor)(void *context, const char *group_id, int64_t quantity);
+/* Visits the groups of `org` holding a reservation (> 0) of `sku`. */
+cm_err oci_store_group_reserved_scan(oci_store_conn *conn, const char *org, const char *sku,
+                                     oci_group_reserved_visitor visit, void *context);
+
+typedef struct oci_reservation_row {
+    char org[OCI_ORG_MAX + 1];
+    char id[OCI_RESERVATION_ID_MAX + 1];
+    char status[16]; /* OPEN CANCELLED EXPIRED */
+    int64_t reservation_ms, expires_ms, created_ms, closed_ms; /* expires_ms 0: never */
+} oci_reservation_row;
+
+cm_err oci_store_reservation_get(oci_store_conn *conn, const char *org, const char *id,
+                                 oci_reservation_row *row, int *found);
+cm_err oci_store_reservation_insert(oci_store_conn *writer, const oci_reservation_row *row,
+                                    const char *external_ref_id);
+cm_err oci_store_reservation_close(oci_store_conn *writer, const char *org, const char *id,
+                                   const char *status, int64_t now_ms);
+/* Adds `quantity` to a document's line (created at 0 when new). */
+cm_err oci_store_reservation_line_add(oci_store_conn *writer, const char *org, const char *id,
+                                      const char *place_type, const char *place_id, const char *sku,
+                                      int64_t quantity);
+typedef int (*oci_reservation_line_visitor)(void *context, const char *place_type, const char *place_id,
+                                            const char *sku, int64_t quantity);
+cm_err oci_store_reservation_lines_scan(oci_store_conn *conn, const char *org, const char *id,
+                                        oci_reservation_line_visitor visit, void *context);
+/* The next OPEN reservation whose expiry has passed; *found = 0 when none. */
+cm_err oci_store_reservation_next_expired(oci_store_conn *conn, int64_t now_ms, char org[OCI_ORG_MAX + 1],
+                                          char id[OCI_RESERVATION_ID_MAX + 1], int *found);
+
+/* Operation ids of transfers, releases and fulfilments: `fingerprint` describes what the id did. */
+cm_err oci_store_operation_get(oci_store_conn *conn, const char *org, const char *kind, const char *op_id,
+                               const char *sku, char fingerprint[OCI_FINGERPRINT_MAX + 1], int *found);
+cm_err oci_store_operation_add(oci_store_conn *writer, const char *org, const char *kind, const char *op_id,
+                               const char *sku, const char *fingerprint, int64_t now_ms);
+
+/* Savepoints inside a write transaction (all-or-nothing sets). */
+cm_err oci_store_savepoint(oci_store_conn *writer);
+cm_err oci_store_savepoint_release(oci_store_conn *writer);
+cm_err oci_store_savepoint_rollback(oci_store_conn *writer);
+
+/* ---- maintenance, graphs and the event log (store_maint.c) ---- */
+
+/* The persisted (admin-replaced) graph of `org` as JSON text (caller frees); NULL in *json when none. */
+cm_err oci_store_graph_get(oci_store_conn *conn, const char *org, char **json);
+cm_err oci_store_graph_put(oci_store_conn *writer, const char *org, const char *json, int64_t now_ms);
+
+typedef struct oci_prune_limits {
+    int64_t now_ms;
+    int64_t finished_before_ms; /* imports ended and exports expired before this go */
+    int64_t waiting_before_ms;  /* imports still WAITING whose link expired before this go */
+    int64_t tokens_before_ms;   /* delta tokens created before this go */
+    int64_t events_before_ms;   /* events created before this go */
+    int64_t ids_before_ms;      /* idempotency and operation ids applied before this go */
+    int64_t closed_before_ms;   /* cancelled/expired reservation documents closed before this go */
+    size_t batch;               /* rows per statement */
+} oci_prune_limits;
+
+/* Files of the imports and exports a prune removes are reported to this visitor before the rows go. */
+typedef int (*oci_path_visitor)(void *context, const char *path);
+/* Deletes one batch of each kind; *removed counts the rows. Call again while *removed > 0. */
+cm_err oci_store_prune(oci_store_conn *writer, const oci_prune_limits *limits, oci_path_visitor files,
+                       void *context, int64_t *removed);
+
+/* One event as the event-log export prints it. */
+typedef struct oci_event_row {
+    int64_t seq, created_ms;
+    char place_type[16];
+    char place[OCI_LOCATION_ID_MAX + 1];
+    char event_type[32];
+    int has_effective_date;
+    int64_t effective_ms;
+    int64_t old_on_hand, new_on_hand, old_reserved, new_reserved, old_safety_stock, new_safety_stock;
+    int64_t old_atf, new_atf, old_ato, new_ato;
+    int64_t new_futures_total;
+} oci_event_row;
+typedef int (*oci_event_row_visitor)(void *context, const oci_event_row *event);
+/* The events of one SKU of `org` created in [from_ms, to_ms), ordered by place then sequence. */
+cm_err oci_store_events_of_sku(oci_store_conn *conn, const char *org, const char *sku, int64_t from_ms,
+                               int64_t to_ms, oci_event_row_visitor visit, void *context);
 
 #endif

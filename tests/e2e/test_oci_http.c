@@ -1,6 +1,13 @@
+#define _GNU_SOURCE /* asprintf, popen */
 /*
  * End-to-end tests of the bundled OCI core over real HTTP: the core is opened in-process on a
  * temporary folder and served by cm_http_server on a free port; requests go through libcurl.
+ *
+ * Request examples of ../shared/oci-spec (availability, impex) sent here: GetATSAllLocations,
+ * GetATSAllUnassignedLocations, GetATSLocationsAndGroups (inventory-availability/Examples);
+ * InitiateGroupInventoryExportExample / InitiateLocationInventoryExportExample shapes
+ * ({"objects":{"groups"|"locations"}}); the ImportsUploadLinkPostBody example of
+ * impex/libraries/Imports.raml, byte for byte, uploaded over HTTP (test_part1_gaps).
  */
 #include "tests/support/test_support.h"
 
@@ -684,6 +691,221 @@ static void test_graph_export_and_admin(void **state)
                  "{\"skus\":[\"sku123\"],\"locations\":[\"phoenix\"]}", 400, "LocationDoesNotExist");
 }
 
+static void restart(fixture *f)
+{
+    cm_http_server_stop(f->server);
+    oci_core_close(f->core);
+    char oci_error[OCI_ERROR_MAX];
+    if (oci_core_open(f->config, f->dir, &f->core, oci_error) != CM_OK)
+        fail_msg("reopen: %s", oci_error);
+    cm_http_server_config server_config = {.name = "oci", .bind_address = "127.0.0.1", .threads = 2};
+    oci_core_http_config(f->core, &server_config);
+    char http_error[CM_HTTP_ERROR_MAX];
+    if (cm_http_server_start(&server_config, &f->server, http_error) != CM_OK)
+        fail_msg("server: %s", http_error);
+    f->port = cm_http_server_port(f->server);
+}
+
+/* The gaps of part 1: hashes, null bodies, 409s during exports, the upload example, deltas past
+ * one page, by group and after a delete, resuming an import after a restart, the stored graph,
+ * pruning. */
+static void test_part1_gaps(void **state)
+{
+    fixture *f = *state;
+    /* A JSON null body is a 400 everywhere, never a crash. */
+    const char *null_routes[][2] = {
+        {"POST", AVAIL "/availability-records/actions/get-availability"},
+        {"POST", AVAIL "/availability-records/actions/batch-update"},
+        {"POST", AVAIL "/availability-records/actions/get-deltas"},
+        {"PUT", AVAIL "/locations/phoenix/availability-records/skus/sku1/n1"},
+        {"POST", IMPEX "/availability-records/imports"},
+        {"POST", IMPEX "/availability-records/exports"},
+        {"POST", IMPEX "/event-log/exports"},
+        {"PUT", "/admin/organizations/" ORG "/location-graph"},
+    };
+    for (size_t i = 0; i < sizeof null_routes / sizeof null_routes[0]; i++)
+        expect_error(f, null_routes[i][0], null_routes[i][1], "null", 400, "InvalidRequestParameter");
+
+    /* The upload example of the RAML (ImportsUploadLinkPostBody), byte for byte: the legacy header
+     * with "locationId", then two records; sku "1" is shorter than the 2 characters SkuId allows. */
+    const char *example = "{\"locationId\":\"wickenburg\",\"mode\":\"UPDATE\"}\n {\"recordId\":\"0a87539d-f3dd-47bc-91c7-9c752e39dbe0\","
+                          "\"onHand\":10,\"sku\":\"1\",\"effectiveDate\":\"2020-04-08T14:05:22.790896-07:00\",\"futures\":[{\"quantity\":1,"
+                          "\"expectedDate\":\"2020-04-18T14:05:22.781-07:00\"}],\"safetyStockCount\":0}\n {\"recordId\":"
+                          "\"f4bf981e-321e-42bd-851f-3573a3263ab1\",\"onHand\":5,\"sku\":\"sku2\",\"effectiveDate\":"
+                          "\"2020-04-08T14:05:22.790896-07:00\",\"safetyStockCount\":1}";
+    char upload[512];
+    char *id = submit_import(f, "{\"fileName\":\"test.json\",\"linkDuration\":60}", upload);
+    char *multipart = NULL;
+    size_t multipart_length = (size_t)asprintf(&multipart,
+                                               "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"test.json\"\r\n"
+                                               "Content-Type: application/json\r\n\r\n%s\r\n--b0--\r\n",
+                                               example);
+    json_object *status = upload_and_wait(f, upload, id, multipart, multipart_length, "multipart/form-data; boundary=b0");
+    assert_string_equal(string(status, "status"), "COMPLETED");
+    assert_int_equal(import_count(status, "recordsProcessedCount"), 1);
+    json_object_put(status);
+    char *result = result_file(f, id);
+    assert_non_null(strstr(result, "COMPLETED_WITH_PARTIAL_FAILURES"));
+    assert_non_null(strstr(result, "\"recordId\":\"0a87539d-f3dd-47bc-91c7-9c752e39dbe0\""));
+    free(result);
+    free(multipart);
+    free(id);
+    oci_availability availability;
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "wickenburg", "sku2", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 5000);
+
+    /* fileHash: SHA-256 and SHA-512 are verified; a mismatch fails validation. */
+    const char *line = "{\"recordId\":\"h1\",\"sku\":\"skuH\",\"onHand\":3,\"locationId\":\"phoenix\"}\n";
+    const char *sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+    char body[512];
+    snprintf(body, sizeof body, "{\"fileName\":\"h.json\",\"fileHash\":\"%s\"}", sha256);
+    id = submit_import(f, body, upload);
+    status = upload_and_wait(f, upload, id, line, strlen(line), "application/octet-stream");
+    assert_string_equal(string(status, "status"), "FAILED");
+    assert_non_null(strstr(json_object_to_json_string(status), "does not match the SHA-256"));
+    json_object_put(status);
+    free(id);
+    char sha512[OCI_ERROR_MAX];
+    {
+        /* sha512sum of `line`, computed here by the same definition the unit test checks. */
+        FILE *pipe = popen("printf '%s' '{\"recordId\":\"h1\",\"sku\":\"skuH\",\"onHand\":3,\"locationId\":\"phoenix\"}\n' | sha512sum", "r");
+        assert_non_null(pipe);
+        assert_non_null(fgets(sha512, sizeof sha512, pipe));
+        pclose(pipe);
+        sha512[128] = '\0';
+    }
+    snprintf(body, sizeof body, "{\"fileName\":\"h.json\",\"fileHashType\":\"SHA-512\",\"fileHash\":\"%.128s\"}", sha512);
+    id = submit_import(f, body, upload);
+    status = upload_and_wait(f, upload, id, line, strlen(line), "application/octet-stream");
+    assert_string_equal(string(status, "status"), "COMPLETED");
+    json_object_put(status);
+    free(id);
+    sha512[0] = sha512[0] == 'a' ? 'b' : 'a';
+    snprintf(body, sizeof body, "{\"fileName\":\"h.json\",\"fileHashType\":\"SHA-512\",\"fileHash\":\"%.128s\"}", sha512);
+    id = submit_import(f, body, upload);
+    status = upload_and_wait(f, upload, id, line, strlen(line), "application/octet-stream");
+    assert_string_equal(string(status, "status"), "FAILED");
+    assert_non_null(strstr(json_object_to_json_string(status), "does not match the SHA-512"));
+    json_object_put(status);
+    free(id);
+
+    /* While an availability export runs: DELETE of a record and of the export are 409. */
+    oci_core_testing_pause_worker(f->core, 1);
+    long code;
+    json_object *json = call(f, "POST", IMPEX "/availability-records/exports", "{\"objects\":{\"groups\":[\"arizona\"]}}", &code);
+    assert_int_equal(code, 200);
+    char export_path[512];
+    snprintf(export_path, sizeof export_path, IMPEX "/availability-records/exports/%s", string(json, "exportId"));
+    json_object_put(json);
+    expect_error(f, "DELETE", AVAIL "/locations/wickenburg/availability-records/skus/sku2/del-1", NULL, 409,
+                 "ExportInProcess");
+    expect_error(f, "DELETE", export_path, NULL, 409, "ExportInProcess");
+    oci_core_testing_pause_worker(f->core, 0);
+
+    /* Deltas: more than one page (shouldQueryAgain), a group token, and a Delete. */
+    char *file = NULL;
+    char *token = export_and_token(f, "{\"objects\":{\"groups\":[\"arizona\"]}}", &file);
+    free(file);
+    char batch[16384];
+    for (int b = 0; b < 6; b++) {
+        snprintf(batch, sizeof batch, "{\"records\":[");
+        for (int i = 0; i < 100; i++)
+            snprintf(batch + strlen(batch), sizeof batch - strlen(batch),
+                     "%s{\"id\":\"q%d-%d\",\"location\":\"surprise\",\"sku\":\"qs%d\",\"onHand\":%d}", i ? "," : "", b, i,
+                     b * 100 + i, i + 1);
+        strcat(batch, "]}");
+        json = call(f, "POST", AVAIL "/availability-records/actions/batch-update", batch, &code);
+        assert_int_equal(code, 204);
+    }
+    json = call(f, "DELETE", AVAIL "/locations/wickenburg/availability-records/skus/sku2/del-2", NULL, &code);
+    assert_int_equal(code, 204);
+    int pages = 0, records_seen = 0, deletes = 0;
+    for (int more = 1; more; pages++) {
+        snprintf(body, sizeof body, "{\"deltaToken\":\"%s\"}", token);
+        json = call(f, "POST", AVAIL "/availability-records/actions/get-deltas", body, &code);
+        assert_int_equal(code, 200);
+        json_object *records, *again;
+        assert_int_equal(cm_json_array(json, "records", &records), CM_JSON_OK);
+        for (size_t i = 0; i < json_object_array_length(records); i++) {
+            json_object *record = json_object_array_get_idx(records, i);
+            assert_string_equal(string(record, "id"), "arizona");
+            records_seen++;
+            if (strcmp(string(record, "deltaType"), "Delete") == 0) {
+                deletes++;
+                assert_string_equal(string(record, "sku"), "sku2");
+            }
+        }
+        assert_true(json_object_object_get_ex(json, "shouldQueryAgain", &again));
+        more = json_object_get_boolean(again);
+        if (pages == 0)
+            assert_true(more); /* 601 changes: more than one page of 500 */
+        free(token);
+        token = strdup(string(json, "nextDeltaToken"));
+        json_object_put(json);
+    }
+    assert_int_equal(pages, 2);
+    assert_int_equal(records_seen, 601);
+    assert_int_equal(deletes, 1);
+    free(token);
+
+    /* An import interrupted after 2 batches resumes after a restart, applying no line twice. */
+    size_t capacity = 3500 * 120, length = 0;
+    char *big = malloc(capacity);
+    for (int i = 0; i < 3500; i++)
+        length += (size_t)snprintf(big + length, capacity - length,
+                                   "{\"recordId\":\"rs-%d\",\"onHand\":%d,\"sku\":\"rs-%d\",\"locationId\":\"phoenix\"}\n", i, i % 7, i);
+    oci_core_testing_import_batches(f->core, 2);
+    id = submit_import(f, "{\"fileName\":\"resume.json\"}", upload);
+    char url[1024];
+    th_url(url, sizeof url, f->port, upload);
+    const char *headers[] = {TOKEN, "Content-Type: application/octet-stream", NULL};
+    th_response response;
+    assert_int_equal(th_http("POST", url, headers, big, length, &response), 0);
+    assert_int_equal(response.status, 200);
+    th_response_free(&response);
+    char status_path[512];
+    snprintf(status_path, sizeof status_path, IMPEX "/availability-records/imports/%s/status", id);
+    int stopped = 0;
+    for (int i = 0; i < 200 && !stopped; i++) {
+        json = call(f, "GET", status_path, NULL, &code);
+        int64_t read = import_count(json, "recordsReadCount");
+        stopped = strcmp(string(json, "status"), "RUNNING") == 0 && read == 2000;
+        json_object_put(json);
+        if (!stopped)
+            usleep(20000);
+    }
+    assert_true(stopped); /* RUNNING with 2 of 4 batches committed: the state a crash leaves */
+    restart(f);
+    status = wait_status(f, status_path);
+    assert_string_equal(string(status, "status"), "COMPLETED");
+    assert_int_equal(import_count(status, "recordsReadCount"), 3500);
+    assert_int_equal(import_count(status, "recordsProcessedCount"), 3500);
+    assert_int_equal(import_count(status, "recordsSkippedCount"), 0);
+    json_object_put(status);
+    free(big);
+
+    /* The admin-replaced graph survives a restart. */
+    json = call(f, "PUT", "/admin/organizations/" ORG "/location-graph",
+                "{\"locations\":[\"phoenix\",\"moon\"],\"groups\":[{\"id\":\"sky\",\"locations\":[\"moon\"]}]}", &code);
+    assert_int_equal(code, 200);
+    json_object_put(json);
+    restart(f);
+    json = call(f, "GET", "/admin/organizations/" ORG "/location-graph", NULL, &code);
+    assert_int_equal(code, 200);
+    assert_non_null(strstr(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN), "\"moon\""));
+    assert_null(strstr(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN), "surprise"));
+    json_object_put(json);
+
+    /* Pruning: 25 hours on, the finished import and its result are gone; records stay. */
+    oci_core_testing_set_clock_skew(f->core, 25LL * 3600 * 1000);
+    oci_core_testing_prune_now(f->core);
+    expect_error(f, "GET", status_path, NULL, 404, "EntityNotFound");
+    oci_core_testing_set_clock_skew(f->core, 0);
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "rs-6", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 6000);
+    free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +918,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_50k_plain_and_gzip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_partial_failures_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graph_export_and_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_part1_gaps, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

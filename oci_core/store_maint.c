@@ -1,0 +1,217 @@
+/* store_maint.c - the store's maintenance side (store.h, "maintenance, graphs and the event log"):
+ * pruning in batches, the persisted location graph, and reading one SKU's events for the event-log
+ * export. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oci_core/store_internal.h"
+
+#define JOB_BATCH 100 /* imports or exports removed per prune call */
+
+enum {
+    M_GRAPH_GET = OCI_STORE_SLOTS_MAINT,
+    M_GRAPH_PUT,
+    M_IMPORTS_OLD,
+    M_EXPORTS_OLD,
+    M_TOKENS_DELETE,
+    M_EVENTS_DELETE,
+    M_APPLIED_DELETE,
+    M_OPS_DELETE,
+    M_LINES_DELETE,
+    M_RESERVATIONS_DELETE,
+    M_EVENTS_OF_SKU,
+};
+
+static const char *const SQL_GRAPH_GET = "SELECT graph FROM graphs WHERE org = ?1";
+static const char *const SQL_GRAPH_PUT = "INSERT INTO graphs (org, graph, replaced_ms) VALUES (?1, ?2, ?3)"
+                                         " ON CONFLICT (org) DO UPDATE SET graph = excluded.graph,"
+                                         " replaced_ms = excluded.replaced_ms";
+static const char *const SQL_IMPORTS_OLD =
+    "SELECT id, upload_path FROM imports WHERE (status IN ('COMPLETED','FAILED') AND ended_ms < ?1)"
+    " OR (status = 'WAITING' AND link_expires_ms < ?2) LIMIT ?3";
+static const char *const SQL_EXPORTS_OLD = "SELECT id, file_path FROM exports WHERE status IN ('COMPLETED','FAILED')"
+                                           " AND expires_ms < ?1 LIMIT ?2";
+static const char *const SQL_TOKENS_DELETE =
+    "DELETE FROM delta_tokens WHERE token IN (SELECT token FROM delta_tokens WHERE created_ms < ?1 LIMIT ?2)";
+static const char *const SQL_EVENTS_DELETE =
+    "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_ms < ?1 ORDER BY seq LIMIT ?2)";
+static const char *const SQL_APPLIED_DELETE =
+    "DELETE FROM applied_ids WHERE (org, record_id) IN"
+    " (SELECT org, record_id FROM applied_ids WHERE applied_ms < ?1 LIMIT ?2)";
+static const char *const SQL_OPS_DELETE =
+    "DELETE FROM operation_ids WHERE (org, kind, op_id, sku) IN"
+    " (SELECT org, kind, op_id, sku FROM operation_ids WHERE applied_ms < ?1 LIMIT ?2)";
+static const char *const SQL_LINES_DELETE =
+    "DELETE FROM reservation_lines WHERE (org, reservation_id) IN"
+    " (SELECT org, id FROM reservations WHERE status <> 'OPEN' AND closed_ms < ?1 LIMIT ?2)";
+static const char *const SQL_RESERVATIONS_DELETE =
+    "DELETE FROM reservations WHERE (org, id) IN"
+    " (SELECT org, id FROM reservations WHERE status <> 'OPEN' AND closed_ms < ?1 LIMIT ?2)";
+static const char *const SQL_EVENTS_OF_SKU =
+    "SELECT seq, created_ms, place_type, location, event_type, effective_ms, old_on_hand, new_on_hand,"
+    " old_reserved, new_reserved, old_safety_stock, new_safety_stock, old_atf, new_atf, old_ato, new_ato,"
+    " new_futures FROM events WHERE org = ?1 AND sku = ?2 AND created_ms >= ?3 AND created_ms < ?4"
+    " ORDER BY place_type DESC, location, seq";
+
+cm_err oci_store_graph_get(oci_store_conn *conn, const char *org, char **json)
+{
+    *json = NULL;
+    sqlite3_stmt *s = oci_store_prepare(conn, M_GRAPH_GET, SQL_GRAPH_GET);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, org);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *text = sqlite3_column_text(s, 0);
+        *json = strdup(text ? (const char *)text : "");
+        if (!*json) {
+            oci_store_finish(conn, s, SQLITE_DONE);
+            return CM_ENOMEM;
+        }
+    }
+    return oci_store_finish(conn, s, rc);
+}
+
+cm_err oci_store_graph_put(oci_store_conn *writer, const char *org, const char *json, int64_t now_ms)
+{
+    sqlite3_stmt *s = oci_store_prepare(writer, M_GRAPH_PUT, SQL_GRAPH_PUT);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, org);
+    oci_store_bind_text(s, 2, json);
+    sqlite3_bind_int64(s, 3, now_ms);
+    return oci_store_run(writer, s);
+}
+
+typedef struct job_ids {
+    char ids[JOB_BATCH][OCI_ID_MAX + 1];
+    size_t count;
+} job_ids;
+
+/* Collects up to JOB_BATCH ids of old jobs (column 0), reporting their files (column 1). */
+static cm_err collect_jobs(oci_store_conn *writer, sqlite3_stmt *s, job_ids *jobs, oci_path_visitor files,
+                           void *context)
+{
+    int rc;
+    jobs->count = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && jobs->count < JOB_BATCH) {
+        oci_store_column_text(s, 0, jobs->ids[jobs->count], sizeof jobs->ids[0]);
+        const unsigned char *path = sqlite3_column_text(s, 1);
+        if (files && path && path[0])
+            files(context, (const char *)path);
+        jobs->count++;
+    }
+    return oci_store_finish(writer, s, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+}
+
+static cm_err delete_before(oci_store_conn *writer, int slot, const char *sql, int64_t before_ms, size_t batch,
+                            int64_t *removed)
+{
+    sqlite3_stmt *s = oci_store_prepare(writer, slot, sql);
+    if (!s)
+        return CM_EDB;
+    sqlite3_bind_int64(s, 1, before_ms);
+    sqlite3_bind_int64(s, 2, (int64_t)batch);
+    cm_err rc = oci_store_run(writer, s);
+    if (rc == CM_OK)
+        *removed += oci_store_changes(writer);
+    return rc;
+}
+
+cm_err oci_store_prune(oci_store_conn *writer, const oci_prune_limits *limits, oci_path_visitor files,
+                       void *context, int64_t *removed)
+{
+    *removed = 0;
+    job_ids *jobs = malloc(sizeof *jobs);
+    if (!jobs)
+        return CM_ENOMEM;
+    sqlite3_stmt *s = oci_store_prepare(writer, M_IMPORTS_OLD, SQL_IMPORTS_OLD);
+    cm_err rc = s ? CM_OK : CM_EDB;
+    if (rc == CM_OK) {
+        sqlite3_bind_int64(s, 1, limits->finished_before_ms);
+        sqlite3_bind_int64(s, 2, limits->waiting_before_ms);
+        sqlite3_bind_int64(s, 3, JOB_BATCH);
+        rc = collect_jobs(writer, s, jobs, files, context);
+    }
+    for (size_t i = 0; rc == CM_OK && i < jobs->count; i++, (*removed)++)
+        rc = oci_store_import_delete(writer, jobs->ids[i]);
+    if (rc == CM_OK) {
+        s = oci_store_prepare(writer, M_EXPORTS_OLD, SQL_EXPORTS_OLD);
+        rc = s ? CM_OK : CM_EDB;
+    }
+    if (rc == CM_OK) {
+        sqlite3_bind_int64(s, 1, limits->now_ms);
+        sqlite3_bind_int64(s, 2, JOB_BATCH);
+        rc = collect_jobs(writer, s, jobs, files, context);
+    }
+    for (size_t i = 0; rc == CM_OK && i < jobs->count; i++, (*removed)++)
+        rc = oci_store_export_delete(writer, jobs->ids[i]);
+    free(jobs);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_TOKENS_DELETE, SQL_TOKENS_DELETE, limits->tokens_before_ms, limits->batch, removed);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_EVENTS_DELETE, SQL_EVENTS_DELETE, limits->events_before_ms, limits->batch, removed);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_APPLIED_DELETE, SQL_APPLIED_DELETE, limits->ids_before_ms, limits->batch, removed);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_OPS_DELETE, SQL_OPS_DELETE, limits->ids_before_ms, limits->batch, removed);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_LINES_DELETE, SQL_LINES_DELETE, limits->closed_before_ms, limits->batch, removed);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_RESERVATIONS_DELETE, SQL_RESERVATIONS_DELETE, limits->closed_before_ms,
+                           limits->batch, removed);
+    return rc;
+}
+
+/* Sums the futures text "expected_ms:quantity;…" of an event. */
+static int64_t futures_total(const char *text)
+{
+    int64_t total = 0;
+    while (text && *text) {
+        char *end;
+        strtoll(text, &end, 10);
+        if (*end != ':')
+            break;
+        total += strtoll(end + 1, &end, 10);
+        text = *end == ';' ? end + 1 : end;
+    }
+    return total;
+}
+
+cm_err oci_store_events_of_sku(oci_store_conn *conn, const char *org, const char *sku, int64_t from_ms,
+                               int64_t to_ms, oci_event_row_visitor visit, void *context)
+{
+    sqlite3_stmt *s = oci_store_prepare(conn, M_EVENTS_OF_SKU, SQL_EVENTS_OF_SKU);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, org);
+    oci_store_bind_text(s, 2, sku);
+    sqlite3_bind_int64(s, 3, from_ms);
+    sqlite3_bind_int64(s, 4, to_ms);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        oci_event_row event;
+        memset(&event, 0, sizeof event);
+        event.seq = sqlite3_column_int64(s, 0);
+        event.created_ms = sqlite3_column_int64(s, 1);
+        oci_store_column_text(s, 2, event.place_type, sizeof event.place_type);
+        oci_store_column_text(s, 3, event.place, sizeof event.place);
+        oci_store_column_text(s, 4, event.event_type, sizeof event.event_type);
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+            event.has_effective_date = 1;
+            event.effective_ms = sqlite3_column_int64(s, 5);
+        }
+        int64_t *fields[] = {&event.old_on_hand, &event.new_on_hand, &event.old_reserved, &event.new_reserved,
+                             &event.old_safety_stock, &event.new_safety_stock, &event.old_atf, &event.new_atf,
+                             &event.old_ato, &event.new_ato};
+        for (int i = 0; i < 10; i++)
+            *fields[i] = sqlite3_column_int64(s, 6 + i);
+        event.new_futures_total = futures_total((const char *)sqlite3_column_text(s, 16));
+        if (visit(context, &event)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    return oci_store_finish(conn, s, rc);
+}
