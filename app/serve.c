@@ -1,5 +1,6 @@
 #include "app/serve.h"
 #include "app/delivery_bundled.h"
+#include "app/delivery_http.h"
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -148,13 +149,16 @@ int app_serve(const app_options *options)
         }
         if (recovered)
             cm_log_warn("queue.recovered", "jobs=%lld were interrupted and resume now", (long long)recovered);
-        if (runtime.config->delivery.mode != CM_DELIVERY_BUNDLED) {
-            fprintf(stderr, "omsgw: config %s: field delivery.mode: \"http\" delivery is not available in this "
-                            "build yet; use \"bundled\"\n",
-                    runtime.config->path);
-            goto out;
+        if (runtime.config->delivery.mode == CM_DELIVERY_HTTP) {
+            char delivery_error[APP_DELIVERY_ERROR_MAX];
+            runtime.delivery = app_delivery_http_new(runtime.config, NULL, delivery_error);
+            if (!runtime.delivery) {
+                fprintf(stderr, "omsgw: config %s: field delivery: %s\n", runtime.config->path, delivery_error);
+                goto out;
+            }
+        } else {
+            runtime.delivery = app_delivery_bundled_new(runtime.core);
         }
-        runtime.delivery = app_delivery_bundled_new(runtime.core);
         q_pool_config pool_config = {
             .store = runtime.store,
             .delivery = runtime.delivery,

@@ -1,0 +1,49 @@
+/*
+ * delivery_http.h - the delivery that speaks OCI's HTTP API with libcurl (delivery.mode "http"),
+ * to `delivery.baseUrl`: the bundled core on loopback or a real OCI host.
+ *
+ * A chunk of at most 100 records goes through batch-update (204: all applied; 200: each listed
+ * error becomes a refusal of the record it names by id and sku). A larger chunk goes through an
+ * availability import: submit, upload the gzip NDJSON file (with its SHA-256) as multipart, poll
+ * the status with growing pauses, read the result file and refuse each failed line's record.
+ * Outcomes follow queue/delivery.h through q_classify_http_status: no answer, timeouts, 5xx and
+ * 429 (with Retry-After) are RETRY; other 4xx are FINAL with the status and OCI's errorCode and
+ * message. A 401 renews an OAuth token and tries once more. Re-delivering a chunk is harmless:
+ * its record ids are deterministic and OCI skips ids it has applied.
+ * Every call carries a new correlation-id, which failure messages quote.
+ */
+#ifndef APP_DELIVERY_HTTP_H
+#define APP_DELIVERY_HTTP_H
+
+#include "common/config.h"
+#include "queue/delivery.h"
+
+#define APP_DELIVERY_ERROR_MAX 256
+/* Connecting takes at most this long, or delivery.timeoutSeconds when that is shorter. */
+#define APP_HTTP_CONNECT_TIMEOUT_MAX_MS 10000
+/* How long an import may take, from upload to result, before the chunk is retried. */
+#define APP_IMPORT_WAIT_MAX_MS (15 * 60 * 1000)
+#define APP_IMPORT_POLL_FIRST_MS 50
+#define APP_IMPORT_POLL_MAX_MS 2000
+/* Failures in a row tolerated while polling an import before the chunk is handed back for retry. */
+#define APP_IMPORT_POLL_FAILURES_MAX 5
+
+/* Tuning for tests; zero fields take the defaults above. */
+typedef struct app_delivery_http_options {
+    int64_t import_wait_max_ms;
+    int64_t poll_first_ms;
+    int64_t poll_max_ms;
+} app_delivery_http_options;
+
+/*
+ * A new http delivery for the delivery section of `config` (which must outlive it). Initializes
+ * libcurl: call from the main thread before worker threads start. On failure returns NULL with
+ * one sentence in `error`. Destroy with its destroy member.
+ */
+q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_http_options *options,
+                                  char error[APP_DELIVERY_ERROR_MAX]);
+
+/* OAuth tokens obtained so far by this delivery (0 with a fixed token): for tests. */
+int64_t app_delivery_http_token_fetches(q_delivery *delivery);
+
+#endif

@@ -1,0 +1,226 @@
+#include "app/http_call.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USER_AGENT "omsgw/" OMSGW_VERSION
+
+struct app_http_client {
+    CURL *handle;
+    const app_http_settings *settings; /* the pool's */
+    app_http_client *next_idle;
+};
+
+struct app_http_pool {
+    app_http_settings settings;
+    pthread_mutex_t lock;
+    app_http_client *idle; /* a stack of clients nobody holds */
+};
+
+/* What the callbacks of one transfer share. */
+typedef struct transfer {
+    app_http_response *response;
+    size_t response_max;
+    int overflow;
+    int (*should_stop)(void *);
+    void *stop_data;
+} transfer;
+
+cm_err app_http_global_init(void)
+{
+    /* curl_global_init is reference-counted inside libcurl and not thread-safe in old versions:
+     * it is called from the main thread before workers start. */
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? CM_OK : CM_EIO;
+}
+
+app_http_pool *app_http_pool_new(const app_http_settings *settings)
+{
+    app_http_pool *pool = calloc(1, sizeof *pool);
+    if (!pool)
+        return NULL;
+    pool->settings = *settings;
+    pthread_mutex_init(&pool->lock, NULL);
+    return pool;
+}
+
+void app_http_pool_free(app_http_pool *pool)
+{
+    if (!pool)
+        return;
+    while (pool->idle) {
+        app_http_client *client = pool->idle;
+        pool->idle = client->next_idle;
+        curl_easy_cleanup(client->handle);
+        free(client);
+    }
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+}
+
+app_http_client *app_http_take(app_http_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    app_http_client *client = pool->idle;
+    if (client)
+        pool->idle = client->next_idle;
+    pthread_mutex_unlock(&pool->lock);
+    if (client)
+        return client;
+    client = calloc(1, sizeof *client);
+    if (client && !(client->handle = curl_easy_init())) {
+        free(client);
+        return NULL;
+    }
+    if (client)
+        client->settings = &pool->settings;
+    return client;
+}
+
+void app_http_give(app_http_pool *pool, app_http_client *client)
+{
+    if (!client)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    client->next_idle = pool->idle;
+    pool->idle = client;
+    pthread_mutex_unlock(&pool->lock);
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+    transfer *state = user;
+    size_t length = size * count;
+    if (cm_body_append(&state->response->body, data, length) != CM_OK) {
+        state->overflow = 1;
+        return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
+    }
+    return length;
+}
+
+static int on_progress(void *user, curl_off_t down_total, curl_off_t down_now, curl_off_t up_total,
+                       curl_off_t up_now)
+{
+    (void)down_total;
+    (void)down_now;
+    (void)up_total;
+    (void)up_now;
+    transfer *state = user;
+    return state->should_stop && state->should_stop(state->stop_data) ? 1 : 0;
+}
+
+void app_http_response_free(app_http_response *response)
+{
+    cm_body_free(&response->body);
+}
+
+cm_err app_http_perform(app_http_client *client, const app_http_request *request,
+                        app_http_response *response)
+{
+    memset(response, 0, sizeof *response);
+    response->retry_after_ms = -1;
+    cm_body_init(&response->body, request->response_max ? request->response_max : 1024 * 1024);
+    cm_uuid_random(response->correlation_id);
+    const app_http_settings *settings = client->settings;
+    CURL *handle = client->handle;
+    /* Reset drops the previous call's options but keeps the connection cache: reuse. */
+    curl_easy_reset(handle);
+
+    transfer state = {.response = response,
+                      .response_max = request->response_max,
+                      .should_stop = request->should_stop,
+                      .stop_data = request->stop_data};
+    struct curl_slist *headers = NULL, *grown;
+    char line[1024];
+    int header_failed = 0;
+#define ADD_HEADER(...)                                                                                \
+    do {                                                                                               \
+        snprintf(line, sizeof line, __VA_ARGS__);                                                      \
+        grown = curl_slist_append(headers, line);                                                      \
+        if (grown)                                                                                     \
+            headers = grown;                                                                           \
+        else                                                                                           \
+            header_failed = 1;                                                                         \
+    } while (0)
+    ADD_HEADER("correlation-id: %s", response->correlation_id);
+    ADD_HEADER("Accept: application/json");
+    /* No 100-continue round trip before bodies: OCI answers quickly either way. */
+    ADD_HEADER("Expect:");
+    if (request->bearer)
+        ADD_HEADER("Authorization: Bearer %s", request->bearer);
+    if (request->content_type && !request->upload_name)
+        ADD_HEADER("Content-Type: %s", request->content_type);
+    for (size_t i = 0; request->extra_headers && request->extra_headers[i]; i++)
+        ADD_HEADER("%s", request->extra_headers[i]);
+#undef ADD_HEADER
+    curl_mime *mime = NULL;
+    if (header_failed) {
+        curl_slist_free_all(headers);
+        return CM_ENOMEM;
+    }
+
+    curl_easy_setopt(handle, CURLOPT_URL, request->url);
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(handle, CURLOPT_USERAGENT, USER_AGENT);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, settings->connect_timeout_ms);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, settings->total_timeout_ms);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, settings->verify_tls ? 1L : 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, settings->verify_tls ? 2L : 0L);
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &state);
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &state);
+    if (request->basic_user) {
+        curl_easy_setopt(handle, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(handle, CURLOPT_USERNAME, request->basic_user);
+        curl_easy_setopt(handle, CURLOPT_PASSWORD, request->basic_password ? request->basic_password : "");
+    }
+    if (request->upload_name) {
+        mime = curl_mime_init(handle);
+        curl_mimepart *part = mime ? curl_mime_addpart(mime) : NULL;
+        if (!part || curl_mime_name(part, request->upload_field ? request->upload_field : "file") != CURLE_OK ||
+            curl_mime_filename(part, request->upload_name) != CURLE_OK ||
+            curl_mime_type(part, request->upload_type ? request->upload_type : "application/octet-stream") !=
+                CURLE_OK ||
+            curl_mime_data(part, request->body, request->body_length) != CURLE_OK) {
+            curl_mime_free(mime);
+            curl_slist_free_all(headers);
+            return CM_ENOMEM;
+        }
+        curl_easy_setopt(handle, CURLOPT_MIMEPOST, mime);
+    } else if (strcmp(request->method, "POST") == 0) {
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request->body_length);
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request->body ? request->body : "");
+    } else if (strcmp(request->method, "GET") != 0) {
+        curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request->method);
+    }
+
+    CURLcode code = curl_easy_perform(handle);
+    curl_mime_free(mime);
+    curl_slist_free_all(headers);
+    if (code == CURLE_OK) {
+        curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response->status);
+        curl_off_t retry_after = -1;
+        if (curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after >= 0 &&
+            (response->status == 429 || response->status == 503))
+            response->retry_after_ms = (int64_t)retry_after * 1000;
+        return CM_OK;
+    }
+    response->status = 0;
+    response->transport_error = 1;
+    response->timed_out = code == CURLE_OPERATION_TIMEDOUT;
+    response->stopped = code == CURLE_ABORTED_BY_CALLBACK;
+    snprintf(response->detail, sizeof response->detail, "%s", curl_easy_strerror(code));
+    if (state.overflow) {
+        snprintf(response->detail, sizeof response->detail, "the answer was longer than %zu bytes",
+                 request->response_max);
+        return CM_ETOOBIG;
+    }
+    return response->stopped ? CM_ESTOPPING : CM_EIO;
+}
