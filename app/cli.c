@@ -12,9 +12,14 @@ void app_print_help(const char *program)
            "                 [--workers N] [--log-format plain|json] [--set section.field=value]...\n"
            "  %s oci-core [--config FILE] [--data-dir DIR] [--oci-port N] [--log-format plain|json]\n"
            "                 [--set section.field=value]...\n"
+           "  %s compare  --config FILE --request FILE --tenant ID [--native-org ID] [--json] ...\n"
+           "  %s translate --request FILE [--tenant ID] [--config FILE] [--job-id N]\n"
            "  %s --help | --version\n\n"
            "serve     runs the legacy gateway, the job queue workers and the bundled OCI core.\n"
-           "oci-core  runs the bundled OCI core alone.\n\n"
+           "oci-core  runs the bundled OCI core alone.\n"
+           "compare   sends a request through the running gateway and natively into OCI, and\n"
+           "          prints both sides' availability side by side (exit 0 equal, 1 different).\n"
+           "translate prints the OCI import lines the gateway would deliver for a request.\n\n"
            "--config FILE     the JSON configuration (default: samples/omsgw.json)\n"
            "--data-dir DIR    where the SQLite files live (default: ./data)\n"
            "--gateway-port N  legacy API port (0 disables the listener)\n"
@@ -22,7 +27,7 @@ void app_print_help(const char *program)
            "--workers N       queue worker threads\n"
            "--set PATH=VALUE  override any configuration value, e.g. --set queue.chunkSize=1000\n\n"
            "Exit codes: 0 clean stop, 1 failure while running, 2 bad command line or configuration.\n",
-           OMSGW_VERSION, program, program, program);
+           OMSGW_VERSION, program, program, program, program, program);
 }
 
 static int add_override(app_options *options, const char *text)

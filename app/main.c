@@ -2,10 +2,13 @@
  * main.c - the `omsgw` executable: parse the command line and hand over (see cli.h, serve.h).
  */
 #include "app/cli.h"
+#include "app/compare.h"
 #include "app/serve.h"
+#include "app/translate_cmd.h"
 
 #include <malloc.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Memory: every server and worker thread would otherwise get its own malloc arena and keep the
  * peak of the large requests it once handled (a 12000-item body parses into ~15 MB of json-c
@@ -15,6 +18,11 @@
 int main(int argc, char **argv)
 {
     mallopt(M_ARENA_MAX, APP_MALLOC_ARENAS);
+    /* The client-side commands parse their own options. */
+    if (argc >= 2 && strcmp(argv[1], "compare") == 0)
+        return app_compare_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "translate") == 0)
+        return app_translate_main(argc - 2, argv + 2);
     app_options options;
     if (app_parse_args(argc, argv, &options) != 0)
         return APP_EXIT_USAGE;

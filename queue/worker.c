@@ -149,22 +149,6 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
 
 /* ---- one chunk ---- */
 
-/* Names every legacy field OCI has no place for, so nothing of the request is lost. */
-static json_object *extras_of(json_object *item, const char *used_identifier)
-{
-    json_object *extras = NULL;
-    json_object_object_foreach(item, key, value)
-    {
-        if (strcmp(key, "quantity") == 0 || strcmp(key, "safetyStock") == 0 || strcmp(key, "floor") == 0 ||
-            strcmp(key, used_identifier) == 0)
-            continue;
-        if (!extras)
-            extras = json_object_new_object();
-        json_object_object_add(extras, key, json_object_get(value));
-    }
-    return extras;
-}
-
 static const char *identifier_key(const tr_legacy_item *item, const char *sku)
 {
     if (item->sku == sku)
@@ -248,7 +232,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
                 "the item has no valid OCI sku under the tenant's current identifier order"};
             continue;
         }
-        json_object *extra = extras_of(item, identifier_key(&legacy, records[record_count].sku));
+        json_object *extra = tr_extras(item, identifier_key(&legacy, records[record_count].sku));
         if (extra) {
             extra_objects[extra_count] = extra;
             extras[extra_count].sku = records[record_count].sku;

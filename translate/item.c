@@ -17,9 +17,19 @@ const char *tr_choose_sku(const tr_legacy_item *item, const cm_identifier *order
     return NULL;
 }
 
+/* OCI counts characters, not bytes: count the UTF-8 sequences (bytes that are not continuation
+ * bytes). Validation upstream guarantees well-formed UTF-8. */
+static size_t utf8_length(const char *text)
+{
+    size_t characters = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        characters += (*p & 0xc0) != 0x80;
+    return characters;
+}
+
 int tr_sku_is_valid(const char *sku, char why[TR_WHY_MAX])
 {
-    size_t length = strlen(sku);
+    size_t length = utf8_length(sku);
     if (length < TR_SKU_MIN_LENGTH || length > TR_SKU_MAX_LENGTH) {
         snprintf(why, TR_WHY_MAX, "an OCI sku must be %d to %d characters long, this one has %zu",
                  TR_SKU_MIN_LENGTH, TR_SKU_MAX_LENGTH, length);
@@ -103,4 +113,19 @@ int tr_legacy_item_from_json(const json_object *object, tr_legacy_item *out)
         optional_int(object, "floor", &out->has_floor, &out->floor))
         return -1;
     return has_quantity ? 0 : -1;
+}
+
+json_object *tr_extras(json_object *item, const char *used_identifier)
+{
+    json_object *extras = NULL;
+    json_object_object_foreach(item, key, value)
+    {
+        if (strcmp(key, "quantity") == 0 || strcmp(key, "safetyStock") == 0 || strcmp(key, "floor") == 0 ||
+            strcmp(key, used_identifier) == 0)
+            continue;
+        if (!extras)
+            extras = json_object_new_object();
+        json_object_object_add(extras, key, json_object_get(value));
+    }
+    return extras;
 }

@@ -87,4 +87,12 @@ int tr_translate_item(const tr_context *context, const tr_legacy_item *item, siz
  */
 int tr_legacy_item_from_json(const json_object *object, tr_legacy_item *out);
 
+/*
+ * The legacy fields of a stored (normalized) item that OCI has no place for: every key except
+ * quantity, safetyStock, floor and the identifier used as the OCI sku (`used_identifier`: "sku",
+ * "partNumber" or "upc"). Returns a new object (caller puts it) or NULL when nothing is left.
+ * The gateway keeps these per (tenant, location, sku) so that nothing of a request is lost.
+ */
+json_object *tr_extras(json_object *item, const char *used_identifier);
+
 #endif

@@ -1,0 +1,156 @@
+#include "app/translate_cmd.h"
+#include "common/body.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/json_util.h"
+#include "gateway/limits.h"
+#include "gateway/validate.h"
+#include "translate/item.h"
+#include "translate/writer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRANSLATE_EXIT_OK 0
+#define TRANSLATE_EXIT_REFUSED 1
+#define TRANSLATE_EXIT_USAGE 2
+#define TRANSLATE_DEFAULT_CONFIG "samples/omsgw.json"
+#define TRANSLATE_OUTPUT_MAX (64 * 1024 * 1024)
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: omsgw translate --request FILE [--tenant ID] [--config FILE] [--job-id N]\n");
+}
+
+static const char *identifier_key(const tr_legacy_item *item, const char *sku)
+{
+    return item->sku == sku ? "sku" : item->part_number == sku ? "partNumber" : "upc";
+}
+
+int app_translate_main(int argc, char **argv)
+{
+    const char *request_path = NULL, *config_path = TRANSLATE_DEFAULT_CONFIG;
+    int64_t tenant_id = 0, job_id = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i + 1 >= argc) {
+            usage();
+            return TRANSLATE_EXIT_USAGE;
+        }
+        const char *flag = argv[i], *value = argv[++i];
+        if (strcmp(flag, "--request") == 0)
+            request_path = value;
+        else if (strcmp(flag, "--config") == 0)
+            config_path = value;
+        else if (strcmp(flag, "--tenant") == 0)
+            tenant_id = strtoll(value[0] == 't' ? value + 1 : value, NULL, 10);
+        else if (strcmp(flag, "--job-id") == 0)
+            job_id = strtoll(value, NULL, 10);
+        else {
+            usage();
+            return TRANSLATE_EXIT_USAGE;
+        }
+    }
+    if (!request_path) {
+        usage();
+        return TRANSLATE_EXIT_USAGE;
+    }
+    cm_config *config = NULL;
+    char error[CM_CONFIG_ERROR_MAX];
+    if (cm_config_load(config_path, NULL, 0, &config, error) != CM_OK) {
+        fprintf(stderr, "omsgw translate: %s\n", error);
+        return TRANSLATE_EXIT_USAGE;
+    }
+    const cm_tenant *tenant = tenant_id ? cm_config_tenant(config, tenant_id)
+                                        : config->tenant_count ? &config->tenants[0] : NULL;
+    if (!tenant) {
+        fprintf(stderr, "omsgw translate: no such tenant in %s\n", config_path);
+        cm_config_free(config);
+        return TRANSLATE_EXIT_USAGE;
+    }
+    int exit_code = TRANSLATE_EXIT_USAGE;
+    json_object *root = NULL;
+    gw_problems *problems = calloc(1, sizeof *problems);
+    gw_refresh refresh = {0};
+    tr_record *records = NULL;
+    cm_body out;
+    cm_body_init(&out, TRANSLATE_OUTPUT_MAX);
+    FILE *in = fopen(request_path, "rb");
+    char *text = malloc(GW_MAX_BODY_BYTES + 1);
+    size_t length = in && text ? fread(text, 1, GW_MAX_BODY_BYTES + 1, in) : 0;
+    if (in)
+        fclose(in);
+    char parse_error[CM_JSON_ERROR_MAX];
+    if (!in || !text || !problems) {
+        fprintf(stderr, "omsgw translate: cannot read %s\n", request_path);
+        goto out;
+    }
+    if (length > GW_MAX_BODY_BYTES) {
+        fprintf(stderr, "omsgw translate: %s is larger than the %d-byte body limit\n", request_path, GW_MAX_BODY_BYTES);
+        exit_code = TRANSLATE_EXIT_REFUSED;
+        goto out;
+    }
+    if (cm_json_parse(text, length, GW_JSON_MAX_DEPTH, &root, parse_error) != CM_OK) {
+        fprintf(stderr, "omsgw translate: %s: %s\n", request_path, parse_error);
+        exit_code = TRANSLATE_EXIT_REFUSED;
+        goto out;
+    }
+    int valid = gw_validate_refresh(root, tenant, &refresh, problems);
+    if (valid != 0) {
+        printf("# the gateway would refuse this request (400): %zu problem(s)\n", problems->total);
+        for (size_t i = 0; i < problems->count; i++)
+            printf("%s\t%s\t%s\n", problems->list[i].field, problems->list[i].code, problems->list[i].message);
+        exit_code = TRANSLATE_EXIT_REFUSED;
+        goto out;
+    }
+    records = calloc(refresh.item_count, sizeof *records);
+    if (!records)
+        goto out;
+    tr_context context = {.tenant_id = tenant->id, .job_id = job_id, .location_id = refresh.oci_location,
+                          .effective_ms = cm_now_ms(), .sku_from = tenant->sku_from,
+                          .sku_from_count = tenant->sku_from_count, .floor = tenant->floor};
+    printf("# tenant %" PRId64 ", organization %s, location \"%s\" -> %s, %zu item(s)\n", tenant->id,
+           tenant->organization_id, refresh.location_name, refresh.oci_location, refresh.item_count);
+    printf("# record ids use job id %" PRId64 " (--job-id); the gateway uses the job's real id\n", job_id);
+    for (size_t i = 0; i < refresh.item_count; i++) {
+        tr_legacy_item item;
+        char why[TR_WHY_MAX];
+        if (tr_legacy_item_from_json(json_object_array_get_idx(refresh.items, i), &item) != 0 ||
+            tr_translate_item(&context, &item, i, &records[i], why) != 0) {
+            fprintf(stderr, "omsgw translate: items[%zu] cannot be translated\n", i);
+            goto out;
+        }
+    }
+    printf("# OCI import file (high-performance layout):\n");
+    if (tr_write_import_file(records, refresh.item_count, &out) != CM_OK)
+        goto out;
+    fwrite(out.data, 1, out.length, stdout);
+    printf("# legacy fields OCI has no place for, kept by the gateway per (location, sku):\n");
+    for (size_t i = 0; i < refresh.item_count; i++) {
+        json_object *normalized = json_object_array_get_idx(refresh.items, i);
+        tr_legacy_item item;
+        tr_legacy_item_from_json(normalized, &item);
+        json_object *extras = tr_extras(normalized, identifier_key(&item, records[i].sku));
+        if (!extras)
+            continue;
+        json_object *line = json_object_new_object();
+        json_object_object_add(line, "location", json_object_new_string(refresh.oci_location));
+        json_object_object_add(line, "sku", json_object_new_string(records[i].sku));
+        json_object_object_add(line, "kept", extras);
+        printf("%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(line);
+    }
+    for (size_t i = 0; i < json_object_array_length(refresh.messages); i++)
+        printf("# job message: %s\n", json_object_get_string(json_object_array_get_idx(refresh.messages, i)));
+    exit_code = TRANSLATE_EXIT_OK;
+out:
+    cm_body_free(&out);
+    free(records);
+    gw_refresh_clear(&refresh);
+    json_object_put(root);
+    free(problems);
+    free(text);
+    cm_config_free(config);
+    return exit_code;
+}
