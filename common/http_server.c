@@ -356,6 +356,15 @@ static void start_request(cm_http_request *request, const char *url, const char 
     request->path = url;
     request->phase = PHASE_RECEIVING;
     const char *question = strchr(request->raw_uri, '?');
+    /* libmicrohttpd decodes the path, so "%00" would cut it short ("/queue/1%00x" read as
+     * "/queue/1"): a path with an encoded NUL byte is refused. */
+    size_t path_length = question ? (size_t)(question - request->raw_uri) : strlen(request->raw_uri);
+    for (size_t i = 0; i + 2 < path_length; i++) {
+        if (request->raw_uri[i] == '%' && request->raw_uri[i + 1] == '0' && request->raw_uri[i + 2] == '0') {
+            cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", "The path contains a NUL byte (%00).", NULL);
+            return;
+        }
+    }
     if (cm_query_parse(question ? question + 1 : NULL, &request->query) != CM_OK) {
         cm_http_reply_error(request, 503, "OUT_OF_MEMORY", "The server is short of memory.", NULL);
         return;
@@ -458,6 +467,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     }
     return request->replied ? MHD_YES : MHD_NO;
 }
+
+/* MHD hands its own printf-style format: the attribute tells the compiler so (clang's
+ * -Wformat-nonliteral otherwise refuses the vsnprintf below). */
+static void on_mhd_log(void *cls, const char *fmt, va_list args) __attribute__((format(printf, 2, 0)));
 
 static void on_mhd_log(void *cls, const char *fmt, va_list args)
 {

@@ -64,9 +64,10 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t left)
  * U+10FFFF through. This pass runs over text json-c has accepted and finds the first such token.
  * Returns 0, or -1 with *offset and *what set.
  */
-static int check_strict(const char *text, size_t length, size_t *offset, const char **what)
+static int check_strict(const char *text, size_t length, size_t *offset, const char **what, size_t *colons)
 {
     size_t i = 0;
+    *colons = 0;
     while (i < length) {
         unsigned char c = (unsigned char)text[i];
         if (c == '"') {
@@ -123,10 +124,31 @@ static int check_strict(const char *text, size_t length, size_t *offset, const c
                 return -1;
             }
         } else {
+            if (c == ':')
+                (*colons)++;
             i++;
         }
     }
     return 0;
+}
+
+/* The number of object members in the tree, counted recursively (its depth is bounded by the
+ * tokener's depth limit). */
+static size_t count_members(json_object *value)
+{
+    size_t count = 0;
+    if (json_object_is_type(value, json_type_object)) {
+        json_object_object_foreach(value, key, child)
+        {
+            (void)key;
+            count += 1 + count_members(child);
+        }
+    } else if (json_object_is_type(value, json_type_array)) {
+        size_t length = json_object_array_length(value);
+        for (size_t i = 0; i < length; i++)
+            count += count_members(json_object_array_get_idx(value, i));
+    }
+    return count;
 }
 
 cm_err cm_json_parse(const char *text, size_t length, int max_depth, json_object **out,
@@ -174,9 +196,18 @@ cm_err cm_json_parse(const char *text, size_t length, int max_depth, json_object
     }
     size_t offset = 0;
     const char *what = NULL;
-    if (check_strict(text, end, &offset, &what) != 0) {
+    size_t colons = 0;
+    if (check_strict(text, end, &offset, &what, &colons) != 0) {
         json_object_put(value);
         describe_position(text, offset, error, what);
+        return CM_EINVAL;
+    }
+    /* Every member has exactly one ':' outside strings. json-c keeps only the last of two members
+     * with the same name, so fewer members than colons means a name was repeated: which value
+     * counts would differ between parsers, so the text is refused. */
+    if (count_members(value) != colons) {
+        json_object_put(value);
+        snprintf(error, CM_JSON_ERROR_MAX, "body is not valid JSON: an object has the same key twice");
         return CM_EINVAL;
     }
     *out = value;

@@ -2,7 +2,8 @@
  * json_util.h - strict parsing and typed access on top of json-c.
  *
  * Parsing: one json_tokener with a depth limit, strict mode and UTF-8 validation; the text must be
- * one JSON value with nothing but white space after it. On failure the message names the byte
+ * one JSON value with nothing but white space after it, and no object may repeat a key (json-c
+ * would keep the last value silently). On failure the message names the byte
  * offset, line and column where the parser stopped.
  *
  * Getters never convert: json_object_get_int64() would turn "12", true and null into numbers, so

@@ -63,6 +63,9 @@ static int whole_number(json_object *value, int allow_negative, int64_t *out)
         if (allow_negative && *digits == '-')
             digits++;
         size_t length = strlen(digits);
+        /* An escaped NUL ("1\u0000") would hide the rest of the string from strlen. */
+        if (strlen(text) != (size_t)json_object_get_string_len(value))
+            return 2;
         if (length == 0 || length > 18 || strspn(digits, "0123456789") != length)
             return 2;
         *out = strtoll(text, NULL, 10);
@@ -87,6 +90,8 @@ static int decimal_number(json_object *value, json_object **normalized)
     }
     if (json_object_is_type(value, json_type_string)) {
         const char *text = json_object_get_string(value);
+        if (strlen(text) != (size_t)json_object_get_string_len(value))
+            return 2; /* an escaped NUL byte inside the number */
         char *end;
         errno = 0;
         double number = strtod(text, &end);
