@@ -36,12 +36,14 @@ cm_err oci_apply_one(oci_store_conn *writer, const oci_graph *graph, const char 
     }
     cm_err rc;
     if (update->record_id) {
-        char location[OCI_LOCATION_ID_MAX + 1], sku[OCI_SKU_MAX + 1];
-        int found = 0;
-        rc = oci_store_applied_get(writer, org, update->record_id, location, sku, &found);
+        /* Claimed before the change is made: if anything below fails, the caller rolls the whole
+         * transaction back, claim included. */
+        int claimed = 0;
+        rc = oci_store_applied_claim(writer, org, update->record_id, update->location_id, update->sku, now_ms,
+                                     &claimed);
         if (rc != CM_OK)
             return rc;
-        if (found) {
+        if (!claimed) {
             result->outcome = OCI_APPLY_DUPLICATE;
             snprintf(result->message, sizeof result->message, "record id already applied");
             return CM_OK;
@@ -72,8 +74,6 @@ cm_err oci_apply_one(oci_store_conn *writer, const oci_graph *graph, const char 
     }
     new_values.reserved = old_values.reserved; /* reservations are not set by availability updates */
     rc = oci_store_record_put(writer, org, update->location_id, update->sku, &new_values, now_ms);
-    if (rc == CM_OK && update->record_id)
-        rc = oci_store_applied_add(writer, org, update->record_id, update->location_id, update->sku, now_ms);
     if (rc != CM_OK)
         return rc;
     oci_event event = {

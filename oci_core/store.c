@@ -129,6 +129,7 @@ typedef enum stmt_id {
     S_EVENTS_SCAN,
     S_APPLIED_GET,
     S_APPLIED_ADD,
+    S_APPLIED_CLAIM,
     S_IMPORT_INSERT,
     S_IMPORT_GET,
     S_IMPORT_UPLOADED,
@@ -190,6 +191,8 @@ static const char *const SQL[S_COUNT] = {
     [S_APPLIED_GET] = "SELECT location, sku FROM applied_ids WHERE org = ?1 AND record_id = ?2",
     [S_APPLIED_ADD] = "INSERT INTO applied_ids (org, record_id, location, sku, applied_ms)"
                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_APPLIED_CLAIM] = "INSERT INTO applied_ids (org, record_id, location, sku, applied_ms)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (org, record_id) DO NOTHING",
     [S_IMPORT_INSERT] = "INSERT INTO imports (" IMPORT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
                         " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
                         " ?23, ?24, ?25)",
@@ -708,6 +711,22 @@ cm_err oci_store_applied_add(oci_store_conn *writer, const char *org, const char
     bind_text(s, 4, sku);
     sqlite3_bind_int64(s, 5, now_ms);
     return run(writer, s);
+}
+
+cm_err oci_store_applied_claim(oci_store_conn *writer, const char *org, const char *record_id,
+                               const char *location, const char *sku, int64_t now_ms, int *claimed)
+{
+    sqlite3_stmt *s = stmt(writer, S_APPLIED_CLAIM);
+    if (!s)
+        return CM_EDB;
+    bind_text(s, 1, org);
+    bind_text(s, 2, record_id);
+    bind_text(s, 3, location);
+    bind_text(s, 4, sku);
+    sqlite3_bind_int64(s, 5, now_ms);
+    cm_err rc = run(writer, s);
+    *claimed = rc == CM_OK && sqlite3_changes(writer->db) == 1;
+    return rc;
 }
 
 /* ---- imports ---- */

@@ -99,6 +99,10 @@ cm_err oci_store_applied_get(oci_store_conn *conn, const char *org, const char *
                              int *found);
 cm_err oci_store_applied_add(oci_store_conn *writer, const char *org, const char *record_id,
                              const char *location, const char *sku, int64_t now_ms);
+/* Records the id as applied unless it already is: one index descent instead of a look-up and an
+ * insert. *claimed is 1 when this call recorded it, 0 when the id was applied before. */
+cm_err oci_store_applied_claim(oci_store_conn *writer, const char *org, const char *record_id,
+                               const char *location, const char *sku, int64_t now_ms, int *claimed);
 
 /* ---- imports ---- */
 

@@ -78,6 +78,10 @@ static const cm_db_migration migrations[] = {
         "  job_id INTEGER NOT NULL,"
         "  updated_ms INTEGER NOT NULL,"
         "  PRIMARY KEY (tenant_id, oci_location, sku)) WITHOUT ROWID;"},
+    /* A random id of this installation, made once: part of every record id, so a re-created
+     * gateway.db (whose job ids start at 1 again) never repeats ids OCI has already applied. */
+    {2, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO meta (key, value) VALUES ('installation_id', lower(hex(randomblob(16))));"},
 };
 
 typedef struct cached_stmt {
@@ -93,6 +97,7 @@ typedef struct connection {
 } connection;
 
 struct q_store {
+    char installation_id[64];
     connection writer;
     connection *readers;
     int reader_count;
@@ -170,6 +175,18 @@ cm_err q_store_open(const char *path, int reader_count, q_store **out, char erro
         return rc;
     }
     pthread_mutex_init(&store->writer.lock, NULL);
+    sqlite3_stmt *meta = NULL;
+    if (sqlite3_prepare_v2(store->writer.db, "SELECT value FROM meta WHERE key = 'installation_id'", -1, &meta,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(meta) == SQLITE_ROW)
+        snprintf(store->installation_id, sizeof store->installation_id, "%s",
+                 (const char *)sqlite3_column_text(meta, 0));
+    sqlite3_finalize(meta);
+    if (!store->installation_id[0]) {
+        snprintf(error, CM_DB_ERROR_MAX, "database %s has no installation id", path);
+        q_store_close(store);
+        return CM_EDB;
+    }
     store->reader_count = reader_count > 0 ? reader_count : 1;
     store->readers = calloc((size_t)store->reader_count, sizeof(connection));
     if (!store->readers) {
@@ -846,4 +863,9 @@ cm_err q_store_get_extras(q_store *store, int64_t tenant_id, const char *oci_loc
     }
     unlock(conn);
     return rc;
+}
+
+const char *q_store_installation_id(const q_store *store)
+{
+    return store->installation_id;
 }

@@ -26,6 +26,9 @@ typedef struct q_store q_store;
 cm_err q_store_open(const char *path, int reader_count, q_store **out, char error[CM_DB_ERROR_MAX]);
 void q_store_close(q_store *store);
 
+/* The random id this installation's database was given when it was created (record ids use it). */
+const char *q_store_installation_id(const q_store *store);
+
 /* ---- acceptance ---- */
 
 typedef struct q_new_job {

@@ -205,6 +205,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     }
 
     tr_context context = {
+        .installation_id = q_store_installation_id(pool->config.store),
         .tenant_id = job->tenant_id,
         .job_id = job->job_id,
         .location_id = job->oci_location,

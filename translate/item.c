@@ -1,5 +1,6 @@
 #include "translate/item.h"
 #include "common/json_util.h"
+#include "common/sha256.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,12 +61,32 @@ int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item)
     return safety;
 }
 
-void tr_record_id(int64_t tenant_id, int64_t job_id, size_t item_index,
+void tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
                   char out[CM_UUID_TEXT_LEN + 1])
 {
-    char name[96];
-    snprintf(name, sizeof name, "%" PRId64 "/%" PRId64 "/%zu", tenant_id, job_id, item_index);
-    cm_uuid_from_name("omsgw.refresh-record", name, out);
+    char name[160];
+    snprintf(name, sizeof name, "%s/%" PRId64 "/%" PRId64 "/%zu", installation_id ? installation_id : "",
+             tenant_id, job_id, item_index);
+    uint8_t digest[CM_SHA256_LEN];
+    cm_sha256_ctx hash;
+    cm_sha256_init(&hash);
+    cm_sha256_update(&hash, "omsgw.refresh-record\n", strlen("omsgw.refresh-record\n"));
+    cm_sha256_update(&hash, name, strlen(name));
+    cm_sha256_final(&hash, digest);
+    uint64_t job = (uint64_t)job_id;
+    uint32_t index = (uint32_t)item_index;
+    uint8_t bytes[16];
+    for (int i = 0; i < 6; i++)
+        bytes[i] = (uint8_t)(job >> (40 - 8 * i));
+    bytes[6] = (uint8_t)(0x80 | ((index >> 20) & 0x0f)); /* version 8 */
+    bytes[7] = (uint8_t)(index >> 12);
+    bytes[8] = (uint8_t)(0x80 | ((index >> 6) & 0x3f)); /* RFC 4122 variant */
+    bytes[9] = (uint8_t)(((index & 0x3f) << 2) | (digest[0] & 0x03));
+    memcpy(bytes + 10, digest + 1, 6);
+    snprintf(out, CM_UUID_TEXT_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1],
+             bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
+             bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
 }
 
 int tr_translate_item(const tr_context *context, const tr_legacy_item *item, size_t item_index,
@@ -78,7 +99,7 @@ int tr_translate_item(const tr_context *context, const tr_legacy_item *item, siz
     }
     if (!tr_sku_is_valid(sku, why))
         return -1;
-    tr_record_id(context->tenant_id, context->job_id, item_index, out->record_id);
+    tr_record_id(context->installation_id, context->tenant_id, context->job_id, item_index, out->record_id);
     out->sku = sku;
     out->location_id = context->location_id;
     out->on_hand_milli = item->quantity * 1000;

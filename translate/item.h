@@ -10,7 +10,11 @@
  * - onHand = quantity; safetyStockCount = floor mode max → max(safetyStock, floor),
  *   sum → safetyStock + floor, ignore → safetyStock (absent values count as 0).
  * - effectiveDate = the moment the job was accepted.
- * - recordId = a name-based UUID of (tenant, jobID, item index).
+ * - recordId = a UUID derived from (installation, tenant, jobID, item index): its first bits are
+ *   the job id and the item index, so ids sort in the order records are produced (OCI's
+ *   applied-id index then grows at its end instead of at random places), and the rest is a
+ *   SHA-256 of all four, so two gateway installations (or a re-created gateway.db whose job ids
+ *   start again at 1) never produce the same id.
  */
 #ifndef TR_ITEM_H
 #define TR_ITEM_H
@@ -40,6 +44,7 @@ typedef struct tr_legacy_item {
 
 /* What a job contributes to every record it produces. */
 typedef struct tr_context {
+    const char *installation_id; /* the gateway installation's random id; NULL is read as "" */
     int64_t tenant_id;
     int64_t job_id;
     const char *location_id; /* OCI location id */
@@ -69,8 +74,8 @@ int tr_sku_is_valid(const char *sku, char why[TR_WHY_MAX]);
 /* safetyStockCount in whole units under the tenant's floor mode. */
 int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item);
 
-/* Writes the deterministic record id of (tenant, job, item index). */
-void tr_record_id(int64_t tenant_id, int64_t job_id, size_t item_index,
+/* Writes the deterministic record id of (installation, tenant, job, item index); see above. */
+void tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
                   char out[CM_UUID_TEXT_LEN + 1]);
 
 /*

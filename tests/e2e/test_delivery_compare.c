@@ -145,7 +145,7 @@ static void build_chunk(chunk_data *data, int64_t job_id, int64_t chunk_index, c
         tr_record *record = &data->records[i];
         size_t item_index = (size_t)chunk_index * MAX_CHUNK + i;
         snprintf(data->skus[i], SKU_MAX, "%s-%05zu", prefix, i % distinct);
-        tr_record_id(TENANT, job_id, item_index, record->record_id);
+        tr_record_id(NULL, TENANT, job_id, item_index, record->record_id);
         record->sku = data->skus[i];
         record->location_id = location;
         record->on_hand_milli = (base_quantity + (int64_t)i) * 1000;

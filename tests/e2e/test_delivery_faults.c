@@ -467,7 +467,7 @@ static q_delivery_result deliver_chunk(in_process *p, size_t count, int64_t job_
     assert_true(count <= 400);
     for (size_t i = 0; i < count; i++) {
         snprintf(p->skus[i], sizeof p->skus[i], "%s%zu", i % 15 == 3 ? FAIL_PREFIX : "SKU-", i);
-        tr_record_id(12345, job_id, i, p->records[i].record_id);
+        tr_record_id(NULL, 12345, job_id, i, p->records[i].record_id);
         p->records[i].sku = p->skus[i];
         p->records[i].location_id = "warehouse-1";
         p->records[i].on_hand_milli = (int64_t)i * 1000;

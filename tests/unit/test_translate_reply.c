@@ -33,7 +33,7 @@ static void make_records(tr_record records[RECORDS])
     static const char *const skus[RECORDS] = {"A-1", "B-2", "C-3", "D-4", "E-5"};
     for (size_t i = 0; i < RECORDS; i++) {
         memset(&records[i], 0, sizeof records[i]);
-        tr_record_id(12345, 77, i, records[i].record_id);
+        tr_record_id(NULL, 12345, 77, i, records[i].record_id);
         records[i].sku = skus[i];
         records[i].location_id = "warehouse-1";
         records[i].on_hand_milli = (int64_t)i * 1000;
@@ -166,7 +166,7 @@ static void test_writer_limits(void **state)
     tr_record records[TR_BATCH_UPDATE_MAX_RECORDS + 1];
     for (size_t i = 0; i < TR_BATCH_UPDATE_MAX_RECORDS + 1; i++) {
         memset(&records[i], 0, sizeof records[i]);
-        tr_record_id(1, 2, i, records[i].record_id);
+        tr_record_id(NULL, 1, 2, i, records[i].record_id);
         records[i].sku = "SKU-1";
         records[i].location_id = "warehouse-1";
         records[i].on_hand_milli = 1500; /* 1.5: fractions are written without trailing zeros */

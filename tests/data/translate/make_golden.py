@@ -15,13 +15,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ACCEPTED = "2024-05-01T10:00:00.123Z"
 
 
-def record_id(tenant, job, index):
-    # Name-based UUID: SHA-256 of namespace, '\n', name; version 8, RFC 4122 variant.
-    digest = bytearray(hashlib.sha256(b"omsgw.refresh-record\n" + f"{tenant}/{job}/{index}".encode()).digest())
-    digest[6] = (digest[6] & 0x0F) | 0x80
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest[:16].hex()
-    return f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+def record_id(tenant, job, index, installation=""):
+    # The job id and item index first (ids sort in production order), then a SHA-256 of
+    # (installation, tenant, job, index); version 8, RFC 4122 variant. See translate/item.h.
+    h = hashlib.sha256(b"omsgw.refresh-record\n" + f"{installation}/{tenant}/{job}/{index}".encode()).digest()
+    b = bytearray(16)
+    b[0:6] = job.to_bytes(6, "big")
+    b[6] = 0x80 | ((index >> 20) & 0x0F)
+    b[7] = (index >> 12) & 0xFF
+    b[8] = 0x80 | ((index >> 6) & 0x3F)
+    b[9] = ((index & 0x3F) << 2) | (h[0] & 0x03)
+    b[10:16] = h[1:7]
+    x = bytes(b).hex()
+    return f"{x[0:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:32]}"
 
 
 def whole(value):
