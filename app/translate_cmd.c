@@ -70,7 +70,7 @@ int app_translate_main(int argc, char **argv)
         return TRANSLATE_EXIT_USAGE;
     }
     int exit_code = TRANSLATE_EXIT_USAGE;
-    json_object *root = NULL;
+    json_object *root = NULL, *items = NULL;
     gw_problems *problems = calloc(1, sizeof *problems);
     gw_refresh refresh = {0};
     tr_record *records = NULL;
@@ -105,7 +105,8 @@ int app_translate_main(int argc, char **argv)
         goto out;
     }
     records = calloc(refresh.item_count, sizeof *records);
-    if (!records)
+    items = gw_refresh_items_json(&refresh);
+    if (!records || !items)
         goto out;
     tr_context context = {.tenant_id = tenant->id, .job_id = job_id, .location_id = refresh.oci_location,
                           .effective_ms = cm_now_ms(), .sku_from = tenant->sku_from,
@@ -116,7 +117,7 @@ int app_translate_main(int argc, char **argv)
     for (size_t i = 0; i < refresh.item_count; i++) {
         tr_legacy_item item;
         char why[TR_WHY_MAX];
-        if (tr_legacy_item_from_json(json_object_array_get_idx(refresh.items, i), &item) != 0 ||
+        if (tr_legacy_item_from_json(json_object_array_get_idx(items, i), &item) != 0 ||
             tr_translate_item(&context, &item, i, &records[i], why) != 0) {
             fprintf(stderr, "omsgw translate: items[%zu] cannot be translated\n", i);
             goto out;
@@ -128,7 +129,7 @@ int app_translate_main(int argc, char **argv)
     fwrite(out.data, 1, out.length, stdout);
     printf("# legacy fields OCI has no place for, kept by the gateway per (location, sku):\n");
     for (size_t i = 0; i < refresh.item_count; i++) {
-        json_object *normalized = json_object_array_get_idx(refresh.items, i);
+        json_object *normalized = json_object_array_get_idx(items, i);
         tr_legacy_item item;
         tr_legacy_item_from_json(normalized, &item);
         json_object *extras = tr_extras(normalized, identifier_key(&item, records[i].sku));
@@ -148,6 +149,7 @@ out:
     cm_body_free(&out);
     free(records);
     gw_refresh_clear(&refresh);
+    json_object_put(items);
     json_object_put(root);
     free(problems);
     free(text);

@@ -6,6 +6,8 @@
 
 #define GW_MAX_REFRESH_ITEMS 12000
 #define GW_MAX_BODY_BYTES (16 * 1024 * 1024)
+/* The normalized items never outgrow the body they come from by much; twice is a safe bound. */
+#define GW_MAX_NORMALIZED_BYTES (2 * GW_MAX_BODY_BYTES)
 #define GW_MAX_LOCATION_NAME 255
 #define GW_MAX_LOCATOR_NAME 50
 #define GW_MAX_ATTRIBUTES 63

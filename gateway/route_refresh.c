@@ -28,23 +28,19 @@ static int is_json_content_type(const char *value)
     return next == '\0' || next == ';' || next == ' ';
 }
 
-/* Cuts the normalized items into chunk payloads (JSON arrays). The texts belong to `chunks`. */
-static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, json_object **chunks,
-                        const char **texts, size_t *lengths, size_t chunk_count)
+/* Cuts the normalized items into chunk payloads (JSON arrays), one cm_body each. */
+static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, cm_body *chunks, const char **texts,
+                        size_t *lengths, size_t chunk_count)
 {
     for (size_t c = 0; c < chunk_count; c++) {
         size_t first = c * (size_t)chunk_size;
-        size_t last = first + (size_t)chunk_size;
-        if (last > refresh->item_count)
-            last = refresh->item_count;
-        chunks[c] = json_object_new_array_ext((int)(last - first));
-        if (!chunks[c])
+        size_t count = refresh->item_count - first < (size_t)chunk_size ? refresh->item_count - first
+                                                                         : (size_t)chunk_size;
+        cm_body_init(&chunks[c], GW_MAX_NORMALIZED_BYTES + 2);
+        if (gw_refresh_chunk_text(refresh, first, count, &chunks[c]) != CM_OK)
             return -1;
-        for (size_t i = first; i < last; i++)
-            json_object_array_add(chunks[c], json_object_get(json_object_array_get_idx(refresh->items, i)));
-        texts[c] = json_object_to_json_string_length(chunks[c], JSON_C_TO_STRING_PLAIN, &lengths[c]);
-        if (!texts[c])
-            return -1;
+        texts[c] = chunks[c].data;
+        lengths[c] = chunks[c].length;
     }
     return 0;
 }
@@ -93,7 +89,7 @@ void gw_route_refresh(cm_http_request *request, void *data)
 
     int64_t chunk_size = gateway->config->queue.chunk_size;
     size_t chunk_count = (size_t)q_chunk_count((int64_t)refresh.item_count, chunk_size);
-    json_object **chunks = calloc(chunk_count, sizeof *chunks);
+    cm_body *chunks = calloc(chunk_count, sizeof *chunks);
     const char **texts = calloc(chunk_count, sizeof *texts);
     size_t *lengths = calloc(chunk_count, sizeof *lengths);
     int64_t job_id = 0;
@@ -118,7 +114,7 @@ void gw_route_refresh(cm_http_request *request, void *data)
         rc = q_store_accept(gateway->store, &job, &job_id);
     }
     for (size_t c = 0; chunks && c < chunk_count; c++)
-        json_object_put(chunks[c]);
+        cm_body_free(&chunks[c]);
     free(chunks);
     free(texts);
     free(lengths);

@@ -423,10 +423,11 @@ int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_ref
                     count, GW_MAX_REFRESH_ITEMS);
         return -1;
     }
-    out->items = json_object_new_array_ext((int)count);
+    cm_body_init(&out->items_text, GW_MAX_NORMALIZED_BYTES);
+    out->item_ends = calloc(count, sizeof *out->item_ends);
     out->messages = json_object_new_array();
     const char **skus = calloc(count, sizeof *skus);
-    if (!out->items || !out->messages || !skus) {
+    if (!out->item_ends || !out->messages || !skus) {
         free(skus);
         gw_refresh_clear(out);
         return -2;
@@ -439,7 +440,25 @@ int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_ref
             return -2;
         }
         check_item(json_object_array_get_idx(items, i), i, tenant, problems, normalized, &skus[i]);
-        json_object_array_add(out->items, normalized);
+        /* Once any problem is found nothing is stored, so stop writing text (but keep checking). */
+        if (problems->total == 0) {
+            size_t length = 0;
+            const char *text = json_object_to_json_string_length(
+                normalized, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+            cm_err rc = text ? CM_OK : CM_ENOMEM;
+            if (!rc && i > 0)
+                rc = cm_body_append(&out->items_text, ",", 1);
+            if (!rc)
+                rc = cm_body_append(&out->items_text, text, length);
+            if (rc) {
+                json_object_put(normalized);
+                free(skus);
+                gw_refresh_clear(out);
+                return -2;
+            }
+            out->item_ends[i] = out->items_text.length;
+        }
+        json_object_put(normalized);
     }
     if (problems->total > 0) {
         free(skus);
@@ -458,9 +477,38 @@ int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_ref
 
 void gw_refresh_clear(gw_refresh *refresh)
 {
-    json_object_put(refresh->items);
+    cm_body_free(&refresh->items_text);
+    free(refresh->item_ends);
     json_object_put(refresh->messages);
-    refresh->items = NULL;
+    refresh->item_ends = NULL;
     refresh->messages = NULL;
     refresh->item_count = 0;
+}
+
+cm_err gw_refresh_chunk_text(const gw_refresh *refresh, size_t first, size_t count, cm_body *out)
+{
+    if (count == 0 || first >= refresh->item_count || count > refresh->item_count - first)
+        return CM_EINVAL;
+    size_t start = first == 0 ? 0 : refresh->item_ends[first - 1] + 1;
+    size_t end = refresh->item_ends[first + count - 1];
+    cm_err rc = cm_body_append(out, "[", 1);
+    if (!rc)
+        rc = cm_body_append(out, refresh->items_text.data + start, end - start);
+    if (!rc)
+        rc = cm_body_append(out, "]", 1);
+    return rc;
+}
+
+json_object *gw_refresh_items_json(const gw_refresh *refresh)
+{
+    if (refresh->item_count == 0)
+        return json_object_new_array();
+    cm_body text;
+    cm_body_init(&text, GW_MAX_NORMALIZED_BYTES + 2);
+    json_object *items = NULL;
+    char error[CM_JSON_ERROR_MAX];
+    if (gw_refresh_chunk_text(refresh, 0, refresh->item_count, &text) == CM_OK)
+        cm_json_parse(text.data, text.length, GW_JSON_MAX_DEPTH, &items, error);
+    cm_body_free(&text);
+    return items;
 }

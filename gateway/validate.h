@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "common/body.h"
 #include "common/config.h"
 #include "gateway/limits.h"
 #include "queue/job.h"
@@ -33,11 +34,18 @@ typedef struct gw_problems {
     gw_problem list[GW_MAX_REPORTED_PROBLEMS];
 } gw_problems;
 
+/*
+ * The normalized items are kept as text, not as json-c objects: a 12000-item request already
+ * costs ~20 MB as a parsed tree, and a second tree of normalized objects would add ~16 MB per
+ * request in flight. Each item is serialized as soon as it is checked.
+ */
 typedef struct gw_refresh {
     char location_name[GW_MAX_LOCATION_NAME + 1];
     char oci_location[Q_OCI_ID_MAX + 1];
     size_t item_count;
-    json_object *items;    /* owned: array of normalized item objects */
+    cm_body items_text;    /* owned: the normalized items, comma-separated: {…},{…},… */
+    size_t *item_ends;     /* owned: item i is items_text[start_i, item_ends[i]), start_0 = 0,
+                              start_i = item_ends[i - 1] + 1 (after the comma) */
     json_object *messages; /* owned: array of strings for the job (duplicate SKUs), maybe empty */
 } gw_refresh;
 
@@ -50,6 +58,14 @@ int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_ref
                         gw_problems *problems);
 
 void gw_refresh_clear(gw_refresh *refresh);
+
+/* Appends the JSON array of items [first, first + count) to `out`: a chunk as the queue stores it.
+ * Returns CM_OK, CM_EINVAL for a range outside the items, CM_ETOOBIG or CM_ENOMEM. */
+cm_err gw_refresh_chunk_text(const gw_refresh *refresh, size_t first, size_t count, cm_body *out);
+
+/* Every normalized item as a new JSON array (caller puts it), or NULL when memory runs out: for
+ * tools and tests; the gateway itself never builds it. */
+json_object *gw_refresh_items_json(const gw_refresh *refresh);
 
 /* The OCI location id derived from a name for autoLocations tenants: characters outside
  * [A-Za-z0-9_-] become '-', cut to 128. Returns -1 when the result would be shorter than 2. */

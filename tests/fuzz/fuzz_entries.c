@@ -85,13 +85,13 @@ static void fz_validate_for(const json_object *root, const cm_tenant *tenant, gw
     if (rc == 0) {
         if (refresh.item_count == 0 || refresh.item_count > GW_MAX_REFRESH_ITEMS)
             fz_broken("a valid refresh with an item count outside 1..12000");
-        if (!refresh.items || json_object_array_length(refresh.items) != refresh.item_count)
-            fz_broken("normalized items do not match item_count");
         fz_check_string(refresh.location_name, sizeof refresh.location_name, "location_name");
         fz_check_string(refresh.oci_location, sizeof refresh.oci_location, "oci_location");
-        /* What the queue will store must serialize. */
-        if (!json_object_to_json_string_ext(refresh.items, JSON_C_TO_STRING_PLAIN))
-            fz_broken("normalized items do not serialize");
+        /* What the queue will store must parse back into exactly item_count items. */
+        json_object *items = gw_refresh_items_json(&refresh);
+        if (!items || json_object_array_length(items) != refresh.item_count)
+            fz_broken("normalized items do not match item_count");
+        json_object_put(items);
         gw_refresh_clear(&refresh);
     } else if (rc == -1) {
         if (problems->count == 0 || problems->count > GW_MAX_REPORTED_PROBLEMS || problems->total < problems->count)

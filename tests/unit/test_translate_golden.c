@@ -118,13 +118,15 @@ static void run_golden(const char *name)
         .sku_from_count = tenant->sku_from_count,
         .floor = tenant->floor,
     };
-    size_t count = json_object_array_length(refresh.items);
+    json_object *normalized_items = gw_refresh_items_json(&refresh);
+    assert_non_null(normalized_items);
+    size_t count = json_object_array_length(normalized_items);
     tr_record *records = calloc(count, sizeof *records);
     assert_non_null(records);
     for (size_t i = 0; i < count; i++) {
         tr_legacy_item item;
         char why[TR_WHY_MAX];
-        assert_int_equal(tr_legacy_item_from_json(json_object_array_get_idx(refresh.items, i), &item), 0);
+        assert_int_equal(tr_legacy_item_from_json(json_object_array_get_idx(normalized_items, i), &item), 0);
         if (tr_translate_item(&context, &item, i, &records[i], why) != 0)
             fail_msg("%s: item %zu: %s", name, i, why);
     }
@@ -149,6 +151,7 @@ static void run_golden(const char *name)
     cm_body_free(&expected);
     cm_body_free(&actual);
     free(records);
+    json_object_put(normalized_items);
     gw_refresh_clear(&refresh);
     cm_config_free(config);
     json_object_put(golden);

@@ -74,7 +74,8 @@ static void expect_problem(const char *text, const char *field, const char *code
         fail_msg("no %s problem on %s for %s (first: %s %s)", code, field, text,
                  result->problems.count ? result->problems.list[0].field : "-",
                  result->problems.count ? result->problems.list[0].message : "-");
-    assert_null(result->refresh.items);
+    assert_null(result->refresh.item_ends);
+    assert_int_equal(result->refresh.items_text.length, 0);
     free_outcome(result);
 }
 
@@ -98,10 +99,8 @@ static void test_minimal_request_and_normalization(void **state)
     assert_string_equal(result->refresh.oci_location, "warehouse-1");
     assert_string_equal(result->refresh.location_name, "Location 1");
     assert_int_equal(result->refresh.item_count, 1);
-    json_object *item = json_object_array_get_idx(result->refresh.items, 0);
     /* Quantity as a string becomes a number; unknown fields are dropped. */
-    assert_string_equal(json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN),
-                        "{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}");
+    assert_string_equal(result->refresh.items_text.data, "{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}");
     assert_int_equal(json_object_array_length(result->refresh.messages), 0);
     free_outcome(result);
 }
@@ -115,8 +114,7 @@ static void test_every_optional_field(void **state)
         "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}]}",
         1);
     assert_int_equal(result->rc, 0);
-    json_object *item = json_object_array_get_idx(result->refresh.items, 0);
-    assert_string_equal(json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN),
+    assert_string_equal(result->refresh.items_text.data,
                         "{\"upc\":\"0001\",\"quantity\":5,\"binID\":3,\"floor\":2,\"safetyStock\":4,"
                         "\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
                         "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}");
@@ -330,6 +328,28 @@ static void test_every_problem_is_reported_with_a_cap(void **state)
     free_outcome(result);
 }
 
+static void test_chunk_text_slices_the_items(void **state)
+{
+    (void)state;
+    outcome *result = validate_text("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"C1\",\"quantity\":1},"
+                                    "{\"sku\":\"C2\",\"quantity\":2},{\"sku\":\"C3\",\"quantity\":3}]}",
+                                    1);
+    assert_int_equal(result->rc, 0);
+    cm_body chunk;
+    cm_body_init(&chunk, 4096);
+    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 1, 2, &chunk), CM_OK);
+    assert_string_equal(chunk.data, "[{\"sku\":\"C2\",\"quantity\":2},{\"sku\":\"C3\",\"quantity\":3}]");
+    cm_body_reset(&chunk);
+    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 0, 1, &chunk), CM_OK);
+    assert_string_equal(chunk.data, "[{\"sku\":\"C1\",\"quantity\":1}]");
+    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 2, 2, &chunk), CM_EINVAL);
+    cm_body_free(&chunk);
+    json_object *items = gw_refresh_items_json(&result->refresh);
+    assert_int_equal(json_object_array_length(items), 3);
+    json_object_put(items);
+    free_outcome(result);
+}
+
 static void test_duplicate_skus_last_wins_message(void **state)
 {
     (void)state;
@@ -358,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_optional_field_rules),
         cmocka_unit_test(test_attribute_limits),
         cmocka_unit_test(test_every_problem_is_reported_with_a_cap),
+        cmocka_unit_test(test_chunk_text_slices_the_items),
         cmocka_unit_test(test_duplicate_skus_last_wins_message),
     };
     return cmocka_run_group_tests(tests, load_config, free_config);
