@@ -38,6 +38,11 @@ static cm_err reserve(cm_body *body, size_t extra)
     return CM_OK;
 }
 
+cm_err cm_body_reserve(cm_body *body, size_t extra)
+{
+    return reserve(body, extra);
+}
+
 cm_err cm_body_append(cm_body *body, const void *data, size_t len)
 {
     cm_err rc = reserve(body, len);

@@ -21,6 +21,11 @@ typedef struct cm_body {
 
 void cm_body_init(cm_body *body, size_t max_bytes);
 
+/* Makes room for `extra` more bytes at once (when the final size is known, e.g. Content-Length),
+ * so appends do not grow the buffer by doubling. Same errors as cm_body_append; nothing changes on
+ * failure. */
+cm_err cm_body_reserve(cm_body *body, size_t extra);
+
 /* Appends `len` bytes. Returns CM_OK, CM_ETOOBIG (over max_bytes, nothing appended) or CM_ENOMEM. */
 cm_err cm_body_append(cm_body *body, const void *data, size_t len);
 

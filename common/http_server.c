@@ -400,6 +400,12 @@ static void start_request(cm_http_request *request, const char *url, const char 
         return;
     }
     cm_body_init(&request->body, request->body_limit);
+    /* With the size known, one allocation of exactly that size instead of doubling. */
+    if (!request->route->body_to_file && declared_length(request->connection, &length) && length > 0 &&
+        cm_body_reserve(&request->body, (size_t)length) == CM_ENOMEM) {
+        cm_http_reply_error(request, 503, "SERVICE_UNAVAILABLE", "The server is short of memory; retry.", NULL);
+        return;
+    }
     if (request->route->body_to_file && open_body_file(request) != 0)
         cm_http_reply_error(request, 503, "SERVICE_UNAVAILABLE",
                             "The server cannot store the upload right now.", NULL);

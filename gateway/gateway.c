@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 #include "gateway/errors.h"
 #include "gateway/internal.h"
+#include "gateway/limits.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,8 @@ cm_err gw_open(const gw_options *options, gw_gateway **out)
     gateway->store = options->store;
     gateway->pool = options->pool;
     gateway->limiter = gw_rate_limiter_new(options->config);
-    if (!gateway->limiter) {
+    if (!gateway->limiter || sem_init(&gateway->large_refreshes, 0, GW_MAX_CONCURRENT_LARGE_REFRESHES) != 0) {
+        gw_rate_limiter_free(gateway->limiter);
         free(gateway);
         return CM_ENOMEM;
     }
@@ -81,5 +83,6 @@ void gw_close(gw_gateway *gateway)
     if (!gateway)
         return;
     gw_rate_limiter_free(gateway->limiter);
+    sem_destroy(&gateway->large_refreshes);
     free(gateway);
 }

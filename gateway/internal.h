@@ -5,6 +5,8 @@
 #define GW_INTERNAL_H
 
 #include "gateway/auth.h"
+
+#include <semaphore.h>
 #include "gateway/gateway.h"
 
 #define GW_ROUTE_COUNT 16
@@ -20,6 +22,7 @@ struct gw_gateway {
     q_store *store;
     q_pool *pool;
     gw_rate_limiter *limiter;
+    sem_t large_refreshes; /* GW_MAX_CONCURRENT_LARGE_REFRESHES permits */
     gw_route_data route_data[GW_ROUTE_COUNT];
     cm_http_route routes[GW_ROUTE_COUNT];
     size_t route_count;

@@ -20,5 +20,10 @@
 #define GW_MAX_JOB_LIST_LIMIT 1000
 #define GW_DEFAULT_JOB_LIST_LIMIT 100
 #define GW_MAX_CORRELATION_ID 64
+/* A body this large parses into tens of MB of json-c objects: at most this many are parsed and
+ * validated at once, so the gateway's memory stays near one such request whatever the concurrency
+ * (the others wait a few tens of milliseconds). */
+#define GW_LARGE_REFRESH_BYTES (1024 * 1024)
+#define GW_MAX_CONCURRENT_LARGE_REFRESHES 1
 
 #endif

@@ -45,20 +45,10 @@ static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, cm_body *
     return 0;
 }
 
-void gw_route_refresh(cm_http_request *request, void *data)
+/* Parses, validates and stores one refresh, then answers. */
+static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, const char *body,
+                           size_t length)
 {
-    gw_route_data *route = data;
-    gw_gateway *gateway = route->gateway;
-    const cm_tenant *tenant = gw_authenticate(request, gateway->config, route->package, gateway->limiter);
-    if (!tenant)
-        return;
-    if (!is_json_content_type(cm_http_header(request, "Content-Type"))) {
-        cm_http_reply_error(request, 415, "UNSUPPORTED_MEDIA_TYPE",
-                            "The body must be sent as Content-Type: application/json.", "Content-Type");
-        return;
-    }
-    size_t length = 0;
-    const char *body = cm_http_body(request, &length);
     json_object *root = NULL;
     char parse_error[CM_JSON_ERROR_MAX];
     cm_err rc = cm_json_parse(body, length, GW_JSON_MAX_DEPTH, &root, parse_error);
@@ -137,4 +127,27 @@ void gw_route_refresh(cm_http_request *request, void *data)
     json_object *reply = json_object_new_object();
     json_object_object_add(reply, "jobID", json_object_new_int64(job_id));
     cm_http_reply_json(request, 200, reply);
+}
+
+void gw_route_refresh(cm_http_request *request, void *data)
+{
+    gw_route_data *route = data;
+    gw_gateway *gateway = route->gateway;
+    const cm_tenant *tenant = gw_authenticate(request, gateway->config, route->package, gateway->limiter);
+    if (!tenant)
+        return;
+    if (!is_json_content_type(cm_http_header(request, "Content-Type"))) {
+        cm_http_reply_error(request, 415, "UNSUPPORTED_MEDIA_TYPE",
+                            "The body must be sent as Content-Type: application/json.", "Content-Type");
+        return;
+    }
+    size_t length = 0;
+    const char *body = cm_http_body(request, &length);
+    int large = length >= GW_LARGE_REFRESH_BYTES;
+    if (large)
+        while (sem_wait(&gateway->large_refreshes) != 0) {
+        }
+    accept_refresh(request, gateway, tenant, body, length);
+    if (large)
+        sem_post(&gateway->large_refreshes);
 }
