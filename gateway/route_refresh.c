@@ -49,30 +49,22 @@ static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, cm_body *
 static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, const char *body,
                            size_t length)
 {
-    json_object *root = NULL;
     char parse_error[CM_JSON_ERROR_MAX];
-    cm_err rc = cm_json_parse(body, length, GW_JSON_MAX_DEPTH, &root, parse_error);
-    if (rc == CM_ENOMEM) {
-        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
-        return;
-    }
-    if (rc) {
+    gw_problems *problems = malloc(sizeof *problems);
+    gw_refresh refresh;
+    int valid = problems ? gw_validate_refresh_text(body, length, tenant, &refresh, problems, parse_error) : -2;
+    if (valid == -3) {
+        free(problems);
         cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", parse_error, "(body)");
         return;
     }
-
-    gw_problems *problems = malloc(sizeof *problems);
-    gw_refresh refresh;
-    int valid = problems ? gw_validate_refresh(root, tenant, &refresh, problems) : -2;
     if (valid == -1) {
         gw_reply_problems(request, problems);
         free(problems);
-        json_object_put(root);
         return;
     }
     free(problems);
     if (valid == -2) {
-        json_object_put(root);
         cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
         return;
     }
@@ -83,7 +75,7 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
     const char **texts = calloc(chunk_count, sizeof *texts);
     size_t *lengths = calloc(chunk_count, sizeof *lengths);
     int64_t job_id = 0;
-    rc = CM_ENOMEM;
+    cm_err rc = CM_ENOMEM;
     if (chunks && texts && lengths && build_chunks(&refresh, chunk_size, chunks, texts, lengths, chunk_count) == 0) {
         const char *messages = json_object_array_length(refresh.messages)
                                    ? json_object_to_json_string_ext(refresh.messages, JSON_C_TO_STRING_PLAIN)
@@ -110,7 +102,6 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
     free(lengths);
     size_t item_count = refresh.item_count;
     gw_refresh_clear(&refresh);
-    json_object_put(root);
 
     if (rc == CM_EFULL) {
         cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",

@@ -1,4 +1,5 @@
 #include "gateway/validate.h"
+#include "gateway/validate_session.h"
 #include "common/json_util.h"
 #include "translate/item.h"
 
@@ -77,6 +78,38 @@ static int whole_number(json_object *value, int allow_negative, int64_t *out)
     return 0;
 }
 
+/* 1 when `text` is a number in JSON's own grammar (strtod also takes ".5", "5.", "+5", "0x10"). */
+static int is_json_number_text(const char *text)
+{
+    const char *s = text;
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (isdigit((unsigned char)*s))
+            s++;
+    else
+        return 0;
+    if (*s == '.') {
+        s++;
+        if (!isdigit((unsigned char)*s))
+            return 0;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return 0;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s == '\0';
+}
+
 /* A number given as a JSON number or a numeric string; returns 0 ok, 1 wrong type, 2 bad value. */
 static int decimal_number(json_object *value, json_object **normalized)
 {
@@ -97,7 +130,9 @@ static int decimal_number(json_object *value, json_object **normalized)
         double number = strtod(text, &end);
         if (!*text || *end || errno || !isfinite(number) || isspace((unsigned char)*text))
             return 2;
-        *normalized = json_object_new_double_s(number, text);
+        /* The original text is kept only when it is itself a JSON number: the normalized items are
+         * stored as JSON text, and ".25" or "0x10" there would make the stored chunk unreadable. */
+        *normalized = is_json_number_text(text) ? json_object_new_double_s(number, text) : json_object_new_double(number);
         return *normalized ? 0 : 2;
     }
     return 1;
@@ -392,28 +427,91 @@ static void check_location(const json_object *root, const cm_tenant *tenant, gw_
     }
 }
 
-int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
-                        gw_problems *problems)
-{
-    memset(out, 0, sizeof *out);
-    problems->count = 0;
-    problems->total = 0;
-    if (!json_object_is_type(root, json_type_object)) {
-        add_problem(problems, INVALID, "(body)", "The body must be a JSON object.");
-        return -1;
-    }
-    check_location(root, tenant, out, problems);
+/* ---- the item session both entry points share (validate_session.h) ---- */
 
-    json_object *items = NULL;
-    if (!json_object_object_get_ex(root, "items", &items)) {
-        add_problem(problems, MISSING, "items", "items is required.");
-        return -1;
+int gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems,
+                     size_t count)
+{
+    memset(session, 0, sizeof *session);
+    session->tenant = tenant;
+    session->out = out;
+    session->problems = problems;
+    session->count = count;
+    cm_body_init(&out->items_text, GW_MAX_NORMALIZED_BYTES);
+    cm_body_init(&session->sku_arena, GW_MAX_NORMALIZED_BYTES);
+    out->item_ends = calloc(count, sizeof *out->item_ends);
+    out->messages = json_object_new_array();
+    session->sku_offsets = calloc(count, sizeof *session->sku_offsets);
+    if (!out->item_ends || !out->messages || !session->sku_offsets)
+        return -2;
+    return 0;
+}
+
+int gw_session_item(gw_session *session, json_object *item, size_t index)
+{
+    gw_refresh *out = session->out;
+    json_object *normalized = json_object_new_object();
+    if (!normalized)
+        return -2;
+    const char *sku = NULL;
+    check_item(item, index, session->tenant, session->problems, normalized, &sku);
+    session->sku_offsets[index] = SIZE_MAX;
+    /* The sku is copied: in the streaming path the item's tree is gone before duplicates are
+     * counted. */
+    if (sku) {
+        session->sku_offsets[index] = session->sku_arena.length;
+        if (cm_body_append(&session->sku_arena, sku, strlen(sku) + 1) != CM_OK) {
+            json_object_put(normalized);
+            return -2;
+        }
     }
-    if (!items || !json_object_is_type(items, json_type_array)) {
-        add_problem(problems, INVALID, "items", "items must be an array.");
-        return -1;
+    /* Once any problem is found nothing is stored, so stop writing text (but keep checking). */
+    if (session->problems->total == 0) {
+        size_t length = 0;
+        const char *text = json_object_to_json_string_length(
+            normalized, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+        cm_err rc = text ? CM_OK : CM_ENOMEM;
+        if (!rc && index > 0)
+            rc = cm_body_append(&out->items_text, ",", 1);
+        if (!rc)
+            rc = cm_body_append(&out->items_text, text, length);
+        if (rc) {
+            json_object_put(normalized);
+            return -2;
+        }
+        out->item_ends[index] = out->items_text.length;
     }
-    size_t count = json_object_array_length(items);
+    json_object_put(normalized);
+    return 0;
+}
+
+int gw_session_finish(gw_session *session, int rc)
+{
+    gw_refresh *out = session->out;
+    if (rc == 0 && session->problems->total > 0)
+        rc = -1;
+    if (rc == 0) {
+        const char **skus = calloc(session->count ? session->count : 1, sizeof *skus);
+        if (!skus) {
+            rc = -2;
+        } else {
+            for (size_t i = 0; i < session->count; i++)
+                skus[i] = session->sku_offsets[i] == SIZE_MAX ? NULL : session->sku_arena.data + session->sku_offsets[i];
+            out->item_count = session->count;
+            if (note_duplicates(skus, session->count, out->messages) != 0)
+                rc = -2;
+            free(skus);
+        }
+    }
+    cm_body_free(&session->sku_arena);
+    free(session->sku_offsets);
+    if (rc != 0)
+        gw_refresh_clear(out);
+    return rc;
+}
+
+int gw_check_items_count(size_t count, gw_problems *problems)
+{
     if (count == 0) {
         add_problem(problems, MISSING, "items", "items must contain at least one item.");
         return -1;
@@ -423,56 +521,52 @@ int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_ref
                     count, GW_MAX_REFRESH_ITEMS);
         return -1;
     }
-    cm_body_init(&out->items_text, GW_MAX_NORMALIZED_BYTES);
-    out->item_ends = calloc(count, sizeof *out->item_ends);
-    out->messages = json_object_new_array();
-    const char **skus = calloc(count, sizeof *skus);
-    if (!out->item_ends || !out->messages || !skus) {
-        free(skus);
-        gw_refresh_clear(out);
-        return -2;
-    }
-    for (size_t i = 0; i < count; i++) {
-        json_object *normalized = json_object_new_object();
-        if (!normalized) {
-            free(skus);
-            gw_refresh_clear(out);
-            return -2;
-        }
-        check_item(json_object_array_get_idx(items, i), i, tenant, problems, normalized, &skus[i]);
-        /* Once any problem is found nothing is stored, so stop writing text (but keep checking). */
-        if (problems->total == 0) {
-            size_t length = 0;
-            const char *text = json_object_to_json_string_length(
-                normalized, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
-            cm_err rc = text ? CM_OK : CM_ENOMEM;
-            if (!rc && i > 0)
-                rc = cm_body_append(&out->items_text, ",", 1);
-            if (!rc)
-                rc = cm_body_append(&out->items_text, text, length);
-            if (rc) {
-                json_object_put(normalized);
-                free(skus);
-                gw_refresh_clear(out);
-                return -2;
-            }
-            out->item_ends[i] = out->items_text.length;
-        }
-        json_object_put(normalized);
-    }
-    if (problems->total > 0) {
-        free(skus);
-        gw_refresh_clear(out);
+    return 0;
+}
+
+void gw_problem_items_missing(gw_problems *problems, int present_but_not_array)
+{
+    if (present_but_not_array)
+        add_problem(problems, INVALID, "items", "items must be an array.");
+    else
+        add_problem(problems, MISSING, "items", "items is required.");
+}
+
+void gw_problem_not_object(gw_problems *problems)
+{
+    add_problem(problems, INVALID, "(body)", "The body must be a JSON object.");
+}
+
+void gw_check_location(const json_object *members, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems)
+{
+    check_location(members, tenant, out, problems);
+}
+
+int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                        gw_problems *problems)
+{
+    memset(out, 0, sizeof *out);
+    problems->count = 0;
+    problems->total = 0;
+    if (!json_object_is_type(root, json_type_object)) {
+        gw_problem_not_object(problems);
         return -1;
     }
-    out->item_count = count;
-    int rc = note_duplicates(skus, count, out->messages);
-    free(skus);
-    if (rc != 0) {
-        gw_refresh_clear(out);
-        return -2;
+    check_location(root, tenant, out, problems);
+    json_object *items = NULL;
+    if (!json_object_object_get_ex(root, "items", &items) || !items ||
+        !json_object_is_type(items, json_type_array)) {
+        gw_problem_items_missing(problems, json_object_object_get_ex(root, "items", NULL));
+        return -1;
     }
-    return 0;
+    size_t count = json_object_array_length(items);
+    if (gw_check_items_count(count, problems) != 0)
+        return -1;
+    gw_session session;
+    int rc = gw_session_begin(&session, tenant, out, problems, count);
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = gw_session_item(&session, json_object_array_get_idx(items, i), i);
+    return gw_session_finish(&session, rc);
 }
 
 void gw_refresh_clear(gw_refresh *refresh)

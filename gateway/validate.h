@@ -16,6 +16,7 @@
 
 #include "common/body.h"
 #include "common/config.h"
+#include "common/json_util.h"
 #include "gateway/limits.h"
 #include "queue/job.h"
 
@@ -56,6 +57,15 @@ typedef struct gw_refresh {
  */
 int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
                         gw_problems *problems);
+
+/*
+ * The same for a body given as text, parsed one item at a time (validate_stream.c), so memory
+ * stays at one item's tree however many items come: what the gateway uses. Returns 0, -1, -2 as
+ * above, or -3 when the body is not JSON (then `parse_error` says where, as cm_json_parse words
+ * it, and *problems is empty).
+ */
+int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
+                             gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
 
 void gw_refresh_clear(gw_refresh *refresh);
 

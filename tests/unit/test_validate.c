@@ -5,6 +5,7 @@
 #include "common/body.h"
 #include "common/config.h"
 #include "common/json_util.h"
+#include "gateway/limits.h"
 #include "gateway/validate.h"
 #include "tests/support/test_support.h"
 
@@ -43,15 +44,74 @@ typedef struct outcome {
     gw_problems problems;
 } outcome;
 
+/* Validates with both entry points — the tree path and the streaming path the gateway uses — and
+ * requires the same verdict, the same problems and the same normalized items from each. */
 static outcome *validate_text(const char *text, int64_t tenant_id)
 {
     outcome *result = calloc(1, sizeof *result);
     json_object *root = NULL;
     char error[CM_JSON_ERROR_MAX];
     assert_int_equal(cm_json_parse(text, strlen(text), 32, &root, error), CM_OK);
-    result->rc = gw_validate_refresh(root, cm_config_tenant(config, tenant_id), &result->refresh, &result->problems);
+    const cm_tenant *tenant = cm_config_tenant(config, tenant_id);
+    result->rc = gw_validate_refresh(root, tenant, &result->refresh, &result->problems);
     json_object_put(root);
+
+    outcome *streamed = calloc(1, sizeof *streamed);
+    char parse_error[CM_JSON_ERROR_MAX];
+    streamed->rc = gw_validate_refresh_text(text, strlen(text), tenant, &streamed->refresh, &streamed->problems,
+                                            parse_error);
+    assert_int_equal(streamed->rc, result->rc);
+    assert_int_equal(streamed->problems.total, result->problems.total);
+    assert_int_equal(streamed->problems.count, result->problems.count);
+    for (size_t i = 0; i < result->problems.count; i++) {
+        assert_string_equal(streamed->problems.list[i].field, result->problems.list[i].field);
+        assert_string_equal(streamed->problems.list[i].message, result->problems.list[i].message);
+    }
+    assert_int_equal(streamed->refresh.items_text.length, result->refresh.items_text.length);
+    if (result->refresh.items_text.length)
+        assert_memory_equal(streamed->refresh.items_text.data, result->refresh.items_text.data,
+                            result->refresh.items_text.length);
+    assert_string_equal(streamed->refresh.oci_location, result->refresh.oci_location);
+    assert_int_equal(json_object_equal(streamed->refresh.messages, result->refresh.messages), 1);
+    gw_refresh_clear(&streamed->refresh);
+    free(streamed);
     return result;
+}
+
+/* Bodies that are not JSON, or not what the splitter expects, get the tree path's exact answer. */
+static void test_streaming_falls_back_to_the_parser(void **state)
+{
+    (void)state;
+    const cm_tenant *tenant = cm_config_tenant(config, 1);
+    const char *bodies[] = {
+        "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}",    /* truncated */
+        "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":NaN}]}", /* NaN in an item */
+        "{\"locationName\":\"L\",\"locationName\":\"Location 1\",\"items\":[]}",        /* repeated key */
+        "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"sku\":\"AC\",\"quantity\":1}]}",
+        "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]} x",  /* trailing data */
+        "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1},]}",  /* trailing comma */
+        "  [1, 2]  ",
+        "null",
+        "{\"a\":{\"b\":[1,2,}],\"items\":[]}",
+    };
+    for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+        gw_refresh refresh;
+        gw_problems problems;
+        char parse_error[CM_JSON_ERROR_MAX];
+        int rc = gw_validate_refresh_text(bodies[b], strlen(bodies[b]), tenant, &refresh, &problems, parse_error);
+        json_object *root = NULL;
+        char expected_error[CM_JSON_ERROR_MAX];
+        cm_err parsed = cm_json_parse(bodies[b], strlen(bodies[b]), GW_JSON_MAX_DEPTH, &root, expected_error);
+        if (parsed != CM_OK) {
+            assert_int_equal(rc, -3);
+            assert_string_equal(parse_error, expected_error);
+        } else {
+            assert_int_equal(rc, -1);
+            assert_true(problems.total > 0);
+        }
+        json_object_put(root);
+        gw_refresh_clear(&refresh);
+    }
 }
 
 static void free_outcome(outcome *result)
@@ -379,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_attribute_limits),
         cmocka_unit_test(test_every_problem_is_reported_with_a_cap),
         cmocka_unit_test(test_chunk_text_slices_the_items),
+        cmocka_unit_test(test_streaming_falls_back_to_the_parser),
         cmocka_unit_test(test_duplicate_skus_last_wins_message),
     };
     return cmocka_run_group_tests(tests, load_config, free_config);

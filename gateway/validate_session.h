@@ -1,0 +1,36 @@
+/*
+ * validate_session.h - the pieces of refresh validation that both entry points share: the tree
+ * path (gw_validate_refresh, on a parsed json-c tree) and the streaming path
+ * (gw_validate_refresh_text, which parses one item at a time). Internal to gateway/.
+ */
+#ifndef GW_VALIDATE_SESSION_H
+#define GW_VALIDATE_SESSION_H
+
+#include "gateway/validate.h"
+
+typedef struct gw_session {
+    const cm_tenant *tenant;
+    gw_refresh *out;
+    gw_problems *problems;
+    size_t count;
+    cm_body sku_arena;   /* the chosen skus, NUL-terminated, one after another */
+    size_t *sku_offsets; /* per item: offset in sku_arena, or SIZE_MAX */
+} gw_session;
+
+/* Prepares *out for `count` items. 0, or -2 when memory runs out (then call finish anyway). */
+int gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems,
+                     size_t count);
+/* Checks item `index` and appends its normalized text. 0, or -2 when memory runs out. */
+int gw_session_item(gw_session *session, json_object *item, size_t index);
+/* Ends the session: `rc` is the last result of begin/item. Returns 0 (valid, *out filled), -1
+ * (problems) or -2 (memory); on anything but 0 *out holds nothing. */
+int gw_session_finish(gw_session *session, int rc);
+
+/* The problems outside items, phrased once for both paths. */
+int gw_check_items_count(size_t count, gw_problems *problems);
+void gw_problem_items_missing(gw_problems *problems, int present_but_not_array);
+void gw_problem_not_object(gw_problems *problems);
+/* Checks locationName/locationCode among `members` (an object holding at least those keys). */
+void gw_check_location(const json_object *members, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems);
+
+#endif
