@@ -99,6 +99,7 @@ typedef struct connection {
 struct q_store {
     char installation_id[64];
     connection writer;
+    int writer_full_sync; /* the writer's current synchronous mode: 1 FULL, 0 NORMAL */
     connection *readers;
     int reader_count;
     atomic_uint next_reader;
@@ -150,6 +151,25 @@ static void unlock(connection *conn)
     pthread_mutex_unlock(&conn->lock);
 }
 
+/*
+ * Takes the writer for one transaction. Only accepting a job must survive power loss the moment it
+ * is answered (synchronous=FULL: the WAL is synced at commit). Everything else the writer does —
+ * claims, checkpoints, finishing — may be lost with the last moments before a power cut and is
+ * redone (a chunk delivered again changes nothing twice), so it commits with NORMAL; the next FULL
+ * commit syncs whatever came before it.
+ */
+static connection *lock_writer(q_store *store, int durable)
+{
+    connection *conn = &store->writer;
+    pthread_mutex_lock(&conn->lock);
+    if (store->writer_full_sync != durable) {
+        if (sqlite3_exec(conn->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
+                         NULL) == SQLITE_OK)
+            store->writer_full_sync = durable;
+    }
+    return conn;
+}
+
 static void close_connection(connection *conn)
 {
     if (!conn->db)
@@ -175,6 +195,7 @@ cm_err q_store_open(const char *path, int reader_count, q_store **out, char erro
         return rc;
     }
     pthread_mutex_init(&store->writer.lock, NULL);
+    store->writer_full_sync = 1; /* cm_db_open(…, CM_DB_SYNC_FULL, …) */
     sqlite3_stmt *meta = NULL;
     if (sqlite3_prepare_v2(store->writer.db, "SELECT value FROM meta WHERE key = 'installation_id'", -1, &meta,
                            NULL) == SQLITE_OK &&
@@ -324,8 +345,7 @@ static cm_err location_num(connection *conn, int64_t tenant_id, const char *oci_
 
 cm_err q_store_accept(q_store *store, const q_new_job *job, int64_t *job_id)
 {
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 1);
     cm_err rc = cm_db_begin(conn->db);
     if (rc)
         goto out;
@@ -518,8 +538,7 @@ static const char SQL_CLAIM[] =
 
 cm_err q_store_claim(q_store *store, const char *worker_token, int64_t now_ms, q_job *out)
 {
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 0);
     sqlite3_stmt *stmt = statement(conn, SQL_CLAIM);
     cm_err rc = CM_EDB;
     if (stmt) {
@@ -597,8 +616,7 @@ static const char SQL_JOB_ADVANCE[] =
 
 cm_err q_store_checkpoint(q_store *store, const q_checkpoint *cp)
 {
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 0);
     cm_err rc = cm_db_begin(conn->db);
     if (rc)
         goto out;
@@ -684,8 +702,7 @@ static const char SQL_RELEASE[] =
 static cm_err run_held_update(q_store *store, const char *sql, int64_t job_id, const char *worker_token,
                               int64_t a, int64_t b, const char *text)
 {
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 0);
     sqlite3_stmt *stmt = statement(conn, sql);
     cm_err rc = CM_EDB;
     if (stmt) {
@@ -725,8 +742,7 @@ static const char SQL_CHUNKS_DELETE[] = "DELETE FROM job_chunks WHERE job_id = ?
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status,
                       int success, const char *messages_json, int64_t now_ms)
 {
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 0);
     cm_err rc = cm_db_begin(conn->db);
     if (rc)
         goto out;
@@ -806,8 +822,7 @@ static const char SQL_RECOVER[] =
 cm_err q_store_recover(q_store *store, int64_t now_ms, int64_t *recovered)
 {
     (void)now_ms;
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 0);
     sqlite3_stmt *stmt = statement(conn, SQL_RECOVER);
     cm_err rc = stmt ? step_done(stmt) : CM_EDB;
     if (!rc && recovered)
@@ -823,8 +838,7 @@ static const char SQL_PRUNE[] =
 
 cm_err q_store_prune(q_store *store, int64_t before_ms, int batch, int64_t *deleted)
 {
-    connection *conn = &store->writer;
-    pthread_mutex_lock(&conn->lock);
+    connection *conn = lock_writer(store, 0);
     sqlite3_stmt *stmt = statement(conn, SQL_PRUNE);
     cm_err rc = CM_EDB;
     if (stmt) {
