@@ -1,7 +1,10 @@
 #include "common/db.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 cm_err cm_db_error(int sqlite_rc)
 {
@@ -56,11 +59,14 @@ static cm_err open_with(const char *path, int flags, const char *pragmas, sqlite
 cm_err cm_db_open(const char *path, cm_db_sync sync, sqlite3 **out, char error[CM_DB_ERROR_MAX])
 {
     /* journal_mode=WAL is persistent; asking for it also proves the file is a writable database. */
+    /* The WAL is checkpointed by cm_db_checkpointer; the writer only steps in past a safety size. */
     const char *pragmas = sync == CM_DB_SYNC_FULL
                               ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                                "PRAGMA wal_autocheckpoint=20000;"
                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                                "PRAGMA wal_autocheckpoint=20000;";
     return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, pragmas,
                      out, error);
 }
@@ -164,4 +170,83 @@ void cm_db_close(sqlite3 *db)
     while ((stmt = sqlite3_next_stmt(db, NULL)) != NULL)
         sqlite3_finalize(stmt);
     sqlite3_close(db);
+}
+
+struct cm_db_checkpointer {
+    sqlite3 *db;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stopping;
+    int interval_ms;
+};
+
+static void *checkpointer_main(void *data)
+{
+    cm_db_checkpointer *checkpointer = data;
+    pthread_mutex_lock(&checkpointer->lock);
+    while (!checkpointer->stopping) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += checkpointer->interval_ms / 1000;
+        deadline.tv_nsec += (long)(checkpointer->interval_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&checkpointer->wake, &checkpointer->lock, &deadline);
+        if (checkpointer->stopping)
+            break;
+        pthread_mutex_unlock(&checkpointer->lock);
+        int log_frames = 0, copied_frames = 0;
+        sqlite3_wal_checkpoint_v2(checkpointer->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
+        pthread_mutex_lock(&checkpointer->lock);
+    }
+    pthread_mutex_unlock(&checkpointer->lock);
+    return NULL;
+}
+
+cm_err cm_db_checkpointer_start(const char *path, int interval_ms, cm_db_checkpointer **out,
+                                char error[CM_DB_ERROR_MAX])
+{
+    *out = NULL;
+    cm_db_checkpointer *checkpointer = calloc(1, sizeof *checkpointer);
+    if (!checkpointer)
+        return CM_ENOMEM;
+    checkpointer->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+    /* Reading the schema once opens the WAL for this connection: before that, a checkpoint on it
+     * finds "no WAL" and does nothing. */
+    cm_err rc = open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                          "PRAGMA wal_autocheckpoint=0; SELECT count(*) FROM sqlite_master;", &checkpointer->db, error);
+    if (rc) {
+        free(checkpointer);
+        return rc;
+    }
+    pthread_mutex_init(&checkpointer->lock, NULL);
+    pthread_cond_init(&checkpointer->wake, NULL);
+    if (pthread_create(&checkpointer->thread, NULL, checkpointer_main, checkpointer) != 0) {
+        pthread_cond_destroy(&checkpointer->wake);
+        pthread_mutex_destroy(&checkpointer->lock);
+        sqlite3_close(checkpointer->db);
+        free(checkpointer);
+        snprintf(error, CM_DB_ERROR_MAX, "cannot start the checkpoint thread of %s", path);
+        return CM_ENOMEM;
+    }
+    *out = checkpointer;
+    return CM_OK;
+}
+
+void cm_db_checkpointer_stop(cm_db_checkpointer *checkpointer)
+{
+    if (!checkpointer)
+        return;
+    pthread_mutex_lock(&checkpointer->lock);
+    checkpointer->stopping = 1;
+    pthread_cond_signal(&checkpointer->wake);
+    pthread_mutex_unlock(&checkpointer->lock);
+    pthread_join(checkpointer->thread, NULL);
+    pthread_cond_destroy(&checkpointer->wake);
+    pthread_mutex_destroy(&checkpointer->lock);
+    cm_db_close(checkpointer->db);
+    free(checkpointer);
 }

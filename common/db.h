@@ -48,6 +48,23 @@ cm_err cm_db_begin(sqlite3 *db);     /* BEGIN IMMEDIATE */
 cm_err cm_db_commit(sqlite3 *db);
 void cm_db_rollback(sqlite3 *db);     /* safe to call when no transaction is open */
 
+/*
+ * Managed WAL checkpoints. A writer connection that commits past SQLite's auto-checkpoint size
+ * does the checkpoint itself, inside the commit of whoever happens to write then (a job's
+ * acceptance, a chunk's checkpoint). Instead, writers opened with cm_db_open only checkpoint when
+ * the WAL is very large (CM_DB_WAL_SAFETY_PAGES), and a checkpointer thread with its own
+ * connection copies the WAL back into the database every `interval_ms` (PASSIVE: it never waits
+ * for, nor blocks, readers and writers).
+ */
+#define CM_DB_WAL_SAFETY_PAGES 20000
+
+typedef struct cm_db_checkpointer cm_db_checkpointer;
+
+cm_err cm_db_checkpointer_start(const char *path, int interval_ms, cm_db_checkpointer **out,
+                                char error[CM_DB_ERROR_MAX]);
+/* Stops the thread and closes its connection; NULL is allowed. */
+void cm_db_checkpointer_stop(cm_db_checkpointer *checkpointer);
+
 /* Finalizes every prepared statement still open and closes; NULL is allowed. */
 void cm_db_close(sqlite3 *db);
 

@@ -239,8 +239,12 @@ struct oci_store_conn {
     sqlite3_stmt *stmts[S_COUNT];
 };
 
+/* How often the WAL is copied back into oci.db, off the writers' path (common/db.h). */
+#define OCI_CHECKPOINT_INTERVAL_MS 250
+
 struct oci_store {
     char path[OCI_PATH_MAX];
+    cm_db_checkpointer *checkpointer;
     oci_store_conn writer;
     oci_store_conn readers[OCI_READERS];
     pthread_mutex_t pick_lock;
@@ -435,6 +439,12 @@ cm_err oci_store_open(const char *path, oci_store **out, char error[OCI_ERROR_MA
     }
     for (int i = 0; rc == CM_OK && i < OCI_READERS; i++)
         rc = open_conn(store, &store->readers[i], 0, error);
+    if (rc == CM_OK) {
+        char db_error[CM_DB_ERROR_MAX];
+        rc = cm_db_checkpointer_start(path, OCI_CHECKPOINT_INTERVAL_MS, &store->checkpointer, db_error);
+        if (rc != CM_OK)
+            snprintf(error, OCI_ERROR_MAX, "%s", db_error);
+    }
     if (rc != CM_OK) {
         oci_store_close(store);
         return rc;
@@ -447,6 +457,7 @@ void oci_store_close(oci_store *store)
 {
     if (!store)
         return;
+    cm_db_checkpointer_stop(store->checkpointer);
     for (int i = 0; i < OCI_READERS; i++)
         close_conn(&store->readers[i]);
     close_conn(&store->writer);

@@ -96,8 +96,11 @@ typedef struct connection {
     size_t cached;
 } connection;
 
+#define Q_CHECKPOINT_INTERVAL_MS 250
+
 struct q_store {
     char installation_id[64];
+    cm_db_checkpointer *checkpointer;
     connection writer;
     int writer_full_sync; /* the writer's current synchronous mode: 1 FULL, 0 NORMAL */
     connection *readers;
@@ -208,6 +211,11 @@ cm_err q_store_open(const char *path, int reader_count, q_store **out, char erro
         q_store_close(store);
         return CM_EDB;
     }
+    rc = cm_db_checkpointer_start(path, Q_CHECKPOINT_INTERVAL_MS, &store->checkpointer, error);
+    if (rc) {
+        q_store_close(store);
+        return rc;
+    }
     store->reader_count = reader_count > 0 ? reader_count : 1;
     store->readers = calloc((size_t)store->reader_count, sizeof(connection));
     if (!store->readers) {
@@ -230,6 +238,7 @@ void q_store_close(q_store *store)
 {
     if (!store)
         return;
+    cm_db_checkpointer_stop(store->checkpointer);
     for (int i = 0; store->readers && i < store->reader_count; i++)
         close_connection(&store->readers[i]);
     free(store->readers);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/db.h"
 
@@ -324,6 +325,38 @@ static void error_mapping(void **state)
     assert_int_equal(cm_db_error(SQLITE_READONLY), CM_EIO);
 }
 
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Writers leave the WAL alone; the checkpointer thread copies it into the database file. */
+static void checkpointer_copies_the_wal(void **state)
+{
+    (void)state;
+    sqlite3 *db = open_ok(CM_DB_SYNC_NORMAL);
+    assert_int_equal(cm_db_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"), CM_OK);
+    assert_int_equal(cm_db_begin(db), CM_OK);
+    for (int i = 0; i < 2000; i++)
+        assert_int_equal(cm_db_exec(db, "INSERT INTO t (v) VALUES (hex(randomblob(64)))"), CM_OK);
+    assert_int_equal(cm_db_commit(db), CM_OK);
+    long before = file_size(fixture.path);
+    cm_db_checkpointer *checkpointer = NULL;
+    char error[CM_DB_ERROR_MAX];
+    assert_int_equal(cm_db_checkpointer_start(fixture.path, 20, &checkpointer, error), CM_OK);
+    long after = before;
+    for (int waited = 0; waited < 5000 && after <= before; waited += 20) {
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+        after = file_size(fixture.path);
+    }
+    cm_db_checkpointer_stop(checkpointer);
+    /* 2000 rows of 128 hex characters: far more than the few pages the file had. */
+    assert_true(after > before + 100 * 1024);
+    cm_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +369,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failing_step_keeps_the_last_good_version, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(error_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(checkpointer_copies_the_wal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
