@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what is missing, builds with AddressSanitizer and UndefinedBehaviorSanitizer, and runs
-# every test through ctest. Prints each cmocka summary and ctest's summary; exits non-zero on any
-# failure.
+# every test through ctest; then runs each libFuzzer target for a short fixed time
+# (scripts/fuzz-smoke.sh, which installs clang). Prints each cmocka summary and the counts; exits
+# non-zero on any failure. OMSGW_SKIP_FUZZ=1 skips the fuzz smoke run.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -9,13 +10,33 @@ cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DOMSGW_SANITIZE=ON >/dev/null
 cmake --build build/test -j"$(nproc)"
 status=0
 ctest --test-dir build/test --output-on-failure -j"$(nproc)" --timeout 900 || status=$?
+
+fuzz_passed=0
+fuzz_failed=0
+if [ "${OMSGW_SKIP_FUZZ:-0}" != "1" ]; then
+    echo
+    echo "fuzz smoke run:"
+    fuzz_status=0
+    ./scripts/fuzz-smoke.sh || fuzz_status=$?
+    fuzz_log=build/fuzz/tests/fuzz/Testing/Temporary/LastTest.log
+    if [ -f "$fuzz_log" ]; then
+        fuzz_passed=$(grep -c '^Test Passed' "$fuzz_log" || true)
+        fuzz_failed=$(grep -c '^Test Failed' "$fuzz_log" || true)
+    fi
+    if [ "$fuzz_status" != 0 ]; then
+        status=$fuzz_status
+        [ "$fuzz_failed" -gt 0 ] || fuzz_failed=1
+    fi
+fi
+
 echo
 echo "cmocka summaries (one line per test executable):"
 grep -hE '^[0-9]+/[0-9]+ Test:|^\[  (PASSED|FAILED)  \]' build/test/Testing/Temporary/LastTest.log || true
-# The closing line: ctest's own counts, in the plain "N passed, N failed" form.
+# The closing line: ctest's own counts plus the fuzz targets, in the plain "N passed, N failed" form.
 log=build/test/Testing/Temporary/LastTest.log
 passed=$(grep -c '^Test Passed' "$log" || true)
 failed=$(grep -c '^Test Failed' "$log" || true)
 echo
-echo "ctest: $passed passed, $failed failed"
+echo "fuzz targets: $fuzz_passed passed, $fuzz_failed failed"
+echo "tests: $((passed + fuzz_passed)) passed, $((failed + fuzz_failed)) failed"
 exit $status
