@@ -618,6 +618,10 @@ static const char SQL_EXTRAS_UPSERT[] =
     " ON CONFLICT (tenant_id, oci_location, sku) DO UPDATE SET"
     "   extras = json_patch(extras, excluded.extras), job_id = excluded.job_id,"
     "   updated_ms = excluded.updated_ms";
+static const char SQL_FINISH_SUCCESS[] =
+    "UPDATE jobs SET status = 'SUCCESS', success = 1, finished_ms = ?3, claimed_by = NULL"
+    " WHERE job_id = ?1 AND claimed_by = ?2 AND chunks_done = chunks_total AND items_failed = 0";
+static const char SQL_CHUNKS_DELETE[] = "DELETE FROM job_chunks WHERE job_id = ?1";
 static const char SQL_JOB_ADVANCE[] =
     "UPDATE jobs SET chunks_done = chunks_done + 1, items_applied = items_applied + ?3,"
     " items_failed = items_failed + ?4, retry_started_ms = 0, chunk_retries = 0, last_error = NULL"
@@ -689,6 +693,30 @@ cm_err q_store_checkpoint(q_store *store, const q_checkpoint *cp)
         if ((rc = step_done(stmt)))
             goto out;
     }
+    if (cp->finish_success) {
+        stmt = statement(conn, SQL_FINISH_SUCCESS);
+        if (!stmt) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, cp->job_id);
+        sqlite3_bind_text(stmt, 2, cp->worker_token, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, cp->now_ms);
+        if ((rc = step_done(stmt)))
+            goto out;
+        if (sqlite3_changes(conn->db) != 1) {
+            rc = CM_ESTATE;
+            goto out;
+        }
+        stmt = statement(conn, SQL_CHUNKS_DELETE);
+        if (!stmt) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, cp->job_id);
+        if ((rc = step_done(stmt)))
+            goto out;
+    }
     rc = cm_db_commit(conn->db);
 out:
     if (rc) {
@@ -746,7 +774,6 @@ cm_err q_store_release(q_store *store, int64_t job_id, const char *worker_token)
 static const char SQL_FINISH[] =
     "UPDATE jobs SET status = ?3, success = ?4, messages = ?5, finished_ms = ?6, claimed_by = NULL"
     " WHERE job_id = ?1 AND claimed_by = ?2";
-static const char SQL_CHUNKS_DELETE[] = "DELETE FROM job_chunks WHERE job_id = ?1";
 
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status,
                       int success, const char *messages_json, int64_t now_ms)

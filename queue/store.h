@@ -105,6 +105,9 @@ typedef struct q_checkpoint {
     const q_item_extra *extras;
     size_t extra_count;
     int64_t now_ms;
+    /* 1 on the last chunk of a job that nothing was refused in: the same transaction also ends the
+     * job SUCCESS (messages unchanged) and deletes its stored items, one commit fewer per job. */
+    int finish_success;
 } q_checkpoint;
 
 /* Records a finished chunk. CM_ESTATE when the job is no longer held by this worker or the chunk is

@@ -317,6 +317,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         .extras = extras,
         .extra_count = extra_count,
         .now_ms = now,
+        .finish_success = chunk_index == job->chunks_total - 1 && failure_count == 0 && *items_failed_total == 0,
     };
     rc = q_store_checkpoint(pool->config.store, &checkpoint);
     if (rc) {
@@ -331,6 +332,11 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     job->chunks_done = chunk_index + 1;
     job->retry_started_ms = 0;
     job->chunk_retries = 0;
+    if (checkpoint.finish_success) {
+        cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=SUCCESS success=1", job->job_id,
+                    job->tenant_id);
+        outcome = CHUNK_JOB_ENDED;
+    }
 out:
     for (size_t i = 0; i < extra_count; i++)
         json_object_put(extra_objects[i]);
