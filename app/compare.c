@@ -53,6 +53,8 @@ typedef struct compare_options {
     const char *native_token_url;
     const char *oci_url;
     const char *oci_token;
+    const char *oci_client; /* "id:secret" */
+    const char *oci_token_url;
     const char *gateway_url;
     const char *api_key;
     int json;
@@ -66,7 +68,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: omsgw compare --config FILE --request FILE --tenant ID [--native-org ID]\n"
             "         [--native-url URL] [--native-token TOKEN | --native-client ID:SECRET [--native-token-url URL]]\n"
-            "         [--oci-url URL] [--oci-token TOKEN] [--gateway-url URL] [--api-key KEY]\n"
+            "         [--oci-url URL] [--oci-token TOKEN | --oci-client ID:SECRET [--oci-token-url URL]]\n"
+            "         [--gateway-url URL] [--api-key KEY]\n"
             "         [--json] [--compare-only]\n");
 }
 
@@ -113,6 +116,10 @@ static int parse_options(int argc, char **argv, compare_options *options)
             options->oci_url = value;
         else if (strcmp(flag, "--oci-token") == 0)
             options->oci_token = value;
+        else if (strcmp(flag, "--oci-client") == 0)
+            options->oci_client = value;
+        else if (strcmp(flag, "--oci-token-url") == 0)
+            options->oci_token_url = value;
         else if (strcmp(flag, "--gateway-url") == 0)
             options->gateway_url = value;
         else if (strcmp(flag, "--api-key") == 0)
@@ -520,7 +527,7 @@ static int oauth_token(const char *token_url, const char *client, char *out, siz
     char id[256];
     const char *colon = strchr(client, ':');
     if (!colon || (size_t)(colon - client) >= sizeof id) {
-        fprintf(stderr, "omsgw compare: --native-client must be ID:SECRET\n");
+        fprintf(stderr, "omsgw compare: a client must be given as ID:SECRET\n");
         return -1;
     }
     memcpy(id, client, (size_t)(colon - client));
@@ -612,13 +619,23 @@ int app_compare_main(int argc, char **argv)
         fprintf(stderr, "omsgw compare: no native organization: pass --native-org\n");
         goto out;
     }
-    const char *gateway_token = options.oci_token ? options.oci_token
-                                                  : configured_token(config, gateway.org, CM_SCOPE_AVAILABILITY);
-    if (!gateway_token) {
-        fprintf(stderr, "omsgw compare: no token for organization %s: pass --oci-token\n", gateway.org);
-        goto out;
+    if (options.oci_client) {
+        char token_url[COMPARE_FULL_URL_MAX];
+        snprintf(token_url, sizeof token_url, "%s", options.oci_token_url ? options.oci_token_url : "");
+        if (!options.oci_token_url)
+            snprintf(token_url, sizeof token_url, "%s/dwsso/oauth2/access_token", gateway.base_url);
+        if (oauth_token(token_url, options.oci_client, gateway.token, sizeof gateway.token) != 0)
+            goto out;
+    } else {
+        const char *gateway_token = options.oci_token ? options.oci_token
+                                                      : configured_token(config, gateway.org, CM_SCOPE_AVAILABILITY);
+        if (!gateway_token) {
+            fprintf(stderr, "omsgw compare: no token for organization %s: pass --oci-token or --oci-client\n",
+                    gateway.org);
+            goto out;
+        }
+        snprintf(gateway.token, sizeof gateway.token, "%s", gateway_token);
     }
-    snprintf(gateway.token, sizeof gateway.token, "%s", gateway_token);
     if (options.native_client) {
         char token_url[COMPARE_FULL_URL_MAX];
         snprintf(token_url, sizeof token_url, "%s", options.native_token_url ? options.native_token_url : "");

@@ -107,6 +107,22 @@ static void test_one_changed_record_is_the_row_marked(void **state)
     free(output);
 }
 
+/* Both sides reached with the OAuth client-credentials flow instead of configured tokens. */
+static void test_oauth_clients_on_both_sides(void **state)
+{
+    (void)state;
+    char *output = NULL;
+    int code = compare("refresh-all-fields.json", "--oci-client", "demo-client:demo-secret", &output);
+    if (code != 0 && code != 1)
+        fail_msg("compare with --oci-client exited %d:\n%s", code, output ? output : "");
+    assert_non_null(strstr(output, "3 SKUs compared"));
+    free(output);
+    code = compare("refresh-all-fields.json", "--oci-client", "demo-client:wrong-secret", &output);
+    assert_int_equal(code, 2);
+    assert_non_null(strstr(output, "OAuth token request"));
+    free(output);
+}
+
 static void test_usage_and_connection_errors(void **state)
 {
     (void)state;
@@ -158,6 +174,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_samples_compare_equal),
         cmocka_unit_test(test_one_changed_record_is_the_row_marked),
+        cmocka_unit_test(test_oauth_clients_on_both_sides),
         cmocka_unit_test(test_usage_and_connection_errors),
         cmocka_unit_test(test_translate_command),
     };
