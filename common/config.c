@@ -256,6 +256,8 @@ static cm_err read_organizations(parse_ctx *ctx, json_object *oci, cm_config *co
                 snprintf(field, sizeof field, "%sid", path);
                 return fail(ctx, field, "duplicate organization id \"%s\"", org->id);
             }
+        if ((rc = read_rate_limit(ctx, item, path, &org->rate_limit)))
+            return rc;
         char *graph = NULL;
         rc = read_string(ctx, item, "locationGraph", path, 0, &graph);
         if (rc)

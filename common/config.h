@@ -44,6 +44,11 @@ typedef struct cm_oci_client {
     unsigned scopes;
 } cm_oci_client;
 
+typedef struct cm_rate_limit {
+    double requests_per_second; /* 0: no limit */
+    double burst;
+} cm_rate_limit;
+
 typedef struct cm_oci_org {
     char *id;
     char *location_graph_path; /* absolute or relative to the working folder; NULL when none */
@@ -51,6 +56,7 @@ typedef struct cm_oci_org {
     size_t token_count;
     cm_oci_client *clients;
     size_t client_count;
+    cm_rate_limit rate_limit; /* oci.organizations[].rateLimit; requests_per_second 0: no limit */
 } cm_oci_org;
 
 typedef enum cm_floor_mode { CM_FLOOR_MAX, CM_FLOOR_SUM, CM_FLOOR_IGNORE } cm_floor_mode;
@@ -61,11 +67,6 @@ typedef struct cm_location_entry {
     char *name;   /* the legacy locationName */
     char *oci_id; /* the OCI location id */
 } cm_location_entry;
-
-typedef struct cm_rate_limit {
-    double requests_per_second; /* 0: no limit */
-    double burst;
-} cm_rate_limit;
 
 typedef struct cm_tenant {
     int64_t id;

@@ -226,6 +226,49 @@ void oci_core_wake_worker(oci_core *core)
     pthread_mutex_unlock(&core->worker_lock);
 }
 
+#define OCI_NAMESPACE_PREFIX "/inventory/"
+#define IMPEX_NAMESPACE_PREFIX "/inventory/impex/"
+
+static int has_prefix(const char *text, const char *prefix)
+{
+    return text && strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+/* 403 for a token of another (or unknown) organization, in the shape of the API family. */
+static void reply_not_provisioned(oci_core *core, cm_http_request *request)
+{
+    if (has_prefix(cm_http_path(request), IMPEX_NAMESPACE_PREFIX))
+        oci_reply_impex_not_authorized(request, oci_core_now(core));
+    else
+        oci_reply_tenant_not_provisioned(request);
+}
+
+/* The organization's rate limit (rate_limit.h): headers when one is set, 429 when it is spent.
+ * Only the OCI namespace counts; the admin routes and the token route do not. */
+static void apply_rate_limit(oci_core *core, cm_http_request *request, const char *org)
+{
+    if (!has_prefix(cm_http_path(request), OCI_NAMESPACE_PREFIX))
+        return;
+    for (size_t i = 0; i < core->org_count; i++) {
+        if (strcmp(core->orgs[i].config->id, org) != 0)
+            continue;
+        oci_rate_decision decision;
+        oci_rate_take(&core->rate_buckets[i], oci_core_now(core), &decision);
+        if (!decision.limited)
+            return;
+        char value[32];
+        snprintf(value, sizeof value, "%lld", (long long)decision.limit);
+        cm_http_add_header(request, "X-RateLimit-Limit", value);
+        snprintf(value, sizeof value, "%lld", (long long)decision.remaining);
+        cm_http_add_header(request, "X-RateLimit-Remaining", value);
+        snprintf(value, sizeof value, "%lld", (long long)decision.reset_epoch_s);
+        cm_http_add_header(request, "X-RateLimit-Reset", value);
+        if (!decision.allowed)
+            oci_reply_too_many_requests(request, decision.retry_after_s);
+        return;
+    }
+}
+
 static void before_request(cm_http_request *request, void *data)
 {
     oci_core *core = data;
@@ -243,7 +286,9 @@ static void before_request(cm_http_request *request, void *data)
                            oci_core_now(core))) {
     case OCI_AUTH_OK:
         if (!oci_core_org(core, org))
-            oci_reply_tenant_not_provisioned(request);
+            reply_not_provisioned(core, request);
+        else
+            apply_rate_limit(core, request, org);
         return;
     case OCI_AUTH_MISSING:
         oci_reply_unauthorized(request, "An 'Authorization: Bearer <token>' header is required.");
@@ -252,7 +297,7 @@ static void before_request(cm_http_request *request, void *data)
         oci_reply_unauthorized(request,
                                "Your access token is invalid and can't be used to identify an API client or user.");
         return;
-    case OCI_AUTH_WRONG_ORG: oci_reply_tenant_not_provisioned(request); return;
+    case OCI_AUTH_WRONG_ORG: reply_not_provisioned(core, request); return;
     case OCI_AUTH_NO_SCOPE: oci_reply_forbidden_scope(request, oci_scope_name(scope)); return;
     }
 }
@@ -347,7 +392,12 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
         core->auth = oci_auth_new(config);
         core->org_count = config->oci.organization_count;
         core->orgs = calloc(core->org_count ? core->org_count : 1, sizeof *core->orgs);
-        if (!core->auth || !core->orgs) {
+        core->rate_buckets = calloc(core->org_count ? core->org_count : 1, sizeof *core->rate_buckets);
+        if (core->rate_buckets)
+            for (size_t i = 0; i < core->org_count; i++)
+                oci_rate_init(&core->rate_buckets[i], config->oci.organizations[i].rate_limit.requests_per_second,
+                              config->oci.organizations[i].rate_limit.burst, oci_core_now(core));
+        if (!core->auth || !core->orgs || !core->rate_buckets) {
             snprintf(error, OCI_ERROR_MAX, "out of memory");
             rc = CM_ENOMEM;
         }
@@ -447,6 +497,9 @@ void oci_core_close(oci_core *core)
     }
     pthread_mutex_unlock(&core->graph_lock);
     free(core->orgs);
+    for (size_t i = 0; core->rate_buckets && i < core->org_count; i++)
+        oci_rate_destroy(&core->rate_buckets[i]);
+    free(core->rate_buckets);
     free(core->graph_holds);
     oci_auth_free(core->auth);
     oci_store_close(core->store);

@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/json_util.h"
 #include "common/log.h"
@@ -116,4 +117,44 @@ void oci_reply_tenant_not_provisioned(cm_http_request *request)
     oci_reply_problem(request, 403, "TenantNotProvisioned",
                       "The client is not correctly configured to access the system.", "organizationId",
                       NULL, NULL);
+}
+
+void oci_reply_impex_not_authorized(cm_http_request *request, int64_t now_ms)
+{
+    time_t seconds = (time_t)(now_ms / 1000);
+    struct tm utc;
+    char stamp[48] = "1970-01-01T00:00:00";
+    if (gmtime_r(&seconds, &utc))
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    char timestamp[64];
+    snprintf(timestamp, sizeof timestamp, "%s.%03d+0000", stamp, (int)(now_ms % 1000));
+    json_object *body = json_object_new_object();
+    if (body) {
+        json_object_object_add(body, "timestamp", json_object_new_string(timestamp));
+        json_object_object_add(body, "status", json_object_new_int(403));
+        json_object_object_add(body, "error", json_object_new_string("Forbidden"));
+        json_object_object_add(body, "message",
+                               json_object_new_string("The client is not correctly configured to access the system."));
+        json_object_object_add(body, "path", json_object_new_string(cm_http_path(request)));
+        json_object_object_add(body, "type", json_object_new_string("about:blank"));
+        json_object_object_add(body, "errorCode", json_object_new_string("TenantNotProvisioned"));
+    }
+    if (send_json(request, 403, "application/json", body) != 0 && !cm_http_replied(request))
+        cm_http_reply_bytes(request, 503, "application/json", "{}", 2);
+}
+
+void oci_reply_too_many_requests(cm_http_request *request, int64_t retry_after_s)
+{
+    char seconds[32];
+    snprintf(seconds, sizeof seconds, "%lld", (long long)retry_after_s);
+    cm_http_add_header(request, "Retry-After", seconds);
+    json_object *body = json_object_new_object();
+    if (body) {
+        json_object_object_add(body, "type", json_object_new_string(GATEWAY_ERRORS "too-many-requests"));
+        json_object_object_add(body, "title", json_object_new_string("Too Many Requests"));
+        json_object_object_add(body, "detail",
+                               json_object_new_string("You have performed too many requests in a short period of time."));
+    }
+    if (send_json(request, 429, "application/problem+json", body) != 0 && !cm_http_replied(request))
+        cm_http_reply_bytes(request, 503, "application/problem+json", "{}", 2);
 }

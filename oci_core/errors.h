@@ -12,6 +12,8 @@
 #ifndef OCI_ERRORS_H
 #define OCI_ERRORS_H
 
+#include <stdint.h>
+
 #include "common/http_server.h"
 
 void oci_error_writer(cm_http_request *request, int status, const char *code, const char *message,
@@ -31,5 +33,13 @@ void oci_reply_internal(cm_http_request *request, cm_err error, const char *what
 void oci_reply_unauthorized(cm_http_request *request, const char *detail);
 void oci_reply_forbidden_scope(cm_http_request *request, const char *scope);
 void oci_reply_tenant_not_provisioned(cm_http_request *request);
+
+/* 403 of the impex API (its RAML type 403Error): the Spring-style body
+ * {"timestamp","status":403,"error":"Forbidden","message","path","type":"about:blank"}, application/json,
+ * with "errorCode":"TenantNotProvisioned" added so clients can tell it from other 403s. */
+void oci_reply_impex_not_authorized(cm_http_request *request, int64_t now_ms);
+
+/* 429 with Retry-After and the body of oci-api.md §1 (application/problem+json). */
+void oci_reply_too_many_requests(cm_http_request *request, int64_t retry_after_s);
 
 #endif

@@ -118,8 +118,22 @@ out:
     json_object_put(body);
 }
 
+/* The RAML declares no body; one that is sent must be a JSON object (its members are ignored),
+ * else 400 InvalidRequestParameter, the 400 the RAML lists for this route. */
 void oci_route_graph_export_submit(cm_http_request *request, void *data)
 {
+    size_t length = 0;
+    const char *body = cm_http_body(request, &length);
+    size_t blank = 0;
+    while (body && blank < length &&
+           (body[blank] == ' ' || body[blank] == '\t' || body[blank] == '\r' || body[blank] == '\n'))
+        blank++;
+    if (body && blank < length) {
+        json_object *object = oci_request_object(request);
+        if (!object)
+            return;
+        json_object_put(object);
+    }
     submit_export(request, data, "graph", "", "[]");
 }
 

@@ -1,5 +1,6 @@
 /* route_imports.c - the availability import routes of the impex API: submit, list, upload, status,
  * result file and delete. The file itself is processed by the worker (import_worker.c). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,6 +52,14 @@ static const char *shown_status(const oci_core *core, const oci_import_row *row)
     return row->status;
 }
 
+static int is_hex(const char *text)
+{
+    for (; *text; text++)
+        if (!isxdigit((unsigned char)*text))
+            return 0;
+    return 1;
+}
+
 void oci_route_import_submit(cm_http_request *request, void *data)
 {
     oci_core *core = data;
@@ -79,7 +88,8 @@ void oci_route_import_submit(cm_http_request *request, void *data)
         goto out;
     }
     got = cm_json_string(body, "fileHash", &hash);
-    if (got == CM_JSON_WRONG_TYPE || (got == CM_JSON_OK && (strlen(hash) == 0 || strlen(hash) >= sizeof row.file_hash))) {
+    if (got == CM_JSON_WRONG_TYPE ||
+        (got == CM_JSON_OK && (strlen(hash) == 0 || strlen(hash) >= sizeof row.file_hash || !is_hex(hash)))) {
         oci_reply_invalid(request, "fileHash", "'fileHash' must be a hexadecimal digest.");
         goto out;
     }

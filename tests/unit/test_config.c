@@ -397,6 +397,28 @@ static void tenant_id_problems(void **state)
     EXPECT_ERROR(zero_id, "tenants[0].id", "between");
 }
 
+/* oci.organizations[].rateLimit: off unless given; burst defaults to the rate (at least 1). */
+static void organization_rate_limit(void **state)
+{
+    (void)state;
+    cm_config *config = load_ok("{\"oci\": {\"organizations\": [{\"id\": \"a\"},"
+                                " {\"id\": \"b\", \"rateLimit\": {\"requestsPerSecond\": 5, \"burst\": 20}},"
+                                " {\"id\": \"c\", \"rateLimit\": {\"requestsPerSecond\": 0.5}}]}}",
+                                NULL, 0);
+    assert_true(config->oci.organizations[0].rate_limit.requests_per_second == 0);
+    assert_true(config->oci.organizations[1].rate_limit.requests_per_second == 5);
+    assert_true(config->oci.organizations[1].rate_limit.burst == 20);
+    assert_true(config->oci.organizations[2].rate_limit.requests_per_second == 0.5);
+    assert_true(config->oci.organizations[2].rate_limit.burst == 1);
+    cm_config_free(config);
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"a\", \"rateLimit\": 5}]}}",
+                 "oci.organizations[0].rateLimit", "must be an object");
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"a\", \"rateLimit\": {\"requestsPerSecond\": -1}}]}}",
+                 "oci.organizations[0].rateLimit.requestsPerSecond", "negative");
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"a\", \"rateLimit\": {\"burst\": \"2\"}}]}}",
+                 "oci.organizations[0].rateLimit.burst", "must be a number");
+}
+
 static void duplicate_organization_id(void **state)
 {
     (void)state;
@@ -829,6 +851,7 @@ int main(void)
         cmocka_unit_test(duplicate_tenant_id),
         cmocka_unit_test(tenant_id_problems),
         cmocka_unit_test(duplicate_organization_id),
+        cmocka_unit_test(organization_rate_limit),
         cmocka_unit_test(tenant_organization_must_be_configured),
         cmocka_unit_test(bad_location_ids),
         cmocka_unit_test(bad_floor_and_sku_from),
