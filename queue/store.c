@@ -618,10 +618,37 @@ static const char SQL_EXTRAS_UPSERT[] =
     " ON CONFLICT (tenant_id, oci_location, sku) DO UPDATE SET"
     "   extras = json_patch(extras, excluded.extras), job_id = excluded.job_id,"
     "   updated_ms = excluded.updated_ms";
-static const char SQL_FINISH_SUCCESS[] =
-    "UPDATE jobs SET status = 'SUCCESS', success = 1, finished_ms = ?3, claimed_by = NULL"
-    " WHERE job_id = ?1 AND claimed_by = ?2 AND chunks_done = chunks_total AND items_failed = 0";
+/* Ends a held job: messages NULL keeps the ones it has. Its stored items go with it. */
+static const char SQL_FINISH[] =
+    "UPDATE jobs SET status = ?3, success = ?4, messages = coalesce(?5, messages), finished_ms = ?6,"
+    " claimed_by = NULL WHERE job_id = ?1 AND claimed_by = ?2";
 static const char SQL_CHUNKS_DELETE[] = "DELETE FROM job_chunks WHERE job_id = ?1";
+
+/* Inside the caller's transaction on the writer. CM_ESTATE when the job is not held by the token. */
+static cm_err finish_in_transaction(connection *conn, int64_t job_id, const char *worker_token, q_status status,
+                                    int success, const char *messages_json, int64_t now_ms)
+{
+    sqlite3_stmt *stmt = statement(conn, SQL_FINISH);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, job_id);
+    sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, q_status_name(status), -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, success ? 1 : 0);
+    if (messages_json)
+        sqlite3_bind_text(stmt, 5, messages_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 6, now_ms);
+    cm_err rc = step_done(stmt);
+    if (rc)
+        return rc;
+    if (sqlite3_changes(conn->db) != 1)
+        return CM_ESTATE;
+    stmt = statement(conn, SQL_CHUNKS_DELETE);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, job_id);
+    return step_done(stmt);
+}
 static const char SQL_JOB_ADVANCE[] =
     "UPDATE jobs SET chunks_done = chunks_done + 1, items_applied = items_applied + ?3,"
     " items_failed = items_failed + ?4, retry_started_ms = 0, chunk_retries = 0, last_error = NULL"
@@ -693,30 +720,9 @@ cm_err q_store_checkpoint(q_store *store, const q_checkpoint *cp)
         if ((rc = step_done(stmt)))
             goto out;
     }
-    if (cp->finish_success) {
-        stmt = statement(conn, SQL_FINISH_SUCCESS);
-        if (!stmt) {
-            rc = CM_EDB;
-            goto out;
-        }
-        sqlite3_bind_int64(stmt, 1, cp->job_id);
-        sqlite3_bind_text(stmt, 2, cp->worker_token, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 3, cp->now_ms);
-        if ((rc = step_done(stmt)))
-            goto out;
-        if (sqlite3_changes(conn->db) != 1) {
-            rc = CM_ESTATE;
-            goto out;
-        }
-        stmt = statement(conn, SQL_CHUNKS_DELETE);
-        if (!stmt) {
-            rc = CM_EDB;
-            goto out;
-        }
-        sqlite3_bind_int64(stmt, 1, cp->job_id);
-        if ((rc = step_done(stmt)))
-            goto out;
-    }
+    if (cp->finish_success &&
+        (rc = finish_in_transaction(conn, cp->job_id, cp->worker_token, Q_SUCCESS, 1, NULL, cp->now_ms)))
+        goto out;
     rc = cm_db_commit(conn->db);
 out:
     if (rc) {
@@ -771,10 +777,6 @@ cm_err q_store_release(q_store *store, int64_t job_id, const char *worker_token)
     return run_held_update(store, SQL_RELEASE, job_id, worker_token, 0, 0, NULL);
 }
 
-static const char SQL_FINISH[] =
-    "UPDATE jobs SET status = ?3, success = ?4, messages = ?5, finished_ms = ?6, claimed_by = NULL"
-    " WHERE job_id = ?1 AND claimed_by = ?2";
-
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status,
                       int success, const char *messages_json, int64_t now_ms)
 {
@@ -782,30 +784,9 @@ cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, 
     cm_err rc = cm_db_begin(conn->db);
     if (rc)
         goto out;
-    sqlite3_stmt *stmt = statement(conn, SQL_FINISH);
-    if (!stmt) {
-        rc = CM_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(stmt, 1, job_id);
-    sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, q_status_name(status), -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 4, success ? 1 : 0);
-    sqlite3_bind_text(stmt, 5, messages_json ? messages_json : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 6, now_ms);
-    if ((rc = step_done(stmt)))
-        goto out;
-    if (sqlite3_changes(conn->db) != 1) {
-        rc = CM_ESTATE;
-        goto out;
-    }
-    stmt = statement(conn, SQL_CHUNKS_DELETE);
-    if (!stmt) {
-        rc = CM_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(stmt, 1, job_id);
-    if ((rc = step_done(stmt)))
+    rc = finish_in_transaction(conn, job_id, worker_token, status, success, messages_json ? messages_json : "[]",
+                               now_ms);
+    if (rc)
         goto out;
     rc = cm_db_commit(conn->db);
 out:
