@@ -87,6 +87,7 @@
  * |                                        | 403, 429                                 | test_403_every_route, test_429_every_route     |
  */
 #define _GNU_SOURCE
+#include "tests/support/oci_inproc.h"
 #include "tests/support/test_support.h"
 
 #include <stdio.h>
@@ -117,21 +118,14 @@
 #define WAIT_POLLS 600
 #define WAIT_POLL_US 20000
 
-typedef struct fixture {
-    char dir[256];
-    cm_config *config;
-    oci_core *core;
-    cm_http_server *server;
-    int port;
-} fixture;
+typedef th_oci fixture;
 
 static const char *const HEADERS[] = {TOKEN, "Content-Type: application/json", NULL};
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    th_temp_dir(f->dir, sizeof f->dir);
-    char graph[512], text[4096], error[512];
+    char graph[512], text[4096];
     th_data_path("oci/location-graph-raml.json", graph, sizeof graph);
     snprintf(text, sizeof text,
              "{\"oci\":{\"port\":0,\"organizations\":["
@@ -144,17 +138,7 @@ static int setup(void **state)
              "\"tokens\":[{\"token\":\"paced-token\",\"scopes\":" SCOPES "}]}]},"
              "\"tenants\":[]}",
              graph, graph, graph, graph);
-    if (cm_config_parse(text, strlen(text), "test", f->dir, NULL, 0, &f->config, error) != CM_OK)
-        fail_msg("config: %s", error);
-    char oci_error[OCI_ERROR_MAX];
-    if (oci_core_open(f->config, f->dir, &f->core, oci_error) != CM_OK)
-        fail_msg("open: %s", oci_error);
-    cm_http_server_config server_config = {.name = "oci", .bind_address = "127.0.0.1", .threads = 2};
-    oci_core_http_config(f->core, &server_config);
-    char http_error[CM_HTTP_ERROR_MAX];
-    if (cm_http_server_start(&server_config, &f->server, http_error) != CM_OK)
-        fail_msg("server: %s", http_error);
-    f->port = cm_http_server_port(f->server);
+    th_oci_start(f, text);
     *state = f;
     return 0;
 }
@@ -162,10 +146,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    cm_http_server_stop(f->server);
-    oci_core_close(f->core);
-    cm_config_free(f->config);
-    th_remove_tree(f->dir);
+    th_oci_stop(f);
     free(f);
     return 0;
 }

@@ -18,6 +18,7 @@
  * releases 400 (Generic400ErrorMessage, TooManyFieldsProvided, LocationNotFound,
  * LocationGroupNotFound), 403; fulfillments 400 (MissingParameter), 403, 409.
  */
+#include "tests/support/oci_inproc.h"
 #include "tests/support/test_support.h"
 
 #include <stdio.h>
@@ -40,21 +41,14 @@
 #define RES "/inventory/reservation/v1/organizations/" ORG
 #define TOKEN "Authorization: Bearer test-token"
 
-typedef struct fixture {
-    char dir[256];
-    cm_config *config;
-    oci_core *core;
-    cm_http_server *server;
-    int port;
-} fixture;
+typedef th_oci fixture;
 
 static const char *const JSON_HEADERS[] = {TOKEN, "Content-Type: application/json", NULL};
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    th_temp_dir(f->dir, sizeof f->dir);
-    char graph[512], text[2048], error[512];
+    char graph[512], text[2048];
     th_data_path("oci/location-graph-reservations.json", graph, sizeof graph);
     snprintf(text, sizeof text,
              "{\"oci\":{\"port\":0,\"organizations\":[{\"id\":\"" ORG "\",\"locationGraph\":\"%s\","
@@ -64,17 +58,7 @@ static int setup(void **state)
              "{\"id\":\"other_org\",\"tokens\":[{\"token\":\"other-token\",\"scopes\":[\"sfcc.inventory.reservations.rw\"]}]}]},"
              "\"tenants\":[]}",
              graph);
-    if (cm_config_parse(text, strlen(text), "test", f->dir, NULL, 0, &f->config, error) != CM_OK)
-        fail_msg("config: %s", error);
-    char oci_error[OCI_ERROR_MAX];
-    if (oci_core_open(f->config, f->dir, &f->core, oci_error) != CM_OK)
-        fail_msg("open: %s", oci_error);
-    cm_http_server_config server_config = {.name = "oci", .bind_address = "127.0.0.1", .threads = 2};
-    oci_core_http_config(f->core, &server_config);
-    char http_error[CM_HTTP_ERROR_MAX];
-    if (cm_http_server_start(&server_config, &f->server, http_error) != CM_OK)
-        fail_msg("server: %s", http_error);
-    f->port = cm_http_server_port(f->server);
+    th_oci_start(f, text);
     *state = f;
     return 0;
 }
@@ -82,10 +66,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    cm_http_server_stop(f->server);
-    oci_core_close(f->core);
-    cm_config_free(f->config);
-    th_remove_tree(f->dir);
+    th_oci_stop(f);
     free(f);
     return 0;
 }
