@@ -22,7 +22,6 @@
 #define BATCH_BODY_MAX (1024 * 1024)
 #define IMPORT_FILE_MAX (256u * 1024u * 1024u)
 #define JSON_REPLY_MAX (1024 * 1024)
-#define RESULT_FILE_REPLY_MAX (64u * 1024u * 1024u)
 #define IMPORT_LINK_DURATION_MINUTES 60
 #define STOP_CHECK_MS 50
 
@@ -33,6 +32,7 @@ typedef struct http_delivery {
     app_http_pool *pool;
     app_token_source *tokens;
     app_delivery_http_options options;
+    _Atomic int64_t imports_deleted; /* for tests: several workers may delete at once */
 } http_delivery;
 
 /* Everything one deliver() call shares between its steps. */
@@ -65,6 +65,14 @@ static void set_result(attempt *self, q_delivery_status status, const char *form
 /* Sets the result for a call that did not succeed: no answer, or an unwanted status. */
 static void fail_from_response(attempt *self, const char *step, const app_http_response *response)
 {
+    if (response->too_big) {
+        /* Never a silent cut, and never a retry: the same request would bring the same answer. */
+        set_result(self, Q_DELIVERY_FINAL, "%s: OCI's answer was longer than the %zu bytes the gateway reads, so it "
+                   "was not read [correlation-id %s]", step, response->body.max_bytes, response->correlation_id);
+        cm_log_warn("delivery.answer_too_big", "job=%" PRId64 " chunk=%" PRId64 " %s", self->chunk->job_id,
+                    self->chunk->chunk_index, self->result->message);
+        return;
+    }
     if (response->transport_error) {
         set_result(self, Q_DELIVERY_RETRY, "%s: no answer from OCI (%s) [correlation-id %s]", step,
                    response->stopped ? "stopped: the gateway is shutting down" : response->detail,
@@ -371,7 +379,9 @@ static int upload_import(attempt *self, const cm_body *file, const import_links 
 }
 
 /* Polls until the import ends. Returns 0 when COMPLETED or FAILED (*failed says which, and
- * `validation` holds the validation errors), -1 with the result set otherwise. */
+ * `validation` holds the validation errors); 1 when it ended EXPIRED or STOPPED (no result file;
+ * the result is set FINAL); -1 with the result set when it did not end (or its status could not be
+ * read). */
 static int wait_import(attempt *self, import_links *links, int *failed, char validation[TR_ERROR_MESSAGE_MAX])
 {
     const app_delivery_http_options *options = &self->delivery->options;
@@ -405,12 +415,25 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
                 app_http_response_free(&response);
                 return 0;
             }
-            if (strcmp(status, "EXPIRED") == 0 || strcmp(status, "STOPPED") == 0) {
-                set_result(self, Q_DELIVERY_RETRY, "import %s ended %s without a result [correlation-id %s]",
-                           links->import_id, status, response.correlation_id);
+            /* Both end an import that was uploaded without a result: EXPIRED means OCI never
+             * processed the file, STOPPED that someone in OCI stopped it part-way. Neither is a
+             * passing fault that sending the chunk again would cure (and a stop is a decision to
+             * respect), so the job fails with a message that says which. */
+            if (strcmp(status, "EXPIRED") == 0) {
+                set_result(self, Q_DELIVERY_FINAL, "import %s ended EXPIRED: OCI did not process the uploaded file "
+                           "before its link expired, so none of its records were applied [correlation-id %s]",
+                           links->import_id, response.correlation_id);
                 json_object_put(reply);
                 app_http_response_free(&response);
-                return -1;
+                return 1;
+            }
+            if (strcmp(status, "STOPPED") == 0) {
+                set_result(self, Q_DELIVERY_FINAL, "import %s was STOPPED in OCI before it finished: some of its "
+                           "records may be applied, the chunk is not sent again [correlation-id %s]",
+                           links->import_id, response.correlation_id);
+                json_object_put(reply);
+                app_http_response_free(&response);
+                return 1;
             }
         } else if (++failures_in_row > APP_IMPORT_POLL_FAILURES_MAX ||
                    (!response.transport_error && q_classify_http_status(response.status) == Q_DELIVERY_FINAL)) {
@@ -443,10 +466,28 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
 /* Reads the result file and turns failed lines into refusals. Sets the result. */
 static void read_import_result(attempt *self, const import_links *links, int failed, const char *validation)
 {
-    app_http_request request = {.method = "GET", .url = links->result_url, .response_max = RESULT_FILE_REPLY_MAX};
+    app_http_request request = {.method = "GET",
+                                .url = links->result_url,
+                                .response_max = (size_t)self->delivery->options.result_file_max};
     app_http_response response;
     if (authorized_call(self, &request, &response) != 0)
         return;
+    if (failed && !response.transport_error && response.status >= 400 && response.status < 500 &&
+        response.status != 401 && response.status != 408 && response.status != 429) {
+        /* A FAILED import may have no result file at all: the validation message is the reason. */
+        set_result(self, Q_DELIVERY_FINAL, "import %s FAILED: %s (its result file: %ld) [correlation-id %s]",
+                   links->import_id, validation[0] ? validation : "OCI gave no reason", response.status,
+                   response.correlation_id);
+        app_http_response_free(&response);
+        return;
+    }
+    if (response.too_big) {
+        set_result(self, Q_DELIVERY_FINAL, "import %s: the result file is larger than the %zu bytes the gateway "
+                   "reads, so its per-record failures cannot be reported [correlation-id %s]",
+                   links->import_id, response.body.max_bytes, response.correlation_id);
+        app_http_response_free(&response);
+        return;
+    }
     if (response.status != 200) {
         fail_from_response(self, "import result file", &response);
         app_http_response_free(&response);
@@ -465,8 +506,9 @@ static void read_import_result(attempt *self, const import_links *links, int fai
                    links->import_id, response.correlation_id);
     } else if (failed && self->result->refusal_count == 0) {
         /* The file as a whole was refused (validation): sending the same file again cannot help. */
-        set_result(self, Q_DELIVERY_FINAL, "import %s FAILED: %s", links->import_id,
-                   validation[0] ? validation : status);
+        set_result(self, Q_DELIVERY_FINAL, "import %s FAILED with no failed line: %s%s%s", links->import_id,
+                   validation[0] ? validation : "OCI gave no reason", status[0] ? "; result file status " : "",
+                   status);
     } else {
         self->result->status = Q_DELIVERY_OK;
         if (unmatched)
@@ -475,6 +517,50 @@ static void read_import_result(attempt *self, const import_links *links, int fai
     }
     tr_record_lookup_free(&lookup);
     app_http_response_free(&response);
+}
+
+/* 1 when an import id can go into a URL path as it is (OCI's ids are UUIDs). */
+static int plain_id(const char *id)
+{
+    if (!*id)
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+/*
+ * Deletes an import that has ended, once its result was read (or it ended without one), so that a
+ * real OCI does not keep one import per chunk forever. Best effort: whatever happens here never
+ * changes the chunk's result, which is saved and restored around the call.
+ */
+static void delete_import(attempt *self, const import_links *links)
+{
+    char suffix[256], url[URL_MAX];
+    if (stopping(self) || !plain_id(links->import_id) ||
+        snprintf(suffix, sizeof suffix, "/imports/%s", links->import_id) >= (int)sizeof suffix ||
+        build_url(url, self->delivery->base_url, "impex", self->chunk->organization_id, suffix) != 0) {
+        cm_log_warn("delivery.import_kept", "import=%s was not deleted", links->import_id);
+        return;
+    }
+    q_delivery_result saved = *self->result;
+    app_http_request request = {.method = "DELETE", .url = url, .response_max = JSON_REPLY_MAX};
+    app_http_response response;
+    if (authorized_call(self, &request, &response) == 0) {
+        if (response.status == 204 || response.status == 200 || response.status == 404)
+            self->delivery->imports_deleted++;
+        else
+            cm_log_warn("delivery.import_kept", "import=%s was not deleted: %s %ld [correlation-id %s]",
+                        links->import_id, response.transport_error ? response.detail : "OCI answered",
+                        response.status, response.correlation_id);
+        app_http_response_free(&response);
+    } else {
+        cm_log_warn("delivery.import_kept", "import=%s was not deleted: %s", links->import_id,
+                    self->result->message);
+    }
+    *self->result = saved;
 }
 
 static void deliver_import(attempt *self)
@@ -497,13 +583,19 @@ static void deliver_import(attempt *self)
     memset(&links, 0, sizeof links);
     int failed = 0;
     char validation[TR_ERROR_MESSAGE_MAX];
-    if (submit_import(self, &file, &links) == 0 && upload_import(self, &file, &links) == 0 &&
-        wait_import(self, &links, &failed, validation) == 0) {
+    int ended = -1;
+    if (submit_import(self, &file, &links) == 0 && upload_import(self, &file, &links) == 0)
+        ended = wait_import(self, &links, &failed, validation);
+    if (ended == 0) {
         read_import_result(self, &links, failed, validation);
         cm_log_info("delivery.imported", "job=%" PRId64 " chunk=%" PRId64 " import=%s records=%zu refused=%zu",
                     chunk->job_id, chunk->chunk_index, links.import_id, chunk->record_count,
                     self->result->refusal_count);
     }
+    /* An import still PENDING/RUNNING cannot be deleted (409), and may yet be needed by nobody:
+     * OCI expires those itself. */
+    if (ended >= 0)
+        delete_import(self, &links);
     cm_body_free(&file);
 }
 
@@ -553,6 +645,11 @@ int64_t app_delivery_http_token_fetches(q_delivery *base)
     return app_token_fetch_count(((http_delivery *)base)->tokens);
 }
 
+int64_t app_delivery_http_imports_deleted(q_delivery *base)
+{
+    return ((http_delivery *)base)->imports_deleted;
+}
+
 q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_http_options *options,
                                   char error[APP_DELIVERY_ERROR_MAX])
 {
@@ -581,6 +678,8 @@ q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_ht
         delivery->options.poll_first_ms = APP_IMPORT_POLL_FIRST_MS;
     if (!delivery->options.poll_max_ms)
         delivery->options.poll_max_ms = APP_IMPORT_POLL_MAX_MS;
+    if (!delivery->options.result_file_max)
+        delivery->options.result_file_max = APP_RESULT_FILE_MAX;
     delivery->base_url = strdup(config->delivery.base_url);
     long total_ms = (long)config->delivery.timeout_seconds * 1000;
     app_http_settings settings = {

@@ -8,7 +8,8 @@
  * the status with growing pauses, read the result file and refuse each failed line's record.
  * Outcomes follow queue/delivery.h through q_classify_http_status: no answer, timeouts, 5xx and
  * 429 (with Retry-After) are RETRY; other 4xx are FINAL with the status and OCI's errorCode and
- * message. A 401 renews an OAuth token and tries once more. Re-delivering a chunk is harmless:
+ * message. A 401 renews an OAuth token and tries once more. An import that ended (COMPLETED,
+ * FAILED, EXPIRED, STOPPED) is deleted afterwards, best effort. Re-delivering a chunk is harmless:
  * its record ids are deterministic and OCI skips ids it has applied.
  * Every call carries a new correlation-id, which failure messages quote.
  */
@@ -28,11 +29,16 @@
 /* Failures in a row tolerated while polling an import before the chunk is handed back for retry. */
 #define APP_IMPORT_POLL_FAILURES_MAX 5
 
+/* The largest import result file read. A chunk's file lists at most one failed line per record
+ * (~200 bytes each); a larger file is reported as an error, never cut short. */
+#define APP_RESULT_FILE_MAX (64 * 1024 * 1024)
+
 /* Tuning for tests; zero fields take the defaults above. */
 typedef struct app_delivery_http_options {
     int64_t import_wait_max_ms;
     int64_t poll_first_ms;
     int64_t poll_max_ms;
+    int64_t result_file_max;
 } app_delivery_http_options;
 
 /*
@@ -45,5 +51,8 @@ q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_ht
 
 /* OAuth tokens obtained so far by this delivery (0 with a fixed token): for tests. */
 int64_t app_delivery_http_token_fetches(q_delivery *delivery);
+
+/* Imports this delivery deleted (or found already gone) after they ended: for tests. */
+int64_t app_delivery_http_imports_deleted(q_delivery *delivery);
 
 #endif

@@ -1,10 +1,13 @@
 #include "app/http_call.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #define USER_AGENT "omsgw/" OMSGW_VERSION
 
@@ -24,7 +27,9 @@ struct app_http_pool {
 typedef struct transfer {
     app_http_response *response;
     size_t response_max;
-    int overflow;
+    int overflow;      /* the body passed response_max */
+    int out_of_memory; /* the body could not be stored */
+    int64_t retry_after_ms; /* from the last response's header block; -1 when absent */
     int (*should_stop)(void *);
     void *stop_data;
 } transfer;
@@ -93,11 +98,102 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 {
     transfer *state = user;
     size_t length = size * count;
-    if (cm_body_append(&state->response->body, data, length) != CM_OK) {
-        state->overflow = 1;
-        return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
+    cm_err rc = cm_body_append(&state->response->body, data, length);
+    if (rc != CM_OK) {
+        /* Either way curl then fails the transfer with CURLE_WRITE_ERROR; the flags say why. */
+        if (rc == CM_ETOOBIG)
+            state->overflow = 1;
+        else
+            state->out_of_memory = 1;
+        return 0;
     }
     return length;
+}
+
+/*
+ * Reads a Retry-After value: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Returns the wait in
+ * ms (0 for a date already past), capped at APP_HTTP_RETRY_AFTER_MAX_MS, or -1 when unreadable.
+ * Parsed here rather than taken from CURLINFO_RETRY_AFTER so that the value surely belongs to this
+ * transfer's final response and a huge number cannot overflow.
+ */
+static int64_t parse_retry_after(const char *value)
+{
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (!*value)
+        return -1;
+    if (isdigit((unsigned char)*value)) {
+        int64_t seconds = 0;
+        const char *p = value;
+        for (; isdigit((unsigned char)*p); p++) {
+            if (seconds <= APP_HTTP_RETRY_AFTER_MAX_MS / 1000)
+                seconds = seconds * 10 + (*p - '0');
+        }
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p) {
+            int64_t ms = seconds > APP_HTTP_RETRY_AFTER_MAX_MS / 1000 ? APP_HTTP_RETRY_AFTER_MAX_MS : seconds * 1000;
+            return ms;
+        }
+        /* Digits followed by more text: a date such as "1 Jan 2030 …" is tried below. */
+    }
+    time_t when = curl_getdate(value, NULL);
+    if (when == (time_t)-1)
+        return -1;
+    time_t now = time(NULL);
+    if (when <= now)
+        return 0;
+    int64_t seconds = (int64_t)(when - now);
+    return seconds > APP_HTTP_RETRY_AFTER_MAX_MS / 1000 ? APP_HTTP_RETRY_AFTER_MAX_MS : seconds * 1000;
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *user)
+{
+    transfer *state = user;
+    size_t length = size * count;
+    /* A new status line starts a new header block (a redirect or an interim 1xx): forget the last. */
+    if (length >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        state->retry_after_ms = -1;
+        return length;
+    }
+    static const char name[] = "Retry-After:";
+    if (length > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0) {
+        char value[128];
+        size_t value_length = length - (sizeof name - 1);
+        if (value_length >= sizeof value)
+            value_length = sizeof value - 1;
+        memcpy(value, data + sizeof name - 1, value_length);
+        value[value_length] = '\0';
+        while (value_length > 0 && (value[value_length - 1] == '\r' || value[value_length - 1] == '\n' ||
+                                    value[value_length - 1] == ' ' || value[value_length - 1] == '\t'))
+            value[--value_length] = '\0';
+        state->retry_after_ms = parse_retry_after(value);
+    }
+    return length;
+}
+
+/* 1 for curl codes that mean the TLS handshake or the certificate check failed. */
+static int is_tls_failure(CURLcode code)
+{
+    switch (code) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static int on_progress(void *user, curl_off_t down_total, curl_off_t down_now, curl_off_t up_total,
@@ -130,8 +226,11 @@ cm_err app_http_perform(app_http_client *client, const app_http_request *request
 
     transfer state = {.response = response,
                       .response_max = request->response_max,
+                      .retry_after_ms = -1,
                       .should_stop = request->should_stop,
                       .stop_data = request->stop_data};
+    char curl_error[CURL_ERROR_SIZE];
+    curl_error[0] = '\0';
     struct curl_slist *headers = NULL, *grown;
     char line[1024];
     int header_failed = 0;
@@ -173,6 +272,8 @@ cm_err app_http_perform(app_http_client *client, const app_http_request *request
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &state);
+    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(handle, CURLOPT_HEADERDATA, &state);
     curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &state);
@@ -201,26 +302,41 @@ cm_err app_http_perform(app_http_client *client, const app_http_request *request
         curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request->method);
     }
 
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, curl_error);
     CURLcode code = curl_easy_perform(handle);
     curl_mime_free(mime);
     curl_slist_free_all(headers);
+    /* The error buffer lives on this stack frame: the handle must not keep pointing at it. */
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
     if (code == CURLE_OK) {
         curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response->status);
-        curl_off_t retry_after = -1;
-        if (curl_easy_getinfo(handle, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after >= 0 &&
-            (response->status == 429 || response->status == 503))
-            response->retry_after_ms = (int64_t)retry_after * 1000;
+        if (response->status == 429 || response->status == 503)
+            response->retry_after_ms = state.retry_after_ms;
         return CM_OK;
     }
     response->status = 0;
     response->transport_error = 1;
     response->timed_out = code == CURLE_OPERATION_TIMEDOUT;
     response->stopped = code == CURLE_ABORTED_BY_CALLBACK;
-    snprintf(response->detail, sizeof response->detail, "%s", curl_easy_strerror(code));
+    response->tls_error = is_tls_failure(code);
+    /* curl's own buffer says more than its generic text ("SSL certificate problem: self-signed
+     * certificate" rather than "SSL peer certificate or SSH remote key was not OK"). */
+    const char *words = curl_error[0] ? curl_error : curl_easy_strerror(code);
+    if (response->tls_error)
+        snprintf(response->detail, sizeof response->detail,
+                 "TLS failure (certificate not verified or handshake failed): %.80s%s", words,
+                 settings->verify_tls ? "" : " (verifyTls off)");
+    else
+        snprintf(response->detail, sizeof response->detail, "%.150s", words);
     if (state.overflow) {
+        response->too_big = 1;
         snprintf(response->detail, sizeof response->detail, "the answer was longer than %zu bytes",
-                 request->response_max);
+                 response->body.max_bytes);
         return CM_ETOOBIG;
+    }
+    if (state.out_of_memory) {
+        snprintf(response->detail, sizeof response->detail, "out of memory while reading the answer");
+        return CM_ENOMEM;
     }
     return response->stopped ? CM_ESTOPPING : CM_EIO;
 }

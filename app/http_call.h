@@ -22,6 +22,9 @@
 #include "common/uuid.h"
 
 #define APP_HTTP_DETAIL_MAX 160
+/* A Retry-After beyond this is taken as this: a server cannot park a chunk for days (and seconds
+ * times 1000 must not overflow). */
+#define APP_HTTP_RETRY_AFTER_MAX_MS (24LL * 60 * 60 * 1000)
 
 typedef struct app_http_settings {
     long connect_timeout_ms;
@@ -57,9 +60,11 @@ typedef struct app_http_response {
     int transport_error;    /* 1 when the transfer failed: refused, reset, timeout, stopped */
     int stopped;            /* 1 when should_stop aborted the transfer */
     int timed_out;
-    int64_t retry_after_ms; /* -1 when absent */
+    int too_big;            /* 1 when the body passed response_max (then transport_error too) */
+    int tls_error;          /* 1 when the TLS handshake or certificate check failed */
+    int64_t retry_after_ms; /* -1 when absent; seconds or an HTTP date, capped */
     cm_body body;           /* owned by the response: app_http_response_free */
-    char detail[APP_HTTP_DETAIL_MAX]; /* curl's words for a transport error */
+    char detail[APP_HTTP_DETAIL_MAX]; /* curl's words for a transport error (TLS ones say "TLS") */
     char correlation_id[CM_UUID_TEXT_LEN + 1];
 } app_http_response;
 

@@ -98,6 +98,8 @@ static q_delivery_status fetch(app_token_source *source, app_http_client *client
         .stop_data = stop_data,
     };
     app_http_response response;
+    /* The token's life is counted from before the request went out: never later than OCI's. */
+    int64_t asked_at = cm_mono_ms();
     app_http_perform(client, &request, &response);
     cm_body_free(&form);
     source->fetches++;
@@ -132,13 +134,14 @@ static q_delivery_status fetch(app_token_source *source, app_http_client *client
         goto out;
     }
     snprintf(source->token, sizeof source->token, "%s", token);
+    /* expires_in is capped before it is turned into ms: a hostile or broken token server must not
+     * overflow the arithmetic nor hand out a token the gateway would keep for years. */
     int64_t lifetime_ms = cm_json_int64(reply, "expires_in", &expires_in) == CM_JSON_OK && expires_in > 0
-                              ? expires_in * 1000
+                              ? (expires_in > APP_TOKEN_LIFETIME_MAX_MS / 1000 ? APP_TOKEN_LIFETIME_MAX_MS
+                                                                              : expires_in * 1000)
                               : APP_TOKEN_DEFAULT_LIFETIME_MS;
     int64_t early = lifetime_ms / 5 < APP_TOKEN_EARLY_RENEW_MAX_MS ? lifetime_ms / 5 : APP_TOKEN_EARLY_RENEW_MAX_MS;
-    /* The clock starts before the request went out would be safer still, but the request's own
-     * duration is bounded by the timeout and dwarfed by `early`. */
-    source->renew_at_ms = cm_mono_ms() + lifetime_ms - early;
+    source->renew_at_ms = asked_at + lifetime_ms - early;
     json_object_put(reply);
     cm_log_info("delivery.token", "obtained an OAuth token valid %lld s", (long long)(lifetime_ms / 1000));
 out:

@@ -21,6 +21,8 @@
 /* Used when the token reply has no expires_in. */
 #define APP_TOKEN_DEFAULT_LIFETIME_MS (15 * 60 * 1000)
 #define APP_TOKEN_EARLY_RENEW_MAX_MS (60 * 1000)
+/* A longer expires_in is taken as this. */
+#define APP_TOKEN_LIFETIME_MAX_MS (24LL * 60 * 60 * 1000)
 #define APP_TOKEN_REPLY_MAX (64 * 1024)
 
 typedef struct app_token_source app_token_source;

@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/http_server.h"
 #include "oci_core/oci_core.h"
+#include "tests/support/http_client.h"
 #include "tests/support/test_support.h"
 #include "translate/item.h"
 
@@ -236,6 +237,37 @@ static void expect_record(fixture *f, const char *location, const char *sku, int
     assert_int_equal(b.atf_milli, on_hand * 1000 - safety * 1000 > 0 ? on_hand * 1000 - safety * 1000 : 0);
 }
 
+/* How many imports core B still holds, asked over its own HTTP API with a token of its own. */
+static size_t imports_left(fixture *f)
+{
+    int port = cm_http_server_port(f->server_b);
+    char url[256];
+    th_url(url, sizeof url, port, "/dwsso/oauth2/access_token");
+    const char *token_headers[] = {"Authorization: Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=", /* demo-client:demo-secret */
+                                   "Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *form = "grant_type=client_credentials";
+    th_response response;
+    assert_int_equal(th_http("POST", url, token_headers, form, strlen(form), &response), 0);
+    json_object *reply = th_json(&response);
+    if (response.status != 200 || !reply)
+        fail_msg("token: %ld %s", response.status, response.body);
+    th_response_free(&response);
+    char authorization[512];
+    snprintf(authorization, sizeof authorization, "Authorization: Bearer %s",
+             json_object_get_string(json_object_object_get(reply, "access_token")));
+    json_object_put(reply);
+    const char *headers[] = {authorization, NULL};
+    th_url(url, sizeof url, port, "/inventory/impex/v1/organizations/" ORG "/availability-records/imports");
+    assert_int_equal(th_http("GET", url, headers, NULL, 0, &response), 0);
+    reply = th_json(&response);
+    if (response.status != 200 || !reply)
+        fail_msg("import list: %ld %s", response.status, response.body);
+    th_response_free(&response);
+    size_t count = json_object_array_length(json_object_object_get(reply, "imports"));
+    json_object_put(reply);
+    return count;
+}
+
 static void test_same_state_both_ways(void **state)
 {
     fixture *f = *state;
@@ -291,6 +323,10 @@ static void test_same_state_both_ways(void **state)
 
     /* One OAuth token served the whole run. */
     assert_int_equal(app_delivery_http_token_fetches(f->http), 1);
+    /* Four chunks went by import (101, 3000, the same 3000 again, 150): each import was deleted
+     * after its result was read, and core B holds none. */
+    assert_int_equal(imports_left(f), 0);
+    assert_int_equal(app_delivery_http_imports_deleted(f->http), 4);
     free(data);
 }
 
