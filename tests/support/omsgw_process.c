@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,6 +116,8 @@ int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
     if (pid < 0)
         fail_msg("fork failed: %s", strerror(errno));
     if (pid == 0) {
+        /* A test that fails (or is killed) before its cleanup must not leave a server behind. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int log_fd = open(process->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (log_fd >= 0) {
             dup2(log_fd, STDOUT_FILENO);
@@ -183,6 +186,7 @@ int th_omsgw_run(const char *const *args, char **output)
     argv[argc] = NULL;
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) {
             dup2(fd, STDOUT_FILENO);
