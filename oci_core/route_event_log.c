@@ -157,25 +157,12 @@ typedef struct event_writer {
 
 static void write_json_line(event_writer *w, json_object *line)
 {
-    if (!line) {
-        w->failed = 1;
-        return;
-    }
-    size_t length = 0;
-    const char *text = cm_json_text(line, &length);
-    if (fwrite(text, 1, length, w->file) != length || fputc('\n', w->file) == EOF)
-        w->failed = 1;
-    cm_sha256_update(&w->hash, text, length);
-    cm_sha256_update(&w->hash, "\n", 1);
-    json_object_put(line);
+    oci_ndjson_line(w->file, &w->hash, &w->failed, line);
 }
 
 static void write_place(event_writer *w, const char *key, const char *id)
 {
-    json_object *line = json_object_new_object();
-    if (line)
-        json_object_object_add(line, key, json_object_new_string(id));
-    write_json_line(w, line);
+    oci_ndjson_place(w->file, &w->hash, &w->failed, key, id);
 }
 
 static json_object *event_line(const oci_event_row *e)

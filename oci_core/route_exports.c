@@ -155,25 +155,12 @@ typedef struct export_writer {
 
 static void write_line(export_writer *writer, json_object *line)
 {
-    if (!line) {
-        writer->failed = 1;
-        return;
-    }
-    size_t length = 0;
-    const char *text = cm_json_text(line, &length);
-    if (fwrite(text, 1, length, writer->file) != length || fputc('\n', writer->file) == EOF)
-        writer->failed = 1;
-    cm_sha256_update(&writer->hash, text, length);
-    cm_sha256_update(&writer->hash, "\n", 1);
-    json_object_put(line);
+    oci_ndjson_line(writer->file, &writer->hash, &writer->failed, line);
 }
 
 static void write_place_line(export_writer *writer, const char *key, const char *id)
 {
-    json_object *line = json_object_new_object();
-    if (line)
-        json_object_object_add(line, key, json_object_new_string(id));
-    write_line(writer, line);
+    oci_ndjson_place(writer->file, &writer->hash, &writer->failed, key, id);
 }
 
 static int visit_location_record(void *context, const char *location, const char *sku, const oci_quantities *record)

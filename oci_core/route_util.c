@@ -45,3 +45,26 @@ char *oci_ids_json(const char *const *ids, size_t count)
     json_object_put(array);
     return copy;
 }
+
+void oci_ndjson_line(FILE *file, cm_sha256_ctx *hash, int *failed, json_object *line)
+{
+    if (!line) {
+        *failed = 1;
+        return;
+    }
+    size_t length = 0;
+    const char *text = cm_json_text(line, &length);
+    if (fwrite(text, 1, length, file) != length || fputc('\n', file) == EOF)
+        *failed = 1;
+    cm_sha256_update(hash, text, length);
+    cm_sha256_update(hash, "\n", 1);
+    json_object_put(line);
+}
+
+void oci_ndjson_place(FILE *file, cm_sha256_ctx *hash, int *failed, const char *key, const char *id)
+{
+    json_object *line = json_object_new_object();
+    if (line)
+        json_object_object_add(line, key, json_object_new_string(id));
+    oci_ndjson_line(file, hash, failed, line);
+}

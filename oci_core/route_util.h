@@ -7,8 +7,10 @@
 #define OCI_ROUTE_UTIL_H
 
 #include <json-c/json.h>
+#include <stdio.h>
 
 #include "common/http_server.h"
+#include "common/sha256.h"
 
 /* The parsed body, which must be a JSON object (caller puts it); NULL after a 400 reply. */
 json_object *oci_request_object(cm_http_request *request);
@@ -18,5 +20,15 @@ const char *oci_request_org(const cm_http_request *request);
 
 /* A JSON array of the given strings as new text (caller frees), or NULL when out of memory. */
 char *oci_ids_json(const char *const *ids, size_t count);
+
+/*
+ * Export files (availability, event log) are NDJSON whose SHA-256 the status route reports: one
+ * line is written and hashed at once. Takes `line` (puts it); NULL counts as a failure. Any
+ * failure sets *failed and the caller fails the export.
+ */
+void oci_ndjson_line(FILE *file, cm_sha256_ctx *hash, int *failed, json_object *line);
+
+/* Writes a place line such as {"locationId":"phoenix"} under the same rules. */
+void oci_ndjson_place(FILE *file, cm_sha256_ctx *hash, int *failed, const char *key, const char *id);
 
 #endif
