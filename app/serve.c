@@ -92,6 +92,58 @@ static void close_runtime(app_runtime *runtime)
     memset(runtime, 0, sizeof *runtime);
 }
 
+/*
+ * Opens the queue's store as configured: gateway.db under the data folder, or PostgreSQL at
+ * storage.url (OMSGW_DATABASE_URL wins over it), then recovers what a previous run of this process
+ * left held (SQLite; PostgreSQL relies on leases). Prints one line and returns -1 on failure; the
+ * line never contains the password (the store redacts it).
+ */
+static int open_queue_store(const cm_config *config, const char *data_dir, q_store **out)
+{
+    char db_path[1100];
+    snprintf(db_path, sizeof db_path, "%s/%s", data_dir, GATEWAY_DB_FILE);
+    const char *env_url = getenv("OMSGW_DATABASE_URL");
+    q_store_options store_options = {
+        .backend = Q_STORE_SQLITE,
+        .sqlite_path = db_path,
+        .connections = config->gateway.threads + 1,
+        .lease_ms = (int64_t)config->queue.lease_seconds * 1000,
+    };
+    if (config->storage.backend == CM_STORAGE_POSTGRESQL) {
+        store_options.backend = Q_STORE_POSTGRESQL;
+        store_options.url = env_url && *env_url ? env_url : config->storage.url;
+        /* Every HTTP thread and worker may hold a connection at once, plus one for the rest. */
+        store_options.connections = config->gateway.threads + config->queue.workers + 2;
+        if (!store_options.url || !*store_options.url) {
+            fprintf(stderr, "omsgw: config %s: field storage.url: is required for backend postgresql "
+                            "(or set OMSGW_DATABASE_URL)\n", config->path);
+            return -1;
+        }
+    } else if (env_url && *env_url) {
+        cm_log_warn("storage.env_ignored", "OMSGW_DATABASE_URL is set but storage.backend is sqlite; using %s",
+                    db_path);
+    }
+    char error[Q_STORE_ERROR_MAX];
+    if (q_store_open(&store_options, out, error) != CM_OK) {
+        fprintf(stderr, "omsgw: %s\n", error);
+        return -1;
+    }
+    int64_t recovered = 0;
+    if (q_store_recover(*out, cm_now_ms(), &recovered) != CM_OK) {
+        fprintf(stderr, "omsgw: storage (%s): cannot recover interrupted jobs\n", q_store_backend_name(*out));
+        return -1;
+    }
+    if (recovered)
+        cm_log_warn("queue.recovered", "jobs=%lld were interrupted and resume now", (long long)recovered);
+    if (config->storage.backend == CM_STORAGE_POSTGRESQL && config->delivery.mode == CM_DELIVERY_BUNDLED)
+        cm_log_warn("storage.bundled_delivery",
+                    "the queue is shared in PostgreSQL but delivery is bundled: this instance applies the jobs it "
+                    "claims to its own in-process OCI core; several instances should deliver over HTTP to one "
+                    "core (delivery.mode http)");
+    cm_log_info("storage.opened", "backend=%s", q_store_backend_name(*out));
+    return 0;
+}
+
 static int start_listener(app_runtime *runtime, const char *field, cm_http_server_config *server_config,
                           cm_http_server **out)
 {
@@ -135,20 +187,8 @@ int app_serve(const app_options *options)
         goto out;
     }
     if (serve_gateway) {
-        char db_path[1100];
-        snprintf(db_path, sizeof db_path, "%s/%s", options->data_dir, GATEWAY_DB_FILE);
-        char db_error[CM_DB_ERROR_MAX];
-        if (q_store_open(db_path, runtime.config->gateway.threads + 1, &runtime.store, db_error) != CM_OK) {
-            fprintf(stderr, "omsgw: %s\n", db_error);
+        if (open_queue_store(runtime.config, options->data_dir, &runtime.store) != 0)
             goto out;
-        }
-        int64_t recovered = 0;
-        if (q_store_recover(runtime.store, cm_now_ms(), &recovered) != CM_OK) {
-            fprintf(stderr, "omsgw: database %s: cannot recover interrupted jobs\n", db_path);
-            goto out;
-        }
-        if (recovered)
-            cm_log_warn("queue.recovered", "jobs=%lld were interrupted and resume now", (long long)recovered);
         if (runtime.config->delivery.mode == CM_DELIVERY_HTTP) {
             char delivery_error[APP_DELIVERY_ERROR_MAX];
             runtime.delivery = app_delivery_http_new(runtime.config, NULL, delivery_error);

@@ -23,6 +23,7 @@
 #define DEFAULT_CHUNK_SIZE 3000
 #define DEFAULT_RETENTION_DAYS 30
 #define DEFAULT_RETRY_BUDGET 600
+#define DEFAULT_LEASE_SECONDS 60
 #define DEFAULT_DELIVERY_TIMEOUT 60
 
 typedef struct parse_ctx {
@@ -622,6 +623,27 @@ static cm_err apply_override(parse_ctx *ctx, json_object *root, const char *over
     }
 }
 
+/* storage: {"backend": "sqlite" | "postgresql", "url": "postgresql://…"}. The URL itself is checked
+ * when the store opens it (libpq parses it); here only its presence and type. */
+static cm_err read_storage(parse_ctx *ctx, json_object *storage, cm_config *config)
+{
+    config->storage.backend = CM_STORAGE_SQLITE;
+    if (!storage)
+        return CM_OK;
+    char *backend = NULL;
+    cm_err rc = read_string(ctx, storage, "backend", "storage.", 0, &backend);
+    if (rc)
+        return rc;
+    if (backend && strcmp(backend, "postgresql") == 0)
+        config->storage.backend = CM_STORAGE_POSTGRESQL;
+    else if (backend && strcmp(backend, "sqlite") != 0) {
+        free(backend);
+        return fail(ctx, "storage.backend", "must be \"sqlite\" or \"postgresql\"");
+    }
+    free(backend);
+    return read_string(ctx, storage, "url", "storage.", 0, &config->storage.url);
+}
+
 cm_err cm_config_parse(const char *text, size_t length, const char *origin, const char *base_dir,
                        const char *const *overrides, size_t override_count, cm_config **out,
                        char error[CM_CONFIG_ERROR_MAX])
@@ -666,9 +688,11 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
     config->queue.chunk_size = DEFAULT_CHUNK_SIZE;
     config->queue.retention_days = DEFAULT_RETENTION_DAYS;
     config->queue.retry_budget_seconds = DEFAULT_RETRY_BUDGET;
+    config->queue.lease_seconds = DEFAULT_LEASE_SECONDS;
 
-    json_object *gateway = NULL, *oci = NULL, *delivery = NULL, *queue = NULL;
+    json_object *gateway = NULL, *oci = NULL, *delivery = NULL, *queue = NULL, *storage = NULL;
     if ((rc = read_section(&ctx, root, "gateway", &gateway)) ||
+        (rc = read_section(&ctx, root, "storage", &storage)) ||
         (rc = read_section(&ctx, root, "oci", &oci)) ||
         (rc = read_section(&ctx, root, "delivery", &delivery)) ||
         (rc = read_section(&ctx, root, "queue", &queue)))
@@ -698,7 +722,10 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
          (rc = read_int32(&ctx, queue, "retentionDays", "queue.", 1, 3650,
                           &config->queue.retention_days)) ||
          (rc = read_int32(&ctx, queue, "retryBudgetSeconds", "queue.", 1, 86400,
-                          &config->queue.retry_budget_seconds))))
+                          &config->queue.retry_budget_seconds)) ||
+         (rc = read_int32(&ctx, queue, "leaseSeconds", "queue.", 1, 3600, &config->queue.lease_seconds))))
+        goto out;
+    if ((rc = read_storage(&ctx, storage, config)))
         goto out;
     if (config->gateway.port != 0 && config->gateway.port == config->oci.port) {
         rc = fail(&ctx, "oci.port", "must differ from gateway.port (%d)", config->gateway.port);
@@ -795,6 +822,7 @@ void cm_config_free(cm_config *config)
         free(org->clients);
     }
     free(config->oci.organizations);
+    free(config->storage.url);
     free(config->delivery.base_url);
     free(config->delivery.token);
     free(config->delivery.oauth_token_url);

@@ -62,6 +62,7 @@ typedef struct cm_oci_org {
 typedef enum cm_floor_mode { CM_FLOOR_MAX, CM_FLOOR_SUM, CM_FLOOR_IGNORE } cm_floor_mode;
 typedef enum cm_identifier { CM_ID_SKU, CM_ID_PART_NUMBER, CM_ID_UPC } cm_identifier;
 typedef enum cm_delivery_mode { CM_DELIVERY_BUNDLED, CM_DELIVERY_HTTP } cm_delivery_mode;
+typedef enum cm_storage_backend { CM_STORAGE_SQLITE, CM_STORAGE_POSTGRESQL } cm_storage_backend;
 
 typedef struct cm_location_entry {
     char *name;   /* the legacy locationName */
@@ -118,7 +119,13 @@ typedef struct cm_config {
         int chunk_size;
         int retention_days;
         int retry_budget_seconds;
+        int lease_seconds;
     } queue;
+    struct {
+        cm_storage_backend backend;
+        char *url; /* postgresql: the connection URL as written (NULL when not given); the
+                    * environment variable OMSGW_DATABASE_URL overrides it (app/serve.c) */
+    } storage;
     cm_tenant *tenants;
     size_t tenant_count;
 } cm_config;

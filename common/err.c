@@ -17,6 +17,7 @@ const char *cm_strerror(cm_err code)
     case CM_ESTATE: return "invalid state";
     case CM_ETIMEOUT: return "timed out";
     case CM_ESTOPPING: return "shutting down";
+    case CM_EUNAVAILABLE: return "database unavailable";
     }
     return "unknown error";
 }

@@ -14,7 +14,7 @@ typedef enum cm_err {
     CM_ETOOBIG = -3,    /* a bounded buffer or limit would be exceeded */
     CM_ENOTFOUND = -4,  /* the thing asked for does not exist */
     CM_EEXIST = -5,     /* the thing to create exists already */
-    CM_EDB = -6,        /* SQLite reported an error */
+    CM_EDB = -6,        /* the database (SQLite, PostgreSQL) reported an error */
     CM_EFULL = -7,      /* the disk is full (SQLITE_FULL or ENOSPC) */
     CM_EBUSY = -8,      /* a lock could not be taken in time */
     CM_EIO = -9,        /* reading or writing a file or socket failed */
@@ -22,6 +22,7 @@ typedef enum cm_err {
     CM_ESTATE = -11,    /* the object is not in a state that allows the call */
     CM_ETIMEOUT = -12,  /* an operation did not finish in time */
     CM_ESTOPPING = -13, /* the process is shutting down */
+    CM_EUNAVAILABLE = -14, /* a server the call needs (PostgreSQL) cannot be reached right now */
 } cm_err;
 
 /* A short, static, human-readable name for an error code. Never NULL. */

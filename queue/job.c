@@ -17,6 +17,8 @@ void q_job_clear(q_job *job)
 {
     free(job->messages_json);
     job->messages_json = NULL;
+    free(job->last_error);
+    job->last_error = NULL;
 }
 
 int64_t q_chunk_count(int64_t item_count, int64_t chunk_size)

@@ -32,6 +32,7 @@ typedef struct q_job {
     int64_t next_attempt_ms, retry_started_ms;
     int64_t chunk_retries; /* failed tries of the current chunk so far */
     char *messages_json; /* owned: a JSON array of strings */
+    char *last_error;    /* owned, NULL when none: why the current chunk's last try failed */
 } q_job;
 
 const char *q_status_name(q_status status);

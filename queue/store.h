@@ -1,14 +1,29 @@
 /*
- * store.h - the durable job queue on SQLite (gateway.db): every SQL statement of the queue is here.
+ * store.h - the durable job queue, whatever holds it: the one interface the gateway, the workers
+ * and the application see. Two implementations sit behind it (queue/store_sqlite.c, the embedded
+ * default in gateway.db; queue/store_pg.c, PostgreSQL shared by several omsgw instances); no
+ * caller knows which one it talks to, and no database header leaks through this file.
  *
- * Promises:
- * - q_store_accept returns only after the job and all its items are committed with
- *   synchronous=FULL: an answered jobID survives kill -9 and power loss.
- * - Job states are enforced by CHECK constraints; a job is claimed with one UPDATE … RETURNING, so
- *   two workers never hold the same job; only the oldest unfinished job of a tenant is claimable.
- * - A chunk's checkpoint records its per-item results and advances the job in one transaction, and
- *   can happen once per chunk (primary key), so a crash never half-records or doubles a chunk.
- * - Reads (job status, lists) use separate reader connections and never wait for the writer.
+ * Promises, on both backends:
+ * - q_store_accept returns only after the job and all its items are committed durably (SQLite
+ *   synchronous=FULL, PostgreSQL synchronous_commit=on): an answered jobID survives kill -9 and
+ *   power loss. Job ids are unique and increasing (on PostgreSQL across every instance).
+ * - Job states are enforced by CHECK constraints. A claim is one statement, so two workers (of
+ *   one process or of several) never hold the same job; only the oldest unfinished job of a
+ *   tenant is claimable, so a tenant's jobs run one at a time in acceptance order and a job parked
+ *   for a retry holds its tenant's later jobs back. Different tenants run in parallel.
+ * - A chunk's checkpoint records its per-item results and advances the job in one transaction,
+ *   once per chunk, and only for the worker that holds the job (fencing): a crash never
+ *   half-records or doubles a chunk, and a worker that lost its job cannot overwrite the new
+ *   holder's progress.
+ * - Leases (PostgreSQL): a claim is valid for q_store_lease_ms; the holder renews it while it runs.
+ *   A job whose lease expired (its instance died) is taken over by the next claim anywhere and
+ *   counted as an interruption. SQLite serves one process, which recovers its own jobs at start-up
+ *   (q_store_recover) and needs no leases.
+ * - Reads (job status, lists) never wait for the writer.
+ * Errors: CM_EFULL when the disk is full, CM_EUNAVAILABLE when the database cannot be reached
+ * (PostgreSQL down: the caller answers 503 and retries later; the store reconnects by itself),
+ * CM_ESTATE when a fenced call is made by a worker that no longer holds the job.
  * Thread safety: every function may be called from any thread.
  */
 #ifndef Q_STORE_H
@@ -17,17 +32,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/db.h"
 #include "common/err.h"
 #include "queue/job.h"
 
+#define Q_STORE_ERROR_MAX 512
+#define Q_STORE_DEFAULT_LEASE_MS 60000
+
 typedef struct q_store q_store;
 
-cm_err q_store_open(const char *path, int reader_count, q_store **out, char error[CM_DB_ERROR_MAX]);
+typedef enum q_store_backend { Q_STORE_SQLITE, Q_STORE_POSTGRESQL } q_store_backend;
+
+typedef struct q_store_options {
+    q_store_backend backend;
+    const char *sqlite_path;  /* SQLite: the database file (created when missing) */
+    const char *url;          /* PostgreSQL: postgresql://user:password@host:port/db */
+    int connections;          /* SQLite: reader connections; PostgreSQL: the connection pool size */
+    int64_t lease_ms;         /* PostgreSQL: how long a claim holds without renewal (0: default) */
+} q_store_options;
+
+/* Opens (creating or migrating the schema) the store. On failure *out is NULL and `error` holds one
+ * line that never contains a password. */
+cm_err q_store_open(const q_store_options *options, q_store **out, char error[Q_STORE_ERROR_MAX]);
 void q_store_close(q_store *store);
 
 /* The random id this installation's database was given when it was created (record ids use it). */
 const char *q_store_installation_id(const q_store *store);
+
+/* "sqlite" or "postgresql", for logs and health. */
+const char *q_store_backend_name(const q_store *store);
 
 /* ---- acceptance ---- */
 
@@ -45,7 +77,7 @@ typedef struct q_new_job {
     const char *messages_json; /* NULL or a JSON array of strings known at acceptance */
 } q_new_job;
 
-/* Stores the job durably. On success *job_id is its new id. CM_EFULL when the disk is full. */
+/* Stores the job durably. On success *job_id is its new id. */
 cm_err q_store_accept(q_store *store, const q_new_job *job, int64_t *job_id);
 
 /* ---- reading ---- */
@@ -73,9 +105,15 @@ cm_err q_store_count(q_store *store, q_status status, int64_t *count);
 
 /* ---- work ---- */
 
-/* Claims the next job a worker may run: the oldest unfinished job of some tenant that has no job
- * held or parked before it, whose retry time has come. CM_ENOTFOUND when there is none. */
+/* Claims the next job a worker may run: the oldest unfinished job of some tenant, not held (or
+ * whose holder's lease expired), whose retry time has come. CM_ENOTFOUND when there is none. */
 cm_err q_store_claim(q_store *store, const char *worker_token, int64_t now_ms, q_job *out);
+
+/* How long a claim lasts without renewal; 0 when the backend has no leases (SQLite). */
+int64_t q_store_lease_ms(const q_store *store);
+
+/* Extends the lease of a held job. CM_ESTATE when the worker no longer holds it (taken over). */
+cm_err q_store_renew_lease(q_store *store, int64_t job_id, const char *worker_token);
 
 /* Loads the stored items of one chunk: a new NUL-terminated JSON array text (caller frees). */
 cm_err q_store_load_chunk(q_store *store, int64_t job_id, int64_t chunk_index, char **payload,
@@ -102,7 +140,7 @@ typedef struct q_checkpoint {
     int64_t items_applied;
     const q_item_failure *failures;
     size_t failure_count;
-    const q_item_extra *extras;
+    const q_item_extra *extras; /* later entries of the same sku patch earlier ones */
     size_t extra_count;
     int64_t now_ms;
     /* 1 on the last chunk of a job that nothing was refused in: the same transaction also ends the
@@ -126,19 +164,30 @@ cm_err q_store_release(q_store *store, int64_t job_id, const char *worker_token)
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status,
                       int success, const char *messages_json, int64_t now_ms);
 
-/* Appends the failures of a job (first `limit`, in item order) to a caller callback. */
+/* Calls `each` for the failures of a job (first `limit`, in item order). */
 cm_err q_store_each_failure(q_store *store, int64_t job_id, size_t limit,
                             void (*each)(const q_item_failure *failure, void *data), void *data);
 
-/* At start-up: jobs held by a previous process are released and the interruption counted. */
+/* At start-up. SQLite: jobs held by a previous process are released and the interruption counted.
+ * PostgreSQL: nothing to do (*recovered = 0); other instances' jobs are theirs until their leases
+ * expire, and an expired lease is taken over by the next claim. */
 cm_err q_store_recover(q_store *store, int64_t now_ms, int64_t *recovered);
 
 /* Deletes up to `batch` finished jobs finished before `before_ms`. Pending/working never go. */
 cm_err q_store_prune(q_store *store, int64_t before_ms, int batch, int64_t *deleted);
 
-/* The legacy extras kept for (tenant, location, sku): a new JSON text (caller frees) or
+/* The legacy extras kept for (tenant, location, sku): a new compact JSON text (caller frees) or
  * CM_ENOTFOUND. */
 cm_err q_store_get_extras(q_store *store, int64_t tenant_id, const char *oci_location, const char *sku,
                           char **extras_json);
+
+/* ---- waking up ---- */
+
+/* Calls `wake(data)` from a store thread whenever a job is accepted anywhere (PostgreSQL: by any
+ * instance, through LISTEN/NOTIFY; also after a lost listening connection comes back). SQLite has
+ * one process, whose gateway wakes its workers directly: nothing happens there. One watcher per
+ * store; q_store_unwatch (or close) stops it before returning. */
+cm_err q_store_watch(q_store *store, void (*wake)(void *data), void *data);
+void q_store_unwatch(q_store *store);
 
 #endif

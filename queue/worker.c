@@ -22,8 +22,14 @@ typedef struct worker {
     q_pool *pool;
     pthread_t thread;
     int index;
-    char token[48];
+    char token[64];
     uint64_t random_state;
+    /* The job this worker holds (0: none) and whether its lease was lost, guarded by held_lock so
+     * that the lease keeper never renews (or declares lost) a job the worker already let go. */
+    pthread_mutex_t held_lock;
+    int64_t held_job;
+    atomic_int lease_lost;
+    int consecutive_claim_errors;
 } worker;
 
 struct q_pool {
@@ -32,15 +38,28 @@ struct q_pool {
     int started;
     pthread_t pruner;
     int pruner_started;
+    pthread_t lease_keeper;
+    int lease_keeper_started;
+    int watching;
     atomic_int stopping;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     uint64_t notifications;
 };
 
+/* Polled by deliveries during long waits: give up when the pool stops or the job was taken over. */
 static int should_stop(void *data)
 {
-    return atomic_load(&((q_pool *)data)->stopping);
+    worker *self = data;
+    return atomic_load(&self->pool->stopping) || atomic_load(&self->lease_lost);
+}
+
+static void set_held_job(worker *self, int64_t job_id)
+{
+    pthread_mutex_lock(&self->held_lock);
+    self->held_job = job_id;
+    atomic_store(&self->lease_lost, 0);
+    pthread_mutex_unlock(&self->held_lock);
 }
 
 static uint64_t next_random(worker *self)
@@ -140,7 +159,10 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
     cm_err rc = q_store_finish(pool->config.store, job->job_id, self->token, status, success,
                                messages ? messages : "[]", cm_now_ms());
     free(messages);
-    if (rc)
+    if (rc == CM_ESTATE)
+        cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over by another worker; its result is theirs",
+                    job->job_id);
+    else if (rc)
         cm_log_error("job.finish_failed", "job=%" PRId64 " %s", job->job_id, cm_strerror(rc));
     else
         cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=%s success=%d",
@@ -254,7 +276,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
             .records = records,
             .record_count = record_count,
         };
-        pool->config.delivery->deliver(pool->config.delivery, &chunk, &result, should_stop, pool);
+        pool->config.delivery->deliver(pool->config.delivery, &chunk, &result, should_stop, self);
     } else {
         result.status = Q_DELIVERY_OK;
     }
@@ -320,6 +342,14 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         .finish_success = chunk_index == job->chunks_total - 1 && failure_count == 0 && *items_failed_total == 0,
     };
     rc = q_store_checkpoint(pool->config.store, &checkpoint);
+    if (rc == CM_ESTATE) {
+        /* Another worker holds the job now (this one's lease expired): the chunk it delivered is
+         * delivered again by the new holder, which its record ids make harmless. */
+        cm_log_warn("job.lease_lost", "job=%" PRId64 " chunk=%" PRId64 " was taken over; this worker lets it go",
+                    job->job_id, chunk_index + 1);
+        outcome = CHUNK_STOPPED;
+        goto out;
+    }
     if (rc) {
         /* The chunk was delivered but not recorded: it is delivered again later, which its record
          * ids make harmless. */
@@ -366,6 +396,11 @@ static void run_job(worker *self, q_job *job)
             q_store_release(pool->config.store, job->job_id, self->token);
             return;
         }
+        if (atomic_load(&self->lease_lost)) {
+            cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over before chunk %" PRId64 "; this worker lets it go",
+                        job->job_id, chunk + 1);
+            return;
+        }
         chunk_outcome outcome = run_chunk(self, job, tenant, chunk, &items_failed);
         if (outcome != CHUNK_DONE)
             return;
@@ -376,6 +411,9 @@ static void run_job(worker *self, q_job *job)
         finish(self, job, Q_SUCCESS, items_failed == 0, items_failed, NULL);
 }
 
+/* After a failed claim (database away), wait longer each time, up to CLAIM_BACKOFF_CAP_MS. */
+#define CLAIM_BACKOFF_CAP_MS 5000
+
 static void *worker_main(void *data)
 {
     worker *self = data;
@@ -385,18 +423,67 @@ static void *worker_main(void *data)
         q_job job;
         cm_err rc = q_store_claim(pool->config.store, self->token, cm_now_ms(), &job);
         if (rc == CM_ENOTFOUND) {
+            if (self->consecutive_claim_errors)
+                cm_log_info("queue.claim_back", "worker=%d claims work again", self->index);
+            self->consecutive_claim_errors = 0;
             wait_for_work(pool, idle);
             continue;
         }
         if (rc) {
-            cm_log_error("queue.claim", "%s", cm_strerror(rc));
-            wait_for_work(pool, idle);
+            if (self->consecutive_claim_errors++ == 0)
+                cm_log_error("queue.claim", "worker=%d %s; retrying with back-off", self->index, cm_strerror(rc));
+            int64_t wait = idle;
+            for (int i = 1; i < self->consecutive_claim_errors && wait < CLAIM_BACKOFF_CAP_MS; i++)
+                wait *= 2;
+            wait_for_work(pool, wait < CLAIM_BACKOFF_CAP_MS ? wait : CLAIM_BACKOFF_CAP_MS);
             continue;
         }
+        self->consecutive_claim_errors = 0;
+        set_held_job(self, job.job_id);
         run_job(self, &job);
+        set_held_job(self, 0);
         q_job_clear(&job);
     }
     return NULL;
+}
+
+/*
+ * Keeps the leases of held jobs alive (stores with leases only): renews every third of the lease,
+ * so a renewal may fail twice before the lease runs out. A renewal the store refuses means another
+ * instance took the job over: the worker is told, and lets it go at its next safe point.
+ */
+static void *lease_keeper_main(void *data)
+{
+    q_pool *pool = data;
+    int64_t lease = q_store_lease_ms(pool->config.store);
+    int64_t interval = lease / 3 > 50 ? lease / 3 : 50;
+    while (!atomic_load(&pool->stopping)) {
+        int64_t until = cm_mono_ms() + interval;
+        while (!atomic_load(&pool->stopping) && cm_mono_ms() < until)
+            cm_sleep_ms(until - cm_mono_ms() < 50 ? until - cm_mono_ms() : 50);
+        for (int i = 0; i < pool->started && !atomic_load(&pool->stopping); i++) {
+            worker *held = &pool->workers[i];
+            pthread_mutex_lock(&held->held_lock);
+            if (held->held_job && !atomic_load(&held->lease_lost)) {
+                cm_err rc = q_store_renew_lease(pool->config.store, held->held_job, held->token);
+                if (rc == CM_ESTATE) {
+                    atomic_store(&held->lease_lost, 1);
+                    cm_log_warn("job.lease_lost", "job=%" PRId64 " worker=%d: the lease was taken over",
+                                held->held_job, held->index);
+                } else if (rc) {
+                    cm_log_warn("queue.renew", "job=%" PRId64 " worker=%d: %s; trying again", held->held_job,
+                                held->index, cm_strerror(rc));
+                }
+            }
+            pthread_mutex_unlock(&held->held_lock);
+        }
+    }
+    return NULL;
+}
+
+static void wake_pool(void *data)
+{
+    q_pool_notify(data);
 }
 
 static void *pruner_main(void *data)
@@ -445,9 +532,11 @@ cm_err q_pool_start(const q_pool_config *config, q_pool **out)
         self->pool = pool;
         self->index = i;
         self->random_state = (seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1))) | 1;
+        pthread_mutex_init(&self->held_lock, NULL);
         char uuid[CM_UUID_TEXT_LEN + 1];
         cm_uuid_random(uuid);
-        snprintf(self->token, sizeof self->token, "w%d-%.8s", i, uuid);
+        /* Unique across processes and restarts: fencing on several instances relies on it. */
+        snprintf(self->token, sizeof self->token, "w%d-%s", i, uuid);
         if (pthread_create(&self->thread, NULL, worker_main, self) != 0) {
             q_pool_stop(pool);
             return CM_ENOMEM;
@@ -456,6 +545,18 @@ cm_err q_pool_start(const q_pool_config *config, q_pool **out)
     }
     if (pthread_create(&pool->pruner, NULL, pruner_main, pool) == 0)
         pool->pruner_started = 1;
+    if (q_store_lease_ms(pool->config.store) > 0) {
+        if (pthread_create(&pool->lease_keeper, NULL, lease_keeper_main, pool) != 0) {
+            q_pool_stop(pool);
+            return CM_ENOMEM;
+        }
+        pool->lease_keeper_started = 1;
+    }
+    if (q_store_watch(pool->config.store, wake_pool, pool) != CM_OK) {
+        q_pool_stop(pool);
+        return CM_ENOMEM;
+    }
+    pool->watching = 1;
     *out = pool;
     return CM_OK;
 }
@@ -464,6 +565,8 @@ void q_pool_stop(q_pool *pool)
 {
     if (!pool)
         return;
+    if (pool->watching)
+        q_store_unwatch(pool->config.store);
     pthread_mutex_lock(&pool->lock);
     atomic_store(&pool->stopping, 1);
     pthread_cond_broadcast(&pool->wake);
@@ -472,6 +575,10 @@ void q_pool_stop(q_pool *pool)
         pthread_join(pool->workers[i].thread, NULL);
     if (pool->pruner_started)
         pthread_join(pool->pruner, NULL);
+    if (pool->lease_keeper_started)
+        pthread_join(pool->lease_keeper, NULL);
+    for (int i = 0; i < pool->started; i++)
+        pthread_mutex_destroy(&pool->workers[i].held_lock);
     free(pool->workers);
     pthread_cond_destroy(&pool->wake);
     pthread_mutex_destroy(&pool->lock);

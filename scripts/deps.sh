@@ -3,7 +3,9 @@
 # Run as root (or with sudo available). Safe to run again: a second run installs nothing.
 set -eu
 
-PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev"
+# libpq-dev: the PostgreSQL storage backend's client. postgresql: the server binaries (initdb,
+# postgres) the tests start for themselves in a temporary folder; no system cluster is used.
+PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libpq-dev postgresql"
 if [ "${OMSGW_WITH_CLANG:-0}" = "1" ]; then
     PACKAGES="$PACKAGES clang"
 fi
@@ -26,6 +28,14 @@ if [ "$(id -u)" != "0" ]; then
     SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing the server must not create and start a system-wide cluster: omsgw's tests run their
+# own throwaway servers, and a deployment points storage.url at the PostgreSQL it already runs.
+case "$missing" in
+*postgresql*)
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/omsgw-no-main-cluster.conf >/dev/null
+    ;;
+esac
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -13,7 +13,7 @@ static void every_code_has_a_distinct_name(void **state)
     (void)state;
     const cm_err codes[] = {CM_OK,     CM_ENOMEM,  CM_EINVAL, CM_ETOOBIG,  CM_ENOTFOUND,
                             CM_EEXIST, CM_EDB,     CM_EFULL,  CM_EBUSY,    CM_EIO,
-                            CM_ECONFIG, CM_ESTATE, CM_ETIMEOUT, CM_ESTOPPING};
+                            CM_ECONFIG, CM_ESTATE, CM_ETIMEOUT, CM_ESTOPPING, CM_EUNAVAILABLE};
     const size_t count = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < count; i++) {
         const char *name = cm_strerror(codes[i]);

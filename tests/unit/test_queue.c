@@ -1,6 +1,9 @@
 /*
- * test_queue.c - the durable queue (queue/store.c, queue/worker.c) on real SQLite files, with a test
- * delivery that records every chunk and fails on demand.
+ * test_queue.c - the durable queue (queue/store*.c, queue/worker.c) with a test delivery that
+ * records every chunk and fails on demand. Every behaviour test runs twice, on real SQLite files
+ * and on a real PostgreSQL server this test starts for itself (tests/support/pg_server.c); the
+ * tests of leases, several stores sharing one database, LISTEN/NOTIFY, migrations and connection
+ * errors run on PostgreSQL only.
  */
 #include "common/body.h"
 #include "common/clock.h"
@@ -9,7 +12,11 @@
 #include "queue/retry.h"
 #include "queue/store.h"
 #include "queue/worker.h"
+#include "tests/support/omsgw_process.h"
+#include "tests/support/pg_server.h"
 #include "tests/support/test_support.h"
+
+#include <libpq-fe.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -174,6 +181,8 @@ static test_delivery *new_delivery(void)
 
 typedef struct fixture {
     char dir[256];
+    q_store_backend backend;
+    char url[512]; /* PostgreSQL: this test's own database */
     q_store *store;
     cm_config *config;
     test_delivery *delivery;
@@ -187,14 +196,45 @@ static const char CONFIG[] =
     "  {\"id\":2,\"apiKeys\":{\"v5\":\"k2\"},\"organizationId\":\"org1\",\"locations\":{\"L\":\"loc-1\"}},"
     "  {\"id\":3,\"apiKeys\":{\"v5\":\"k3\"},\"organizationId\":\"org1\",\"locations\":{\"L\":\"loc-1\"}}]}";
 
-static int setup(void **state)
+static th_pg pg_server;
+static int pg_started;
+static int database_counter;
+
+/* Opens another store on the fixture's database (PostgreSQL: what a second instance does). */
+static q_store *open_store(fixture *f, int64_t lease_ms)
+{
+    char path[320];
+    snprintf(path, sizeof path, "%s/gateway.db", f->dir);
+    q_store_options options = {
+        .backend = f->backend,
+        .sqlite_path = path,
+        .url = f->url,
+        .connections = 4,
+        .lease_ms = lease_ms,
+    };
+    char error[Q_STORE_ERROR_MAX];
+    q_store *store = NULL;
+    cm_err rc = q_store_open(&options, &store, error);
+    if (rc)
+        fail_msg("q_store_open: %s (%s)", cm_strerror(rc), error);
+    return store;
+}
+
+static int setup_with(void **state, q_store_backend backend, int64_t lease_ms)
 {
     fixture *f = calloc(1, sizeof *f);
     th_temp_dir(f->dir, sizeof f->dir);
-    char path[320];
-    snprintf(path, sizeof path, "%s/gateway.db", f->dir);
-    char error[CM_DB_ERROR_MAX];
-    assert_int_equal(q_store_open(path, 2, &f->store, error), CM_OK);
+    f->backend = backend;
+    if (backend == Q_STORE_POSTGRESQL) {
+        if (!pg_started) {
+            th_pg_start(&pg_server, 0);
+            pg_started = 1;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "queue_%d", ++database_counter);
+        th_pg_create_database(&pg_server, name, f->url, sizeof f->url);
+    }
+    f->store = open_store(f, lease_ms);
     char config_error[CM_CONFIG_ERROR_MAX];
     assert_int_equal(cm_config_parse(CONFIG, strlen(CONFIG), "test", ".", NULL, 0, &f->config, config_error), CM_OK);
     f->delivery = new_delivery();
@@ -202,10 +242,28 @@ static int setup(void **state)
     return 0;
 }
 
-static void start_pool(fixture *f, int workers, int64_t budget_ms)
+static int setup_sqlite(void **state)
+{
+    return setup_with(state, Q_STORE_SQLITE, 0);
+}
+
+static int setup_pg(void **state)
+{
+    return setup_with(state, Q_STORE_POSTGRESQL, 0);
+}
+
+/* Leases long enough for a loaded machine to make two calls inside one, short enough to wait out. */
+#define SHORT_LEASE_MS 2000
+
+static int setup_pg_short_lease(void **state)
+{
+    return setup_with(state, Q_STORE_POSTGRESQL, SHORT_LEASE_MS);
+}
+
+static q_pool *start_pool_on(fixture *f, q_store *store, int workers, int64_t budget_ms, int64_t idle_poll_ms)
 {
     q_pool_config config = {
-        .store = f->store,
+        .store = store,
         .delivery = &f->delivery->base,
         .config = f->config,
         .workers = workers,
@@ -213,9 +271,16 @@ static void start_pool(fixture *f, int workers, int64_t budget_ms)
         .retention_ms = 30LL * 86400000,
         .backoff_base_ms = 20,
         .backoff_cap_ms = 100,
-        .idle_poll_ms = 20,
+        .idle_poll_ms = idle_poll_ms,
     };
-    assert_int_equal(q_pool_start(&config, &f->pool), CM_OK);
+    q_pool *pool = NULL;
+    assert_int_equal(q_pool_start(&config, &pool), CM_OK);
+    return pool;
+}
+
+static void start_pool(fixture *f, int workers, int64_t budget_ms)
+{
+    f->pool = start_pool_on(f, f->store, workers, budget_ms, 20);
 }
 
 static int teardown(void **state)
@@ -230,8 +295,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Accepts a job of `count` items: sku "<prefix>-<i % distinct>", quantity base + i. */
-static int64_t accept_job(fixture *f, int64_t tenant, size_t count, const char *prefix, size_t distinct,
+/* Accepts a job of `count` items into `store`: sku "<prefix>-<i % distinct>", quantity base + i. */
+static int64_t accept_job_into(q_store *store, int64_t tenant, size_t count, const char *prefix, size_t distinct,
                           int64_t quantity_base, int64_t chunk_size)
 {
     size_t chunk_count = (size_t)q_chunk_count((int64_t)count, chunk_size);
@@ -262,12 +327,18 @@ static int64_t accept_job(fixture *f, int64_t tenant, size_t count, const char *
         .chunk_count = chunk_count,
     };
     int64_t id = 0;
-    assert_int_equal(q_store_accept(f->store, &job, &id), CM_OK);
+    assert_int_equal(q_store_accept(store, &job, &id), CM_OK);
     for (size_t c = 0; c < chunk_count; c++)
         free(texts[c]);
     free(texts);
     free(lengths);
     return id;
+}
+
+static int64_t accept_job(fixture *f, int64_t tenant, size_t count, const char *prefix, size_t distinct,
+                          int64_t quantity_base, int64_t chunk_size)
+{
+    return accept_job_into(f->store, tenant, count, prefix, distinct, quantity_base, chunk_size);
 }
 
 /* Waits until the job is finished; returns it (caller clears). */
@@ -557,6 +628,362 @@ static void test_extras_are_kept(void **state)
     free(extras);
 }
 
+/* The two published failure modes of per-key queues (../shared/spec/postgres-queue.md §4.7): a
+ * head parked for a retry blocks its own tenant, never the others, and is never skipped. */
+static void test_parked_head_blocks_only_its_tenant(void **state)
+{
+    fixture *f = *state;
+    int64_t a1 = accept_job(f, 1, 1, "PH", 1, 0, 3000);
+    int64_t a2 = accept_job(f, 1, 1, "PH", 1, 0, 3000);
+    int64_t b1 = accept_job(f, 2, 1, "PB", 1, 0, 3000);
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "w1", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, a1);
+    q_job_clear(&job);
+    /* A stranger cannot park (or otherwise touch) a job it does not hold. */
+    assert_int_equal(q_store_park(f->store, a1, "stranger", cm_now_ms() + 60000, cm_now_ms(), "x"), CM_ESTATE);
+    assert_int_equal(q_store_park(f->store, a1, "w1", cm_now_ms() + 60000, cm_now_ms(), "OCI answered 503"),
+                     CM_OK);
+    assert_int_equal(q_store_claim(f->store, "w2", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, b1);
+    q_job_clear(&job);
+    /* Tenant 1's second job waits behind the parked head; tenant 2's only job is held. */
+    assert_int_equal(q_store_claim(f->store, "w3", cm_now_ms(), &job), CM_ENOTFOUND);
+    assert_int_equal(q_store_get_job(f->store, 1, a1, &job), CM_OK);
+    assert_int_equal(job.status, Q_WORKING);
+    assert_string_equal(job.last_error, "OCI answered 503");
+    q_job_clear(&job);
+    assert_int_equal(q_store_get_job(f->store, 1, a2, &job), CM_OK);
+    assert_int_equal(job.status, Q_PENDING);
+    q_job_clear(&job);
+    /* When its retry time has come, the parked head (not a2) is claimed again. */
+    assert_int_equal(q_store_claim(f->store, "w4", cm_now_ms() + 61000, &job), CM_OK);
+    assert_int_equal(job.job_id, a1);
+    assert_int_equal(job.attempts, 2);
+    q_job_clear(&job);
+}
+
+/* Many workers claiming at once never hold two jobs of one tenant (pg-boss #535, Graphile #621). */
+typedef struct claim_race {
+    q_store *store;
+    int index;
+    int64_t claimed[64];
+    size_t claimed_count;
+} claim_race;
+
+static void *claim_until_empty(void *data)
+{
+    claim_race *race = data;
+    char token[32];
+    snprintf(token, sizeof token, "racer-%d", race->index);
+    for (int tries = 0; tries < 200 && race->claimed_count < 64; tries++) {
+        q_job job;
+        if (q_store_claim(race->store, token, cm_now_ms(), &job) == CM_OK) {
+            race->claimed[race->claimed_count++] = job.job_id;
+            q_job_clear(&job);
+        }
+    }
+    return NULL;
+}
+
+static void test_concurrent_claims_take_one_job_per_tenant(void **state)
+{
+    fixture *f = *state;
+    int64_t first_of_tenant[4] = {0};
+    for (int round = 0; round < 5; round++)
+        for (int64_t tenant = 1; tenant <= 3; tenant++) {
+            int64_t id = accept_job(f, tenant, 1, "CC", 1, round, 3000);
+            if (!first_of_tenant[tenant])
+                first_of_tenant[tenant] = id;
+        }
+    claim_race races[6];
+    pthread_t threads[6];
+    for (int i = 0; i < 6; i++) {
+        races[i] = (claim_race){.store = f->store, .index = i};
+        assert_int_equal(pthread_create(&threads[i], NULL, claim_until_empty, &races[i]), 0);
+    }
+    size_t total = 0;
+    int64_t all[64];
+    for (int i = 0; i < 6; i++) {
+        pthread_join(threads[i], NULL);
+        for (size_t c = 0; c < races[i].claimed_count; c++)
+            all[total++] = races[i].claimed[c];
+    }
+    /* Exactly the three heads were claimed, each once. */
+    assert_int_equal(total, 3);
+    for (int64_t tenant = 1; tenant <= 3; tenant++) {
+        int found = 0;
+        for (size_t c = 0; c < total; c++)
+            found += all[c] == first_of_tenant[tenant];
+        assert_int_equal(found, 1);
+    }
+}
+
+/* An instance that stops renewing (killed, or paused past its lease) loses the job to the next
+ * claim, and everything it tries afterwards is refused: the new holder's progress is safe. */
+static void test_lease_expiry_takeover_and_fencing(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(q_store_lease_ms(f->store), SHORT_LEASE_MS);
+    int64_t id = accept_job(f, 3, 7000, "LE", 7000, 0, 3000);
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "dead", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, id);
+    q_job_clear(&job);
+    q_checkpoint cp = {.job_id = id, .tenant_id = 3, .oci_location = "loc-1", .worker_token = "dead",
+                       .chunk_index = 0, .items_applied = 3000, .now_ms = cm_now_ms()};
+    assert_int_equal(q_store_checkpoint(f->store, &cp), CM_OK);
+    assert_int_equal(q_store_renew_lease(f->store, id, "dead"), CM_OK);
+    /* While the lease runs, nobody else gets the job. */
+    assert_int_equal(q_store_claim(f->store, "alive", cm_now_ms(), &job), CM_ENOTFOUND);
+    cm_sleep_ms(SHORT_LEASE_MS + 500);
+    assert_int_equal(q_store_claim(f->store, "alive", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, id);
+    assert_int_equal(job.interruptions, 1);
+    assert_int_equal(job.chunks_done, 1);
+    assert_int_equal(job.attempts, 2);
+    assert_non_null(strstr(job.messages_json, "interrupted at chunk 2 of 3"));
+    q_job_clear(&job);
+    /* The stale owner wakes up: every fenced call is refused and changes nothing. */
+    cp.chunk_index = 1;
+    assert_int_equal(q_store_checkpoint(f->store, &cp), CM_ESTATE);
+    assert_int_equal(q_store_renew_lease(f->store, id, "dead"), CM_ESTATE);
+    assert_int_equal(q_store_park(f->store, id, "dead", cm_now_ms(), cm_now_ms(), "late"), CM_ESTATE);
+    assert_int_equal(q_store_release(f->store, id, "dead"), CM_ESTATE);
+    assert_int_equal(q_store_finish(f->store, id, "dead", Q_FAILED, 0, "[\"late\"]", cm_now_ms()), CM_ESTATE);
+    assert_int_equal(q_store_get_job(f->store, 3, id, &job), CM_OK);
+    assert_int_equal(job.chunks_done, 1);
+    assert_int_equal(job.status, Q_WORKING);
+    q_job_clear(&job);
+    /* The new owner goes on. */
+    cp.worker_token = "alive";
+    assert_int_equal(q_store_checkpoint(f->store, &cp), CM_OK);
+    cp.chunk_index = 2;
+    cp.items_applied = 1000;
+    cp.finish_success = 1;
+    assert_int_equal(q_store_checkpoint(f->store, &cp), CM_OK);
+    job = wait_finished(f, 3, id, 1000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    assert_int_equal(job.items_applied, 7000);
+    q_job_clear(&job);
+}
+
+/* A job that runs longer than its lease keeps it: the pool's lease keeper renews it. */
+static void test_lease_is_renewed_while_running(void **state)
+{
+    fixture *f = *state;
+    f->delivery->delay_ms = SHORT_LEASE_MS + 800; /* each chunk outlasts one lease */
+    int64_t id = accept_job(f, 1, 4000, "LR", 4000, 0, 3000);
+    start_pool(f, 2, 60000);
+    q_job job = wait_finished(f, 1, id, 60000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    assert_int_equal(job.interruptions, 0);
+    assert_int_equal(job.attempts, 1);
+    q_job_clear(&job);
+    assert_int_equal(f->delivery->call_count, 2);
+}
+
+/* Two stores on one database are two instances: ids unique and increasing, any instance reads any
+ * job, a tenant's jobs one at a time in acceptance order, and the last refresh of a sku wins. */
+static void test_two_instances_share_the_queue(void **state)
+{
+    fixture *f = *state;
+    q_store *second = open_store(f, 0);
+    f->delivery->delay_ms = 5;
+    enum { JOBS_PER_TENANT = 8 };
+    int64_t ids[3][JOBS_PER_TENANT];
+    int64_t last_id = 0;
+    for (int j = 0; j < JOBS_PER_TENANT; j++)
+        for (int t = 0; t < 3; t++) {
+            q_store *into = (j + t) % 2 ? second : f->store;
+            char prefix[16];
+            snprintf(prefix, sizeof prefix, "TI%d", t);
+            ids[t][j] = accept_job_into(into, t + 1, 20, prefix, 20, (j + 1) * 1000, 3000);
+            assert_true(ids[t][j] > last_id);
+            last_id = ids[t][j];
+        }
+    start_pool(f, 2, 60000);
+    q_pool *other = start_pool_on(f, second, 2, 60000, 20);
+    for (int t = 0; t < 3; t++)
+        for (int j = 0; j < JOBS_PER_TENANT; j++) {
+            /* Read through the store that did not accept it. */
+            q_job job;
+            q_store *reader = (j + t) % 2 ? f->store : second;
+            int finished = 0;
+            for (int waited = 0; waited < 60000 && !finished; waited += 20) {
+                assert_int_equal(q_store_get_job(reader, t + 1, ids[t][j], &job), CM_OK);
+                finished = job.status == Q_SUCCESS || job.status == Q_FAILED;
+                if (finished)
+                    assert_int_equal(job.status, Q_SUCCESS);
+                q_job_clear(&job);
+                if (!finished)
+                    cm_sleep_ms(20);
+            }
+            assert_true(finished);
+        }
+    q_pool_stop(other);
+    assert_int_equal(f->delivery->max_per_tenant_concurrent, 1);
+    assert_int_equal(f->delivery->double_applies, 0);
+    /* Per tenant, the chunks were delivered in job id order. */
+    for (int t = 1; t <= 3; t++) {
+        int64_t previous = 0;
+        for (size_t c = 0; c < f->delivery->call_count; c++) {
+            if (f->delivery->calls[c].tenant_id != t)
+                continue;
+            assert_true(f->delivery->calls[c].job_id > previous);
+            previous = f->delivery->calls[c].job_id;
+        }
+    }
+    for (int t = 0; t < 3; t++)
+        for (int sku = 0; sku < 20; sku++) {
+            char name[32];
+            snprintf(name, sizeof name, "TI%d-%d", t, sku);
+            assert_int_equal(*on_hand_slot(f->delivery, name), (JOBS_PER_TENANT * 1000 + sku) * 1000);
+        }
+    q_store_close(second);
+}
+
+/* A job accepted by another instance wakes idle workers at once through LISTEN/NOTIFY: the pool
+ * here polls only every 60 s, so a prompt finish can only come from the notification. */
+static void test_notify_wakes_idle_workers(void **state)
+{
+    fixture *f = *state;
+    q_store *second = open_store(f, 0);
+    f->pool = start_pool_on(f, f->store, 1, 60000, 60000);
+    cm_sleep_ms(500); /* the worker found nothing and sleeps */
+    int64_t id = accept_job_into(second, 2, 3, "NW", 3, 0, 3000);
+    q_job job = wait_finished(f, 2, id, 20000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    q_store_close(second);
+}
+
+typedef struct opener {
+    fixture *f;
+    cm_err rc;
+    q_store *store;
+} opener;
+
+static void *open_in_thread(void *data)
+{
+    opener *o = data;
+    q_store_options options = {.backend = Q_STORE_POSTGRESQL, .url = o->f->url, .connections = 2};
+    char error[Q_STORE_ERROR_MAX];
+    o->rc = q_store_open(&options, &o->store, error);
+    return NULL;
+}
+
+/* Instances starting together migrate once (advisory lock); a schema newer than this build is
+ * refused with a clear line. */
+static void test_migrations_race_and_newer_schema(void **state)
+{
+    fixture *f = *state;
+    char name[32], url[512];
+    snprintf(name, sizeof name, "queue_race_%d", ++database_counter);
+    th_pg_create_database(&pg_server, name, url, sizeof url);
+    fixture fresh = *f;
+    snprintf(fresh.url, sizeof fresh.url, "%s", url);
+    opener openers[3];
+    pthread_t threads[3];
+    for (int i = 0; i < 3; i++) {
+        openers[i] = (opener){.f = &fresh};
+        assert_int_equal(pthread_create(&threads[i], NULL, open_in_thread, &openers[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(openers[i].rc, CM_OK);
+    }
+    /* All three see one installation id: the schema was made once. */
+    assert_string_equal(q_store_installation_id(openers[0].store), q_store_installation_id(openers[1].store));
+    assert_string_equal(q_store_installation_id(openers[0].store), q_store_installation_id(openers[2].store));
+    for (int i = 0; i < 3; i++)
+        q_store_close(openers[i].store);
+    PGconn *admin = PQconnectdb(url);
+    assert_int_equal(PQstatus(admin), CONNECTION_OK);
+    PGresult *result = PQexec(admin, "UPDATE omsgw.schema_version SET version = 99 WHERE component = 'queue'");
+    assert_int_equal(PQresultStatus(result), PGRES_COMMAND_OK);
+    PQclear(result);
+    PQfinish(admin);
+    q_store_options options = {.backend = Q_STORE_POSTGRESQL, .url = url, .connections = 1};
+    char error[Q_STORE_ERROR_MAX];
+    q_store *store = NULL;
+    assert_int_equal(q_store_open(&options, &store, error), CM_ESTATE);
+    assert_null(store);
+    assert_non_null(strstr(error, "version 99, newer than this omsgw knows"));
+}
+
+/* Start-up errors name the problem in one line and never show the password. */
+static void test_connection_errors_hide_the_password(void **state)
+{
+    (void)state;
+    struct {
+        const char *before_port, *after_port;
+        int unused_port;
+        cm_err expected;
+        const char *says;
+    } cases[] = {
+        {"mysql://omsgw:Zq9-hidden@127.0.0.1:", "/postgres", 0, CM_ECONFIG, "postgresql:// URL"},
+        {"postgresql://omsgw:Zq9-hidden@127.0.0.1:", "/postgres?no_such_option=1", 0, CM_ECONFIG, "not a valid"},
+        {"postgresql://omsgw:Zq9-hidden@127.0.0.1:", "/postgres?sslmode=sometimes", 0, CM_EUNAVAILABLE,
+         "invalid sslmode value"},
+        {"postgresql://omsgw:Zq9-hidden@127.0.0.1:", "/postgres", 0, CM_EUNAVAILABLE, "password authentication failed"},
+        {"postgresql://omsgw:Zq9%2Dhidden@127.0.0.1:", "/postgres", 0, CM_EUNAVAILABLE, "password authentication failed"},
+        {"postgresql://omsgw:Zq9-hidden@127.0.0.1:", "/postgres", 1, CM_EUNAVAILABLE, "cannot connect"},
+    };
+    int nobody_listens = th_free_port();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char url[300];
+        snprintf(url, sizeof url, "%s%d%s", cases[i].before_port, cases[i].unused_port ? nobody_listens : pg_server.port,
+                 cases[i].after_port);
+        q_store_options options = {.backend = Q_STORE_POSTGRESQL, .url = url, .connections = 1};
+        char error[Q_STORE_ERROR_MAX] = "";
+        q_store *store = NULL;
+        cm_err rc = q_store_open(&options, &store, error);
+        if (rc != cases[i].expected || !strstr(error, cases[i].says))
+            fail_msg("case %zu: %s: got %s: %s", i, url, cm_strerror(rc), error);
+        assert_null(store);
+        assert_null(strstr(error, "Zq9-hidden"));
+        assert_null(strstr(error, "Zq9%2Dhidden"));
+        assert_null(strchr(error, '\n'));
+    }
+}
+
+/* PostgreSQL going away: calls fail with CM_EUNAVAILABLE (the routes answer 503), nothing is
+ * lost, and the store reconnects by itself when the server is back. */
+static void test_database_restart(void **state)
+{
+    fixture *f = *state;
+    int64_t before = accept_job(f, 1, 5, "DR", 5, 0, 3000);
+    th_pg_stop(&pg_server);
+    q_job job;
+    cm_err rc = q_store_get_job(f->store, 1, before, &job);
+    assert_int_equal(rc, CM_EUNAVAILABLE);
+    q_new_job refused = {.tenant_id = 1, .location_name = "L", .oci_location = "loc-1", .organization_id = "org1",
+                         .accepted_ms = cm_now_ms(), .item_count = 1, .chunk_size = 3000,
+                         .chunk_payloads = (const char *const[]){"[{\"sku\":\"DR-0\",\"quantity\":1}]"},
+                         .chunk_lengths = (const size_t[]){30}, .chunk_count = 1};
+    int64_t id = 0;
+    assert_int_equal(q_store_accept(f->store, &refused, &id), CM_EUNAVAILABLE);
+    assert_int_equal(q_store_claim(f->store, "w", cm_now_ms(), &job), CM_EUNAVAILABLE);
+    th_pg_restart(&pg_server);
+    for (int waited = 0; waited < 20000; waited += 100) {
+        rc = q_store_get_job(f->store, 1, before, &job);
+        if (rc != CM_EUNAVAILABLE)
+            break;
+        cm_sleep_ms(100);
+    }
+    assert_int_equal(rc, CM_OK);
+    assert_int_equal(job.status, Q_PENDING);
+    q_job_clear(&job);
+    int64_t after = accept_job(f, 1, 5, "DR", 5, 100, 3000);
+    assert_true(after > before);
+    start_pool(f, 2, 60000);
+    job = wait_finished(f, 1, after, 20000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    assert_int_equal(*on_hand_slot(f->delivery, "DR-4"), 104 * 1000);
+}
+
 static void test_backoff_bounds(void **state)
 {
     (void)state;
@@ -591,24 +1018,47 @@ static void test_classify(void **state)
     assert_int_equal(q_classify_http_status(204), Q_DELIVERY_OK);
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (pg_started)
+        th_pg_cleanup(&pg_server);
+    return 0;
+}
+
+#define ON_SQLITE(test) {"sqlite: " #test, test, setup_sqlite, teardown, NULL}
+#define ON_POSTGRESQL(test) {"postgresql: " #test, test, setup_pg, teardown, NULL}
+#define ON_BOTH(test) ON_SQLITE(test), ON_POSTGRESQL(test)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_chunk_boundaries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tenant_order_and_last_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tenants_run_in_parallel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_then_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_after_is_honoured, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_final_failure_is_not_retried, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_budget_exhausted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_item_refusals_are_results, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_all_refused_fails_the_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_claim_checkpoint_recover, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_prune_only_finished_old_jobs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_tenant_cannot_read, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_extras_are_kept, setup, teardown),
+        ON_BOTH(test_chunk_boundaries),
+        ON_BOTH(test_tenant_order_and_last_wins),
+        ON_BOTH(test_tenants_run_in_parallel),
+        ON_BOTH(test_retry_then_success),
+        ON_BOTH(test_retry_after_is_honoured),
+        ON_BOTH(test_final_failure_is_not_retried),
+        ON_BOTH(test_retry_budget_exhausted),
+        ON_BOTH(test_item_refusals_are_results),
+        ON_BOTH(test_all_refused_fails_the_job),
+        ON_SQLITE(test_claim_checkpoint_recover),
+        ON_BOTH(test_prune_only_finished_old_jobs),
+        ON_BOTH(test_other_tenant_cannot_read),
+        ON_BOTH(test_extras_are_kept),
+        ON_BOTH(test_parked_head_blocks_only_its_tenant),
+        ON_BOTH(test_concurrent_claims_take_one_job_per_tenant),
+        {"postgresql: test_lease_expiry_takeover_and_fencing", test_lease_expiry_takeover_and_fencing,
+         setup_pg_short_lease, teardown, NULL},
+        {"postgresql: test_lease_is_renewed_while_running", test_lease_is_renewed_while_running,
+         setup_pg_short_lease, teardown, NULL},
+        ON_POSTGRESQL(test_two_instances_share_the_queue),
+        ON_POSTGRESQL(test_notify_wakes_idle_workers),
+        ON_POSTGRESQL(test_migrations_race_and_newer_schema),
+        ON_POSTGRESQL(test_connection_errors_hide_the_password),
+        ON_POSTGRESQL(test_database_restart),
         cmocka_unit_test(test_backoff_bounds),
         cmocka_unit_test(test_classify),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -1,0 +1,1025 @@
+/*
+ * store_sqlite.c - the queue on SQLite (gateway.db), the embedded default: one process, one writer
+ * connection, reader connections that never wait for it. See store.h for the promises.
+ */
+#include "common/db.h"
+#include "common/log.h"
+#include "queue/store_backend.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE_SIZE 40
+
+_Static_assert(Q_STORE_ERROR_MAX >= CM_DB_ERROR_MAX, "SQLite's messages fit the store's error buffer");
+
+static const cm_db_migration migrations[] = {
+    {1, "CREATE TABLE tenant_locations ("
+        "  location_num INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  tenant_id INTEGER NOT NULL CHECK (tenant_id > 0),"
+        "  oci_location TEXT NOT NULL CHECK (length(oci_location) BETWEEN 1 AND 128),"
+        "  UNIQUE (tenant_id, oci_location));"
+        "CREATE TABLE jobs ("
+        "  job_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  tenant_id INTEGER NOT NULL CHECK (tenant_id > 0),"
+        "  type TEXT NOT NULL DEFAULT 'REFRESH' CHECK (type IN ('REFRESH')),"
+        "  location_num INTEGER NOT NULL REFERENCES tenant_locations (location_num),"
+        "  location_name TEXT NOT NULL CHECK (length(location_name) BETWEEN 1 AND 255),"
+        "  oci_location TEXT NOT NULL,"
+        "  organization_id TEXT NOT NULL,"
+        "  status TEXT NOT NULL DEFAULT 'PENDING'"
+        "    CHECK (status IN ('PENDING', 'WORKING', 'SUCCESS', 'FAILED')),"
+        "  success INTEGER NOT NULL DEFAULT 0 CHECK (success IN (0, 1)),"
+        "  added_ms INTEGER NOT NULL,"
+        "  started_ms INTEGER,"
+        "  finished_ms INTEGER,"
+        "  item_count INTEGER NOT NULL CHECK (item_count BETWEEN 1 AND 12000),"
+        "  chunk_size INTEGER NOT NULL CHECK (chunk_size > 0),"
+        "  chunks_total INTEGER NOT NULL CHECK (chunks_total >= 1),"
+        "  chunks_done INTEGER NOT NULL DEFAULT 0 CHECK (chunks_done BETWEEN 0 AND chunks_total),"
+        "  items_applied INTEGER NOT NULL DEFAULT 0 CHECK (items_applied >= 0),"
+        "  items_failed INTEGER NOT NULL DEFAULT 0 CHECK (items_failed >= 0),"
+        "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+        "  interruptions INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0),"
+        "  claimed_by TEXT,"
+        "  next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+        "  retry_started_ms INTEGER NOT NULL DEFAULT 0,"
+        "  chunk_retries INTEGER NOT NULL DEFAULT 0 CHECK (chunk_retries >= 0),"
+        "  last_error TEXT,"
+        "  messages TEXT NOT NULL DEFAULT '[]',"
+        "  CHECK (items_applied + items_failed <= item_count),"
+        "  CHECK ((status = 'PENDING') = (started_ms IS NULL)),"
+        "  CHECK ((status IN ('SUCCESS', 'FAILED')) = (finished_ms IS NOT NULL)),"
+        "  CHECK (claimed_by IS NULL OR status = 'WORKING'),"
+        "  CHECK (status <> 'SUCCESS' OR chunks_done = chunks_total));"
+        "CREATE INDEX jobs_open ON jobs (tenant_id, job_id) WHERE status IN ('PENDING', 'WORKING');"
+        "CREATE INDEX jobs_tenant ON jobs (tenant_id, job_id);"
+        "CREATE INDEX jobs_finished ON jobs (finished_ms) WHERE finished_ms IS NOT NULL;"
+        "CREATE TABLE job_chunks ("
+        "  job_id INTEGER NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,"
+        "  chunk_index INTEGER NOT NULL CHECK (chunk_index >= 0),"
+        "  items TEXT NOT NULL,"
+        "  PRIMARY KEY (job_id, chunk_index));"
+        "CREATE TABLE chunk_results ("
+        "  job_id INTEGER NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,"
+        "  chunk_index INTEGER NOT NULL,"
+        "  items_applied INTEGER NOT NULL,"
+        "  items_failed INTEGER NOT NULL,"
+        "  finished_ms INTEGER NOT NULL,"
+        "  PRIMARY KEY (job_id, chunk_index)) WITHOUT ROWID;"
+        "CREATE TABLE item_failures ("
+        "  job_id INTEGER NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,"
+        "  item_index INTEGER NOT NULL,"
+        "  sku TEXT,"
+        "  error_code TEXT NOT NULL,"
+        "  message TEXT NOT NULL,"
+        "  PRIMARY KEY (job_id, item_index)) WITHOUT ROWID;"
+        "CREATE TABLE item_extras ("
+        "  tenant_id INTEGER NOT NULL,"
+        "  oci_location TEXT NOT NULL,"
+        "  sku TEXT NOT NULL,"
+        "  extras TEXT NOT NULL CHECK (json_valid(extras)),"
+        "  job_id INTEGER NOT NULL,"
+        "  updated_ms INTEGER NOT NULL,"
+        "  PRIMARY KEY (tenant_id, oci_location, sku)) WITHOUT ROWID;"},
+    /* A random id of this installation, made once: part of every record id, so a re-created
+     * gateway.db (whose job ids start at 1 again) never repeats ids OCI has already applied. */
+    {2, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO meta (key, value) VALUES ('installation_id', lower(hex(randomblob(16))));"},
+};
+
+typedef struct cached_stmt {
+    const char *sql;
+    sqlite3_stmt *stmt;
+} cached_stmt;
+
+typedef struct connection {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    cached_stmt cache[STMT_CACHE_SIZE];
+    size_t cached;
+} connection;
+
+#define Q_CHECKPOINT_INTERVAL_MS 250
+
+typedef struct sqlite_store {
+    q_store base;
+    char installation_id[64];
+    cm_db_checkpointer *checkpointer;
+    connection writer;
+    int writer_full_sync; /* the writer's current synchronous mode: 1 FULL, 0 NORMAL */
+    connection *readers;
+    int reader_count;
+    atomic_uint next_reader;
+} sqlite_store;
+
+static sqlite_store *of(q_store *store)
+{
+    return (sqlite_store *)store;
+}
+
+/* Returns the connection's prepared statement for `sql` (compared by address: callers pass string
+ * literals), ready to bind. NULL when preparing failed. */
+static sqlite3_stmt *statement(connection *conn, const char *sql)
+{
+    for (size_t i = 0; i < conn->cached; i++) {
+        if (conn->cache[i].sql == sql) {
+            sqlite3_reset(conn->cache[i].stmt);
+            sqlite3_clear_bindings(conn->cache[i].stmt);
+            return conn->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+        cm_log_error("queue.sql", "prepare failed: %s", sqlite3_errmsg(conn->db));
+        return NULL;
+    }
+    if (conn->cached < STMT_CACHE_SIZE)
+        conn->cache[conn->cached++] = (cached_stmt){sql, stmt};
+    return stmt;
+}
+
+/* Finishes a statement use: resets it so it holds no read lock. */
+static void done(sqlite3_stmt *stmt)
+{
+    if (stmt)
+        sqlite3_reset(stmt);
+}
+
+static connection *lock_reader(sqlite_store *store)
+{
+    unsigned index = atomic_fetch_add(&store->next_reader, 1) % (unsigned)store->reader_count;
+    for (int i = 0; i < store->reader_count; i++) {
+        connection *candidate = &store->readers[(index + (unsigned)i) % (unsigned)store->reader_count];
+        if (pthread_mutex_trylock(&candidate->lock) == 0)
+            return candidate;
+    }
+    connection *conn = &store->readers[index];
+    pthread_mutex_lock(&conn->lock);
+    return conn;
+}
+
+static void unlock(connection *conn)
+{
+    pthread_mutex_unlock(&conn->lock);
+}
+
+/* Sets synchronous=FULL (durable) or NORMAL and reads it back: acceptance relies on FULL, so a
+ * pragma that did not take is an error, not a silent downgrade. */
+static cm_err set_synchronous(sqlite3 *db, int durable)
+{
+    if (sqlite3_exec(db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return CM_EDB;
+    sqlite3_stmt *stmt = NULL;
+    int mode = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        mode = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return mode == (durable ? 2 : 1) ? CM_OK : CM_EDB;
+}
+
+/*
+ * Takes the writer for one transaction. Only accepting a job must survive power loss the moment it
+ * is answered (synchronous=FULL: the WAL is synced at commit). Everything else the writer does —
+ * claims, checkpoints, finishing — may be lost with the last moments before a power cut and is
+ * redone (a chunk delivered again changes nothing twice), so it commits with NORMAL; the next FULL
+ * commit syncs whatever came before it.
+ */
+static connection *lock_writer(sqlite_store *store, int durable)
+{
+    connection *conn = &store->writer;
+    pthread_mutex_lock(&conn->lock);
+    if (store->writer_full_sync != durable && set_synchronous(conn->db, durable) == CM_OK)
+        store->writer_full_sync = durable;
+    return conn;
+}
+
+static void close_connection(connection *conn)
+{
+    if (!conn->db)
+        return;
+    cm_db_close(conn->db);
+    conn->db = NULL;
+    pthread_mutex_destroy(&conn->lock);
+}
+
+static void sqlite_close(q_store *base);
+
+static const q_store_ops sqlite_ops;
+
+cm_err q_store_sqlite_open(const q_store_options *options, q_store **out, char error[Q_STORE_ERROR_MAX])
+{
+    *out = NULL;
+    const char *path = options->sqlite_path;
+    int reader_count = options->connections;
+    sqlite_store *store = calloc(1, sizeof *store);
+    if (!store)
+        return CM_ENOMEM;
+    store->base.ops = &sqlite_ops;
+    cm_err rc = cm_db_open(path, CM_DB_SYNC_FULL, &store->writer.db, error);
+    if (!rc)
+        rc = cm_db_migrate(store->writer.db, "queue", migrations, sizeof migrations / sizeof migrations[0],
+                           error);
+    if (rc) {
+        cm_db_close(store->writer.db);
+        free(store);
+        return rc;
+    }
+    pthread_mutex_init(&store->writer.lock, NULL);
+    if (set_synchronous(store->writer.db, 1) != CM_OK) {
+        snprintf(error, Q_STORE_ERROR_MAX, "database %s: synchronous=FULL could not be set", path);
+        sqlite_close(&store->base);
+        return CM_EDB;
+    }
+    store->writer_full_sync = 1;
+    sqlite3_stmt *meta = NULL;
+    if (sqlite3_prepare_v2(store->writer.db, "SELECT value FROM meta WHERE key = 'installation_id'", -1, &meta,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(meta) == SQLITE_ROW)
+        snprintf(store->installation_id, sizeof store->installation_id, "%s",
+                 (const char *)sqlite3_column_text(meta, 0));
+    sqlite3_finalize(meta);
+    if (!store->installation_id[0]) {
+        snprintf(error, Q_STORE_ERROR_MAX, "database %s has no installation id", path);
+        sqlite_close(&store->base);
+        return CM_EDB;
+    }
+    rc = cm_db_checkpointer_start(path, Q_CHECKPOINT_INTERVAL_MS, &store->checkpointer, error);
+    if (rc) {
+        sqlite_close(&store->base);
+        return rc;
+    }
+    store->reader_count = reader_count > 0 ? reader_count : 1;
+    store->readers = calloc((size_t)store->reader_count, sizeof(connection));
+    if (!store->readers) {
+        sqlite_close(&store->base);
+        return CM_ENOMEM;
+    }
+    for (int i = 0; i < store->reader_count; i++) {
+        rc = cm_db_open_reader(path, &store->readers[i].db, error);
+        if (rc) {
+            sqlite_close(&store->base);
+            return rc;
+        }
+        pthread_mutex_init(&store->readers[i].lock, NULL);
+    }
+    *out = &store->base;
+    return CM_OK;
+}
+
+static void sqlite_close(q_store *base)
+{
+    sqlite_store *store = of(base);
+    if (!store)
+        return;
+    cm_db_checkpointer_stop(store->checkpointer);
+    for (int i = 0; store->readers && i < store->reader_count; i++)
+        close_connection(&store->readers[i]);
+    free(store->readers);
+    if (store->writer.db) {
+        /* A clean close folds the WAL back into the database file. */
+        sqlite3_wal_checkpoint_v2(store->writer.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    }
+    close_connection(&store->writer);
+    free(store);
+}
+
+/* ---- helpers ---- */
+
+static cm_err step_done(sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    cm_err mapped = rc == SQLITE_DONE ? CM_OK : cm_db_error(rc);
+    if (rc == SQLITE_ROW)
+        mapped = CM_OK;
+    done(stmt);
+    return mapped;
+}
+
+static void copy_text(char *out, size_t size, const unsigned char *text)
+{
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+static q_status status_from_text(const unsigned char *text)
+{
+    if (!text)
+        return Q_PENDING;
+    if (strcmp((const char *)text, "WORKING") == 0)
+        return Q_WORKING;
+    if (strcmp((const char *)text, "SUCCESS") == 0)
+        return Q_SUCCESS;
+    if (strcmp((const char *)text, "FAILED") == 0)
+        return Q_FAILED;
+    return Q_PENDING;
+}
+
+#define JOB_COLUMNS                                                                                \
+    "job_id, tenant_id, location_num, location_name, oci_location, organization_id, status,"       \
+    " success, added_ms, coalesce(started_ms, 0), coalesce(finished_ms, 0), item_count,"          \
+    " chunk_size, chunks_total, chunks_done, items_applied, items_failed, attempts,"              \
+    " interruptions, next_attempt_ms, retry_started_ms, messages, chunk_retries, last_error"
+
+static cm_err read_job(sqlite3_stmt *stmt, q_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->job_id = sqlite3_column_int64(stmt, 0);
+    job->tenant_id = sqlite3_column_int64(stmt, 1);
+    job->location_num = sqlite3_column_int64(stmt, 2);
+    copy_text(job->location_name, sizeof job->location_name, sqlite3_column_text(stmt, 3));
+    copy_text(job->oci_location, sizeof job->oci_location, sqlite3_column_text(stmt, 4));
+    copy_text(job->organization_id, sizeof job->organization_id, sqlite3_column_text(stmt, 5));
+    job->status = status_from_text(sqlite3_column_text(stmt, 6));
+    job->success = sqlite3_column_int(stmt, 7);
+    job->added_ms = sqlite3_column_int64(stmt, 8);
+    job->started_ms = sqlite3_column_int64(stmt, 9);
+    job->finished_ms = sqlite3_column_int64(stmt, 10);
+    job->item_count = sqlite3_column_int64(stmt, 11);
+    job->chunk_size = sqlite3_column_int64(stmt, 12);
+    job->chunks_total = sqlite3_column_int64(stmt, 13);
+    job->chunks_done = sqlite3_column_int64(stmt, 14);
+    job->items_applied = sqlite3_column_int64(stmt, 15);
+    job->items_failed = sqlite3_column_int64(stmt, 16);
+    job->attempts = sqlite3_column_int64(stmt, 17);
+    job->interruptions = sqlite3_column_int64(stmt, 18);
+    job->next_attempt_ms = sqlite3_column_int64(stmt, 19);
+    job->retry_started_ms = sqlite3_column_int64(stmt, 20);
+    const unsigned char *messages = sqlite3_column_text(stmt, 21);
+    job->messages_json = strdup(messages ? (const char *)messages : "[]");
+    job->chunk_retries = sqlite3_column_int64(stmt, 22);
+    const unsigned char *last_error = sqlite3_column_text(stmt, 23);
+    if (last_error && !(job->last_error = strdup((const char *)last_error))) {
+        q_job_clear(job);
+        return CM_ENOMEM;
+    }
+    return job->messages_json ? CM_OK : CM_ENOMEM;
+}
+
+/* ---- acceptance ---- */
+
+static const char SQL_LOCATION_INSERT[] =
+    "INSERT INTO tenant_locations (tenant_id, oci_location) VALUES (?1, ?2)"
+    " ON CONFLICT (tenant_id, oci_location) DO NOTHING";
+static const char SQL_LOCATION_SELECT[] =
+    "SELECT location_num FROM tenant_locations WHERE tenant_id = ?1 AND oci_location = ?2";
+static const char SQL_JOB_INSERT[] =
+    "INSERT INTO jobs (tenant_id, location_num, location_name, oci_location, organization_id,"
+    " added_ms, item_count, chunk_size, chunks_total, messages)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce(?10, '[]'))";
+static const char SQL_CHUNK_INSERT[] =
+    "INSERT INTO job_chunks (job_id, chunk_index, items) VALUES (?1, ?2, ?3)";
+
+static cm_err location_num(connection *conn, int64_t tenant_id, const char *oci_location, int64_t *out)
+{
+    sqlite3_stmt *stmt = statement(conn, SQL_LOCATION_INSERT);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, tenant_id);
+    sqlite3_bind_text(stmt, 2, oci_location, -1, SQLITE_STATIC);
+    cm_err rc = step_done(stmt);
+    if (rc)
+        return rc;
+    stmt = statement(conn, SQL_LOCATION_SELECT);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, tenant_id);
+    sqlite3_bind_text(stmt, 2, oci_location, -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *out = sqlite3_column_int64(stmt, 0);
+    done(stmt);
+    return step == SQLITE_ROW ? CM_OK : cm_db_error(step == SQLITE_DONE ? SQLITE_ERROR : step);
+}
+
+static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 1);
+    cm_err rc = store->writer_full_sync == 1 ? cm_db_begin(conn->db) : CM_EDB;
+    if (rc)
+        goto out;
+    int64_t num = 0;
+    rc = location_num(conn, job->tenant_id, job->oci_location, &num);
+    if (rc)
+        goto out;
+    sqlite3_stmt *stmt = statement(conn, SQL_JOB_INSERT);
+    if (!stmt) {
+        rc = CM_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 1, job->tenant_id);
+    sqlite3_bind_int64(stmt, 2, num);
+    sqlite3_bind_text(stmt, 3, job->location_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, job->oci_location, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, job->organization_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 6, job->accepted_ms);
+    sqlite3_bind_int64(stmt, 7, job->item_count);
+    sqlite3_bind_int64(stmt, 8, job->chunk_size);
+    sqlite3_bind_int64(stmt, 9, (int64_t)job->chunk_count);
+    if (job->messages_json)
+        sqlite3_bind_text(stmt, 10, job->messages_json, -1, SQLITE_STATIC);
+    rc = step_done(stmt);
+    if (rc)
+        goto out;
+    int64_t new_id = sqlite3_last_insert_rowid(conn->db);
+    for (size_t i = 0; i < job->chunk_count; i++) {
+        stmt = statement(conn, SQL_CHUNK_INSERT);
+        if (!stmt) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, new_id);
+        sqlite3_bind_int64(stmt, 2, (int64_t)i);
+        sqlite3_bind_text(stmt, 3, job->chunk_payloads[i], (int)job->chunk_lengths[i], SQLITE_STATIC);
+        rc = step_done(stmt);
+        if (rc)
+            goto out;
+    }
+    rc = cm_db_commit(conn->db);
+    if (!rc)
+        *job_id = new_id;
+out:
+    if (rc) {
+        cm_log_error("queue.accept", "storing a job of tenant %lld failed: %s (%s)",
+                     (long long)job->tenant_id, cm_strerror(rc), sqlite3_errmsg(conn->db));
+        cm_db_rollback(conn->db);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+static const char SQL_JOB_GET[] =
+    "SELECT " JOB_COLUMNS " FROM jobs WHERE job_id = ?1 AND tenant_id = ?2";
+
+static cm_err sqlite_get_job(q_store *base, int64_t tenant_id, int64_t job_id, q_job *out)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_JOB_GET);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_int64(stmt, 2, tenant_id);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW)
+            rc = read_job(stmt, out);
+        else
+            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
+/* Lists are filtered in SQL with JSON arrays of ids so that one prepared statement serves every
+ * combination of filters. */
+static const char SQL_JOB_LIST[] =
+    "SELECT " JOB_COLUMNS " FROM jobs WHERE tenant_id = ?1"
+    " AND (?2 IS NULL OR job_id IN (SELECT value FROM json_each(?2)))"
+    " AND (?3 IS NULL OR location_num IN (SELECT value FROM json_each(?3)))"
+    " AND (?4 IS NULL OR oci_location = ?4)"
+    " ORDER BY job_id DESC LIMIT ?5";
+
+static char *ids_as_json(const int64_t *ids, size_t count)
+{
+    if (!ids || count == 0)
+        return NULL;
+    size_t size = count * 22 + 3;
+    char *text = malloc(size);
+    if (!text)
+        return NULL;
+    size_t used = (size_t)snprintf(text, size, "[");
+    for (size_t i = 0; i < count; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s%lld", i ? "," : "", (long long)ids[i]);
+    snprintf(text + used, size - used, "]");
+    return text;
+}
+
+static cm_err sqlite_list_jobs(q_store *base, const q_job_filter *filter, q_job **jobs, size_t *count)
+{
+    sqlite_store *store = of(base);
+    *jobs = NULL;
+    *count = 0;
+    size_t limit = filter->limit ? filter->limit : 100;
+    char *job_ids = ids_as_json(filter->job_ids, filter->job_id_count);
+    char *location_nums = ids_as_json(filter->location_nums, filter->location_num_count);
+    q_job *list = calloc(limit, sizeof(q_job));
+    if (!list || (filter->job_id_count && !job_ids) || (filter->location_num_count && !location_nums)) {
+        free(job_ids);
+        free(location_nums);
+        free(list);
+        return CM_ENOMEM;
+    }
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_JOB_LIST);
+    cm_err rc = stmt ? CM_OK : CM_EDB;
+    size_t found = 0;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, filter->tenant_id);
+        if (job_ids)
+            sqlite3_bind_text(stmt, 2, job_ids, -1, SQLITE_STATIC);
+        if (location_nums)
+            sqlite3_bind_text(stmt, 3, location_nums, -1, SQLITE_STATIC);
+        if (filter->location_code)
+            sqlite3_bind_text(stmt, 4, filter->location_code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 5, (int64_t)limit);
+        int step;
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
+            rc = read_job(stmt, &list[found]);
+            if (rc)
+                break;
+            found++;
+        }
+        if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+            rc = cm_db_error(step);
+        done(stmt);
+    }
+    unlock(conn);
+    free(job_ids);
+    free(location_nums);
+    if (rc) {
+        for (size_t i = 0; i < found; i++)
+            q_job_clear(&list[i]);
+        free(list);
+        return rc;
+    }
+    *jobs = list;
+    *count = found;
+    return CM_OK;
+}
+
+static const char SQL_COUNT[] = "SELECT count(*) FROM jobs WHERE status = ?1";
+
+static cm_err sqlite_count(q_store *base, q_status status, int64_t *count)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_COUNT);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_text(stmt, 1, q_status_name(status), -1, SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            *count = sqlite3_column_int64(stmt, 0);
+            rc = CM_OK;
+        } else {
+            rc = cm_db_error(step);
+        }
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
+/* ---- work ---- */
+
+/* Only the oldest open job of each tenant is a candidate, so a tenant's jobs run one at a time in
+ * acceptance order, and a parked job (waiting to retry) holds its tenant's later jobs back. */
+static const char SQL_CLAIM[] =
+    "UPDATE jobs SET status = 'WORKING', claimed_by = ?1, started_ms = coalesce(started_ms, ?2),"
+    " attempts = attempts + 1"
+    " WHERE job_id = (SELECT j.job_id FROM jobs j"
+    "   WHERE j.status IN ('PENDING', 'WORKING') AND j.claimed_by IS NULL"
+    "     AND j.next_attempt_ms <= ?2"
+    "     AND j.job_id = (SELECT min(o.job_id) FROM jobs o"
+    "                     WHERE o.tenant_id = j.tenant_id AND o.status IN ('PENDING', 'WORKING'))"
+    "   ORDER BY j.job_id LIMIT 1)"
+    " RETURNING " JOB_COLUMNS;
+
+static cm_err sqlite_claim(q_store *base, const char *worker_token, int64_t now_ms, q_job *out)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_CLAIM);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_text(stmt, 1, worker_token, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, now_ms);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            rc = read_job(stmt, out);
+            /* Step to the end so the UPDATE's statement transaction commits. */
+            while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            }
+            if (step != SQLITE_DONE && !rc) {
+                q_job_clear(out);
+                rc = cm_db_error(step);
+            }
+        } else {
+            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        }
+        done(stmt);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static const char SQL_CHUNK_LOAD[] =
+    "SELECT items FROM job_chunks WHERE job_id = ?1 AND chunk_index = ?2";
+
+static cm_err sqlite_load_chunk(q_store *base, int64_t job_id, int64_t chunk_index, char **payload,
+                          size_t *length)
+{
+    sqlite_store *store = of(base);
+    *payload = NULL;
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_CHUNK_LOAD);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_int64(stmt, 2, chunk_index);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            int bytes = sqlite3_column_bytes(stmt, 0);
+            const unsigned char *text = sqlite3_column_text(stmt, 0);
+            *payload = malloc((size_t)bytes + 1);
+            if (*payload) {
+                memcpy(*payload, text, (size_t)bytes);
+                (*payload)[bytes] = '\0';
+                *length = (size_t)bytes;
+                rc = CM_OK;
+            } else {
+                rc = CM_ENOMEM;
+            }
+        } else {
+            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        }
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
+static const char SQL_CHUNK_RESULT[] =
+    "INSERT INTO chunk_results (job_id, chunk_index, items_applied, items_failed, finished_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_FAILURE_INSERT[] =
+    "INSERT INTO item_failures (job_id, item_index, sku, error_code, message) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_EXTRAS_UPSERT[] =
+    "INSERT INTO item_extras (tenant_id, oci_location, sku, extras, job_id, updated_ms)"
+    " VALUES (?1, ?2, ?3, json(?4), ?5, ?6)"
+    " ON CONFLICT (tenant_id, oci_location, sku) DO UPDATE SET"
+    "   extras = json_patch(extras, excluded.extras), job_id = excluded.job_id,"
+    "   updated_ms = excluded.updated_ms";
+/* Ends a held job: messages NULL keeps the ones it has. Its stored items go with it. */
+static const char SQL_FINISH[] =
+    "UPDATE jobs SET status = ?3, success = ?4, messages = coalesce(?5, messages), finished_ms = ?6,"
+    " claimed_by = NULL WHERE job_id = ?1 AND claimed_by = ?2";
+static const char SQL_CHUNKS_DELETE[] = "DELETE FROM job_chunks WHERE job_id = ?1";
+
+/* Inside the caller's transaction on the writer. CM_ESTATE when the job is not held by the token. */
+static cm_err finish_in_transaction(connection *conn, int64_t job_id, const char *worker_token, q_status status,
+                                    int success, const char *messages_json, int64_t now_ms)
+{
+    sqlite3_stmt *stmt = statement(conn, SQL_FINISH);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, job_id);
+    sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, q_status_name(status), -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, success ? 1 : 0);
+    if (messages_json)
+        sqlite3_bind_text(stmt, 5, messages_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 6, now_ms);
+    cm_err rc = step_done(stmt);
+    if (rc)
+        return rc;
+    if (sqlite3_changes(conn->db) != 1)
+        return CM_ESTATE;
+    stmt = statement(conn, SQL_CHUNKS_DELETE);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, job_id);
+    return step_done(stmt);
+}
+static const char SQL_JOB_ADVANCE[] =
+    "UPDATE jobs SET chunks_done = chunks_done + 1, items_applied = items_applied + ?3,"
+    " items_failed = items_failed + ?4, retry_started_ms = 0, chunk_retries = 0, last_error = NULL"
+    " WHERE job_id = ?1 AND claimed_by = ?2 AND chunks_done = ?5";
+
+static cm_err sqlite_checkpoint(q_store *base, const q_checkpoint *cp)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    cm_err rc = cm_db_begin(conn->db);
+    if (rc)
+        goto out;
+    sqlite3_stmt *stmt = statement(conn, SQL_JOB_ADVANCE);
+    if (!stmt) {
+        rc = CM_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 1, cp->job_id);
+    sqlite3_bind_text(stmt, 2, cp->worker_token, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, cp->items_applied);
+    sqlite3_bind_int64(stmt, 4, (int64_t)cp->failure_count);
+    sqlite3_bind_int64(stmt, 5, cp->chunk_index);
+    if ((rc = step_done(stmt)))
+        goto out;
+    if (sqlite3_changes(conn->db) != 1) {
+        rc = CM_ESTATE;
+        goto out;
+    }
+    stmt = statement(conn, SQL_CHUNK_RESULT);
+    if (!stmt) {
+        rc = CM_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 1, cp->job_id);
+    sqlite3_bind_int64(stmt, 2, cp->chunk_index);
+    sqlite3_bind_int64(stmt, 3, cp->items_applied);
+    sqlite3_bind_int64(stmt, 4, (int64_t)cp->failure_count);
+    sqlite3_bind_int64(stmt, 5, cp->now_ms);
+    if ((rc = step_done(stmt)))
+        goto out;
+    for (size_t i = 0; i < cp->failure_count; i++) {
+        stmt = statement(conn, SQL_FAILURE_INSERT);
+        if (!stmt) {
+            rc = CM_EDB;
+            goto out;
+        }
+        const q_item_failure *failure = &cp->failures[i];
+        sqlite3_bind_int64(stmt, 1, cp->job_id);
+        sqlite3_bind_int64(stmt, 2, failure->item_index);
+        if (failure->sku)
+            sqlite3_bind_text(stmt, 3, failure->sku, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, failure->error_code ? failure->error_code : "Unknown", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, failure->message ? failure->message : "", -1, SQLITE_STATIC);
+        if ((rc = step_done(stmt)))
+            goto out;
+    }
+    for (size_t i = 0; i < cp->extra_count; i++) {
+        stmt = statement(conn, SQL_EXTRAS_UPSERT);
+        if (!stmt) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, cp->tenant_id);
+        sqlite3_bind_text(stmt, 2, cp->oci_location, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, cp->extras[i].sku, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, cp->extras[i].extras_json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 5, cp->job_id);
+        sqlite3_bind_int64(stmt, 6, cp->now_ms);
+        if ((rc = step_done(stmt)))
+            goto out;
+    }
+    if (cp->finish_success &&
+        (rc = finish_in_transaction(conn, cp->job_id, cp->worker_token, Q_SUCCESS, 1, NULL, cp->now_ms)))
+        goto out;
+    rc = cm_db_commit(conn->db);
+out:
+    if (rc) {
+        if (rc != CM_ESTATE)
+            cm_log_error("queue.checkpoint", "job %lld chunk %lld: %s (%s)", (long long)cp->job_id,
+                         (long long)cp->chunk_index, cm_strerror(rc), sqlite3_errmsg(conn->db));
+        cm_db_rollback(conn->db);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static const char SQL_PARK[] =
+    "UPDATE jobs SET claimed_by = NULL, next_attempt_ms = ?3, retry_started_ms = ?4, last_error = ?5,"
+    " chunk_retries = chunk_retries + 1"
+    " WHERE job_id = ?1 AND claimed_by = ?2";
+static const char SQL_RELEASE[] =
+    "UPDATE jobs SET claimed_by = NULL WHERE job_id = ?1 AND claimed_by = ?2";
+
+static cm_err run_held_update(sqlite_store *store, const char *sql, int64_t job_id, const char *worker_token,
+                              int64_t a, int64_t b, const char *text)
+{
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, sql);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_count(stmt) >= 3)
+            sqlite3_bind_int64(stmt, 3, a);
+        if (sqlite3_bind_parameter_count(stmt) >= 4)
+            sqlite3_bind_int64(stmt, 4, b);
+        if (sqlite3_bind_parameter_count(stmt) >= 5 && text)
+            sqlite3_bind_text(stmt, 5, text, -1, SQLITE_STATIC);
+        rc = step_done(stmt);
+        if (!rc && sqlite3_changes(conn->db) != 1)
+            rc = CM_ESTATE;
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static cm_err sqlite_park(q_store *base, int64_t job_id, const char *worker_token, int64_t next_attempt_ms,
+                    int64_t retry_started_ms, const char *reason)
+{
+    sqlite_store *store = of(base);
+    return run_held_update(store, SQL_PARK, job_id, worker_token, next_attempt_ms, retry_started_ms,
+                           reason);
+}
+
+static cm_err sqlite_release(q_store *base, int64_t job_id, const char *worker_token)
+{
+    sqlite_store *store = of(base);
+    return run_held_update(store, SQL_RELEASE, job_id, worker_token, 0, 0, NULL);
+}
+
+static cm_err sqlite_finish(q_store *base, int64_t job_id, const char *worker_token, q_status status,
+                      int success, const char *messages_json, int64_t now_ms)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    cm_err rc = cm_db_begin(conn->db);
+    if (rc)
+        goto out;
+    rc = finish_in_transaction(conn, job_id, worker_token, status, success, messages_json ? messages_json : "[]",
+                               now_ms);
+    if (rc)
+        goto out;
+    rc = cm_db_commit(conn->db);
+out:
+    if (rc) {
+        cm_log_error("queue.finish", "job %lld: %s (%s)", (long long)job_id, cm_strerror(rc),
+                     sqlite3_errmsg(conn->db));
+        cm_db_rollback(conn->db);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static const char SQL_FAILURES[] =
+    "SELECT item_index, sku, error_code, message FROM item_failures WHERE job_id = ?1"
+    " ORDER BY item_index LIMIT ?2";
+
+static cm_err sqlite_each_failure(q_store *base, int64_t job_id, size_t limit,
+                            void (*each)(const q_item_failure *failure, void *data), void *data)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_FAILURES);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_int64(stmt, 2, (int64_t)limit);
+        int step;
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            q_item_failure failure = {
+                .item_index = sqlite3_column_int64(stmt, 0),
+                .sku = (const char *)sqlite3_column_text(stmt, 1),
+                .error_code = (const char *)sqlite3_column_text(stmt, 2),
+                .message = (const char *)sqlite3_column_text(stmt, 3),
+            };
+            each(&failure, data);
+        }
+        rc = step == SQLITE_DONE ? CM_OK : cm_db_error(step);
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
+static const char SQL_RECOVER[] =
+    "UPDATE jobs SET claimed_by = NULL, interruptions = interruptions + 1,"
+    " messages = json_insert(messages, '$[#]',"
+    "   '" Q_INTERRUPTED_PREFIX "' || (chunks_done + 1) || ' of ' || chunks_total ||"
+    "   ' and resumed there.')"
+    " WHERE claimed_by IS NOT NULL";
+
+static cm_err sqlite_recover(q_store *base, int64_t now_ms, int64_t *recovered)
+{
+    sqlite_store *store = of(base);
+    (void)now_ms;
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_RECOVER);
+    cm_err rc = stmt ? step_done(stmt) : CM_EDB;
+    if (!rc && recovered)
+        *recovered = sqlite3_changes(conn->db);
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static const char SQL_PRUNE[] =
+    "DELETE FROM jobs WHERE job_id IN (SELECT job_id FROM jobs"
+    " WHERE finished_ms IS NOT NULL AND finished_ms < ?1 AND status IN ('SUCCESS', 'FAILED')"
+    " LIMIT ?2)";
+
+static cm_err sqlite_prune(q_store *base, int64_t before_ms, int batch, int64_t *deleted)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_PRUNE);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, before_ms);
+        sqlite3_bind_int(stmt, 2, batch);
+        rc = step_done(stmt);
+        if (!rc && deleted)
+            *deleted = sqlite3_changes(conn->db);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static const char SQL_EXTRAS_GET[] =
+    "SELECT extras FROM item_extras WHERE tenant_id = ?1 AND oci_location = ?2 AND sku = ?3";
+
+static cm_err sqlite_get_extras(q_store *base, int64_t tenant_id, const char *oci_location, const char *sku,
+                          char **extras_json)
+{
+    sqlite_store *store = of(base);
+    *extras_json = NULL;
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_EXTRAS_GET);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, tenant_id);
+        sqlite3_bind_text(stmt, 2, oci_location, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, sku, -1, SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            *extras_json = strdup((const char *)sqlite3_column_text(stmt, 0));
+            rc = *extras_json ? CM_OK : CM_ENOMEM;
+        } else {
+            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        }
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
+static const char *sqlite_installation_id(const q_store *base)
+{
+    return ((const sqlite_store *)base)->installation_id;
+}
+
+/* ---- what SQLite has no use for ---- */
+
+/* One process owns gateway.db and recovers its own jobs at start-up: claims need no lease. */
+static int64_t sqlite_lease_ms(const q_store *base)
+{
+    (void)base;
+    return 0;
+}
+
+static const char SQL_HELD[] = "SELECT 1 FROM jobs WHERE job_id = ?1 AND claimed_by = ?2";
+
+static cm_err sqlite_renew_lease(q_store *base, int64_t job_id, const char *worker_token)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_HELD);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+        int step = sqlite3_step(stmt);
+        rc = step == SQLITE_ROW ? CM_OK : step == SQLITE_DONE ? CM_ESTATE : cm_db_error(step);
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
+/* The gateway of the one process wakes its workers itself. */
+static cm_err sqlite_watch(q_store *base, void (*wake)(void *data), void *data)
+{
+    (void)base;
+    (void)wake;
+    (void)data;
+    return CM_OK;
+}
+
+static void sqlite_unwatch(q_store *base)
+{
+    (void)base;
+}
+
+static const q_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .installation_id = sqlite_installation_id,
+    .accept = sqlite_accept,
+    .get_job = sqlite_get_job,
+    .list_jobs = sqlite_list_jobs,
+    .count = sqlite_count,
+    .claim = sqlite_claim,
+    .lease_ms = sqlite_lease_ms,
+    .renew_lease = sqlite_renew_lease,
+    .load_chunk = sqlite_load_chunk,
+    .checkpoint = sqlite_checkpoint,
+    .park = sqlite_park,
+    .release = sqlite_release,
+    .finish = sqlite_finish,
+    .each_failure = sqlite_each_failure,
+    .recover = sqlite_recover,
+    .prune = sqlite_prune,
+    .get_extras = sqlite_get_extras,
+    .watch = sqlite_watch,
+    .unwatch = sqlite_unwatch,
+};

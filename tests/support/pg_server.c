@@ -1,0 +1,224 @@
+#include "tests/support/pg_server.h"
+#include "tests/support/omsgw_process.h"
+#include "tests/support/test_support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int find_bin_dir(char *out, size_t size)
+{
+    glob_t found;
+    if (glob("/usr/lib/postgresql/*/bin/postgres", 0, NULL, &found) != 0)
+        return -1;
+    /* The last match is the newest major version. */
+    snprintf(out, size, "%s", found.gl_pathv[found.gl_pathc - 1]);
+    globfree(&found);
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = '\0';
+    return 0;
+}
+
+int th_pg_available(void)
+{
+    char dir[256];
+    return find_bin_dir(dir, sizeof dir) == 0;
+}
+
+/* In a forked child: become the postgres user when running as root (PostgreSQL refuses root). */
+static void drop_root(void)
+{
+    if (geteuid() != 0)
+        return;
+    struct passwd *user = getpwnam("postgres");
+    if (!user || setgid(user->pw_gid) != 0 || setuid(user->pw_uid) != 0) {
+        fprintf(stderr, "pg_server: cannot become the postgres user\n");
+        _exit(126);
+    }
+}
+
+static void give_to_postgres(const char *path)
+{
+    if (geteuid() != 0)
+        return;
+    struct passwd *user = getpwnam("postgres");
+    if (!user || chown(path, user->pw_uid, user->pw_gid) != 0)
+        fail_msg("pg_server: cannot give %s to the postgres user", path);
+}
+
+/* Runs argv as the server's user with output into <dir>/<log>; returns the exit status. */
+static int run_as_server_user(th_pg *pg, const char *const *argv, const char *log_name)
+{
+    char log_path[400];
+    snprintf(log_path, sizeof log_path, "%s/%s", pg->dir, log_name);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        drop_root();
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void print_log(const th_pg *pg, const char *name)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", pg->dir, name);
+    char *text = th_read_file(path, NULL);
+    fprintf(stderr, "---- %s ----\n%s\n----\n", path, text ? text : "(none)");
+    free(text);
+}
+
+static void launch(th_pg *pg)
+{
+    char data_dir[320], port[16], log_path[400];
+    snprintf(data_dir, sizeof data_dir, "%s/data", pg->dir);
+    snprintf(port, sizeof port, "%d", pg->port);
+    snprintf(log_path, sizeof log_path, "%s/postgres.log", pg->dir);
+    char postgres[300], sockets[300];
+    snprintf(postgres, sizeof postgres, "%s/postgres", pg->bin_dir);
+    snprintf(sockets, sizeof sockets, "unix_socket_directories=%s", pg->dir);
+    const char *fsync = pg->durable ? "fsync=on" : "fsync=off";
+    const char *argv[] = {postgres, "-D", data_dir, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", sockets,
+                          "-c", fsync, "-c", "max_connections=200", "-c", "shared_buffers=64MB", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        drop_root();
+        /* SIGQUIT is the postmaster's immediate shutdown: it takes its backends with it. */
+        prctl(PR_SET_PDEATHSIG, SIGQUIT);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        fail_msg("pg_server: fork failed");
+    pg->pid = pid;
+    char conninfo[200];
+    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d dbname=postgres user=%s connect_timeout=2",
+             pg->port, TH_PG_USER);
+    for (int waited = 0; waited < 30000; waited += 50) {
+        if (PQping(conninfo) == PQPING_OK)
+            return;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            pg->pid = 0;
+            print_log(pg, "postgres.log");
+            fail_msg("pg_server: postgres exited at start-up");
+        }
+        struct timespec pause = {0, 50 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    print_log(pg, "postgres.log");
+    fail_msg("pg_server: postgres did not accept connections within 30 s");
+}
+
+void th_pg_start(th_pg *pg, int durable)
+{
+    memset(pg, 0, sizeof *pg);
+    pg->durable = durable;
+    if (find_bin_dir(pg->bin_dir, sizeof pg->bin_dir) != 0)
+        fail_msg("pg_server: no PostgreSQL server is installed (./scripts/deps.sh installs the postgresql package)");
+    snprintf(pg->dir, sizeof pg->dir, "/tmp/omsgw-pg-XXXXXX");
+    if (!mkdtemp(pg->dir))
+        fail_msg("pg_server: mkdtemp failed: %s", strerror(errno));
+    give_to_postgres(pg->dir);
+    char password_file[320];
+    snprintf(password_file, sizeof password_file, "%s/password", pg->dir);
+    th_write_file(password_file, TH_PG_PASSWORD "\n", strlen(TH_PG_PASSWORD) + 1);
+    give_to_postgres(password_file);
+    char initdb[300], data_dir[320], pwfile[340];
+    snprintf(initdb, sizeof initdb, "%s/initdb", pg->bin_dir);
+    snprintf(data_dir, sizeof data_dir, "%s/data", pg->dir);
+    snprintf(pwfile, sizeof pwfile, "--pwfile=%s", password_file);
+    const char *argv[] = {initdb, "-D", data_dir, "-U", TH_PG_USER, pwfile, "--auth=scram-sha-256",
+                          "--encoding=UTF8", "--locale=C", "--no-sync", NULL};
+    if (run_as_server_user(pg, argv, "initdb.log") != 0) {
+        print_log(pg, "initdb.log");
+        fail_msg("pg_server: initdb failed");
+    }
+    pg->port = th_free_port();
+    launch(pg);
+}
+
+void th_pg_stop(th_pg *pg)
+{
+    if (!pg->pid)
+        return;
+    kill(pg->pid, SIGINT);
+    int status;
+    for (int waited = 0; waited < 30000; waited += 20) {
+        if (waitpid(pg->pid, &status, WNOHANG) == pg->pid) {
+            pg->pid = 0;
+            return;
+        }
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    kill(pg->pid, SIGKILL);
+    waitpid(pg->pid, &status, 0);
+    pg->pid = 0;
+}
+
+void th_pg_restart(th_pg *pg)
+{
+    if (!pg->pid)
+        launch(pg);
+}
+
+void th_pg_cleanup(th_pg *pg)
+{
+    th_pg_stop(pg);
+    if (pg->dir[0])
+        th_remove_tree(pg->dir);
+    pg->dir[0] = '\0';
+}
+
+void th_pg_url(const th_pg *pg, const char *name, char *url, size_t size)
+{
+    snprintf(url, size, "postgresql://%s:%s@127.0.0.1:%d/%s", TH_PG_USER, TH_PG_PASSWORD, pg->port, name);
+}
+
+void th_pg_create_database(th_pg *pg, const char *name, char *url, size_t size)
+{
+    char admin[400];
+    th_pg_url(pg, "postgres", admin, sizeof admin);
+    PGconn *conn = PQconnectdb(admin);
+    if (PQstatus(conn) != CONNECTION_OK)
+        fail_msg("pg_server: cannot connect: %s", PQerrorMessage(conn));
+    char sql[200];
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
+    PGresult *result = PQexec(conn, sql);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK)
+        fail_msg("pg_server: %s: %s", sql, PQerrorMessage(conn));
+    PQclear(result);
+    PQfinish(conn);
+    th_pg_url(pg, name, url, size);
+}
