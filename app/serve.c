@@ -182,13 +182,15 @@ int app_serve(const app_options *options)
     int serve_gateway = options->command == APP_CMD_SERVE;
     int exit_code = APP_EXIT_USAGE;
     char oci_error[OCI_ERROR_MAX];
+    /* The queue's storage first: a wrong database setting is the most likely start-up mistake of
+     * a deployment, and it is reported before anything else starts. */
+    if (serve_gateway && open_queue_store(runtime.config, options->data_dir, &runtime.store) != 0)
+        goto out;
     if (oci_core_open(runtime.config, options->data_dir, &runtime.core, oci_error) != CM_OK) {
         fprintf(stderr, "omsgw: %s\n", oci_error);
         goto out;
     }
     if (serve_gateway) {
-        if (open_queue_store(runtime.config, options->data_dir, &runtime.store) != 0)
-            goto out;
         if (runtime.config->delivery.mode == CM_DELIVERY_HTTP) {
             char delivery_error[APP_DELIVERY_ERROR_MAX];
             runtime.delivery = app_delivery_http_new(runtime.config, NULL, delivery_error);

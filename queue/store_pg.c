@@ -331,6 +331,10 @@ static cm_err pg_count(q_store *base, q_status status, int64_t *count)
 
 /* ---- work ---- */
 
+/* The claim's time: the caller's, or the database's when the statement runs later (a claim that
+ * waited for a connection must not be dated before the finish of the job it follows). */
+#define CLAIM_NOW "greatest($2::bigint, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)"
+
 static const cm_pg_statement SQL_CLAIM = {
     "q_claim",
     "WITH candidate AS ("
@@ -339,15 +343,15 @@ static const cm_pg_statement SQL_CLAIM = {
     "                      WHERE j.tenant_id = t.tenant_id AND j.status IN ('PENDING', 'WORKING')"
     "                      ORDER BY j.job_id LIMIT 1) head"
     "  WHERE (head.claimed_by IS NULL OR head.lease_until < clock_timestamp())"
-    "    AND head.next_attempt_ms <= $2::bigint"
+    "    AND head.next_attempt_ms <= " CLAIM_NOW
     "  ORDER BY t.last_claimed_ms, t.tenant_id"
     "  LIMIT 1"
     "  FOR NO KEY UPDATE OF t SKIP LOCKED),"
-    " touched AS (UPDATE omsgw.tenants t SET last_claimed_ms = $2::bigint FROM candidate c"
+    " touched AS (UPDATE omsgw.tenants t SET last_claimed_ms = " CLAIM_NOW " FROM candidate c"
     "             WHERE t.tenant_id = c.candidate_tenant)"
     " UPDATE omsgw.jobs j SET status = 'WORKING', claimed_by = $1::text,"
     "   lease_until = clock_timestamp() + $3::bigint * interval '1 millisecond',"
-    "   started_ms = coalesce(j.started_ms, $2::bigint), attempts = j.attempts + 1,"
+    "   started_ms = coalesce(j.started_ms, " CLAIM_NOW "), attempts = j.attempts + 1,"
     "   interruptions = j.interruptions + (j.claimed_by IS NOT NULL)::int,"
     "   messages = CASE WHEN j.claimed_by IS NULL THEN j.messages ELSE j.messages || jsonb_build_array("
     "     '" Q_INTERRUPTED_PREFIX "' || (j.chunks_done + 1) || ' of ' || j.chunks_total ||"

@@ -2,6 +2,7 @@
  * store_sqlite.c - the queue on SQLite (gateway.db), the embedded default: one process, one writer
  * connection, reader connections that never wait for it. See store.h for the promises.
  */
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "queue/store_backend.h"
@@ -596,6 +597,11 @@ static cm_err sqlite_claim(q_store *base, const char *worker_token, int64_t now_
 {
     sqlite_store *store = of(base);
     connection *conn = lock_writer(store, 0);
+    /* The claim's time is taken once the writer is ours: a claim that waited for the lock must not
+     * be dated before the finish of the job it follows. */
+    int64_t locked_now = cm_now_ms();
+    if (locked_now > now_ms)
+        now_ms = locked_now;
     sqlite3_stmt *stmt = statement(conn, SQL_CLAIM);
     cm_err rc = CM_EDB;
     if (stmt) {

@@ -93,19 +93,29 @@ static int healthy(int port)
 
 int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
 {
+    return th_omsgw_launch_as(process, "serve", extra_args);
+}
+
+int th_omsgw_launch_as(th_omsgw *process, const char *command, const char *const *extra_args)
+{
+    int serve = strcmp(command, "serve") == 0;
+    if (!serve)
+        process->gateway_port = 0;
     char gateway_port[16], oci_port[16];
     snprintf(gateway_port, sizeof gateway_port, "%d", process->gateway_port);
     snprintf(oci_port, sizeof oci_port, "%d", process->oci_port);
     const char *argv[64];
     size_t argc = 0;
     argv[argc++] = omsgw_bin();
-    argv[argc++] = "serve";
+    argv[argc++] = command;
     argv[argc++] = "--config";
     argv[argc++] = process->config_path;
     argv[argc++] = "--data-dir";
     argv[argc++] = process->data_dir;
-    argv[argc++] = "--gateway-port";
-    argv[argc++] = gateway_port;
+    if (serve) {
+        argv[argc++] = "--gateway-port";
+        argv[argc++] = gateway_port;
+    }
     argv[argc++] = "--oci-port";
     argv[argc++] = oci_port;
     for (size_t i = 0; extra_args && extra_args[i] && argc < 62; i++)

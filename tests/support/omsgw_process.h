@@ -33,6 +33,10 @@ void th_omsgw_prepare(th_omsgw *process, const char *config_json);
  * Returns 0 once both listeners are healthy, -1 if it did not come up in 15 s (the log is printed). */
 int th_omsgw_launch(th_omsgw *process, const char *const *extra_args);
 
+/* The same for another subcommand ("oci-core": no gateway port). A port of 0 disables that listener
+ * and is not waited for. */
+int th_omsgw_launch_as(th_omsgw *process, const char *command, const char *const *extra_args);
+
 /* prepare + launch; fails the test when the server does not come up. */
 void th_omsgw_start(th_omsgw *process, const char *config_json);
 
