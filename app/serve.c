@@ -1,6 +1,9 @@
 #include "app/serve.h"
+#include "app/data_lock.h"
 #include "app/delivery_bundled.h"
 #include "app/delivery_http.h"
+#include "app/demo_secrets.h"
+#include "app/location_check.h"
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -97,7 +100,11 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
 {
     char error[CM_HTTP_ERROR_MAX];
     if (cm_http_server_start(server_config, out, error) != CM_OK) {
-        fprintf(stderr, "omsgw: config %s: field %s: %s\n", runtime->config->path, field, error);
+        /* A port in use is the machine's state, not a mistake in the file: say so plainly. */
+        if (strstr(error, "port is in use"))
+            fprintf(stderr, "omsgw: %s; stop the other process or choose another %s\n", error, field);
+        else
+            fprintf(stderr, "omsgw: config %s: field %s: %s\n", runtime->config->path, field, error);
         return -1;
     }
     return 0;
@@ -118,6 +125,13 @@ int app_serve(const app_options *options)
         cm_config_free(runtime.config);
         return APP_EXIT_USAGE;
     }
+    char lock_error[1400];
+    int data_lock = app_data_lock_take(options->data_dir, lock_error, sizeof lock_error);
+    if (data_lock < 0) {
+        fprintf(stderr, "omsgw: %s\n", lock_error);
+        cm_config_free(runtime.config);
+        return APP_EXIT_USAGE;
+    }
 
     /* Signals are taken by sigwait in this thread only: block them before any thread starts. */
     sigset_t stop_signals;
@@ -132,6 +146,12 @@ int app_serve(const app_options *options)
     char oci_error[OCI_ERROR_MAX];
     if (oci_core_open(runtime.config, options->data_dir, &runtime.core, oci_error) != CM_OK) {
         fprintf(stderr, "omsgw: %s\n", oci_error);
+        goto out;
+    }
+    char location_error[CM_CONFIG_ERROR_MAX * 2];
+    if (serve_gateway &&
+        app_check_locations_bundled(runtime.config, runtime.core, location_error, sizeof location_error) != 0) {
+        fprintf(stderr, "omsgw: %s\n", location_error);
         goto out;
     }
     if (serve_gateway) {
@@ -178,6 +198,8 @@ int app_serve(const app_options *options)
         }
         if (runtime.config->gateway.port != 0) {
             cm_http_server_config server_config = {
+                .name = "gateway",
+                .bind_address = runtime.config->gateway.bind,
                 .port = runtime.config->gateway.port,
                 .body_limit = (size_t)runtime.config->gateway.body_limit_bytes,
                 .threads = runtime.config->gateway.threads,
@@ -191,6 +213,8 @@ int app_serve(const app_options *options)
     }
     if (runtime.config->oci.port != 0) {
         cm_http_server_config server_config = {
+            .name = "oci",
+            .bind_address = runtime.config->oci.bind,
             .port = runtime.config->oci.port,
             .body_limit = (size_t)runtime.config->gateway.body_limit_bytes,
             .threads = runtime.config->oci.threads,
@@ -202,6 +226,7 @@ int app_serve(const app_options *options)
         if (start_listener(&runtime, "oci.port", &server_config, &runtime.oci_server) != 0)
             goto out;
     }
+    app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
     cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s", OMSGW_VERSION,
                 runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
                 runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir);
@@ -216,8 +241,10 @@ int app_serve(const app_options *options)
     if (watchdog_started)
         pthread_join(watchdog, NULL);
     cm_log_info("omsgw.stopped", "clean");
+    app_data_lock_release(data_lock);
     return APP_EXIT_OK;
 out:
     close_runtime(&runtime);
+    app_data_lock_release(data_lock);
     return exit_code;
 }
