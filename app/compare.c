@@ -1,4 +1,5 @@
 #include "app/compare.h"
+#include "app/options.h"
 #include "app/cli.h"
 #include "app/http_call.h"
 #include "common/clock.h"
@@ -63,21 +64,60 @@ typedef struct compare_options {
 
 static app_http_pool *pool;
 
-static void usage(void)
+static void usage(FILE *out, int long_form)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: omsgw compare --config FILE --request FILE --tenant ID [--native-org ID]\n"
             "         [--native-url URL] [--native-token TOKEN | --native-client ID:SECRET [--native-token-url URL]]\n"
             "         [--oci-url URL] [--oci-token TOKEN | --oci-client ID:SECRET [--oci-token-url URL]]\n"
             "         [--gateway-url URL] [--api-key KEY]\n"
             "         [--json] [--compare-only]\n");
+    if (!long_form)
+        return;
+    fprintf(out,
+            "\nSends a legacy refresh through the running gateway, loads the same inventory natively into a\n"
+            "second organization, and prints both sides' availability per SKU (exit 0 all equal, 1 a row\n"
+            "differs or the job failed, 2 usage or connection error).\n\n"
+            "  --config FILE            the server's configuration: tenants, keys, organizations, ports\n"
+            "  --request FILE           the legacy refresh body to send\n"
+            "  --tenant ID              the x-vol-tenant of the request (12345 or t12345)\n"
+            "  --gateway-url URL        the running gateway (default http://127.0.0.1:<gateway.port>)\n"
+            "  --api-key KEY            the tenant's key (default: its v5 key from --config)\n"
+            "  --oci-url URL            the OCI the gateway delivers to (default: bundled core on oci.port)\n"
+            "  --oci-token TOKEN        bearer token for --oci-url\n"
+            "  --oci-client ID:SECRET   client credentials for --oci-url (with --oci-token-url)\n"
+            "  --oci-token-url URL      token endpoint for --oci-client\n"
+            "  --native-org ID          organization of the native side (default: first other organization)\n"
+            "  --native-url URL         OCI of the native side (default: same as --oci-url)\n"
+            "  --native-token TOKEN     bearer token for the native side\n"
+            "  --native-client ID:SECRET, --native-token-url URL   client credentials for the native side\n"
+            "  --json                   print the comparison as JSON\n"
+            "  --compare-only           skip both loads; compare what is there\n"
+            "Options take their value as --opt VALUE or --opt=VALUE.\n"
+            "URLs: give --gateway-url and --oci-url together (or neither, to take both from --config),\n"
+            "so that the server refreshed is the server read (--compare-only needs no gateway).\n");
 }
 
+static const app_opt compare_specs[] = {
+    {"--json", 0},           {"--compare-only", 0},   {"--config", 1},       {"--request", 1},
+    {"--tenant", 1},         {"--native-org", 1},     {"--native-url", 1},   {"--native-token", 1},
+    {"--native-client", 1},  {"--native-token-url", 1}, {"--oci-url", 1},    {"--oci-token", 1},
+    {"--oci-client", 1},     {"--oci-token-url", 1},  {"--gateway-url", 1},  {"--api-key", 1},
+};
+
+/* Returns 0, -1 after a usage line on stderr, or 1 when --help was printed. */
 static int parse_options(int argc, char **argv, compare_options *options)
 {
     memset(options, 0, sizeof *options);
-    for (int i = 0; i < argc; i++) {
-        const char *flag = argv[i];
+    for (int i = 0; i < argc;) {
+        const char *flag, *value;
+        switch (app_opt_next(argc, argv, &i, compare_specs, sizeof compare_specs / sizeof compare_specs[0],
+                             "compare", &flag, &value)) {
+        case APP_OPT_DONE: continue;
+        case APP_OPT_HELP: usage(stdout, 1); return 1;
+        case APP_OPT_ERROR: return -1;
+        case APP_OPT_FOUND: break;
+        }
         if (strcmp(flag, "--json") == 0) {
             options->json = 1;
             continue;
@@ -86,11 +126,6 @@ static int parse_options(int argc, char **argv, compare_options *options)
             options->compare_only = 1;
             continue;
         }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "omsgw compare: %s needs a value\n", flag);
-            return -1;
-        }
-        const char *value = argv[++i];
         if (strcmp(flag, "--config") == 0)
             options->config_path = value;
         else if (strcmp(flag, "--request") == 0)
@@ -130,7 +165,14 @@ static int parse_options(int argc, char **argv, compare_options *options)
         }
     }
     if (!options->config_path || !options->request_path || !options->tenant_id) {
-        usage();
+        usage(stderr, 0);
+        return -1;
+    }
+    /* The gateway delivers to the OCI it was configured with: a gateway URL given alone would
+     * refresh one server and read another (the one --config points at). */
+    if (!options->compare_only && !options->gateway_url != !options->oci_url) {
+        fprintf(stderr, "omsgw compare: give --gateway-url and --oci-url together, or neither (both then come "
+                        "from --config), so the server refreshed is the server read\n");
         return -1;
     }
     return 0;
@@ -557,8 +599,9 @@ static int oauth_token(const char *token_url, const char *client, char *out, siz
 int app_compare_main(int argc, char **argv)
 {
     compare_options options;
-    if (parse_options(argc, argv, &options) != 0)
-        return COMPARE_EXIT_ERROR;
+    int parsed = parse_options(argc, argv, &options);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : COMPARE_EXIT_ERROR;
     cm_config *config = NULL;
     char error[CM_CONFIG_ERROR_MAX];
     if (cm_config_load(options.config_path, NULL, 0, &config, error) != CM_OK) {

@@ -30,6 +30,12 @@ int main(int argc, char **argv)
     case APP_CMD_HELP:
         app_print_help("omsgw");
         return APP_EXIT_OK;
+    case APP_CMD_USAGE:
+        app_print_usage(stderr);
+        return APP_EXIT_USAGE;
+    case APP_CMD_COMMAND_HELP:
+        app_print_command_help(options.help_for);
+        return APP_EXIT_OK;
     case APP_CMD_VERSION:
         printf("omsgw %s\n", OMSGW_VERSION);
         return APP_EXIT_OK;

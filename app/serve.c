@@ -113,6 +113,7 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
 int app_serve(const app_options *options)
 {
     cm_log_set_json(options->log_json);
+    cm_log_set_level(options->log_level);
     app_runtime runtime = {0};
     const char *config_path = options->config_path ? options->config_path : DEFAULT_CONFIG_PATH;
     char error[CM_CONFIG_ERROR_MAX];
