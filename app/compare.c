@@ -35,6 +35,8 @@ typedef struct side {
 typedef struct figures {
     int present;
     int64_t on_hand, safety_stock, atf, ato;
+    int64_t futures; /* the sum of the record's future quantities (ato counts them) */
+    size_t future_count;
 } figures;
 
 typedef struct row {
@@ -479,6 +481,14 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
                     f->safety_stock = milli_of(record, "safetyStockCount");
                     f->atf = milli_of(record, "atf");
                     f->ato = milli_of(record, "ato");
+                    f->futures = 0;
+                    f->future_count = 0;
+                    json_object *futures = NULL;
+                    cm_json_array(record, "futures", &futures);
+                    for (size_t k2 = 0; futures && k2 < json_object_array_length(futures); k2++) {
+                        f->futures += milli_of(json_object_array_get_idx(futures, k2), "quantity");
+                        f->future_count++;
+                    }
                 }
             }
         }
@@ -490,7 +500,27 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
 static int same(const figures *a, const figures *b)
 {
     return a->present == b->present && a->on_hand == b->on_hand && a->safety_stock == b->safety_stock && a->atf == b->atf &&
-           a->ato == b->ato;
+           a->ato == b->ato && a->futures == b->futures;
+}
+
+/* Names the fields that differ ("ato, futures"), so a DIFFERENT row says why. */
+static void differing_fields(const figures *a, const figures *b, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (a->present != b->present) {
+        snprintf(out, size, "%s", a->present ? "missing on the native side" : "missing on the gateway side");
+        return;
+    }
+    const struct {
+        const char *name;
+        int differs;
+    } fields[] = {{"onHand", a->on_hand != b->on_hand},    {"safety", a->safety_stock != b->safety_stock},
+                  {"atf", a->atf != b->atf},               {"ato", a->ato != b->ato},
+                  {"futures", a->futures != b->futures}};
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && used < size; i++)
+        if (fields[i].differs)
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", fields[i].name);
 }
 
 static size_t print_table(const row *rows, size_t row_count, const char *location, const side *gateway, const side *native)
@@ -498,22 +528,34 @@ static size_t print_table(const row *rows, size_t row_count, const char *locatio
     size_t differing = 0;
     printf("gateway side: %s org %s   native side: %s org %s   location %s\n", gateway->base_url, gateway->org,
            native->base_url, native->org, location);
-    printf("%-24s | %9s %9s %9s %9s | %9s %9s %9s %9s |\n", "sku", "onHand", "safety", "atf", "ato", "onHand", "safety",
-           "atf", "ato");
+    /* The group labels sit over their columns, so a reader never has to count them. 49 is the
+     * width of one group: five 9-wide cells and their separating spaces. */
+    char gateway_label[64], native_label[64];
+    snprintf(gateway_label, sizeof gateway_label, "GATEWAY (%s)", gateway->org);
+    snprintf(native_label, sizeof native_label, "NATIVE (%s)", native->org);
+    printf("%-24s | %-49.49s | %-49.49s |\n", "", gateway_label, native_label);
+    printf("%-24s | %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s |\n", "sku", "onHand", "safety", "atf", "ato", "futures",
+           "onHand", "safety", "atf", "ato", "futures");
     for (size_t r = 0; r < row_count; r++) {
         const row *x = &rows[r];
         int equal = same(&x->gateway, &x->native);
         differing += !equal;
-        char cells[8][32];
+        char cells[10][32];
         const figures *sides[2] = {&x->gateway, &x->native};
         for (int s = 0; s < 2; s++) {
-            int64_t values[4] = {sides[s]->on_hand, sides[s]->safety_stock, sides[s]->atf, sides[s]->ato};
-            for (int v = 0; v < 4; v++)
-                cm_milli_format(values[v], cells[s * 4 + v]);
+            int64_t values[5] = {sides[s]->on_hand, sides[s]->safety_stock, sides[s]->atf, sides[s]->ato,
+                                 sides[s]->futures};
+            for (int v = 0; v < 5; v++)
+                cm_milli_format(values[v], cells[s * 5 + v]);
         }
-        printf("%-24.24s | %9s %9s %9s %9s | %9s %9s %9s %9s | %s\n", x->sku, cells[0], cells[1], cells[2], cells[3],
-               cells[4], cells[5], cells[6], cells[7], equal ? "" : "<> DIFFERENT");
+        char why[96] = "";
+        if (!equal)
+            differing_fields(&x->gateway, &x->native, why, sizeof why);
+        printf("%-24.24s | %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s | %s%s\n", x->sku, cells[0], cells[1], cells[2],
+               cells[3], cells[4], cells[5], cells[6], cells[7], cells[8], cells[9], equal ? "" : "<> DIFFERENT: ",
+               why);
     }
+    printf("columns: onHand, safety (safetyStockCount), atf, ato, futures (sum of future quantities; ato counts them)\n");
     printf("%zu SKUs compared, %zu equal, %zu different\n", row_count, row_count - differing, differing);
     return differing;
 }
@@ -538,6 +580,7 @@ static size_t print_json(const row *rows, size_t row_count, const char *location
             json_object_object_add(f, "safetyStockCount", cm_json_new_milli(sides[s]->safety_stock));
             json_object_object_add(f, "atf", cm_json_new_milli(sides[s]->atf));
             json_object_object_add(f, "ato", cm_json_new_milli(sides[s]->ato));
+            json_object_object_add(f, "futures", cm_json_new_milli(sides[s]->futures));
             json_object_object_add(entry, names[s], f);
         }
         json_object_object_add(entry, "equal", json_object_new_boolean(equal));
