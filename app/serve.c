@@ -4,6 +4,7 @@
 #include "app/delivery_http.h"
 #include "app/demo_secrets.h"
 #include "app/location_check.h"
+#include "app/location_probe.h"
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -35,6 +36,7 @@ typedef struct app_runtime {
     gw_gateway *gateway;
     cm_http_server *gateway_server;
     cm_http_server *oci_server;
+    app_location_probe *location_probe; /* http delivery: the background graph check */
 } app_runtime;
 
 static atomic_int shutdown_done;
@@ -78,6 +80,8 @@ static void *shutdown_watchdog(void *data)
 
 static void close_runtime(app_runtime *runtime)
 {
+    app_location_probe_stop(runtime->location_probe);
+    runtime->location_probe = NULL;
     cm_http_server_quiesce(runtime->gateway_server);
     cm_http_server_quiesce(runtime->oci_server);
     q_pool_stop(runtime->pool);
@@ -228,6 +232,8 @@ int app_serve(const app_options *options)
             goto out;
     }
     app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
+    if (serve_gateway)
+        runtime.location_probe = app_location_probe_start(runtime.config);
     cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s", OMSGW_VERSION,
                 runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
                 runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir);

@@ -3,6 +3,7 @@
  * - a second `omsgw serve` on the same data folder exits 2 naming the folder and the first one's
  *   pid, and the first keeps serving;
  * - a tenant location mapped to a location the bundled core's graph lacks stops start-up (exit 2);
+ *   with http delivery it is a warning once the remote location-graph export has been read;
  * - an unknown field in the file or in --set stops start-up with the nearest known name;
  * - listeners bind to loopback unless gateway.bind / oci.bind say otherwise; a bad address is refused.
  */
@@ -137,6 +138,48 @@ static void listeners_bind_to_loopback_by_default(void **state)
     expect_refused(NULL, "--set", "gateway.bind=localhost", "field gateway.bind: \"localhost\" is not an IPv4 address");
 }
 
+/* Waits up to 20 s for `needle` in the server's log; returns 1 when it came. */
+static int log_shows(const th_omsgw *process, const char *needle)
+{
+    for (int waited = 0; waited < 20000; waited += 50) {
+        char *log = th_read_file(process->log_path, NULL);
+        int found = log && strstr(log, needle);
+        free(log);
+        if (found)
+            return 1;
+        usleep(50000);
+    }
+    return 0;
+}
+
+/* http delivery (here to the process's own bundled core on loopback): mappings are checked
+ * against the OCI's location-graph export after start-up, and a missing one is a warning. */
+static void http_delivery_warns_about_locations_the_remote_graph_lacks(void **state)
+{
+    (void)state;
+    for (int broken = 0; broken < 2; broken++) {
+        char *config = broken ? sample_with("\"Location 2\": \"warehouse-2\"", "\"Location 2\": \"warehouse-9\"")
+                              : sample_with("\"Location 2\"", "\"Location 2\"");
+        th_omsgw process;
+        th_omsgw_prepare(&process, config);
+        free(config);
+        char base_url[96];
+        snprintf(base_url, sizeof base_url, "delivery.baseUrl=http://127.0.0.1:%d", process.oci_port);
+        const char *extra[] = {"--set", "delivery.mode=http", "--set", base_url, "--set", "delivery.token=demo-oci-token",
+                               NULL};
+        assert_int_equal(th_omsgw_launch(&process, extra), 0);
+        const char *needle = broken ? "warn config.location_not_in_graph field=\"tenants[0].locations.Location 2\" "
+                                      "location=warehouse-9 organization=f_ecom_demo_001"
+                                    : "info config.locations_checked organization=f_ecom_demo_001 mappings=";
+        if (!log_shows(&process, needle)) {
+            th_omsgw_dump_log(&process);
+            fail_msg("no \"%s\" in the log", needle);
+        }
+        assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
+        th_omsgw_cleanup(&process);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +187,7 @@ int main(void)
         cmocka_unit_test(a_mapping_to_a_location_outside_the_graph_stops_startup),
         cmocka_unit_test(unknown_fields_stop_startup_with_the_nearest_name),
         cmocka_unit_test(listeners_bind_to_loopback_by_default),
+        cmocka_unit_test(http_delivery_warns_about_locations_the_remote_graph_lacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
