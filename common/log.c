@@ -107,14 +107,22 @@ static size_t append_json_fields(char *out, size_t used, size_t cap, const char 
         const char *value = equals + 1, *end;
         int quoted = *value == '"';
         if (quoted) {
-            /* A quoted value ends at a quote followed by a space, or at the message's last quote. */
+            /* A quoted value ends at a quote that ends the message or is followed by " key=", so
+             * quotes inside a reason ("OCI said "no" twice") stay part of it. */
             value++;
-            end = strstr(value, "\" ");
-            if (!end) {
-                end = strrchr(value, '"');
-                if (!end || end[1] != '\0')
-                    break;
+            end = NULL;
+            for (const char *quote = strchr(value, '"'); quote && !end; quote = strchr(quote + 1, '"')) {
+                if (quote[1] == '\0') {
+                    end = quote;
+                } else if (quote[1] == ' ') {
+                    const char *next = quote + 2, *next_equals = strchr(next, '='), *next_space = strchr(next, ' ');
+                    if (next_equals && (!next_space || next_equals < next_space) &&
+                        field_name(next, (size_t)(next_equals - next)))
+                        end = quote;
+                }
             }
+            if (!end)
+                break;
         } else {
             end = strchr(value, ' ');
             if (!end)
