@@ -652,8 +652,9 @@ static cm_err check_override_path(parse_ctx *ctx, const char *override)
 {
     char path[256];
     snprintf(path, sizeof path, "%.*s", (int)(strchr(override, '=') - override), override);
+    /* The value is left out: it may be a secret typed under a misspelt name. */
     char origin[CM_CONFIG_ERROR_MAX / 2];
-    snprintf(origin, sizeof origin, "%s (--set %.200s)", ctx->origin, override);
+    snprintf(origin, sizeof origin, "%s (--set %.200s=...)", ctx->origin, path);
     return cm_config_fields_check_override(path, origin, ctx->error);
 }
 
