@@ -4,7 +4,8 @@
  *   duration, tenant and the correlation id the client sent;
  * - with --log-format json every line parses as JSON and those are separate members;
  * - --log-level warn hides the routine request lines;
- * - a job that ends FAILED is logged at warn with the reason its messages carry.
+ * - a job that ends FAILED is logged at warn with the reason its messages carry;
+ * - retry lines number chunks from 1.
  */
 #include "tests/e2e/e2e_legacy.h"
 
@@ -163,12 +164,44 @@ static void a_failed_job_is_logged_at_warn_with_its_reason(void **state)
     th_omsgw_cleanup(&process);
 }
 
+/* A retry line numbers its chunk from 1, like every other chunk count ("chunk=1/1"). */
+static void retry_lines_number_chunks_from_one(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_prepare(&process, NULL);
+    char base_url[96];
+    snprintf(base_url, sizeof base_url, "delivery.baseUrl=http://127.0.0.1:%d", th_free_port()); /* nobody there */
+    const char *extra[] = {"--set", "delivery.mode=http", "--set", base_url, "--set", "delivery.token=demo-oci-token",
+                           NULL};
+    assert_int_equal(th_omsgw_launch(&process, extra), 0);
+    int64_t job_id = e2e_refresh(process.gateway_port, "/api/v5/inventory/refresh", DEMO_V5_KEY,
+                                 "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}");
+    char needle[64];
+    snprintf(needle, sizeof needle, "job.retry job=%lld chunk=1/1 in ", (long long)job_id);
+    int found = 0;
+    for (int waited = 0; waited < 20000 && !found; waited += 50) {
+        char *log = th_read_file(process.log_path, NULL);
+        found = log && strstr(log, needle);
+        free(log);
+        if (!found)
+            usleep(50000);
+    }
+    if (!found) {
+        th_omsgw_dump_log(&process);
+        fail_msg("no \"%s\" in the log", needle);
+    }
+    assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
+    th_omsgw_cleanup(&process);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rejected_requests_are_logged_once_as_json_fields),
         cmocka_unit_test(warn_level_hides_request_lines),
         cmocka_unit_test(a_failed_job_is_logged_at_warn_with_its_reason),
+        cmocka_unit_test(retry_lines_number_chunks_from_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
