@@ -234,9 +234,10 @@ int app_serve(const app_options *options)
     app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
     if (serve_gateway)
         runtime.location_probe = app_location_probe_start(runtime.config);
-    cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s", OMSGW_VERSION,
-                runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
-                runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir);
+    cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s gateway_bind=%s oci_bind=%s",
+                OMSGW_VERSION, runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
+                runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir,
+                runtime.config->gateway.bind, runtime.config->oci.bind);
 
     int received = 0;
     sigwait(&stop_signals, &received);
