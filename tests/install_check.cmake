@@ -14,7 +14,7 @@ foreach(path bin/omsgw lib/systemd/system/omsgw.service share/doc/omsgw/README.m
 endforeach()
 file(READ "${PREFIX}/lib/systemd/system/omsgw.service" unit)
 foreach(line "User=omsgw" "NoNewPrivileges=yes" "ProtectSystem=strict" "Restart=on-failure"
-             "TimeoutStopSec=12" "ExecStart=/usr/local/bin/omsgw serve")
+             "TimeoutStopSec=10" "ExecStart=/usr/local/bin/omsgw serve")
   string(FIND "${unit}" "${line}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "omsgw.service lacks ${line}")
