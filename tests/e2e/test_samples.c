@@ -69,6 +69,9 @@ static void test_every_curl_script(void **state)
     expect_script("samples/curl/refresh-with-mistakes.sh", "HTTP 400");
     expect_script("samples/curl/oci-token.sh", "\"access_token\"");
     expect_script("samples/curl/get-availability.sh SKU-00000", "\"sku\":\"SKU-00000\"");
+    /* Without arguments it asks for SKUs the samples load: SHIRT-RED-M comes from refresh-all-fields. */
+    expect_script("samples/curl/refresh-and-wait.sh samples/requests/refresh-all-fields.json", "\"status\":\"SUCCESS\"");
+    expect_script("samples/curl/get-availability.sh", "\"sku\":\"SHIRT-RED-M\",\"atf\":93,\"ato\":93,\"onHand\":101");
     expect_script("samples/curl/batch-update.sh", "HTTP 204");
     expect_script("samples/curl/import.sh", "COMPLETED_WITHOUT_ERRORS");
     expect_script("samples/curl/import.sh samples/imports/import-legacy-layout.ndjson", "COMPLETED_WITHOUT_ERRORS");
