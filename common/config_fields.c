@@ -250,7 +250,11 @@ static cm_err check_value(const json_object *value, const char *shown, const cha
         if (!json_object_is_type(entry, json_type_object))
             continue; /* arrays of scalars (scopes, skuFrom) have no members to check */
         char entry_shown[CM_CONFIG_PATH_MAX];
-        snprintf(entry_shown, sizeof entry_shown, "%s[%zu]", shown, i);
+        /* The shown path is only for messages: a path too long to show whole is shown cut, ending
+         * in "...". */
+        int shown_length = snprintf(entry_shown, sizeof entry_shown, "%s[%zu]", shown, i);
+        if (shown_length < 0 || (size_t)shown_length >= sizeof entry_shown)
+            memcpy(entry_shown + sizeof entry_shown - 4, "...", 4);
         cm_err rc = check_object(entry, entry_shown, entry_normalised, origin, error);
         if (rc)
             return rc;

@@ -207,7 +207,10 @@ static cm_err resolve_value(secrets_ctx *ctx, json_object *value, const char *sh
         if (!json_object_is_type(entry, json_type_object))
             continue;
         char entry_shown[CM_CONFIG_PATH_MAX];
-        snprintf(entry_shown, sizeof entry_shown, "%s[%zu]", shown, i);
+        /* Only for messages: a path too long to show whole is shown cut, ending in "...". */
+        int shown_length = snprintf(entry_shown, sizeof entry_shown, "%s[%zu]", shown, i);
+        if (shown_length < 0 || (size_t)shown_length >= sizeof entry_shown)
+            memcpy(entry_shown + sizeof entry_shown - 4, "...", 4);
         cm_err rc = resolve_object(ctx, entry, entry_shown, entry_normalised);
         if (rc)
             return rc;
