@@ -13,20 +13,31 @@
 #define APP_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/config.h"
+#include "common/log.h"
 
 #define APP_EXIT_OK 0
 #define APP_EXIT_FAILURE 1
 #define APP_EXIT_USAGE 2
 
-typedef enum app_command { APP_CMD_HELP, APP_CMD_VERSION, APP_CMD_SERVE, APP_CMD_OCI_CORE } app_command;
+typedef enum app_command {
+    APP_CMD_HELP,
+    APP_CMD_VERSION,
+    APP_CMD_SERVE,
+    APP_CMD_OCI_CORE,
+    APP_CMD_USAGE,        /* no arguments: usage on stderr, exit 2 */
+    APP_CMD_COMMAND_HELP, /* `omsgw serve --help`: the help of `help_for` */
+} app_command;
 
 typedef struct app_options {
     app_command command;
     const char *config_path; /* NULL: samples/omsgw.json in the current folder */
     const char *data_dir;    /* default ./data */
     int log_json;
+    cm_log_level log_level; /* --log-level, default info */
+    app_command help_for;   /* with APP_CMD_COMMAND_HELP */
     size_t override_count;
     const char *overrides[CM_CONFIG_MAX_OVERRIDES];
     char storage[8][64]; /* text of the overrides the named flags make */
@@ -37,5 +48,11 @@ typedef struct app_options {
 int app_parse_args(int argc, char **argv, app_options *options);
 
 void app_print_help(const char *program);
+
+/* The one-line usage (for `omsgw` without arguments, on stderr). */
+void app_print_usage(FILE *out);
+
+/* The options of serve or oci-core, on stdout. */
+void app_print_command_help(app_command command);
 
 #endif

@@ -1,4 +1,5 @@
 #include "app/compare.h"
+#include "app/options.h"
 #include "app/cli.h"
 #include "app/http_call.h"
 #include "common/clock.h"
@@ -34,6 +35,8 @@ typedef struct side {
 typedef struct figures {
     int present;
     int64_t on_hand, safety_stock, atf, ato;
+    int64_t futures; /* the sum of the record's future quantities (ato counts them) */
+    size_t future_count;
 } figures;
 
 typedef struct row {
@@ -63,21 +66,60 @@ typedef struct compare_options {
 
 static app_http_pool *pool;
 
-static void usage(void)
+static void usage(FILE *out, int long_form)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: omsgw compare --config FILE --request FILE --tenant ID [--native-org ID]\n"
             "         [--native-url URL] [--native-token TOKEN | --native-client ID:SECRET [--native-token-url URL]]\n"
             "         [--oci-url URL] [--oci-token TOKEN | --oci-client ID:SECRET [--oci-token-url URL]]\n"
             "         [--gateway-url URL] [--api-key KEY]\n"
             "         [--json] [--compare-only]\n");
+    if (!long_form)
+        return;
+    fprintf(out,
+            "\nSends a legacy refresh through the running gateway, loads the same inventory natively into a\n"
+            "second organization, and prints both sides' availability per SKU (exit 0 all equal, 1 a row\n"
+            "differs or the job failed, 2 usage or connection error).\n\n"
+            "  --config FILE            the server's configuration: tenants, keys, organizations, ports\n"
+            "  --request FILE           the legacy refresh body to send\n"
+            "  --tenant ID              the x-vol-tenant of the request (12345 or t12345)\n"
+            "  --gateway-url URL        the running gateway (default http://127.0.0.1:<gateway.port>)\n"
+            "  --api-key KEY            the tenant's key (default: its v5 key from --config)\n"
+            "  --oci-url URL            the OCI the gateway delivers to (default: bundled core on oci.port)\n"
+            "  --oci-token TOKEN        bearer token for --oci-url\n"
+            "  --oci-client ID:SECRET   client credentials for --oci-url (with --oci-token-url)\n"
+            "  --oci-token-url URL      token endpoint for --oci-client\n"
+            "  --native-org ID          organization of the native side (default: first other organization)\n"
+            "  --native-url URL         OCI of the native side (default: same as --oci-url)\n"
+            "  --native-token TOKEN     bearer token for the native side\n"
+            "  --native-client ID:SECRET, --native-token-url URL   client credentials for the native side\n"
+            "  --json                   print the comparison as JSON\n"
+            "  --compare-only           skip both loads; compare what is there\n"
+            "Options take their value as --opt VALUE or --opt=VALUE.\n"
+            "URLs: give --gateway-url and --oci-url together (or neither, to take both from --config),\n"
+            "so that the server refreshed is the server read (--compare-only needs no gateway).\n");
 }
 
+static const app_opt compare_specs[] = {
+    {"--json", 0},           {"--compare-only", 0},   {"--config", 1},       {"--request", 1},
+    {"--tenant", 1},         {"--native-org", 1},     {"--native-url", 1},   {"--native-token", 1},
+    {"--native-client", 1},  {"--native-token-url", 1}, {"--oci-url", 1},    {"--oci-token", 1},
+    {"--oci-client", 1},     {"--oci-token-url", 1},  {"--gateway-url", 1},  {"--api-key", 1},
+};
+
+/* Returns 0, -1 after a usage line on stderr, or 1 when --help was printed. */
 static int parse_options(int argc, char **argv, compare_options *options)
 {
     memset(options, 0, sizeof *options);
-    for (int i = 0; i < argc; i++) {
-        const char *flag = argv[i];
+    for (int i = 0; i < argc;) {
+        const char *flag, *value;
+        switch (app_opt_next(argc, argv, &i, compare_specs, sizeof compare_specs / sizeof compare_specs[0],
+                             "compare", &flag, &value)) {
+        case APP_OPT_DONE: continue;
+        case APP_OPT_HELP: usage(stdout, 1); return 1;
+        case APP_OPT_ERROR: return -1;
+        case APP_OPT_FOUND: break;
+        }
         if (strcmp(flag, "--json") == 0) {
             options->json = 1;
             continue;
@@ -86,11 +128,6 @@ static int parse_options(int argc, char **argv, compare_options *options)
             options->compare_only = 1;
             continue;
         }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "omsgw compare: %s needs a value\n", flag);
-            return -1;
-        }
-        const char *value = argv[++i];
         if (strcmp(flag, "--config") == 0)
             options->config_path = value;
         else if (strcmp(flag, "--request") == 0)
@@ -130,7 +167,14 @@ static int parse_options(int argc, char **argv, compare_options *options)
         }
     }
     if (!options->config_path || !options->request_path || !options->tenant_id) {
-        usage();
+        usage(stderr, 0);
+        return -1;
+    }
+    /* The gateway delivers to the OCI it was configured with: a gateway URL given alone would
+     * refresh one server and read another (the one --config points at). */
+    if (!options->compare_only && !options->gateway_url != !options->oci_url) {
+        fprintf(stderr, "omsgw compare: give --gateway-url and --oci-url together, or neither (both then come "
+                        "from --config), so the server refreshed is the server read\n");
         return -1;
     }
     return 0;
@@ -437,6 +481,14 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
                     f->safety_stock = milli_of(record, "safetyStockCount");
                     f->atf = milli_of(record, "atf");
                     f->ato = milli_of(record, "ato");
+                    f->futures = 0;
+                    f->future_count = 0;
+                    json_object *futures = NULL;
+                    cm_json_array(record, "futures", &futures);
+                    for (size_t k2 = 0; futures && k2 < json_object_array_length(futures); k2++) {
+                        f->futures += milli_of(json_object_array_get_idx(futures, k2), "quantity");
+                        f->future_count++;
+                    }
                 }
             }
         }
@@ -448,7 +500,27 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
 static int same(const figures *a, const figures *b)
 {
     return a->present == b->present && a->on_hand == b->on_hand && a->safety_stock == b->safety_stock && a->atf == b->atf &&
-           a->ato == b->ato;
+           a->ato == b->ato && a->futures == b->futures;
+}
+
+/* Names the fields that differ ("ato, futures"), so a DIFFERENT row says why. */
+static void differing_fields(const figures *a, const figures *b, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (a->present != b->present) {
+        snprintf(out, size, "%s", a->present ? "missing on the native side" : "missing on the gateway side");
+        return;
+    }
+    const struct {
+        const char *name;
+        int differs;
+    } fields[] = {{"onHand", a->on_hand != b->on_hand},    {"safety", a->safety_stock != b->safety_stock},
+                  {"atf", a->atf != b->atf},               {"ato", a->ato != b->ato},
+                  {"futures", a->futures != b->futures}};
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && used < size; i++)
+        if (fields[i].differs)
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", fields[i].name);
 }
 
 static size_t print_table(const row *rows, size_t row_count, const char *location, const side *gateway, const side *native)
@@ -456,22 +528,34 @@ static size_t print_table(const row *rows, size_t row_count, const char *locatio
     size_t differing = 0;
     printf("gateway side: %s org %s   native side: %s org %s   location %s\n", gateway->base_url, gateway->org,
            native->base_url, native->org, location);
-    printf("%-24s | %9s %9s %9s %9s | %9s %9s %9s %9s |\n", "sku", "onHand", "safety", "atf", "ato", "onHand", "safety",
-           "atf", "ato");
+    /* The group labels sit over their columns, so a reader never has to count them. 49 is the
+     * width of one group: five 9-wide cells and their separating spaces. */
+    char gateway_label[64], native_label[64];
+    snprintf(gateway_label, sizeof gateway_label, "GATEWAY (%s)", gateway->org);
+    snprintf(native_label, sizeof native_label, "NATIVE (%s)", native->org);
+    printf("%-24s | %-49.49s | %-49.49s |\n", "", gateway_label, native_label);
+    printf("%-24s | %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s |\n", "sku", "onHand", "safety", "atf", "ato", "futures",
+           "onHand", "safety", "atf", "ato", "futures");
     for (size_t r = 0; r < row_count; r++) {
         const row *x = &rows[r];
         int equal = same(&x->gateway, &x->native);
         differing += !equal;
-        char cells[8][32];
+        char cells[10][32];
         const figures *sides[2] = {&x->gateway, &x->native};
         for (int s = 0; s < 2; s++) {
-            int64_t values[4] = {sides[s]->on_hand, sides[s]->safety_stock, sides[s]->atf, sides[s]->ato};
-            for (int v = 0; v < 4; v++)
-                cm_milli_format(values[v], cells[s * 4 + v]);
+            int64_t values[5] = {sides[s]->on_hand, sides[s]->safety_stock, sides[s]->atf, sides[s]->ato,
+                                 sides[s]->futures};
+            for (int v = 0; v < 5; v++)
+                cm_milli_format(values[v], cells[s * 5 + v]);
         }
-        printf("%-24.24s | %9s %9s %9s %9s | %9s %9s %9s %9s | %s\n", x->sku, cells[0], cells[1], cells[2], cells[3],
-               cells[4], cells[5], cells[6], cells[7], equal ? "" : "<> DIFFERENT");
+        char why[96] = "";
+        if (!equal)
+            differing_fields(&x->gateway, &x->native, why, sizeof why);
+        printf("%-24.24s | %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s | %s%s\n", x->sku, cells[0], cells[1], cells[2],
+               cells[3], cells[4], cells[5], cells[6], cells[7], cells[8], cells[9], equal ? "" : "<> DIFFERENT: ",
+               why);
     }
+    printf("columns: onHand, safety (safetyStockCount), atf, ato, futures (sum of future quantities; ato counts them)\n");
     printf("%zu SKUs compared, %zu equal, %zu different\n", row_count, row_count - differing, differing);
     return differing;
 }
@@ -496,6 +580,7 @@ static size_t print_json(const row *rows, size_t row_count, const char *location
             json_object_object_add(f, "safetyStockCount", cm_json_new_milli(sides[s]->safety_stock));
             json_object_object_add(f, "atf", cm_json_new_milli(sides[s]->atf));
             json_object_object_add(f, "ato", cm_json_new_milli(sides[s]->ato));
+            json_object_object_add(f, "futures", cm_json_new_milli(sides[s]->futures));
             json_object_object_add(entry, names[s], f);
         }
         json_object_object_add(entry, "equal", json_object_new_boolean(equal));
@@ -557,8 +642,9 @@ static int oauth_token(const char *token_url, const char *client, char *out, siz
 int app_compare_main(int argc, char **argv)
 {
     compare_options options;
-    if (parse_options(argc, argv, &options) != 0)
-        return COMPARE_EXIT_ERROR;
+    int parsed = parse_options(argc, argv, &options);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : COMPARE_EXIT_ERROR;
     cm_config *config = NULL;
     char error[CM_CONFIG_ERROR_MAX];
     if (cm_config_load(options.config_path, NULL, 0, &config, error) != CM_OK) {

@@ -1,6 +1,7 @@
 /*
  * main.c - the `omsgw` executable: parse the command line and hand over (see cli.h, serve.h).
  */
+#include "app/backup.h"
 #include "app/cli.h"
 #include "app/compare.h"
 #include "app/serve.h"
@@ -23,12 +24,22 @@ int main(int argc, char **argv)
         return app_compare_main(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "translate") == 0)
         return app_translate_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "backup") == 0)
+        return app_backup_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "restore") == 0)
+        return app_restore_main(argc - 2, argv + 2);
     app_options options;
     if (app_parse_args(argc, argv, &options) != 0)
         return APP_EXIT_USAGE;
     switch (options.command) {
     case APP_CMD_HELP:
         app_print_help("omsgw");
+        return APP_EXIT_OK;
+    case APP_CMD_USAGE:
+        app_print_usage(stderr);
+        return APP_EXIT_USAGE;
+    case APP_CMD_COMMAND_HELP:
+        app_print_command_help(options.help_for);
         return APP_EXIT_OK;
     case APP_CMD_VERSION:
         printf("omsgw %s\n", OMSGW_VERSION);

@@ -1,6 +1,10 @@
 #include "app/serve.h"
+#include "app/data_lock.h"
 #include "app/delivery_bundled.h"
 #include "app/delivery_http.h"
+#include "app/demo_secrets.h"
+#include "app/location_check.h"
+#include "app/location_probe.h"
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -32,6 +36,7 @@ typedef struct app_runtime {
     gw_gateway *gateway;
     cm_http_server *gateway_server;
     cm_http_server *oci_server;
+    app_location_probe *location_probe; /* http delivery: the background graph check */
 } app_runtime;
 
 static atomic_int shutdown_done;
@@ -75,6 +80,8 @@ static void *shutdown_watchdog(void *data)
 
 static void close_runtime(app_runtime *runtime)
 {
+    app_location_probe_stop(runtime->location_probe);
+    runtime->location_probe = NULL;
     cm_http_server_quiesce(runtime->gateway_server);
     cm_http_server_quiesce(runtime->oci_server);
     q_pool_stop(runtime->pool);
@@ -149,7 +156,11 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
 {
     char error[CM_HTTP_ERROR_MAX];
     if (cm_http_server_start(server_config, out, error) != CM_OK) {
-        fprintf(stderr, "omsgw: config %s: field %s: %s\n", runtime->config->path, field, error);
+        /* A port in use is the machine's state, not a mistake in the file: say so plainly. */
+        if (strstr(error, "port is in use"))
+            fprintf(stderr, "omsgw: %s; stop the other process or choose another %s\n", error, field);
+        else
+            fprintf(stderr, "omsgw: config %s: field %s: %s\n", runtime->config->path, field, error);
         return -1;
     }
     return 0;
@@ -158,6 +169,7 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
 int app_serve(const app_options *options)
 {
     cm_log_set_json(options->log_json);
+    cm_log_set_level(options->log_level);
     app_runtime runtime = {0};
     const char *config_path = options->config_path ? options->config_path : DEFAULT_CONFIG_PATH;
     char error[CM_CONFIG_ERROR_MAX];
@@ -167,6 +179,13 @@ int app_serve(const app_options *options)
     }
     if (make_dirs(options->data_dir) != 0) {
         fprintf(stderr, "omsgw: data folder %s: cannot create it: %s\n", options->data_dir, strerror(errno));
+        cm_config_free(runtime.config);
+        return APP_EXIT_USAGE;
+    }
+    char lock_error[1400];
+    int data_lock = app_data_lock_take(options->data_dir, lock_error, sizeof lock_error);
+    if (data_lock < 0) {
+        fprintf(stderr, "omsgw: %s\n", lock_error);
         cm_config_free(runtime.config);
         return APP_EXIT_USAGE;
     }
@@ -188,6 +207,12 @@ int app_serve(const app_options *options)
         goto out;
     if (oci_core_open(runtime.config, options->data_dir, &runtime.core, oci_error) != CM_OK) {
         fprintf(stderr, "omsgw: %s\n", oci_error);
+        goto out;
+    }
+    char location_error[CM_CONFIG_ERROR_MAX * 2];
+    if (serve_gateway &&
+        app_check_locations_bundled(runtime.config, runtime.core, location_error, sizeof location_error) != 0) {
+        fprintf(stderr, "omsgw: %s\n", location_error);
         goto out;
     }
     if (serve_gateway) {
@@ -220,6 +245,8 @@ int app_serve(const app_options *options)
         }
         if (runtime.config->gateway.port != 0) {
             cm_http_server_config server_config = {
+                .name = "gateway",
+                .bind_address = runtime.config->gateway.bind,
                 .port = runtime.config->gateway.port,
                 .body_limit = (size_t)runtime.config->gateway.body_limit_bytes,
                 .threads = runtime.config->gateway.threads,
@@ -233,6 +260,8 @@ int app_serve(const app_options *options)
     }
     if (runtime.config->oci.port != 0) {
         cm_http_server_config server_config = {
+            .name = "oci",
+            .bind_address = runtime.config->oci.bind,
             .port = runtime.config->oci.port,
             .body_limit = (size_t)runtime.config->gateway.body_limit_bytes,
             .threads = runtime.config->oci.threads,
@@ -244,9 +273,13 @@ int app_serve(const app_options *options)
         if (start_listener(&runtime, "oci.port", &server_config, &runtime.oci_server) != 0)
             goto out;
     }
-    cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s", OMSGW_VERSION,
-                runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
-                runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir);
+    app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
+    if (serve_gateway)
+        runtime.location_probe = app_location_probe_start(runtime.config);
+    cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s gateway_bind=%s oci_bind=%s",
+                OMSGW_VERSION, runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
+                runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir,
+                runtime.config->gateway.bind, runtime.config->oci.bind);
 
     int received = 0;
     sigwait(&stop_signals, &received);
@@ -258,8 +291,10 @@ int app_serve(const app_options *options)
     if (watchdog_started)
         pthread_join(watchdog, NULL);
     cm_log_info("omsgw.stopped", "clean");
+    app_data_lock_release(data_lock);
     return APP_EXIT_OK;
 out:
     close_runtime(&runtime);
+    app_data_lock_release(data_lock);
     return exit_code;
 }

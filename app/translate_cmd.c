@@ -1,4 +1,5 @@
 #include "app/translate_cmd.h"
+#include "app/options.h"
 #include "common/body.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -19,10 +20,23 @@
 #define TRANSLATE_DEFAULT_CONFIG "samples/omsgw.json"
 #define TRANSLATE_OUTPUT_MAX (64 * 1024 * 1024)
 
-static void usage(void)
+static void usage(FILE *out, int long_form)
 {
-    fprintf(stderr, "usage: omsgw translate --request FILE [--tenant ID] [--config FILE] [--job-id N]\n");
+    fprintf(out, "usage: omsgw translate --request FILE [--config FILE] [--tenant ID] [--job-id N]\n");
+    if (!long_form)
+        return;
+    fprintf(out, "\nPrints the OCI import lines the gateway would deliver for a legacy refresh request, and the\n"
+                 "legacy fields it keeps aside, without sending anything (exit 0; 1 with the problems that would\n"
+                 "get the request refused; 2 usage error).\n\n"
+                 "  --request FILE   the legacy refresh body\n"
+                 "  --config FILE    the configuration whose tenant rules apply (default: samples/omsgw.json,\n"
+                 "                   named on stderr when used)\n"
+                 "  --tenant ID      the tenant (12345 or t12345; default: the first tenant of the file)\n"
+                 "  --job-id N       the job id the record ids are derived from (default 0)\n"
+                 "Options take their value as --opt VALUE or --opt=VALUE.\n");
 }
+
+static const app_opt translate_specs[] = {{"--request", 1}, {"--config", 1}, {"--tenant", 1}, {"--job-id", 1}};
 
 static const char *identifier_key(const tr_legacy_item *item, const char *sku)
 {
@@ -31,30 +45,44 @@ static const char *identifier_key(const tr_legacy_item *item, const char *sku)
 
 int app_translate_main(int argc, char **argv)
 {
-    const char *request_path = NULL, *config_path = TRANSLATE_DEFAULT_CONFIG;
+    const char *request_path = NULL, *config_path = NULL;
     int64_t tenant_id = 0, job_id = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i + 1 >= argc) {
-            usage();
-            return TRANSLATE_EXIT_USAGE;
+    for (int i = 0; i < argc;) {
+        const char *flag, *value;
+        switch (app_opt_next(argc, argv, &i, translate_specs, sizeof translate_specs / sizeof translate_specs[0],
+                             "translate", &flag, &value)) {
+        case APP_OPT_DONE: continue;
+        case APP_OPT_HELP: usage(stdout, 1); return TRANSLATE_EXIT_OK;
+        case APP_OPT_ERROR: return TRANSLATE_EXIT_USAGE;
+        case APP_OPT_FOUND: break;
         }
-        const char *flag = argv[i], *value = argv[++i];
+        char *end = NULL;
         if (strcmp(flag, "--request") == 0)
             request_path = value;
         else if (strcmp(flag, "--config") == 0)
             config_path = value;
-        else if (strcmp(flag, "--tenant") == 0)
-            tenant_id = strtoll(value[0] == 't' ? value + 1 : value, NULL, 10);
-        else if (strcmp(flag, "--job-id") == 0)
-            job_id = strtoll(value, NULL, 10);
-        else {
-            usage();
-            return TRANSLATE_EXIT_USAGE;
+        else if (strcmp(flag, "--tenant") == 0) {
+            tenant_id = strtoll(value[0] == 't' ? value + 1 : value, &end, 10);
+            if (*end || tenant_id <= 0) {
+                fprintf(stderr, "omsgw translate: --tenant needs a tenant number, got \"%s\"\n", value);
+                return TRANSLATE_EXIT_USAGE;
+            }
+        } else if (strcmp(flag, "--job-id") == 0) {
+            job_id = strtoll(value, &end, 10);
+            if (!*value || *end || job_id < 0) {
+                fprintf(stderr, "omsgw translate: --job-id needs a whole number, got \"%s\"\n", value);
+                return TRANSLATE_EXIT_USAGE;
+            }
         }
     }
     if (!request_path) {
-        usage();
+        usage(stderr, 0);
         return TRANSLATE_EXIT_USAGE;
+    }
+    if (!config_path) {
+        /* Tenant rules (floor, skuFrom) change the output: say whose rules these are. */
+        config_path = TRANSLATE_DEFAULT_CONFIG;
+        fprintf(stderr, "omsgw translate: no --config given; using %s\n", config_path);
     }
     cm_config *config = NULL;
     char error[CM_CONFIG_ERROR_MAX];

@@ -1,5 +1,9 @@
 #include "common/config.h"
+#include "common/config_fields.h"
+#include "common/config_secrets.h"
 #include "common/json_util.h"
+
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -548,6 +552,26 @@ static cm_err read_delivery(parse_ctx *ctx, json_object *section, cm_config *con
     return CM_OK;
 }
 
+/* gateway.bind and oci.bind: a dotted IPv4 address ("0.0.0.0" for every address). */
+static cm_err read_bind(parse_ctx *ctx, json_object *section, const char *path, char **out)
+{
+    char field[64];
+    snprintf(field, sizeof field, "%sbind", path);
+    if (section) {
+        cm_err rc = read_string(ctx, section, "bind", path, 0, out);
+        if (rc)
+            return rc;
+    }
+    if (!*out) {
+        *out = strdup(CM_DEFAULT_BIND);
+        return *out ? CM_OK : CM_ENOMEM;
+    }
+    struct in_addr address;
+    if (inet_pton(AF_INET, *out, &address) != 1)
+        return fail(ctx, field, "\"%s\" is not an IPv4 address (for example 127.0.0.1 or 0.0.0.0)", *out);
+    return CM_OK;
+}
+
 /* ---- command-line overrides: "a.b[2].c=value" ---- */
 
 static cm_err apply_override(parse_ctx *ctx, json_object *root, const char *override)
@@ -644,6 +668,18 @@ static cm_err read_storage(parse_ctx *ctx, json_object *storage, cm_config *conf
     return read_string(ctx, storage, "url", "storage.", 0, &config->storage.url);
 }
 
+/* An override that applied cleanly must still name a known field (apply_override has already
+ * checked its form, so the text has a '=' and a path that fits). */
+static cm_err check_override_path(parse_ctx *ctx, const char *override)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%.*s", (int)(strchr(override, '=') - override), override);
+    /* The value is left out: it may be a secret typed under a misspelt name. */
+    char origin[CM_CONFIG_ERROR_MAX / 2];
+    snprintf(origin, sizeof origin, "%s (--set %.200s=...)", ctx->origin, path);
+    return cm_config_fields_check_override(path, origin, ctx->error);
+}
+
 cm_err cm_config_parse(const char *text, size_t length, const char *origin, const char *base_dir,
                        const char *const *overrides, size_t override_count, cm_config **out,
                        char error[CM_CONFIG_ERROR_MAX])
@@ -669,9 +705,16 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
         rc = fail(&ctx, "(top level)", "must be a JSON object");
         goto out;
     }
-    for (size_t i = 0; i < override_count && !rc; i++)
+    for (size_t i = 0; i < override_count && !rc; i++) {
         rc = apply_override(&ctx, root, overrides[i]);
+        if (!rc)
+            rc = check_override_path(&ctx, overrides[i]);
+    }
     if (rc)
+        goto out;
+    /* Secrets first: "tokenFile" becomes "token", which the field check then knows. */
+    if ((rc = cm_config_secrets_resolve(root, origin, base_dir, error)) ||
+        (rc = cm_config_fields_check(root, origin, error)))
         goto out;
 
     config->path = dup_string(origin);
@@ -713,6 +756,9 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
          (rc = read_int32(&ctx, oci, "threads", "oci.", 1, 64, &config->oci.threads)) ||
          (rc = read_int32(&ctx, oci, "tokenTtlSeconds", "oci.", 10, 86400,
                           &config->oci.token_ttl_seconds))))
+        goto out;
+    if ((rc = read_bind(&ctx, gateway, "gateway.", &config->gateway.bind)) ||
+        (rc = read_bind(&ctx, oci, "oci.", &config->oci.bind)))
         goto out;
     if ((rc = read_organizations(&ctx, oci, config)) || (rc = read_delivery(&ctx, delivery, config)))
         goto out;
@@ -823,6 +869,8 @@ void cm_config_free(cm_config *config)
     }
     free(config->oci.organizations);
     free(config->storage.url);
+    free(config->gateway.bind);
+    free(config->oci.bind);
     free(config->delivery.base_url);
     free(config->delivery.token);
     free(config->delivery.oauth_token_url);

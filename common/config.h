@@ -18,6 +18,9 @@
 
 #define CM_CONFIG_ERROR_MAX 512
 #define CM_CONFIG_MAX_OVERRIDES 64
+/* Listeners bind to loopback unless gateway.bind / oci.bind say otherwise: the demo keys and
+ * tokens of samples/omsgw.json must not be reachable from the network by default. */
+#define CM_DEFAULT_BIND "127.0.0.1"
 
 /* OCI scopes, one bit each. Both spellings (dots and underscores) map to the same bit. */
 enum {
@@ -98,6 +101,7 @@ typedef struct cm_config {
         int connection_timeout_seconds;
         int connection_limit;
         cm_rate_limit rate_limit;
+        char *bind; /* gateway.bind: the IPv4 address to listen on (default CM_DEFAULT_BIND) */
     } gateway;
     struct {
         int port;
@@ -105,6 +109,7 @@ typedef struct cm_config {
         int token_ttl_seconds;
         cm_oci_org *organizations;
         size_t organization_count;
+        char *bind; /* oci.bind: the IPv4 address to listen on (default CM_DEFAULT_BIND) */
     } oci;
     struct {
         cm_delivery_mode mode;

@@ -1,5 +1,6 @@
 #include "common/http_server.h"
 #include "common/body.h"
+#include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
 
@@ -53,6 +54,11 @@ struct cm_http_request {
     char *header_values[CM_HTTP_MAX_EXTRA_HEADERS];
     void *user_data;
     void (*user_destroy)(void *);
+    /* For the one access-log line each request gets when it ends (log_request). */
+    int64_t started_ms;
+    int status;
+    char method_copy[16];
+    char tenant[24];
 };
 
 const char *cm_http_reason(int status)
@@ -97,6 +103,7 @@ static int queue_response(cm_http_request *request, int status, struct MHD_Respo
     MHD_destroy_response(response);
     if (queued != MHD_YES)
         return -1;
+    request->status = status;
     request->replied = 1;
     request->phase = PHASE_DONE;
     return 0;
@@ -275,6 +282,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
     request->server = cls;
     request->connection = connection;
     request->body_fd = -1;
+    request->started_ms = cm_mono_ms();
     request->raw_uri = strdup(uri ? uri : "");
     if (!request->raw_uri) {
         free(request);
@@ -303,15 +311,72 @@ static void free_request(cm_http_request *request)
     free(request);
 }
 
+/* The value of a reply header this request set, or NULL. */
+static const char *reply_header(const cm_http_request *request, const char *name)
+{
+    for (size_t i = 0; i < request->header_count; i++)
+        if (strcasecmp(request->header_names[i], name) == 0)
+            return request->header_values[i];
+    return NULL;
+}
+
+/*
+ * One line per request, whatever its outcome (a 401 or 429 is exactly what an operator tracing a
+ * client's correlation id needs to see). Answered requests log at info, 5xx and requests that
+ * ended without an answer at warn; --log-level warn hides the routine ones. The route is the
+ * pattern matched, never the raw path, so ids and keys in paths do not reach the log.
+ */
+static void log_request(const cm_http_request *request, enum MHD_RequestTerminationCode termination)
+{
+    if (!request->method_copy[0])
+        return; /* the connection closed before a request line was read */
+    const char *given = reply_header(request, "x-vol-correlation");
+    if (!given)
+        given = reply_header(request, "correlation-id");
+    /* The OCI side echoes the client's id as sent: keep the line one k=v word per field. */
+    char correlation_text[130];
+    const char *correlation = NULL;
+    if (given) {
+        snprintf(correlation_text, sizeof correlation_text, "%s", given);
+        for (char *c = correlation_text; *c; c++)
+            if (*c <= ' ' || *c == '"' || *c == '=' || *c == '\\' || (unsigned char)*c >= 0x7f)
+                *c = '_';
+        correlation = correlation_text;
+    }
+    cm_log_level level = request->status >= 500 || !request->replied ? CM_LOG_WARN : CM_LOG_INFO;
+    cm_log(level, "http.request",
+           "server=%s method=%s route=%s status=%d duration_ms=%lld tenant=%s correlation_id=%s%s",
+           request->server->config.name ? request->server->config.name : "http", request->method_copy,
+           request->route ? request->route->match.pattern : "-", request->status,
+           (long long)(cm_mono_ms() - request->started_ms), request->tenant[0] ? request->tenant : "-",
+           correlation ? correlation : "-",
+           termination == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " ended=before_the_reply_was_sent");
+}
+
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode termination)
 {
     (void)cls;
     (void)connection;
-    (void)termination;
-    if (*con_cls)
+    if (*con_cls) {
+        log_request(*con_cls, termination);
         free_request(*con_cls);
+    }
     *con_cls = NULL;
+}
+
+/* Copies what the access line needs while the connection's strings are certainly valid. Only a
+ * tenant header that looks like one is kept: the log never repeats arbitrary client text. */
+static void note_request(cm_http_request *request, const char *method)
+{
+    snprintf(request->method_copy, sizeof request->method_copy, "%s", method);
+    const char *tenant = MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, "x-vol-tenant");
+    size_t length = tenant ? strlen(tenant) : 0;
+    if (length && length < sizeof request->tenant &&
+        strspn(tenant, "0123456789tT") == length)
+        memcpy(request->tenant, tenant, length + 1);
+    else if (length)
+        snprintf(request->tenant, sizeof request->tenant, "invalid");
 }
 
 /* Reads Content-Length; returns 1 and sets *length when present and valid. */
@@ -355,6 +420,7 @@ static void start_request(cm_http_request *request, const char *url, const char 
     request->method = method;
     request->path = url;
     request->phase = PHASE_RECEIVING;
+    note_request(request, method);
     const char *question = strchr(request->raw_uri, '?');
     /* libmicrohttpd decodes the path, so "%00" would cut it short ("/queue/1%00x" read as
      * "/queue/1"): a path with an encoded NUL byte is refused. */

@@ -70,6 +70,19 @@ const cm_tenant *gw_authenticate(cm_http_request *request, const cm_config *conf
     }
     const cm_tenant *tenant = cm_config_tenant(config, tenant_id);
     const char *key = bearer_token(request);
+    /* A valid key of the tenant's other package proves the caller knows the tenant already, so
+     * saying which package the route belongs to reveals nothing and saves a support call. */
+    if (tenant && key && package != GW_PACKAGE_ANY && !key_matches(tenant, package, key) &&
+        key_matches(tenant, GW_PACKAGE_ANY, key)) {
+        cm_http_reply_error(request, 401, "UNAUTHORIZED",
+                            package == GW_PACKAGE_V5
+                                ? "This route belongs to the Inventory V5 package and needs the tenant's V5 API "
+                                  "key; the key sent is the tenant's Inventory Specific key."
+                                : "This route belongs to the Inventory Specific package and needs the tenant's "
+                                  "Inventory Specific API key; the key sent is the tenant's V5 key.",
+                            "Authorization");
+        return NULL;
+    }
     /* An unknown tenant and a wrong key get the same answer, so tenants cannot be probed. */
     if (!tenant || !key || !key_matches(tenant, package, key)) {
         const char *message =

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char MISSING[] = "MISSING_REQUEST_DATA";
 static const char INVALID[] = "INVALID_REQUEST_DATA";
@@ -423,7 +424,23 @@ static void check_location(const json_object *root, const cm_tenant *tenant, gw_
             add_problem(problems, INVALID, key,
                         "%s \"%s\" gives no usable OCI location id (at least 2 characters needed).", key, name);
     } else {
-        add_problem(problems, INVALID, key, "%s \"%.100s\" is not a location of this tenant.", key, name);
+        /* The commonest cause is a different case or spelling than the configured name: say how
+         * names are matched and where they come from, and point at a near-identical one. */
+        const char *same_but_case = NULL;
+        for (size_t i = 0; i < tenant->location_count && !same_but_case; i++)
+            if (strcasecmp(tenant->locations[i].name, name) == 0)
+                same_but_case = tenant->locations[i].name;
+        if (same_but_case)
+            add_problem(problems, INVALID, key,
+                        "%s \"%.100s\" is not a location of this tenant: names are matched exactly, case "
+                        "included (did you mean \"%.100s\"?).",
+                        key, name, same_but_case);
+        else
+            add_problem(problems, INVALID, key,
+                        "%s \"%.100s\" is not a location of this tenant: names are matched exactly, case "
+                        "included, against the tenant's tenants[].locations in the gateway configuration "
+                        "(tenants[].autoLocations is off).",
+                        key, name);
     }
 }
 

@@ -165,8 +165,8 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
     else if (rc)
         cm_log_error("job.finish_failed", "job=%" PRId64 " %s", job->job_id, cm_strerror(rc));
     else
-        cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=%s success=%d",
-                    job->job_id, job->tenant_id, q_status_name(status), success);
+        cm_log(status == Q_FAILED ? CM_LOG_WARN : CM_LOG_INFO, "job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=%s success=%d reason=\"%s\"",
+                    job->job_id, job->tenant_id, q_status_name(status), success, extra_message ? extra_message : "");
 }
 
 /* ---- one chunk ---- */
@@ -302,8 +302,8 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
             finish(self, job, Q_FAILED, 0, *items_failed_total, text);
             outcome = CHUNK_JOB_ENDED;
         } else {
-            cm_log_warn("job.retry", "job=%" PRId64 " chunk=%" PRId64 " in %" PRId64 " ms: %s",
-                        job->job_id, chunk_index, delay, result.message);
+            cm_log_warn("job.retry", "job=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " in %" PRId64 " ms: %s",
+                        job->job_id, chunk_index + 1, job->chunks_total, delay, result.message);
             q_store_park(pool->config.store, job->job_id, self->token, now + delay, retry_started,
                          result.message);
             outcome = atomic_load(&pool->stopping) ? CHUNK_STOPPED : CHUNK_PARKED;

@@ -83,6 +83,11 @@ static void test_one_changed_record_is_the_row_marked(void **state)
     while (line_start > output && line_start[-1] != '\n')
         line_start--;
     assert_int_equal(strncmp(line_start, "SHIRT-RED-M", 11), 0);
+    /* The row says which fields differ, and the header labels both column groups. */
+    assert_non_null(strstr(marked, "<> DIFFERENT: onHand, atf, ato\n"));
+    assert_non_null(strstr(output, "| GATEWAY (f_ecom_demo_001)"));
+    assert_non_null(strstr(output, "| NATIVE (f_ecom_native_001)"));
+    assert_non_null(strstr(output, "futures"));
     assert_non_null(strstr(output, "3 SKUs compared, 2 equal, 1 different"));
     free(output);
 
@@ -139,6 +144,12 @@ static void test_usage_and_connection_errors(void **state)
     const char *unreachable[] = {"compare", "--config", server.config_path, "--request", request_path, "--tenant",
                                  "12345", "--gateway-url", dead, "--oci-url", dead, NULL};
     assert_int_equal(th_omsgw_run(unreachable, &output), 2);
+    free(output);
+    /* A gateway URL without the OCI URL would refresh one server and read another. */
+    const char *mixed[] = {"compare", "--config", server.config_path, "--request", request_path, "--tenant",
+                           "12345", "--gateway-url", dead, NULL};
+    assert_int_equal(th_omsgw_run(mixed, &output), 2);
+    assert_non_null(strstr(output, "give --gateway-url and --oci-url together, or neither"));
     free(output);
 }
 

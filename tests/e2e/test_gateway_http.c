@@ -206,7 +206,28 @@ static void test_content_type_and_auth_refusals(void **state)
     th_response_free(&response);
     assert_int_equal(e2e_call(server.gateway_port, "POST", "/inv/api/v5/inventory/refresh", DEMO_TENANT, DEMO_V5_KEY,
                               body, &response), 0);
-    check_error(&response, 401, "UNAUTHORIZED", NULL);
+    check_error(&response, 401, "UNAUTHORIZED", "Authorization");
+    /* The other package's key is named as such, not answered like a mistyped key. */
+    assert_non_null(strstr(response.body, "belongs to the Inventory Specific package"));
+    assert_non_null(strstr(response.body, "the key sent is the tenant's V5 key"));
+    th_response_free(&response);
+    assert_int_equal(e2e_call(server.gateway_port, "POST", "/api/v5/inventory/refresh", DEMO_TENANT, DEMO_INV_KEY,
+                              body, &response), 0);
+    check_error(&response, 401, "UNAUTHORIZED", "Authorization");
+    assert_non_null(strstr(response.body, "belongs to the Inventory V5 package"));
+    th_response_free(&response);
+    /* An unknown location says how names are matched and where they are configured. */
+    const char *wrong_case = "{\"locationName\":\"location 1\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}";
+    assert_int_equal(e2e_call(server.gateway_port, "POST", "/api/v5/inventory/refresh", DEMO_TENANT, DEMO_V5_KEY,
+                              wrong_case, &response), 0);
+    check_error(&response, 400, "INVALID_REQUEST_DATA", "locationName");
+    assert_non_null(strstr(response.body, "matched exactly, case included (did you mean \\\"Location 1\\\"?)"));
+    th_response_free(&response);
+    const char *unknown_name = "{\"locationName\":\"Nowhere\",\"items\":[{\"sku\":\"AB\",\"quantity\":1}]}";
+    assert_int_equal(e2e_call(server.gateway_port, "POST", "/api/v5/inventory/refresh", DEMO_TENANT, DEMO_V5_KEY,
+                              unknown_name, &response), 0);
+    assert_int_equal(response.status, 400);
+    assert_non_null(strstr(response.body, "tenants[].locations"));
     th_response_free(&response);
     /* Missing, malformed and unknown tenants. */
     assert_int_equal(e2e_call(server.gateway_port, "POST", "/api/v5/inventory/refresh", NULL, DEMO_V5_KEY, body,

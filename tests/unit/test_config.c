@@ -335,7 +335,7 @@ static void unknown_api_key_type(void **state)
     th_data_path("config/unknown-key-type.json", path, sizeof path);
     cm_config *config = (cm_config *)1;
     cm_err rc = cm_config_load(path, NULL, 0, &config, error);
-    const char *const fragments[] = {"tenants[0].apiKeys.v6", "unknown key type", NULL};
+    const char *const fragments[] = {"tenants[0].apiKeys.v6", "unknown field (did you mean `v5`?)", NULL};
     assert_config_error(rc, config, error, path, fragments);
 }
 
