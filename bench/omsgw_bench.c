@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "bench/bench_util.h"
 #include "bench/ceilings.h"
+#include "tests/support/pg_server.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -66,6 +67,11 @@ enum {
     F_AVAIL_P99,
     F_IMPORT,
     F_RSS,
+    F_APPLY_TWO_TENANTS_SQLITE,
+    F_APPLY_TWO_TENANTS_PG,
+    F_APPLY_TWO_TENANTS_PG2,
+    F_SMALL_RPS_PG,
+    F_SMALL_RPS_PG2,
     F_COUNT
 };
 
@@ -79,6 +85,13 @@ static figure figures[F_COUNT] = {
     {"get_availability_100_combinations_p99", "ms", NULL, 0, 1, 5.0, {0}, {0}, 0, 1, ""},
     {"import_gzip_records_per_second", "records/s", "SQLite prepared upserts, 3000-row transactions", 1, 0, 0.5, {0}, {0}, 0, 1, ""},
     {"peak_rss_above_idle_applying_12000_item_jobs", "MiB", NULL, 0, 1, 32.0, {0}, {0}, 0, 1, ""},
+    /* Storage backends side by side (report only: no target yet). Two tenants, so that two
+     * instances have work to share; the same workload on SQLite for comparison. */
+    {"apply_items_per_second_bundled_two_tenants_sqlite", "items/s", "SQLite prepared upserts, 3000-row transactions", 1, 0, 0, {0}, {0}, 0, 1, ""},
+    {"apply_items_per_second_bundled_two_tenants_postgresql", "items/s", "SQLite prepared upserts, 3000-row transactions", 1, 0, 0, {0}, {0}, 0, 1, ""},
+    {"apply_items_per_second_bundled_two_tenants_postgresql_2_instances", "items/s", "SQLite prepared upserts, 3000-row transactions", 1, 0, 0, {0}, {0}, 0, 1, ""},
+    {"small_refresh_requests_per_second_32conn_postgresql", "req/s", "bare libmicrohttpd handler + one synchronous=FULL commit per request", 1, 0, 0, {0}, {0}, 0, 1, ""},
+    {"small_refresh_requests_per_second_32conn_postgresql_2_instances", "req/s", "bare libmicrohttpd handler + one synchronous=FULL commit per request", 1, 0, 0, {0}, {0}, 0, 1, ""},
 };
 
 static const int GROWTH_SIZES[] = {1, 100, 3000, 3001, 6000, 6001, 12000};
@@ -187,14 +200,16 @@ static void *load_main(void *data)
     return NULL;
 }
 
-/* Returns requests per second, or -1 when any request failed. */
-static double drive_small_refreshes(int port, const char *path, int requests, int connections)
+/* Returns requests per second, or -1 when any request failed. The connections are spread over the
+ * `port_count` servers in turn. */
+static double drive_small_refreshes_on(const int *ports, int port_count, const char *path, int requests,
+                                       int connections)
 {
     load_worker *workers = calloc((size_t)connections, sizeof *workers);
     int per = requests / connections;
     double start = bench_now_ms();
     for (int c = 0; c < connections; c++) {
-        workers[c] = (load_worker){.port = port, .path = path, .first = c * per, .count = per};
+        workers[c] = (load_worker){.port = ports[c % port_count], .path = path, .first = c * per, .count = per};
         pthread_create(&workers[c].thread, NULL, load_main, &workers[c]);
     }
     int failures = 0;
@@ -209,6 +224,11 @@ static double drive_small_refreshes(int port, const char *path, int requests, in
         return -1;
     }
     return (double)(per * connections) / (elapsed / 1000.0);
+}
+
+static double drive_small_refreshes(int port, const char *path, int requests, int connections)
+{
+    return drive_small_refreshes_on(&port, 1, path, requests, connections);
 }
 
 /* ---- one run of the gateway figures on a bundled server ---- */
@@ -331,6 +351,130 @@ static int run_http_figure(const sizes *size)
     double total = (double)size->apply_jobs * size->apply_items;
     record(F_APPLY_HTTP, total / ((done - first_answer) / 1000.0),
            ceiling_upserts(work_dir, (size_t)total, (size_t)size->apply_items, 3000));
+    return 0;
+}
+
+/* ---- the storage backends side by side ---- */
+
+static th_pg bench_pg;
+static int bench_pg_state; /* 0 not tried, 1 running, -1 unavailable */
+static int bench_pg_databases;
+
+/* A fresh database on the benchmark's own PostgreSQL (fsync on, as in production); 0 or -1. */
+static int pg_database(char *url, size_t size)
+{
+    if (bench_pg_state == 0)
+        bench_pg_state = th_pg_available() && th_pg_start(&bench_pg, 1) == 0 ? 1 : -1;
+    if (bench_pg_state < 0)
+        return -1;
+    char name[32];
+    snprintf(name, sizeof name, "bench_%d", ++bench_pg_databases);
+    return th_pg_create_database(&bench_pg, name, url, size);
+}
+
+/* Starts `count` instances sharing `url` (NULL: each on its own SQLite); 0 or -1. */
+static int start_instances(bench_server *servers, int count, const char *url)
+{
+    char url_override[600];
+    snprintf(url_override, sizeof url_override, "storage.url=\"%s\"", url ? url : "");
+    const char *overrides[] = {"storage.backend=\"postgresql\"", url_override, NULL};
+    for (int i = 0; i < count; i++)
+        if (bench_server_start(&servers[i], omsgw_path, source_dir, url ? overrides : NULL) != 0)
+            return -1;
+    return 0;
+}
+
+static void stop_instances(bench_server *servers, int count)
+{
+    for (int i = 0; i < count; i++)
+        bench_server_stop(&servers[i]);
+}
+
+/* Items applied per second for jobs of two tenants in turn, sent to the instances in turn: first
+ * answer → the last job of both tenants SUCCESS. */
+static double apply_two_tenants(const sizes *size, bench_server *servers, int count)
+{
+    const char *headers[2][3] = {{"x-vol-tenant: 12345", "Authorization: Bearer demo-v5-key", NULL},
+                                 {"x-vol-tenant: 23456", "Authorization: Bearer second-v5-key", NULL}};
+    bench_client clients[2];
+    for (int t = 0; t < 2; t++)
+        bench_client_init(&clients[t], headers[t]);
+    long long last[2] = {-1, -1};
+    int last_server[2] = {0, 0};
+    double first_answer = -1, done = 0;
+    for (int j = 0; j < size->apply_jobs && done >= 0; j++) {
+        int tenant = j % 2, instance = j % count;
+        size_t length;
+        char *body = refresh_body(size->apply_items, tenant * 1000000, 3000 + j, &length);
+        double start = bench_now_ms();
+        last[tenant] = post_refresh(&clients[tenant], &servers[instance], body, length, NULL);
+        last_server[tenant] = instance;
+        free(body);
+        if (last[tenant] < 0)
+            done = -1;
+        if (first_answer < 0)
+            first_answer = start;
+    }
+    for (int t = 0; t < 2 && done >= 0; t++) {
+        if (last[t] < 0)
+            continue;
+        double finished = wait_job(&clients[t], &servers[last_server[t]], last[t], 2000);
+        done = finished < 0 ? -1 : finished > done ? finished : done;
+    }
+    for (int t = 0; t < 2; t++)
+        bench_client_free(&clients[t]);
+    if (done < 0)
+        return -1;
+    return (double)size->apply_jobs * size->apply_items / ((done - first_answer) / 1000.0);
+}
+
+static void mark_unavailable(int index, const char *why)
+{
+    figures[index].available = 0;
+    snprintf(figures[index].note, sizeof figures[index].note, "%s", why);
+}
+
+/* SQLite and PostgreSQL with the same two-tenant workload, then PostgreSQL with two instances;
+ * small refreshes on PostgreSQL with one and two instances. Each next to this run's ceilings. */
+static int run_storage_figures(const sizes *size)
+{
+    double total = (double)size->apply_jobs * size->apply_items;
+    double upsert_ceiling = ceiling_upserts(work_dir, (size_t)total, (size_t)size->apply_items, 3000);
+    bench_server servers[2];
+    if (start_instances(servers, 1, NULL) != 0)
+        return -1;
+    double rate = apply_two_tenants(size, servers, 1);
+    stop_instances(servers, 1);
+    if (rate < 0)
+        return -1;
+    record(F_APPLY_TWO_TENANTS_SQLITE, rate, upsert_ceiling);
+
+    const int pg_figures[] = {F_APPLY_TWO_TENANTS_PG, F_APPLY_TWO_TENANTS_PG2, F_SMALL_RPS_PG, F_SMALL_RPS_PG2};
+    char url[512];
+    for (int instances = 1; instances <= 2; instances++) {
+        if (pg_database(url, sizeof url) != 0) {
+            for (size_t i = 0; i < sizeof pg_figures / sizeof pg_figures[0]; i++)
+                mark_unavailable(pg_figures[i], "no PostgreSQL server on this machine");
+            return 0;
+        }
+        if (start_instances(servers, instances, url) != 0)
+            return -1;
+        rate = apply_two_tenants(size, servers, instances);
+        int ports[2] = {servers[0].gateway_port, instances > 1 ? servers[1].gateway_port : 0};
+        double rps = rate < 0 ? -1
+                              : drive_small_refreshes_on(ports, instances, "/api/v5/inventory/refresh",
+                                                         size->small_requests, size->connections);
+        stop_instances(servers, instances);
+        if (rate < 0 || rps < 0)
+            return -1;
+        int bare_port = ceiling_server_start(work_dir, 4);
+        double bare_rps = bare_port > 0 ? drive_small_refreshes(bare_port, "/", size->small_requests, size->connections)
+                                        : -1;
+        ceiling_server_stop();
+        record(instances == 1 ? F_APPLY_TWO_TENANTS_PG : F_APPLY_TWO_TENANTS_PG2, rate, upsert_ceiling);
+        if (bare_rps > 0)
+            record(instances == 1 ? F_SMALL_RPS_PG : F_SMALL_RPS_PG2, rps, bare_rps);
+    }
     return 0;
 }
 
@@ -520,7 +664,7 @@ static int report(const sizes *size, const char *out_path)
     json_object *list = json_object_new_array();
     printf("\nomsgw benchmark — %s, %d cores (%s), mode %s, %d run(s)\n\n", date, bench_cores(), model, size->mode,
            size->runs);
-    printf("%-46s %-9s %11s %11s %11s %12s %7s %8s %s\n", "figure", "unit", "median", "min", "max", "ceiling", "ratio",
+    printf("%-66s %-9s %11s %11s %11s %12s %7s %8s %s\n", "figure", "unit", "median", "min", "max", "ceiling", "ratio",
            "target", "meets");
     int all_met = 1;
     for (int i = 0; i < F_COUNT; i++) {
@@ -529,8 +673,10 @@ static int report(const sizes *size, const char *out_path)
         json_object_object_add(entry, "name", json_object_new_string(f->name));
         json_object_object_add(entry, "unit", json_object_new_string(f->unit));
         char target_text[32];
-        if (f->absolute)
-            snprintf(target_text, sizeof target_text, f->target > 0 ? "<= %g" : "report", f->target);
+        if (f->target <= 0)
+            snprintf(target_text, sizeof target_text, "report");
+        else if (f->absolute)
+            snprintf(target_text, sizeof target_text, "<= %g", f->target);
         else
             snprintf(target_text, sizeof target_text, "%s %gx", f->higher_is_better ? ">=" : "<=", f->target);
         json_object_object_add(entry, "target", json_object_new_string(target_text));
@@ -542,7 +688,7 @@ static int report(const sizes *size, const char *out_path)
             json_object_object_add(entry, "ratio", NULL);
             json_object_object_add(entry, "meets", NULL);
             json_object_object_add(entry, "note", json_object_new_string(f->note[0] ? f->note : "not measured"));
-            printf("%-46s %-9s %11s %11s %11s %12s %7s %8s %s\n", f->name, f->unit, "-", "-", "-", "-", "-",
+            printf("%-66s %-9s %11s %11s %11s %12s %7s %8s %s\n", f->name, f->unit, "-", "-", "-", "-", "-",
                    target_text, f->note[0] ? f->note : "not measured");
             json_object_array_add(list, entry);
             continue;
@@ -550,9 +696,10 @@ static int report(const sizes *size, const char *out_path)
         double median = median_of(f->values, f->count);
         double ceiling = f->absolute ? 0 : median_of(f->ceilings, f->count);
         double ratio = f->absolute || ceiling <= 0 ? 0 : median / ceiling;
-        int meets = f->absolute ? (f->target <= 0 || median <= f->target)
+        int report_only = f->target <= 0; /* no target yet: the figure and its ratio are recorded */
+        int meets = f->absolute ? (report_only || median <= f->target)
                                 : f->higher_is_better ? ratio >= f->target : ratio <= f->target;
-        if (!(f->absolute && f->target <= 0))
+        if (!report_only)
             all_met = all_met && meets;
         json_object_object_add(entry, "median", number(median));
         json_object_object_add(entry, "min", number(min_of(f->values, f->count)));
@@ -560,16 +707,16 @@ static int report(const sizes *size, const char *out_path)
         json_object_object_add(entry, "ceiling", f->absolute ? NULL : number(ceiling));
         json_object_object_add(entry, "ceiling_is", f->ceiling_name ? json_object_new_string(f->ceiling_name) : NULL);
         json_object_object_add(entry, "ratio", f->absolute ? NULL : number(ratio));
-        json_object_object_add(entry, "meets", f->absolute && f->target <= 0 ? NULL : json_object_new_boolean(meets));
+        json_object_object_add(entry, "meets", report_only ? NULL : json_object_new_boolean(meets));
         json_object_array_add(list, entry);
         char ceiling_text[24] = "-", ratio_text[16] = "-";
         if (!f->absolute) {
             snprintf(ceiling_text, sizeof ceiling_text, "%.4g", ceiling);
             snprintf(ratio_text, sizeof ratio_text, "%.3g", ratio);
         }
-        printf("%-46s %-9s %11.4g %11.4g %11.4g %12s %7s %8s %s\n", f->name, f->unit, median,
+        printf("%-66s %-9s %11.4g %11.4g %11.4g %12s %7s %8s %s\n", f->name, f->unit, median,
                min_of(f->values, f->count), max_of(f->values, f->count), ceiling_text, ratio_text, target_text,
-               f->absolute && f->target <= 0 ? "-" : meets ? "yes" : "NO");
+               report_only ? "-" : meets ? "yes" : "NO");
     }
     json_object_object_add(root, "figures", list);
 
@@ -651,7 +798,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: run %d/%d: import and get-availability\n", run + 1, chosen.runs);
         if (run_import_and_availability(&chosen, run) != 0)
             return 1;
+        fprintf(stderr, "bench: run %d/%d: storage backends\n", run + 1, chosen.runs);
+        if (run_storage_figures(&chosen) != 0)
+            return 1;
     }
+    if (bench_pg_state > 0)
+        th_pg_cleanup(&bench_pg);
     int rc = report(&chosen, out_path);
     char command[400];
     snprintf(command, sizeof command, "rm -rf '%s'", work_dir);

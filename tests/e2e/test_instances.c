@@ -96,8 +96,8 @@ static void launch_instance(cluster *c, int index)
 static void start_cluster(cluster *c, int instances, int lease_seconds)
 {
     memset(c, 0, sizeof *c);
-    th_pg_start(&c->pg, 0);
-    th_pg_create_database(&c->pg, "omsgw", c->url, sizeof c->url);
+    assert_int_equal(th_pg_start(&c->pg, 0), 0);
+    assert_int_equal(th_pg_create_database(&c->pg, "omsgw", c->url, sizeof c->url), 0);
     start_core(c);
     c->instance_count = instances;
     for (int i = 0; i < instances; i++) {
@@ -143,7 +143,7 @@ static void test_storage_startup_errors(void **state)
 {
     (void)state;
     th_pg pg;
-    th_pg_start(&pg, 0);
+    assert_int_equal(th_pg_start(&pg, 0), 0);
     char url[600];
     char *config = NULL;
 
@@ -436,7 +436,7 @@ static void test_database_stopped_and_started(void **state)
     }
     free(body);
     usleep(2000000); /* workers fail their checkpoints and claims, and back off */
-    th_pg_restart(&c.pg);
+    assert_int_equal(th_pg_restart(&c.pg), 0);
     /* Acceptance comes back by itself; refusals meanwhile promised nothing. */
     int sent_after = 0;
     for (int tries = 0; tries < 200 && sent_after < 6; tries++) {

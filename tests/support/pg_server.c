@@ -1,8 +1,11 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "tests/support/pg_server.h"
-#include "tests/support/omsgw_process.h"
-#include "tests/support/test_support.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -17,6 +20,46 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Reports a failure on stderr and returns -1 (the callers' tests then fail with their own line). */
+static int failed(const char *what, const char *detail)
+{
+    fprintf(stderr, "pg_server: %s%s\n", what, detail ? detail : "");
+    return -1;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    if (!file)
+        return -1;
+    int ok = fputs(text, file) >= 0;
+    return fclose(file) == 0 && ok ? 0 : -1;
+}
+
+static int remove_entry(const char *path, const struct stat *info, int type, struct FTW *walk)
+{
+    (void)info;
+    (void)type;
+    (void)walk;
+    remove(path);
+    return 0;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&address, sizeof address) == 0 &&
+        getsockname(fd, (struct sockaddr *)&address, &length) == 0)
+        port = ntohs(address.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
 
 static int find_bin_dir(char *out, size_t size)
 {
@@ -50,13 +93,14 @@ static void drop_root(void)
     }
 }
 
-static void give_to_postgres(const char *path)
+static int give_to_postgres(const char *path)
 {
     if (geteuid() != 0)
-        return;
+        return 0;
     struct passwd *user = getpwnam("postgres");
     if (!user || chown(path, user->pw_uid, user->pw_gid) != 0)
-        fail_msg("pg_server: cannot give %s to the postgres user", path);
+        return failed("cannot give to the postgres user: ", path);
+    return 0;
 }
 
 /* Runs argv as the server's user with output into <dir>/<log>; returns the exit status. */
@@ -87,12 +131,17 @@ static void print_log(const th_pg *pg, const char *name)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/%s", pg->dir, name);
-    char *text = th_read_file(path, NULL);
-    fprintf(stderr, "---- %s ----\n%s\n----\n", path, text ? text : "(none)");
-    free(text);
+    fprintf(stderr, "---- %s ----\n", path);
+    FILE *file = fopen(path, "r");
+    char line[512];
+    while (file && fgets(line, sizeof line, file))
+        fputs(line, stderr);
+    if (file)
+        fclose(file);
+    fprintf(stderr, "----\n");
 }
 
-static void launch(th_pg *pg)
+static int launch(th_pg *pg)
 {
     char data_dir[320], port[16], log_path[400];
     snprintf(data_dir, sizeof data_dir, "%s/data", pg->dir);
@@ -119,41 +168,41 @@ static void launch(th_pg *pg)
         _exit(127);
     }
     if (pid < 0)
-        fail_msg("pg_server: fork failed");
+        return failed("fork failed", NULL);
     pg->pid = pid;
     char conninfo[200];
     snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d dbname=postgres user=%s connect_timeout=2",
              pg->port, TH_PG_USER);
     for (int waited = 0; waited < 30000; waited += 50) {
         if (PQping(conninfo) == PQPING_OK)
-            return;
+            return 0;
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             pg->pid = 0;
             print_log(pg, "postgres.log");
-            fail_msg("pg_server: postgres exited at start-up");
+            return failed("postgres exited at start-up", NULL);
         }
         struct timespec pause = {0, 50 * 1000000L};
         nanosleep(&pause, NULL);
     }
     print_log(pg, "postgres.log");
-    fail_msg("pg_server: postgres did not accept connections within 30 s");
+    return failed("postgres did not accept connections within 30 s", NULL);
 }
 
-void th_pg_start(th_pg *pg, int durable)
+int th_pg_start(th_pg *pg, int durable)
 {
     memset(pg, 0, sizeof *pg);
     pg->durable = durable;
     if (find_bin_dir(pg->bin_dir, sizeof pg->bin_dir) != 0)
-        fail_msg("pg_server: no PostgreSQL server is installed (./scripts/deps.sh installs the postgresql package)");
+        return failed("no PostgreSQL server is installed (./scripts/deps.sh installs the postgresql package)", NULL);
     snprintf(pg->dir, sizeof pg->dir, "/tmp/omsgw-pg-XXXXXX");
     if (!mkdtemp(pg->dir))
-        fail_msg("pg_server: mkdtemp failed: %s", strerror(errno));
-    give_to_postgres(pg->dir);
+        return failed("mkdtemp failed: ", strerror(errno));
     char password_file[320];
     snprintf(password_file, sizeof password_file, "%s/password", pg->dir);
-    th_write_file(password_file, TH_PG_PASSWORD "\n", strlen(TH_PG_PASSWORD) + 1);
-    give_to_postgres(password_file);
+    if (give_to_postgres(pg->dir) != 0 || write_text(password_file, TH_PG_PASSWORD "\n") != 0 ||
+        give_to_postgres(password_file) != 0)
+        return failed("cannot prepare ", pg->dir);
     char initdb[300], data_dir[320], pwfile[340];
     snprintf(initdb, sizeof initdb, "%s/initdb", pg->bin_dir);
     snprintf(data_dir, sizeof data_dir, "%s/data", pg->dir);
@@ -162,10 +211,10 @@ void th_pg_start(th_pg *pg, int durable)
                           "--encoding=UTF8", "--locale=C", "--no-sync", NULL};
     if (run_as_server_user(pg, argv, "initdb.log") != 0) {
         print_log(pg, "initdb.log");
-        fail_msg("pg_server: initdb failed");
+        return failed("initdb failed", NULL);
     }
-    pg->port = th_free_port();
-    launch(pg);
+    pg->port = free_port();
+    return pg->port > 0 ? launch(pg) : failed("no free port", NULL);
 }
 
 void th_pg_stop(th_pg *pg)
@@ -187,17 +236,16 @@ void th_pg_stop(th_pg *pg)
     pg->pid = 0;
 }
 
-void th_pg_restart(th_pg *pg)
+int th_pg_restart(th_pg *pg)
 {
-    if (!pg->pid)
-        launch(pg);
+    return pg->pid ? 0 : launch(pg);
 }
 
 void th_pg_cleanup(th_pg *pg)
 {
     th_pg_stop(pg);
     if (pg->dir[0])
-        th_remove_tree(pg->dir);
+        nftw(pg->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     pg->dir[0] = '\0';
 }
 
@@ -206,19 +254,19 @@ void th_pg_url(const th_pg *pg, const char *name, char *url, size_t size)
     snprintf(url, size, "postgresql://%s:%s@127.0.0.1:%d/%s", TH_PG_USER, TH_PG_PASSWORD, pg->port, name);
 }
 
-void th_pg_create_database(th_pg *pg, const char *name, char *url, size_t size)
+int th_pg_create_database(th_pg *pg, const char *name, char *url, size_t size)
 {
     char admin[400];
     th_pg_url(pg, "postgres", admin, sizeof admin);
     PGconn *conn = PQconnectdb(admin);
-    if (PQstatus(conn) != CONNECTION_OK)
-        fail_msg("pg_server: cannot connect: %s", PQerrorMessage(conn));
     char sql[200];
     snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
-    PGresult *result = PQexec(conn, sql);
-    if (PQresultStatus(result) != PGRES_COMMAND_OK)
-        fail_msg("pg_server: %s: %s", sql, PQerrorMessage(conn));
+    PGresult *result = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, sql) : NULL;
+    int ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (!ok)
+        failed("CREATE DATABASE failed: ", PQerrorMessage(conn));
     PQclear(result);
     PQfinish(conn);
     th_pg_url(pg, name, url, size);
+    return ok ? 0 : -1;
 }

@@ -3,7 +3,8 @@
  * `postgres` user when the tests run as root, since PostgreSQL refuses to run as root), a postmaster
  * listening on 127.0.0.1 and a free port with password (SCRAM) login for the user "omsgw", started
  * as a child that dies with the test process, stopped and removed at the end. Nothing outside its
- * own folder is touched. Each helper fails the test (cmocka) when the machine refuses.
+ * own folder is touched. Free of cmocka, so the benchmark uses it too: each call that can fail
+ * returns 0, or -1 after saying why on stderr.
  */
 #ifndef TEST_PG_SERVER_H
 #define TEST_PG_SERVER_H
@@ -26,19 +27,19 @@ typedef struct th_pg {
 int th_pg_available(void);
 
 /* initdb + start. `durable` 0 turns fsync off to keep test runs short. */
-void th_pg_start(th_pg *pg, int durable);
+int th_pg_start(th_pg *pg, int durable);
 
 /* Fast shutdown (SIGINT) and wait; the cluster stays for th_pg_restart. */
 void th_pg_stop(th_pg *pg);
 
 /* Starts the stopped cluster again on the same port. */
-void th_pg_restart(th_pg *pg);
+int th_pg_restart(th_pg *pg);
 
 /* Stops if running and removes the folder. */
 void th_pg_cleanup(th_pg *pg);
 
 /* Creates a fresh database `name` and writes its postgresql:// URL (with the password) into url. */
-void th_pg_create_database(th_pg *pg, const char *name, char *url, size_t size);
+int th_pg_create_database(th_pg *pg, const char *name, char *url, size_t size);
 
 /* The URL of an existing database `name`. */
 void th_pg_url(const th_pg *pg, const char *name, char *url, size_t size);

@@ -328,6 +328,35 @@ static void out_of_range_values(void **state)
     cm_config_free(config);
 }
 
+/* storage: the SQLite default, PostgreSQL with its URL, the lease, and every wrong value named. */
+static void storage_settings(void **state)
+{
+    (void)state;
+    cm_config *config = load_ok("{}", NULL, 0);
+    assert_int_equal(config->storage.backend, CM_STORAGE_SQLITE);
+    assert_null(config->storage.url);
+    assert_int_equal(config->queue.lease_seconds, 60);
+    cm_config_free(config);
+    config = load_ok("{\"storage\": {\"backend\": \"postgresql\", \"url\": \"postgresql://u:p@db:5432/omsgw\"},"
+                     " \"queue\": {\"leaseSeconds\": 15}}",
+                     NULL, 0);
+    assert_int_equal(config->storage.backend, CM_STORAGE_POSTGRESQL);
+    assert_string_equal(config->storage.url, "postgresql://u:p@db:5432/omsgw");
+    assert_int_equal(config->queue.lease_seconds, 15);
+    cm_config_free(config);
+    const char *const overrides[] = {"storage.backend=postgresql", "storage.url=postgresql://h/db"};
+    config = load_ok("{}", overrides, 2);
+    assert_int_equal(config->storage.backend, CM_STORAGE_POSTGRESQL);
+    assert_string_equal(config->storage.url, "postgresql://h/db");
+    cm_config_free(config);
+    EXPECT_ERROR("{\"storage\": {\"backend\": \"mysql\"}}", "storage.backend", "\"sqlite\" or \"postgresql\"");
+    EXPECT_ERROR("{\"storage\": {\"backend\": 1}}", "storage.backend", "must be a string");
+    EXPECT_ERROR("{\"storage\": {\"url\": 5432}}", "storage.url", "must be a string");
+    EXPECT_ERROR("{\"storage\": \"postgresql\"}", "storage", "must be an object");
+    EXPECT_ERROR("{\"queue\": {\"leaseSeconds\": 0}}", "queue.leaseSeconds", "between 1 and 3600");
+    EXPECT_ERROR("{\"queue\": {\"leaseSeconds\": 3601}}", "queue.leaseSeconds", "between 1 and 3600");
+}
+
 static void unknown_api_key_type(void **state)
 {
     (void)state;
@@ -866,6 +895,7 @@ int main(void)
         cmocka_unit_test(parse_from_memory_names_its_origin),
         cmocka_unit_test(lookups),
         cmocka_unit_test(scope_names_in_both_spellings),
+        cmocka_unit_test(storage_settings),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

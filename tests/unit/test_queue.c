@@ -227,12 +227,12 @@ static int setup_with(void **state, q_store_backend backend, int64_t lease_ms)
     f->backend = backend;
     if (backend == Q_STORE_POSTGRESQL) {
         if (!pg_started) {
-            th_pg_start(&pg_server, 0);
+            assert_int_equal(th_pg_start(&pg_server, 0), 0);
             pg_started = 1;
         }
         char name[32];
         snprintf(name, sizeof name, "queue_%d", ++database_counter);
-        th_pg_create_database(&pg_server, name, f->url, sizeof f->url);
+        assert_int_equal(th_pg_create_database(&pg_server, name, f->url, sizeof f->url), 0);
     }
     f->store = open_store(f, lease_ms);
     char config_error[CM_CONFIG_ERROR_MAX];
@@ -880,7 +880,7 @@ static void test_migrations_race_and_newer_schema(void **state)
     fixture *f = *state;
     char name[32], url[512];
     snprintf(name, sizeof name, "queue_race_%d", ++database_counter);
-    th_pg_create_database(&pg_server, name, url, sizeof url);
+    assert_int_equal(th_pg_create_database(&pg_server, name, url, sizeof url), 0);
     fixture fresh = *f;
     snprintf(fresh.url, sizeof fresh.url, "%s", url);
     opener openers[3];
@@ -965,7 +965,7 @@ static void test_database_restart(void **state)
     int64_t id = 0;
     assert_int_equal(q_store_accept(f->store, &refused, &id), CM_EUNAVAILABLE);
     assert_int_equal(q_store_claim(f->store, "w", cm_now_ms(), &job), CM_EUNAVAILABLE);
-    th_pg_restart(&pg_server);
+    assert_int_equal(th_pg_restart(&pg_server), 0);
     for (int waited = 0; waited < 20000; waited += 100) {
         rc = q_store_get_job(f->store, 1, before, &job);
         if (rc != CM_EUNAVAILABLE)
