@@ -349,6 +349,18 @@ static void storage_settings(void **state)
     assert_int_equal(config->storage.backend, CM_STORAGE_POSTGRESQL);
     assert_string_equal(config->storage.url, "postgresql://h/db");
     cm_config_free(config);
+    /* The URL holds a password: like every secret it may come from a file or the environment. */
+    char url_path[PATH_MAX];
+    temp_path("database-url", url_path, sizeof url_path);
+    th_write_file(url_path, "postgresql://u:from-file@db/omsgw\n", 34);
+    config = load_ok("{\"storage\": {\"backend\": \"postgresql\", \"urlFile\": \"database-url\"}}", NULL, 0);
+    assert_string_equal(config->storage.url, "postgresql://u:from-file@db/omsgw");
+    cm_config_free(config);
+    setenv("OMSGW_TEST_PG_URL", "postgresql://u:from-env@db/omsgw", 1);
+    config = load_ok("{\"storage\": {\"backend\": \"postgresql\", \"url\": \"${OMSGW_TEST_PG_URL}\"}}", NULL, 0);
+    assert_string_equal(config->storage.url, "postgresql://u:from-env@db/omsgw");
+    cm_config_free(config);
+    unsetenv("OMSGW_TEST_PG_URL");
     EXPECT_ERROR("{\"storage\": {\"backend\": \"mysql\"}}", "storage.backend", "\"sqlite\" or \"postgresql\"");
     EXPECT_ERROR("{\"storage\": {\"backend\": 1}}", "storage.backend", "must be a string");
     EXPECT_ERROR("{\"storage\": {\"url\": 5432}}", "storage.url", "must be a string");
