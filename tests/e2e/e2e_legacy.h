@@ -65,6 +65,36 @@ static inline int64_t e2e_refresh(int port, const char *path, const char *key, c
     return job_id;
 }
 
+/*
+ * Sends one refresh of `count` random SKUs "<prefix>-<0..sku_pool-1>" with random quantities to
+ * Location 1, writing each item's sku number and quantity into `skus` and `quantities` (room for
+ * `count`). Returns the jobID, or -1 when the server did not answer 200 (then nothing was promised).
+ */
+static inline int64_t e2e_send_random_refresh(int port, const char *tenant, const char *key, const char *prefix,
+                                              int sku_pool, size_t count, unsigned *seed, int *skus, long *quantities)
+{
+    cm_body body;
+    cm_body_init(&body, 8 * 1024 * 1024);
+    cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[");
+    for (size_t i = 0; i < count; i++) {
+        skus[i] = rand_r(seed) % sku_pool;
+        quantities[i] = rand_r(seed) % 100000;
+        cm_body_appendf(&body, "%s{\"sku\":\"%s-%d\",\"quantity\":%ld}", i ? "," : "", prefix, skus[i], quantities[i]);
+    }
+    cm_body_appendf(&body, "]}");
+    th_response response;
+    int64_t job_id = -1;
+    if (e2e_call(port, "POST", "/api/v5/inventory/refresh", tenant, key, body.data, &response) == 0 &&
+        response.status == 200) {
+        json_object *reply = th_json(&response);
+        job_id = json_object_get_int64(json_object_object_get(reply, "jobID"));
+        json_object_put(reply);
+    }
+    th_response_free(&response);
+    cm_body_free(&body);
+    return job_id;
+}
+
 /* Polls the job until SUCCESS or FAILED; returns the final job object (caller puts). */
 static inline json_object *e2e_wait_job(int port, const char *job_path_prefix, const char *key, int64_t job_id,
                                         int timeout_ms)

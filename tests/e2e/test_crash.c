@@ -52,37 +52,21 @@ static const char *const tenant_prefix[2] = {"CA", "CB"};
 /* Sends one refresh of `count` random SKUs of the pool; records what it promises when answered. */
 static void send_random_job(const th_omsgw *server, expected *want, int tenant, size_t count, unsigned *seed)
 {
-    cm_body body;
-    cm_body_init(&body, 8 * 1024 * 1024);
-    cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[");
     long *quantities = calloc(count, sizeof *quantities);
     int *skus = calloc(count, sizeof *skus);
-    for (size_t i = 0; i < count; i++) {
-        skus[i] = rand_r(seed) % SKU_POOL;
-        quantities[i] = rand_r(seed) % 100000;
-        cm_body_appendf(&body, "%s{\"sku\":\"%s-%d\",\"quantity\":%ld}", i ? "," : "", tenant_prefix[tenant], skus[i],
-                        quantities[i]);
-    }
-    cm_body_appendf(&body, "]}");
-    th_response response;
-    assert_int_equal(e2e_call(server->gateway_port, "POST", "/api/v5/inventory/refresh", tenant_ids[tenant],
-                              tenant_keys[tenant], body.data, &response),
-                     0);
-    if (response.status != 200)
-        fail_msg("refresh answered %ld: %s", response.status, response.body);
-    json_object *reply = th_json(&response);
+    int64_t job_id = e2e_send_random_refresh(server->gateway_port, tenant_ids[tenant], tenant_keys[tenant],
+                                             tenant_prefix[tenant], SKU_POOL, count, seed, skus, quantities);
+    if (job_id <= 0)
+        fail_msg("a refresh to a running server was refused");
     assert_true(want->job_count < MAX_JOBS);
-    want->jobs[want->job_count] = json_object_get_int64(json_object_object_get(reply, "jobID"));
+    want->jobs[want->job_count] = job_id;
     want->job_tenant[want->job_count] = tenant;
     want->job_count++;
-    json_object_put(reply);
-    th_response_free(&response);
     /* Jobs of a tenant apply in acceptance order and the later item of a SKU wins. */
     for (size_t i = 0; i < count; i++)
         want->quantity[tenant][skus[i]] = quantities[i];
     free(quantities);
     free(skus);
-    cm_body_free(&body);
 }
 
 static void test_random_sigkills_lose_and_double_nothing(void **state)

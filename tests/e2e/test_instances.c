@@ -207,36 +207,19 @@ typedef struct expected {
  * refusal (the instance just died) promises nothing. */
 static int send_random_job(const th_omsgw *instance, expected *want, int tenant, size_t count, unsigned *seed)
 {
-    cm_body body;
-    cm_body_init(&body, 8 * 1024 * 1024);
-    cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[");
     long *quantities = calloc(count, sizeof *quantities);
     int *skus = calloc(count, sizeof *skus);
-    for (size_t i = 0; i < count; i++) {
-        skus[i] = rand_r(seed) % SKU_POOL;
-        quantities[i] = rand_r(seed) % 100000;
-        cm_body_appendf(&body, "%s{\"sku\":\"%s-%d\",\"quantity\":%ld}", i ? "," : "", tenant_prefix[tenant], skus[i],
-                        quantities[i]);
-    }
-    cm_body_appendf(&body, "]}");
-    th_response response;
-    int sent = e2e_call(instance->gateway_port, "POST", "/api/v5/inventory/refresh", tenant_ids[tenant],
-                        tenant_keys[tenant], body.data, &response) == 0 &&
-               response.status == 200;
-    if (sent) {
-        json_object *reply = th_json(&response);
+    int64_t job_id = e2e_send_random_refresh(instance->gateway_port, tenant_ids[tenant], tenant_keys[tenant],
+                                             tenant_prefix[tenant], SKU_POOL, count, seed, skus, quantities);
+    if (job_id > 0) {
         assert_true(want->job_count < MAX_JOBS);
-        want->jobs[want->job_count++] =
-            (sent_job){json_object_get_int64(json_object_object_get(reply, "jobID")), tenant};
-        json_object_put(reply);
+        want->jobs[want->job_count++] = (sent_job){job_id, tenant};
         for (size_t i = 0; i < count; i++)
             want->quantity[tenant][skus[i]] = quantities[i];
     }
-    th_response_free(&response);
     free(quantities);
     free(skus);
-    cm_body_free(&body);
-    return sent;
+    return job_id > 0;
 }
 
 /* GET one job from one instance (caller puts), or NULL when the instance did not answer 200. */

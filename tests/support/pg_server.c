@@ -103,8 +103,9 @@ static int give_to_postgres(const char *path)
     return 0;
 }
 
-/* Runs argv as the server's user with output into <dir>/<log>; returns the exit status. */
-static int run_as_server_user(th_pg *pg, const char *const *argv, const char *log_name)
+/* Starts argv as the server's user, output appended to <dir>/<log_name>; the child gets
+ * `death_signal` when the test process goes. Returns its pid, or -1. */
+static pid_t spawn_as_server_user(const th_pg *pg, const char *const *argv, const char *log_name, int death_signal)
 {
     char log_path[400];
     snprintf(log_path, sizeof log_path, "%s/%s", pg->dir, log_name);
@@ -117,10 +118,18 @@ static int run_as_server_user(th_pg *pg, const char *const *argv, const char *lo
             close(fd);
         }
         drop_root();
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* After drop_root: a change of user clears the parent-death signal. */
+        prctl(PR_SET_PDEATHSIG, death_signal);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
+    return pid;
+}
+
+/* Runs argv as the server's user to completion; returns its exit status, or -1. */
+static int run_as_server_user(th_pg *pg, const char *const *argv, const char *log_name)
+{
+    pid_t pid = spawn_as_server_user(pg, argv, log_name, SIGKILL);
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) != pid)
         return -1;
@@ -143,30 +152,17 @@ static void print_log(const th_pg *pg, const char *name)
 
 static int launch(th_pg *pg)
 {
-    char data_dir[320], port[16], log_path[400];
+    char data_dir[320], port[16];
     snprintf(data_dir, sizeof data_dir, "%s/data", pg->dir);
     snprintf(port, sizeof port, "%d", pg->port);
-    snprintf(log_path, sizeof log_path, "%s/postgres.log", pg->dir);
     char postgres[300], sockets[300];
     snprintf(postgres, sizeof postgres, "%s/postgres", pg->bin_dir);
     snprintf(sockets, sizeof sockets, "unix_socket_directories=%s", pg->dir);
     const char *fsync = pg->durable ? "fsync=on" : "fsync=off";
     const char *argv[] = {postgres, "-D", data_dir, "-p", port, "-c", "listen_addresses=127.0.0.1", "-c", sockets,
                           "-c", fsync, "-c", "max_connections=200", "-c", "shared_buffers=64MB", NULL};
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        drop_root();
-        /* SIGQUIT is the postmaster's immediate shutdown: it takes its backends with it. */
-        prctl(PR_SET_PDEATHSIG, SIGQUIT);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    /* SIGQUIT is the postmaster's immediate shutdown: it takes its backends with it. */
+    pid_t pid = spawn_as_server_user(pg, argv, "postgres.log", SIGQUIT);
     if (pid < 0)
         return failed("fork failed", NULL);
     pg->pid = pid;
