@@ -11,7 +11,7 @@ void app_print_help(const char *program)
            "  %s serve    [--config FILE] [--data-dir DIR] [--gateway-port N] [--oci-port N]\n"
            "                 [--workers N] [--log-format plain|json] [--set section.field=value]...\n"
            "  %s oci-core [--config FILE] [--data-dir DIR] [--oci-port N] [--log-format plain|json]\n"
-           "                 [--set section.field=value]...\n"
+           "                 [--set section.field=value]... [--import-state FILE] [--export-state-on-exit FILE]\n"
            "  %s compare  --config FILE --request FILE --tenant ID [--native-org ID] [--json] ...\n"
            "  %s translate --request FILE [--tenant ID] [--config FILE] [--job-id N]\n"
            "  %s --help | --version\n\n"
@@ -25,7 +25,9 @@ void app_print_help(const char *program)
            "--gateway-port N  legacy API port (0 disables the listener)\n"
            "--oci-port N      OCI API port (0 disables the listener)\n"
            "--workers N       queue worker threads\n"
-           "--set PATH=VALUE  override any configuration value, e.g. --set queue.chunkSize=1000\n\n"
+           "--set PATH=VALUE  override any configuration value, e.g. --set queue.chunkSize=1000\n"
+           "--import-state FILE          load a state snapshot (GET /_omsgw/state/export) at start\n"
+           "--export-state-on-exit FILE  write a state snapshot of every organization at a clean stop\n\n"
            "Exit codes: 0 clean stop, 1 failure while running, 2 bad command line or configuration.\n",
            OMSGW_VERSION, program, program, program, program, program);
 }
@@ -107,6 +109,10 @@ int app_parse_args(int argc, char **argv, app_options *options)
             rc = add_named_override(options, "queue.workers", flag, value);
         else if (strcmp(flag, "--set") == 0)
             rc = add_override(options, value);
+        else if (strcmp(flag, "--import-state") == 0)
+            options->import_state_path = value;
+        else if (strcmp(flag, "--export-state-on-exit") == 0)
+            options->export_state_path = value;
         else if (strcmp(flag, "--log-format") == 0) {
             if (strcmp(value, "json") == 0)
                 options->log_json = 1;

@@ -103,6 +103,22 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
     return 0;
 }
 
+/* The start-up line says what the OCI port is, so nobody takes it for the real service. */
+static void log_emulator(const app_runtime *runtime)
+{
+    if (!runtime->oci_server)
+        return;
+    int generated = 0;
+    const char *token = oci_core_control_token(runtime->core, &generated);
+    cm_log_info("oci.emulator",
+                "this is the omsgw OCI emulator %s, not Salesforce Omnichannel Inventory; known deviations: "
+                "GET /_omsgw/health (and the README, \"Testing your integration against the bundled core\"); "
+                "control plane %s%s%s",
+                OMSGW_VERSION, runtime->config->oci.control.enabled ? "on /_omsgw/" : "off",
+                runtime->config->oci.control.enabled && generated ? ", generated control token: " : "",
+                runtime->config->oci.control.enabled && generated ? token : "");
+}
+
 int app_serve(const app_options *options)
 {
     cm_log_set_json(options->log_json);
@@ -132,6 +148,10 @@ int app_serve(const app_options *options)
     char oci_error[OCI_ERROR_MAX];
     if (oci_core_open(runtime.config, options->data_dir, &runtime.core, oci_error) != CM_OK) {
         fprintf(stderr, "omsgw: %s\n", oci_error);
+        goto out;
+    }
+    if (options->import_state_path && oci_core_state_restore(runtime.core, options->import_state_path, oci_error) != CM_OK) {
+        fprintf(stderr, "omsgw: --import-state: %s\n", oci_error);
         goto out;
     }
     if (serve_gateway) {
@@ -202,6 +222,7 @@ int app_serve(const app_options *options)
         if (start_listener(&runtime, "oci.port", &server_config, &runtime.oci_server) != 0)
             goto out;
     }
+    log_emulator(&runtime);
     cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s", OMSGW_VERSION,
                 runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
                 runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir);
@@ -209,6 +230,14 @@ int app_serve(const app_options *options)
     int received = 0;
     sigwait(&stop_signals, &received);
     cm_log_info("omsgw.stopping", "signal=%d", received);
+    if (options->export_state_path) {
+        /* No new OCI request from here on, so the snapshot is what the last answers said. */
+        cm_http_server_quiesce(runtime.oci_server);
+        if (oci_core_state_save(runtime.core, options->export_state_path, oci_error) != CM_OK)
+            cm_log_error("oci.state_export", "%s", oci_error);
+        else
+            cm_log_info("oci.state_exported", "file=%s", options->export_state_path);
+    }
     pthread_t watchdog;
     int watchdog_started = pthread_create(&watchdog, NULL, shutdown_watchdog, NULL) == 0;
     close_runtime(&runtime);

@@ -1,5 +1,6 @@
 #include "common/http_server.h"
 #include "common/body.h"
+#include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
 
@@ -48,6 +49,9 @@ struct cm_http_request {
     char *body_path;
     uint64_t body_file_size;
     int replied;
+    int status;           /* of the reply queued, 0 before */
+    int dropped;          /* cm_http_drop: close without a reply */
+    int64_t started_mono; /* for the `after` hook's elapsed time */
     size_t header_count;
     char *header_names[CM_HTTP_MAX_EXTRA_HEADERS];
     char *header_values[CM_HTTP_MAX_EXTRA_HEADERS];
@@ -93,11 +97,15 @@ static int queue_response(cm_http_request *request, int status, struct MHD_Respo
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     for (size_t i = 0; i < request->header_count; i++)
         MHD_add_response_header(response, request->header_names[i], request->header_values[i]);
+    const cm_http_server_config *config = &request->server->config;
+    if (config->fixed_header_name && config->fixed_header_value)
+        MHD_add_response_header(response, config->fixed_header_name, config->fixed_header_value);
     enum MHD_Result queued = MHD_queue_response(request->connection, (unsigned)status, response);
     MHD_destroy_response(response);
     if (queued != MHD_YES)
         return -1;
     request->replied = 1;
+    request->status = status;
     request->phase = PHASE_DONE;
     return 0;
 }
@@ -177,6 +185,17 @@ int cm_http_reply_error(cm_http_request *request, int status, const char *code, 
 int cm_http_replied(const cm_http_request *request)
 {
     return request->replied;
+}
+
+int cm_http_status(const cm_http_request *request)
+{
+    return request->status;
+}
+
+void cm_http_drop(cm_http_request *request)
+{
+    if (!request->replied)
+        request->dropped = 1;
 }
 
 /* ---- accessors ---- */
@@ -275,6 +294,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
     request->server = cls;
     request->connection = connection;
     request->body_fd = -1;
+    request->started_mono = cm_mono_ms();
     request->raw_uri = strdup(uri ? uri : "");
     if (!request->raw_uri) {
         free(request);
@@ -306,9 +326,14 @@ static void free_request(cm_http_request *request)
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode termination)
 {
-    (void)cls;
     (void)connection;
     (void)termination;
+    cm_http_server *server = cls;
+    cm_http_request *request = *con_cls;
+    /* A request that never got past its first callback has no method or path to report. */
+    if (request && server->config.after && request->phase != PHASE_NEW)
+        server->config.after(request, request->status, cm_mono_ms() - request->started_mono,
+                             server->config.after_data);
     if (*con_cls)
         free_request(*con_cls);
     *con_cls = NULL;
@@ -371,7 +396,7 @@ static void start_request(cm_http_request *request, const char *url, const char 
     }
     if (server->config.before)
         server->config.before(request, server->config.before_data);
-    if (request->replied)
+    if (request->replied || request->dropped)
         return;
 
     int index = cm_router_match(server->config.routes, server->config.route_count,
@@ -451,6 +476,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
 
     if (request->phase == PHASE_NEW) {
         start_request(request, url, method);
+        if (request->dropped)
+            return MHD_NO;
         return request->replied || request->phase == PHASE_RECEIVING ? MHD_YES : MHD_NO;
     }
     if (request->phase == PHASE_DONE) {
@@ -467,6 +494,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     if (request->body_fd >= 0 && lseek(request->body_fd, 0, SEEK_SET) < 0)
         return MHD_NO;
     request->route->handler(request, request->route->data);
+    if (request->dropped)
+        return MHD_NO;
     if (!request->replied) {
         cm_log_error("http.no_reply", "%s %s: handler did not answer", method, url);
         cm_http_reply_error(request, 500, "UNEXPECTED_ERROR", "The request could not be handled.", NULL);
