@@ -590,8 +590,8 @@ void oci_route_control_reset(cm_http_request *request, void *data)
             if (strcmp(key, "organization") != 0) {
                 char message[160];
                 snprintf(message, sizeof message, "unknown field \"%.60s\" (only \"organization\")", key);
+                oci_control_reply_error(request, 400, "InvalidBody", message, key); /* before `key` goes with root */
                 json_object_put(root);
-                oci_control_reply_error(request, 400, "InvalidBody", message, key);
                 return;
             }
         }

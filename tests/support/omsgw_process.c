@@ -91,7 +91,7 @@ static int healthy(int port)
     return ok;
 }
 
-int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
+static int launch(th_omsgw *process, const char *command, const char *const *extra_args)
 {
     char gateway_port[16], oci_port[16];
     snprintf(gateway_port, sizeof gateway_port, "%d", process->gateway_port);
@@ -99,13 +99,15 @@ int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
     const char *argv[64];
     size_t argc = 0;
     argv[argc++] = omsgw_bin();
-    argv[argc++] = "serve";
+    argv[argc++] = command;
     argv[argc++] = "--config";
     argv[argc++] = process->config_path;
     argv[argc++] = "--data-dir";
     argv[argc++] = process->data_dir;
-    argv[argc++] = "--gateway-port";
-    argv[argc++] = gateway_port;
+    if (strcmp(command, "serve") == 0) {
+        argv[argc++] = "--gateway-port";
+        argv[argc++] = gateway_port;
+    }
     argv[argc++] = "--oci-port";
     argv[argc++] = oci_port;
     for (size_t i = 0; extra_args && extra_args[i] && argc < 62; i++)
@@ -141,6 +143,17 @@ int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
     }
     th_omsgw_dump_log(process);
     return -1;
+}
+
+int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
+{
+    return launch(process, "serve", extra_args);
+}
+
+int th_oci_core_launch(th_omsgw *process, const char *const *extra_args)
+{
+    process->gateway_port = 0; /* oci-core has no gateway listener: healthy(0) is true */
+    return launch(process, "oci-core", extra_args);
 }
 
 void th_omsgw_start(th_omsgw *process, const char *config_json)

@@ -33,6 +33,10 @@ void th_omsgw_prepare(th_omsgw *process, const char *config_json);
  * Returns 0 once both listeners are healthy, -1 if it did not come up in 15 s (the log is printed). */
 int th_omsgw_launch(th_omsgw *process, const char *const *extra_args);
 
+/* Starts `omsgw oci-core` with the prepared config, OCI port and data dir (plus `extra_args`,
+ * NULL-ended); the gateway port is set to 0. Returns 0 once /healthz answers, -1 otherwise. */
+int th_oci_core_launch(th_omsgw *process, const char *const *extra_args);
+
 /* prepare + launch; fails the test when the server does not come up. */
 void th_omsgw_start(th_omsgw *process, const char *config_json);
 
