@@ -32,6 +32,7 @@ typedef struct app_runtime {
     gw_gateway *gateway;
     cm_http_server *gateway_server;
     cm_http_server *oci_server;
+    char data_dir_token_path[1100]; /* where a generated control token was written */
 } app_runtime;
 
 static atomic_int shutdown_done;
@@ -109,14 +110,15 @@ static void log_emulator(const app_runtime *runtime)
     if (!runtime->oci_server)
         return;
     int generated = 0;
-    const char *token = oci_core_control_token(runtime->core, &generated);
+    oci_core_control_token(runtime->core, &generated);
+    int enabled = runtime->config->oci.control.enabled;
     cm_log_info("oci.emulator",
                 "this is the omsgw OCI emulator %s, not Salesforce Omnichannel Inventory; known deviations: "
                 "GET /_omsgw/health (and the README, \"Testing your integration against the bundled core\"); "
                 "control plane %s%s%s",
-                OMSGW_VERSION, runtime->config->oci.control.enabled ? "on /_omsgw/" : "off",
-                runtime->config->oci.control.enabled && generated ? ", generated control token: " : "",
-                runtime->config->oci.control.enabled && generated ? token : "");
+                OMSGW_VERSION, enabled ? "on /_omsgw/" : "off",
+                enabled && generated ? ", its generated token is in " : "",
+                enabled && generated ? runtime->data_dir_token_path : "");
 }
 
 int app_serve(const app_options *options)
@@ -222,6 +224,7 @@ int app_serve(const app_options *options)
         if (start_listener(&runtime, "oci.port", &server_config, &runtime.oci_server) != 0)
             goto out;
     }
+    snprintf(runtime.data_dir_token_path, sizeof runtime.data_dir_token_path, "%s/" OCI_CONTROL_TOKEN_FILE, options->data_dir);
     log_emulator(&runtime);
     cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s", OMSGW_VERSION,
                 runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,

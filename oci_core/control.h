@@ -33,7 +33,8 @@ typedef struct oci_control oci_control;
 #define OCI_CLOCK_ADVANCE_MAX_SECONDS (366LL * 86400)
 
 /* Creates the control plane of `core` (faults, journal, the control token: oci.control.token, or
- * a random one when none is configured). NULL when out of memory. */
+ * a random one when none is configured, written to <data dir>/control-token with mode 0600 and
+ * never logged). NULL when out of memory. */
 oci_control *oci_control_new(oci_core *core);
 void oci_control_free(oci_control *control);
 

@@ -2,10 +2,13 @@
  * control_plane.c - the control plane's life cycle, its authentication, the fault hook of every
  * OCI request, and the small routes: health (with the deviations list) and the clock.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/json_util.h"
@@ -61,6 +64,16 @@ oci_control *oci_control_new(oci_core *core)
         cm_uuid_random(uuid);
         snprintf(control->token, sizeof control->token, "omsgw-control-%s", uuid);
         control->token_generated = 1;
+        /* Tokens are never logged: the generated one goes to a file only its owner can read. */
+        char path[OCI_PATH_MAX];
+        int fd = oci_path_join(path, sizeof path, core->data_dir, OCI_CONTROL_TOKEN_FILE) == 0
+                     ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
+                     : -1;
+        size_t length = strlen(control->token);
+        if (fd < 0 || write(fd, control->token, length) != (ssize_t)length)
+            cm_log_warn("oci.control_token", "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
     }
     control->journal_size = config->oci.control.journal_size > 0 ? (size_t)config->oci.control.journal_size : 1000;
     control->journal = calloc(control->journal_size, sizeof *control->journal);

@@ -100,6 +100,9 @@ void oci_core_close(oci_core *core);
 
 /* ---- the emulator side (control.h; README "Testing your integration against the bundled core") ---- */
 
+/* Where a generated control token is written, under the data folder (mode 0600). */
+#define OCI_CONTROL_TOKEN_FILE "control-token"
+
 /* The control token in force: oci.control.token, or the random one made at open (*generated = 1). */
 const char *oci_core_control_token(const oci_core *core, int *generated);
 

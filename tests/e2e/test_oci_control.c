@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,28 @@ static void test_auth_health_and_header(void **state)
     assert_int_equal(result.status, 404);
     assert_non_null(strstr(result.body, "ControlPlaneDisabled"));
     result_free(&result);
+    stop_core(&core);
+
+    /* No token configured: a random one, in <data dir>/control-token (mode 0600), never in the log. */
+    th_omsgw_prepare(&core, NULL);
+    assert_int_equal(th_oci_core_launch(&core, NULL), 0);
+    char token_path[400];
+    snprintf(token_path, sizeof token_path, "%s/control-token", core.data_dir);
+    char *token = th_read_file(token_path, NULL);
+    assert_non_null(token);
+    struct stat info;
+    assert_int_equal(stat(token_path, &info), 0);
+    assert_int_equal(info.st_mode & 0777, 0600);
+    char authorization[400];
+    snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", token);
+    const char *generated[] = {authorization, NULL};
+    json_object_put(expect(core.oci_port, generated, "GET", "/_omsgw/health", NULL, 200));
+    log = th_read_file(core.log_path, NULL);
+    assert_non_null(log);
+    assert_null(strstr(log, token));
+    assert_non_null(strstr(log, token_path));
+    free(log);
+    free(token);
     stop_core(&core);
 }
 
