@@ -5,6 +5,7 @@
  * carried without touching this file, and a snapshot naming a column this schema lacks is refused
  * by name instead of silently dropped.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,8 +166,17 @@ static int has_column(sqlite3 *db, const char *table, const char *column)
 
 #define SAY(...) snprintf(error, OCI_ERROR_MAX, __VA_ARGS__)
 
+#define SEQ_MAX 1000000000000000LL /* event numbers a snapshot may carry: no overflow when shifted */
+
+/* 1 when `column` of `table` holds an event sequence number (shifted by load_row). */
+static int is_seq_column(const char *table, const char *column)
+{
+    return (strcmp(table, "events") == 0 && strcmp(column, "seq") == 0) ||
+           (strcmp(table, "delta_tokens") == 0 && strcmp(column, "after_seq") == 0);
+}
+
 static cm_err load_row(sqlite3 *db, const char *table, size_t index, json_object *row, const char *org,
-                       char error[OCI_ERROR_MAX])
+                       int64_t seq_offset, char error[OCI_ERROR_MAX])
 {
     if (!json_object_is_type(row, json_type_object) || json_object_object_length(row) == 0) {
         SAY("tables.%s[%zu] must be a non-empty object of columns", table, index);
@@ -201,6 +211,11 @@ static cm_err load_row(sqlite3 *db, const char *table, size_t index, json_object
             SAY("tables.%s[%zu].%.80s must be a number, a string or null", table, index, key);
             return CM_EINVAL;
         }
+        if (is_seq_column(table, key) && (!json_object_is_type(value, json_type_int) ||
+                                           json_object_get_int64(value) < 0 || json_object_get_int64(value) > SEQ_MAX)) {
+            SAY("tables.%s[%zu].%s must be a whole number 0..%lld", table, index, key, SEQ_MAX);
+            return CM_EINVAL;
+        }
         if (strcmp(key, "org") == 0 &&
             (!json_object_is_type(value, json_type_string) || strcmp(json_object_get_string(value), org) != 0)) {
             SAY("tables.%s[%zu].org must be \"%.100s\", the organization being imported", table, index, org);
@@ -225,9 +240,10 @@ static cm_err load_row(sqlite3 *db, const char *table, size_t index, json_object
     }
     int position = 1;
     json_object_object_foreach(row, name, item) {
-        (void)name;
         if (!item)
             sqlite3_bind_null(statement, position);
+        else if (json_object_is_type(item, json_type_int) && is_seq_column(table, name))
+            sqlite3_bind_int64(statement, position, json_object_get_int64(item) + seq_offset);
         else if (json_object_is_type(item, json_type_int) || json_object_is_type(item, json_type_boolean))
             sqlite3_bind_int64(statement, position, json_object_get_int64(item));
         else if (json_object_is_type(item, json_type_double))
@@ -246,6 +262,44 @@ static cm_err load_row(sqlite3 *db, const char *table, size_t index, json_object
     return rc;
 }
 
+/*
+ * Event sequence numbers are global to the file while a snapshot holds one organization's: when
+ * the events already here (other organizations') reach the snapshot's lowest number, the
+ * snapshot's events and its delta tokens' positions move up together by one offset, which keeps
+ * every token pointing between the same two events of its organization.
+ */
+static cm_err seq_offset(sqlite3 *db, json_object *tables, int64_t *offset)
+{
+    *offset = 0;
+    json_object *events = NULL;
+    if (!json_object_object_get_ex(tables, "events", &events) || !json_object_is_type(events, json_type_array))
+        return CM_OK;
+    int64_t lowest = INT64_MAX;
+    for (size_t i = 0; i < json_object_array_length(events); i++) {
+        json_object *seq = NULL;
+        if (json_object_object_get_ex(json_object_array_get_idx(events, i), "seq", &seq) &&
+            json_object_is_type(seq, json_type_int) && json_object_get_int64(seq) >= 0 &&
+            json_object_get_int64(seq) <= SEQ_MAX && json_object_get_int64(seq) < lowest)
+            lowest = json_object_get_int64(seq);
+    }
+    if (lowest == INT64_MAX)
+        return CM_OK;
+    sqlite3_stmt *statement = NULL;
+    cm_err rc = prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events", &statement);
+    if (rc != CM_OK)
+        return rc;
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW) {
+        int64_t highest = sqlite3_column_int64(statement, 0);
+        if (highest >= lowest)
+            *offset = highest - lowest + 1;
+    } else {
+        rc = step_error(step);
+    }
+    sqlite3_finalize(statement);
+    return rc;
+}
+
 cm_err oci_store_state_load(oci_store_conn *writer, const char *org, json_object *tables, char error[OCI_ERROR_MAX])
 {
     sqlite3 *db = oci_store_db(writer);
@@ -259,7 +313,8 @@ cm_err oci_store_state_load(oci_store_conn *writer, const char *org, json_object
             return CM_EINVAL;
         }
     }
-    cm_err rc = CM_OK;
+    int64_t offset = 0;
+    cm_err rc = seq_offset(db, tables, &offset);
     for (size_t t = 0; rc == CM_OK && t < TABLE_COUNT; t++) {
         json_object *list = NULL;
         if (!json_object_object_get_ex(tables, TABLES[t].name, &list))
@@ -269,7 +324,7 @@ cm_err oci_store_state_load(oci_store_conn *writer, const char *org, json_object
             return CM_EINVAL;
         }
         for (size_t i = 0; rc == CM_OK && i < json_object_array_length(list); i++)
-            rc = load_row(db, TABLES[t].name, i, json_object_array_get_idx(list, i), org, error);
+            rc = load_row(db, TABLES[t].name, i, json_object_array_get_idx(list, i), org, offset, error);
     }
     return rc;
 }
