@@ -31,6 +31,15 @@ typedef struct oci_journal_entry {
     char fault_id[OCI_FAULT_ID_MAX + 1];
 } oci_journal_entry;
 
+/* What the `before` hook notes on each OCI request for the journal (the request's user data): its
+ * place in arrival order and time, and the fault rule that fired on it. Completion order is not
+ * arrival order (two connections, two server threads), so the journal sorts by `seq`. */
+typedef struct oci_request_note {
+    int64_t seq;
+    int64_t at_ms;
+    char fault_id[OCI_FAULT_ID_MAX + 1];
+} oci_request_note;
+
 typedef struct oci_fault_slot {
     oci_fault_rule rule;
     int64_t remaining; /* of count; unused without count */

@@ -71,10 +71,10 @@ void oci_control_after(cm_http_request *request, int status, int64_t elapsed_ms,
     entry.correlation_id = dup_or_null(cm_http_header(request, "correlation-id"));
     entry.status = status;
     entry.latency_ms = elapsed_ms;
-    entry.at_ms = oci_core_now(core);
-    const char *fault = cm_http_user_data(request);
-    if (fault)
-        snprintf(entry.fault_id, sizeof entry.fault_id, "%s", fault);
+    const oci_request_note *note = cm_http_user_data(request);
+    entry.at_ms = note ? note->at_ms : oci_core_now(core);
+    if (note)
+        snprintf(entry.fault_id, sizeof entry.fault_id, "%s", note->fault_id);
     if (core->config->oci.control.journal_bodies) {
         size_t length = 0;
         const char *body = cm_http_body(request, &length);
@@ -94,7 +94,7 @@ void oci_control_after(cm_http_request *request, int status, int64_t elapsed_ms,
         return;
     }
     pthread_mutex_lock(&control->lock);
-    entry.seq = ++control->journal_seq;
+    entry.seq = note ? note->seq : ++control->journal_seq;
     oci_journal_entry *slot = &control->journal[control->journal_next];
     entry_clear(slot);
     *slot = entry;
@@ -151,6 +151,12 @@ static int parse_status_filter(const char *text, int *exact, int *class)
     return 0;
 }
 
+static int newest_first(const void *a, const void *b)
+{
+    int64_t left = (*(const oci_journal_entry *const *)a)->seq, right = (*(const oci_journal_entry *const *)b)->seq;
+    return left < right ? 1 : left > right ? -1 : 0;
+}
+
 void oci_route_control_journal(cm_http_request *request, void *data)
 {
     oci_core *core = data;
@@ -182,20 +188,32 @@ void oci_route_control_journal(cm_http_request *request, void *data)
     }
     json_object *list = json_object_new_array();
     int with_bodies = core->config->oci.control.journal_bodies;
+    const oci_journal_entry **chosen = calloc(control->journal_size, sizeof *chosen);
+    size_t count = 0;
     pthread_mutex_lock(&control->lock);
-    size_t index = control->journal_next;
-    for (size_t seen = 0; list && seen < control->journal_used && (long)json_object_array_length(list) < limit; seen++) {
-        index = (index + control->journal_size - 1) % control->journal_size;
-        const oci_journal_entry *entry = &control->journal[index];
+    for (size_t i = 0; chosen && i < control->journal_size; i++) {
+        const oci_journal_entry *entry = &control->journal[i];
+        if (!entry->path)
+            continue;
         if (route && fnmatch(route, entry->path, 0) != 0)
             continue;
         if (class == -1 && entry->status != exact)
             continue;
         if (class > 0 && entry->status / 100 != class)
             continue;
-        json_object_array_add(list, entry_json(entry, with_bodies));
+        chosen[count++] = entry;
     }
+    /* Newest first by arrival (seq), whatever order the requests completed in. */
+    if (chosen)
+        qsort(chosen, count, sizeof *chosen, newest_first);
+    for (size_t i = 0; list && i < count && (long)i < limit; i++)
+        json_object_array_add(list, entry_json(chosen[i], with_bodies));
     pthread_mutex_unlock(&control->lock);
+    if (!chosen) {
+        json_object_put(list);
+        list = NULL;
+    }
+    free(chosen);
     json_object *reply = json_object_new_object();
     if (!reply || !list) {
         json_object_put(reply);

@@ -207,6 +207,14 @@ int oci_control_before(oci_core *core, cm_http_request *request)
         }
         return 0;
     }
+    oci_request_note *note = calloc(1, sizeof *note);
+    if (note) {
+        note->at_ms = oci_core_now(core);
+        pthread_mutex_lock(&control->lock);
+        note->seq = ++control->journal_seq;
+        pthread_mutex_unlock(&control->lock);
+        cm_http_set_user_data(request, note, free);
+    }
     if (strcmp(path, "/healthz") == 0)
         return 0;
     char org_buffer[256];
@@ -214,9 +222,8 @@ int oci_control_before(oci_core *core, cm_http_request *request)
     oci_fault_rule rule;
     if (!oci_faults_take(control, cm_http_method(request), path, org, &rule))
         return 0;
-    char *id = strdup(rule.id);
-    if (id)
-        cm_http_set_user_data(request, id, free);
+    if (note)
+        snprintf(note->fault_id, sizeof note->fault_id, "%s", rule.id);
     cm_log_info("oci.fault", "%s %s: rule %s fired", cm_http_method(request), path, rule.id);
     if (rule.latency_ms)
         oci_control_sleep(control, rule.latency_ms);

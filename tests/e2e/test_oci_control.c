@@ -8,6 +8,7 @@
  * checked in-process, where the worker can be held.
  */
 #include "common/json_util.h"
+#include "oci_core/fault_rule.h"
 #include "oci_core/oci_core_testing.h"
 #include "tests/support/http_client.h"
 #include "tests/support/oci_inproc.h"
@@ -637,6 +638,21 @@ static void test_fault_effects(void **state)
     expect_fault_refused(port, "{\"route\":\"/x\",\"method\":\"BREW\",\"status\":500}", "method");
     expect_fault_refused(port, "{\"route\":\"/x\",\"latencyMs\":9999999}", "latencyMs");
     expect_fault_refused(port, "not json", NULL);
+    /* Limits: the rule body (8 KiB: 413 before it is read) and 256 active rules (409). */
+    {
+        char *big = malloc(OCI_FAULT_BODY_MAX + 100);
+        assert_non_null(big);
+        memset(big, ' ', OCI_FAULT_BODY_MAX + 99);
+        big[OCI_FAULT_BODY_MAX + 99] = '\0';
+        json_object_put(ctl(port, "POST", "/_omsgw/faults", big, 413));
+        free(big);
+        for (int i = 0; i < 256; i++)
+            free(add_fault(port, "{\"route\":\"/nowhere\",\"status\":500}"));
+        json_object *json = ctl(port, "POST", "/_omsgw/faults", "{\"route\":\"/nowhere\",\"status\":500}", 409);
+        assert_string_equal(string_of(json, "error"), "TooManyFaultRules");
+        json_object_put(json);
+        json_object_put(ctl(port, "DELETE", "/_omsgw/faults", NULL, 204));
+    }
 
     /* A status with OCI's body and Retry-After; count 2 fires twice, then retires. */
     char *id = add_fault(port, "{\"route\":\"*/get-availability\",\"method\":\"POST\",\"status\":503,\"retryAfter\":7,"
@@ -831,6 +847,18 @@ static void test_journal(void **state)
         json_object_put(oci(port, "POST", GET_AVAILABILITY, QUERY_A, 200));
     json = ctl(port, "GET", "/_omsgw/requests?limit=5", NULL, 200);
     assert_int_equal(json_object_array_length(json_object_object_get(json, "requests")), 5);
+    json_object_put(json);
+    /* A body past 64 KiB is kept cut, and says so. */
+    char *big = malloc(70001);
+    assert_non_null(big);
+    memset(big, 'x', 70000);
+    big[70000] = '\0';
+    json_object_put(oci(port, "POST", GET_AVAILABILITY, big, 400));
+    free(big);
+    json = ctl(port, "GET", "/_omsgw/requests?limit=1", NULL, 200);
+    json_object *entry = json_object_array_get_idx(json_object_object_get(json, "requests"), 0);
+    assert_int_equal(json_object_get_string_len(json_object_object_get(entry, "body")), 65536);
+    assert_true(json_object_get_boolean(json_object_object_get(entry, "bodyTruncated")));
     json_object_put(json);
     stop_core(&core);
 }
