@@ -52,6 +52,7 @@ struct cm_http_request {
     int status;           /* of the reply queued, 0 before */
     int dropped;          /* cm_http_drop: close without a reply */
     int64_t started_mono; /* for the `after` hook's elapsed time */
+    int after_notified;   /* the `after` hook ran */
     size_t header_count;
     char *header_names[CM_HTTP_MAX_EXTRA_HEADERS];
     char *header_values[CM_HTTP_MAX_EXTRA_HEADERS];
@@ -88,6 +89,17 @@ const char *cm_http_reason(int status)
 
 /* ---- replies ---- */
 
+/* The `after` hook, once per request: when its reply is queued (so whoever got the answer can
+ * already see the entry), or at the end for a request that got none. */
+static void notify_after(cm_http_request *request)
+{
+    const cm_http_server_config *config = &request->server->config;
+    if (!config->after || request->after_notified)
+        return;
+    request->after_notified = 1;
+    config->after(request, request->status, cm_mono_ms() - request->started_mono, config->after_data);
+}
+
 static int queue_response(cm_http_request *request, int status, struct MHD_Response *response,
                           const char *content_type)
 {
@@ -107,6 +119,7 @@ static int queue_response(cm_http_request *request, int status, struct MHD_Respo
     request->replied = 1;
     request->status = status;
     request->phase = PHASE_DONE;
+    notify_after(request);
     return 0;
 }
 
@@ -328,12 +341,11 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 {
     (void)connection;
     (void)termination;
-    cm_http_server *server = cls;
+    (void)cls;
     cm_http_request *request = *con_cls;
     /* A request that never got past its first callback has no method or path to report. */
-    if (request && server->config.after && request->phase != PHASE_NEW)
-        server->config.after(request, request->status, cm_mono_ms() - request->started_mono,
-                             server->config.after_data);
+    if (request && request->phase != PHASE_NEW)
+        notify_after(request);
     if (*con_cls)
         free_request(*con_cls);
     *con_cls = NULL;

@@ -53,10 +53,11 @@ typedef void (*cm_http_error_writer)(cm_http_request *request, int status, const
 typedef void (*cm_http_before)(cm_http_request *request, void *data);
 
 /*
- * Called once when a request ends (answered, dropped, or the client went away), in the
- * request-completed callback: the place for a request journal. `status` is the status answered,
- * 0 when no reply was sent; `elapsed_ms` runs from the first byte of the request line. The request's
- * accessors (method, path, headers, body) are still valid; replying is not.
+ * Called once per request: the place for a request journal. For an answered request it runs when
+ * the reply is queued (before the client can have it, so a journal read after the answer sees the
+ * entry); for one that got no reply (dropped, or the client went away) when it ends, with status
+ * 0. `elapsed_ms` runs from the first byte of the request line. The request's accessors (method,
+ * path, headers, body, user data) are valid; replying is not.
  */
 typedef void (*cm_http_after)(cm_http_request *request, int status, int64_t elapsed_ms, void *data);
 

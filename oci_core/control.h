@@ -9,7 +9,8 @@
  *   "field": "…"?}, never the OCI shapes, so a script can tell the emulator from the service;
  * - fault rules (control_faults.c) apply to OCI routes only, never to /_omsgw/ or /healthz;
  * - the journal (control_journal.c) keeps the last oci.control.journalSize requests of the OCI
- *   port, control calls excluded, newest first;
+ *   port, control calls and /healthz excluded, newest first by arrival; after DELETE it holds
+ *   exactly the requests that arrived after it;
  * - thread safety: every function may be called from any server or worker thread.
  * It never touches the store directly except through store.h (state export/import and reset).
  */

@@ -62,6 +62,7 @@ struct oci_control {
     oci_journal_entry *journal; /* ring of journal_size */
     size_t journal_size, journal_next, journal_used;
     int64_t journal_seq;
+    int64_t journal_cleared_seq; /* requests that arrived before the last DELETE are not kept */
 };
 
 /* control_journal.c */
