@@ -377,7 +377,17 @@ static void test_auth_health_and_header(void **state)
     stop_core(&core);
 
     /* No token configured: a random one, in <data dir>/control-token (mode 0600), never in the log. */
-    th_omsgw_prepare(&core, NULL);
+    char sample_path[512];
+    const char *source = getenv("OMSGW_SOURCE_DIR");
+    snprintf(sample_path, sizeof sample_path, "%s/samples/omsgw.json", source ? source : ".");
+    char *sample = th_read_file(sample_path, NULL);
+    assert_non_null(sample);
+    json_object *config = json_tokener_parse(sample);
+    free(sample);
+    assert_non_null(config);
+    json_object_object_del(json_object_object_get(config, "oci"), "control");
+    th_omsgw_prepare(&core, json_object_to_json_string(config));
+    json_object_put(config);
     assert_int_equal(th_oci_core_launch(&core, NULL), 0);
     char token_path[400];
     snprintf(token_path, sizeof token_path, "%s/control-token", core.data_dir);
