@@ -286,10 +286,9 @@ void oci_route_control_health(cm_http_request *request, void *data)
     oci_store_conn *reader = oci_store_read_begin(core->store);
     for (size_t i = 0; i < core->org_count; i++) {
         const char *id = core->orgs[i].config->id;
-        json_object *org = json_object_new_object(), *tables = json_object_new_object(), *counts = json_object_new_object();
-        if (!org || !tables || !counts) {
+        json_object *org = json_object_new_object(), *counts = json_object_new_object();
+        if (!org || !counts) {
             json_object_put(org);
-            json_object_put(tables);
             json_object_put(counts);
             continue;
         }
@@ -298,14 +297,8 @@ void oci_route_control_health(cm_http_request *request, void *data)
         json_object_object_add(org, "locations", json_object_new_int64(graph ? (int64_t)graph->location_count : 0));
         json_object_object_add(org, "groups", json_object_new_int64(graph ? (int64_t)graph->group_count : 0));
         oci_core_graph_release(core, graph);
-        int64_t rows = 0;
-        /* Counting through the snapshot dump keeps one place that knows the tables; health is not a
-         * hot path. */
-        if (reader && oci_store_state_dump(reader, id, tables, &rows) == CM_OK) {
-            json_object_object_foreach(tables, table, list)
-                json_object_object_add(counts, table, json_object_new_int64((int64_t)json_object_array_length(list)));
-        }
-        json_object_put(tables);
+        if (reader)
+            oci_store_state_counts(reader, id, counts);
         json_object_object_add(org, "counts", counts);
         json_object_object_add(org, "graphChange", oci_core_graph_change_json(core, id));
         json_object_array_add(orgs, org);

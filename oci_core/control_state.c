@@ -432,16 +432,41 @@ static cm_err place_files(oci_core *core, org_plan *plan, path_list *written, ch
                 return CM_EINVAL;
             }
             snprintf(name, sizeof name, "%s.ndjson", export_id);
-            if (oci_path_join(path, sizeof path, core->exports_dir, name) != 0 ||
-                write_file(path, json_object_get_string(content), (size_t)json_object_get_string_len(content)) != 0) {
+            if (oci_path_join(path, sizeof path, core->exports_dir, name) != 0) {
+                SAY("the export id %.60s makes too long a path under %.300s", export_id, core->exports_dir);
+                return CM_EINVAL;
+            }
+            /* A file already there belongs to a row of this core that a failed import keeps: only
+             * files this import created are removed when it fails. */
+            int existed = access(path, F_OK) == 0;
+            if (write_file(path, json_object_get_string(content), (size_t)json_object_get_string_len(content)) != 0) {
                 SAY("cannot write the file of export %.60s under %.300s", export_id, core->exports_dir);
                 return CM_EIO;
             }
-            collect_path(written, path);
+            if (!existed)
+                collect_path(written, path);
         }
         json_object_object_add(row, "file_path", json_object_new_string(path));
     }
     return CM_OK;
+}
+
+/* 1 when an export row of the plans now names `path`. */
+static int path_taken_over(const org_plan *plans, size_t count, const char *path)
+{
+    for (size_t i = 0; i < count; i++) {
+        json_object *exports = NULL;
+        json_object_object_get_ex(plans[i].tables, "exports", &exports);
+        for (size_t r = 0; exports && json_object_is_type(exports, json_type_array) &&
+                           r < json_object_array_length(exports);
+             r++) {
+            json_object *file = NULL;
+            if (json_object_object_get_ex(json_object_array_get_idx(exports, r), "file_path", &file) &&
+                json_object_is_type(file, json_type_string) && strcmp(json_object_get_string(file), path) == 0)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 cm_err oci_core_state_restore_json(oci_core *core, json_object *root, int *status, char error[OCI_ERROR_MAX])
@@ -484,11 +509,10 @@ cm_err oci_core_state_restore_json(oci_core *core, json_object *root, int *statu
     if (rc == CM_OK) {
         /* Old files that the new rows did not take over (same export id, same path) go. */
         for (size_t i = 0; i < old_files.count; i++)
-            for (size_t j = 0; j < written.count; j++)
-                if (old_files.paths[i] && strcmp(old_files.paths[i], written.paths[j]) == 0) {
-                    free(old_files.paths[i]);
-                    old_files.paths[i] = NULL;
-                }
+            if (old_files.paths[i] && path_taken_over(plans, count, old_files.paths[i])) {
+                free(old_files.paths[i]);
+                old_files.paths[i] = NULL;
+            }
         for (size_t i = 0; i < old_files.count; i++)
             unlink_path(NULL, old_files.paths[i]);
         int64_t offset = 0;

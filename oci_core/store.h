@@ -284,6 +284,8 @@ const char *oci_store_state_table(size_t index);
 /* Adds one array of row objects (column name -> value) per table to `tables` for `org`, and counts
  * the rows into *rows. */
 cm_err oci_store_state_dump(oci_store_conn *conn, const char *org, json_object *tables, int64_t *rows);
+/* Adds {table: number of rows of `org`} to `counts`. */
+cm_err oci_store_state_counts(oci_store_conn *conn, const char *org, json_object *counts);
 /* Deletes every row of `org` (the persisted graph included), calling `visit` with each file path
  * its imports and exports name first (the caller removes the files after the commit). */
 cm_err oci_store_state_delete(oci_store_conn *writer, const char *org, oci_path_visitor visit, void *context);

@@ -383,3 +383,25 @@ cm_err oci_store_record_get_as_of(oci_store_conn *conn, const char *org, const c
     sqlite3_finalize(statement);
     return rc;
 }
+
+cm_err oci_store_state_counts(oci_store_conn *conn, const char *org, json_object *counts)
+{
+    sqlite3 *db = oci_store_db(conn);
+    cm_err rc = CM_OK;
+    for (size_t t = 0; rc == CM_OK && t < TABLE_COUNT; t++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE %s", TABLES[t].name, TABLES[t].where);
+        sqlite3_stmt *statement = NULL;
+        rc = prepare(db, sql, &statement);
+        if (rc != CM_OK)
+            break;
+        sqlite3_bind_text(statement, 1, org, -1, SQLITE_TRANSIENT);
+        int step = sqlite3_step(statement);
+        if (step == SQLITE_ROW)
+            json_object_object_add(counts, TABLES[t].name, json_object_new_int64(sqlite3_column_int64(statement, 0)));
+        else
+            rc = step_error(step);
+        sqlite3_finalize(statement);
+    }
+    return rc;
+}

@@ -483,10 +483,21 @@ static void test_state_export_import_reset(void **state)
     reply = ctl(b.oci_port, "POST", "/_omsgw/state/import", json_object_to_json_string(snapshot), 404);
     assert_non_null(strstr(string_of(reply, "message"), "f_nobody"));
     json_object_put(reply);
-    /* A refused import changed nothing. */
+    /* A refused import changed nothing, the export files the imported state names included. */
     char *availability_after = availability_text(b.oci_port, AVAILABILITY_QUERY);
     assert_string_equal(availability_a, availability_after);
     free(availability_after);
+    {
+        json_object *exports = json_object_object_get(tables, "exports");
+        assert_int_equal(json_object_array_length(exports), 1);
+        char file_path[512];
+        snprintf(file_path, sizeof file_path, IMPEX "/availability-records/exports/%s/file-content",
+                 string_of(json_object_array_get_idx(exports, 0), "id"));
+        call_result file = http(b.oci_port, "GET", file_path, JSON_DEMO, NULL, 0);
+        assert_int_equal(file.status, 200);
+        assert_non_null(strstr(file.body, token));
+        result_free(&file);
+    }
     json_object_put(snapshot);
 
     /* Reset: one organization, then all; bad bodies refused. */
