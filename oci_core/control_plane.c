@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "common/router.h"
 #include "common/uuid.h"
 #include "oci_core/control_internal.h"
 #include "oci_core/core_internal.h"
@@ -203,6 +204,25 @@ int oci_control_before(oci_core *core, cm_http_request *request)
             cm_http_add_header(request, "WWW-Authenticate", "Bearer realm=\"omsgw-control\", error=\"invalid_token\"");
             oci_control_reply_error(request, 401, "InvalidControlToken",
                                     "the bearer token is not the control token (oci.control.token)", "Authorization");
+            return 1;
+        }
+        /* The server's own 404 and 405 would come in OCI's shape: the control plane answers its own. */
+        cm_route_match match;
+        if (cm_router_match(core->routes, core->route_count, sizeof(cm_http_route), cm_http_method(request), path,
+                            &match) < 0) {
+            char message[320];
+            if (match.path_matched) {
+                cm_http_add_header(request, "Allow", match.allowed);
+                snprintf(message, sizeof message, "method %.16s is not allowed here; allowed: %.64s",
+                         cm_http_method(request), match.allowed);
+                oci_control_reply_error(request, 405, "MethodNotAllowed", message, NULL);
+            } else {
+                snprintf(message, sizeof message,
+                         "no control route %.100s (health, state/reset, state/export, state/import, clock/advance, "
+                         "faults, requests)",
+                         path);
+                oci_control_reply_error(request, 404, "NoSuchControlRoute", message, NULL);
+            }
             return 1;
         }
         return 0;

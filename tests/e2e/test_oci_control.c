@@ -349,7 +349,13 @@ static void test_auth_health_and_header(void **state)
         assert_string_equal(value, OMSGW_VERSION);
         result_free(&result);
     }
-    json_object *health = ctl(core.oci_port, "GET", "/_omsgw/health", NULL, 200);
+    json_object *health = ctl(core.oci_port, "GET", "/_omsgw/nothing", NULL, 404);
+    assert_string_equal(string_of(health, "error"), "NoSuchControlRoute");
+    json_object_put(health);
+    health = ctl(core.oci_port, "PATCH", "/_omsgw/faults", NULL, 405);
+    assert_string_equal(string_of(health, "error"), "MethodNotAllowed");
+    json_object_put(health);
+    health = ctl(core.oci_port, "GET", "/_omsgw/health", NULL, 200);
     assert_true(json_object_get_boolean(json_object_object_get(health, "emulator")));
     assert_string_equal(string_of(health, "version"), OMSGW_VERSION);
     json_object *deviations = NULL, *orgs = NULL;
