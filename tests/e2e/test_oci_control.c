@@ -8,6 +8,7 @@
  * checked in-process, where the worker can be held.
  */
 #include "common/json_util.h"
+#include "oci_core/control.h"
 #include "oci_core/fault_rule.h"
 #include "oci_core/oci_core_testing.h"
 #include "tests/support/http_client.h"
@@ -15,7 +16,11 @@
 #include "tests/support/omsgw_process.h"
 #include "tests/support/test_support.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -321,6 +326,32 @@ static char *start_import(int port, const char *lines, char id[128])
     return path;
 }
 
+/* Sends only the head of a request declaring `length` body bytes on a loopback socket and returns
+ * the status line's code (0 when none came back within the socket timeout). */
+static int declared_body_status(int port, const char *path, unsigned long long length)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval timeout = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    assert_int_equal(connect(fd, (struct sockaddr *)&address, sizeof address), 0);
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" CTL_AUTH "\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %llu\r\n\r\n",
+                     path, length);
+    assert_int_equal(write(fd, head, (size_t)n), n);
+    char reply[256] = "";
+    ssize_t got = read(fd, reply, sizeof reply - 1);
+    close(fd);
+    int status = 0;
+    if (got > 0)
+        sscanf(reply, "HTTP/1.1 %d", &status);
+    return status;
+}
+
 /* ---- authentication, health, the emulator header, the start-up line ---- */
 
 static void test_auth_health_and_header(void **state)
@@ -505,6 +536,12 @@ static void test_state_export_import_reset(void **state)
         result_free(&file);
     }
     json_object_put(snapshot);
+
+    /* Body limits, answered before any byte of the body is read: a snapshot above 64 MiB, a reset
+     * or clock body above 4 KiB. */
+    assert_int_equal(declared_body_status(b.oci_port, "/_omsgw/state/import", OCI_STATE_BODY_MAX + 1ULL), 413);
+    assert_int_equal(declared_body_status(b.oci_port, "/_omsgw/state/reset", 4097), 413);
+    assert_int_equal(declared_body_status(b.oci_port, "/_omsgw/clock/advance", 4097), 413);
 
     /* Reset: one organization, then all; bad bodies refused. */
     json_object_put(ctl(a.oci_port, "POST", "/_omsgw/state/reset", "{\"organization\":\"f_nobody\"}", 404));
