@@ -12,7 +12,7 @@ void app_print_help(const char *program)
            "  %s serve    [--config FILE] [--data-dir DIR] [--gateway-port N] [--oci-port N]\n"
            "                 [--workers N] [--log-format plain|json] [--set section.field=value]...\n"
            "  %s oci-core [--config FILE] [--data-dir DIR] [--oci-port N] [--log-format plain|json]\n"
-           "                 [--set section.field=value]...\n"
+           "                 [--set section.field=value]... [--import-state FILE] [--export-state-on-exit FILE]\n"
            "  %s compare  --config FILE --request FILE --tenant ID [--native-org ID] [--json] ...\n"
            "  %s translate --request FILE --config FILE [--tenant ID] [--job-id N]\n"
            "  %s backup   --to FOLDER [--data-dir DIR]\n"
@@ -32,6 +32,8 @@ void app_print_help(const char *program)
            "--workers N       queue worker threads\n"
            "--set PATH=VALUE  override any configuration value, e.g. --set queue.chunkSize=1000\n"
            "--log-format plain|json, --log-level debug|info|warn|error\n"
+           "--import-state FILE          oci-core: load a state snapshot (GET /_omsgw/state/export) at start\n"
+           "--export-state-on-exit FILE  oci-core: write a state snapshot of every organization at a clean stop\n"
            "Each command's own options: omsgw COMMAND --help. --opt=VALUE works like --opt VALUE.\n\n"
            "Exit codes: 0 clean stop, 1 failure while running, 2 bad command line or configuration.\n",
            OMSGW_VERSION, program, program, program, program, program, program, program);
@@ -68,10 +70,11 @@ static int add_named_override(app_options *options, const char *path, const char
 /* The options of serve and oci-core; --gateway-port and --workers are serve's only. */
 static const app_opt serve_options[] = {
     {"--config", 1}, {"--data-dir", 1}, {"--gateway-port", 1}, {"--oci-port", 1}, {"--workers", 1},
-    {"--set", 1},    {"--log-format", 1}, {"--log-level", 1},
+    {"--set", 1},    {"--log-format", 1}, {"--log-level", 1}, {"--import-state", 1}, {"--export-state-on-exit", 1},
 };
 static const app_opt oci_core_options[] = {
-    {"--config", 1}, {"--data-dir", 1}, {"--oci-port", 1}, {"--set", 1}, {"--log-format", 1}, {"--log-level", 1},
+    {"--config", 1},    {"--data-dir", 1},     {"--oci-port", 1},     {"--set", 1},
+    {"--log-format", 1}, {"--log-level", 1}, {"--import-state", 1}, {"--export-state-on-exit", 1},
 };
 
 void app_print_usage(FILE *out)
@@ -91,6 +94,8 @@ void app_print_command_help(app_command command)
                "  --set PATH=VALUE       override any configuration value (repeatable)\n"
                "  --log-format plain|json\n"
                "  --log-level debug|info|warn|error   (default info; warn hides the per-request lines)\n"
+               "  --import-state FILE    load a state snapshot (GET /_omsgw/state/export) before the port opens\n"
+               "  --export-state-on-exit FILE  write a snapshot of every organization at a clean stop\n"
                "Options take their value as --opt VALUE or --opt=VALUE.\n");
         return;
     }
@@ -166,6 +171,10 @@ int app_parse_args(int argc, char **argv, app_options *options)
             rc = add_named_override(options, "queue.workers", flag, value);
         else if (strcmp(flag, "--set") == 0)
             rc = add_override(options, value);
+        else if (strcmp(flag, "--import-state") == 0)
+            options->import_state_path = value;
+        else if (strcmp(flag, "--export-state-on-exit") == 0)
+            options->export_state_path = value;
         else if (strcmp(flag, "--log-format") == 0) {
             if (strcmp(value, "json") == 0)
                 options->log_json = 1;

@@ -4,6 +4,7 @@
  *   omsgw serve    [--config FILE] [--data-dir DIR] [--gateway-port N] [--oci-port N] [--workers N]
  *                  [--log-format plain|json] [--set section.field=value]…
  *   omsgw oci-core [--config FILE] [--data-dir DIR] [--oci-port N] [--log-format …] [--set …]
+ *                  [--import-state FILE] [--export-state-on-exit FILE]
  *   omsgw --help | --version
  *
  * Named flags are shorthands for overrides of the configuration file (--workers 4 is
@@ -42,6 +43,8 @@ typedef struct app_options {
     const char *overrides[CM_CONFIG_MAX_OVERRIDES];
     char storage[8][64]; /* text of the overrides the named flags make */
     size_t storage_used;
+    const char *import_state_path; /* --import-state: a snapshot loaded before the port opens */
+    const char *export_state_path; /* --export-state-on-exit: a snapshot written at a clean stop */
 } app_options;
 
 /* Parses argv. Returns 0, or -1 after printing one line about the mistake to stderr. */

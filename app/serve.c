@@ -37,6 +37,7 @@ typedef struct app_runtime {
     cm_http_server *gateway_server;
     cm_http_server *oci_server;
     app_location_probe *location_probe; /* http delivery: the background graph check */
+    char data_dir_token_path[1100];     /* where a generated control token was written */
 } app_runtime;
 
 static atomic_int shutdown_done;
@@ -166,6 +167,23 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
     return 0;
 }
 
+/* The start-up line says what the OCI port is, so nobody takes it for the real service. */
+static void log_emulator(const app_runtime *runtime)
+{
+    if (!runtime->oci_server)
+        return;
+    int generated = 0;
+    oci_core_control_token(runtime->core, &generated);
+    int enabled = runtime->config->oci.control.enabled;
+    cm_log_info("oci.emulator",
+                "this is the omsgw OCI emulator %s, not Salesforce Omnichannel Inventory; known deviations: "
+                "GET /_omsgw/health (and the README, \"Testing your integration against the bundled core\"); "
+                "control plane %s%s%s",
+                OMSGW_VERSION, enabled ? "on /_omsgw/" : "off",
+                enabled && generated ? ", its generated token is in " : "",
+                enabled && generated ? runtime->data_dir_token_path : "");
+}
+
 int app_serve(const app_options *options)
 {
     cm_log_set_json(options->log_json);
@@ -213,6 +231,10 @@ int app_serve(const app_options *options)
     if (serve_gateway &&
         app_check_locations_bundled(runtime.config, runtime.core, location_error, sizeof location_error) != 0) {
         fprintf(stderr, "omsgw: %s\n", location_error);
+        goto out;
+    }
+    if (options->import_state_path && oci_core_state_restore(runtime.core, options->import_state_path, oci_error) != CM_OK) {
+        fprintf(stderr, "omsgw: --import-state: %s\n", oci_error);
         goto out;
     }
     if (serve_gateway) {
@@ -276,6 +298,8 @@ int app_serve(const app_options *options)
     app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
     if (serve_gateway)
         runtime.location_probe = app_location_probe_start(runtime.config);
+    snprintf(runtime.data_dir_token_path, sizeof runtime.data_dir_token_path, "%s/" OCI_CONTROL_TOKEN_FILE, options->data_dir);
+    log_emulator(&runtime);
     cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s gateway_bind=%s oci_bind=%s",
                 OMSGW_VERSION, runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
                 runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir,
@@ -284,6 +308,14 @@ int app_serve(const app_options *options)
     int received = 0;
     sigwait(&stop_signals, &received);
     cm_log_info("omsgw.stopping", "signal=%d", received);
+    if (options->export_state_path) {
+        /* No new OCI request from here on, so the snapshot is what the last answers said. */
+        cm_http_server_quiesce(runtime.oci_server);
+        if (oci_core_state_save(runtime.core, options->export_state_path, oci_error) != CM_OK)
+            cm_log_error("oci.state_export", "%s", oci_error);
+        else
+            cm_log_info("oci.state_exported", "file=%s", options->export_state_path);
+    }
     pthread_t watchdog;
     int watchdog_started = pthread_create(&watchdog, NULL, shutdown_watchdog, NULL) == 0;
     close_runtime(&runtime);

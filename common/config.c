@@ -498,6 +498,37 @@ static cm_err read_tenant(parse_ctx *ctx, json_object *item, size_t index, cm_co
     return CM_OK;
 }
 
+/* oci.control and the realism switches of the emulator (config.h, "The emulator side"). */
+static cm_err read_emulator(parse_ctx *ctx, json_object *oci, cm_config *config)
+{
+    config->oci.control.enabled = 1;
+    config->oci.control.journal_size = 1000;
+    if (!oci)
+        return CM_OK;
+    json_object *control = NULL;
+    cm_err rc;
+    switch (cm_json_object(oci, "control", &control)) {
+    case CM_JSON_ABSENT:
+    case CM_JSON_OK: break;
+    default: return fail(ctx, "oci.control", "must be an object");
+    }
+    if (control &&
+        ((rc = read_bool(ctx, control, "enabled", "oci.control.", &config->oci.control.enabled)) ||
+         (rc = read_string(ctx, control, "token", "oci.control.", 0, &config->oci.control.token)) ||
+         (rc = read_bool(ctx, control, "journalBodies", "oci.control.", &config->oci.control.journal_bodies)) ||
+         (rc = read_int32(ctx, control, "journalSize", "oci.control.", 1, 100000, &config->oci.control.journal_size))))
+        return rc;
+    if (config->oci.control.token && (strlen(config->oci.control.token) < 8 || strlen(config->oci.control.token) > 256))
+        return fail(ctx, "oci.control.token", "must be 8..256 characters");
+    if ((rc = read_bool(ctx, oci, "strict", "oci.", &config->oci.strict)) ||
+        (rc = read_int32(ctx, oci, "propagationDelayMs", "oci.", 0, 60000, &config->oci.propagation_delay_ms)) ||
+        (rc = read_int32(ctx, oci, "reservationExpiryLagSeconds", "oci.", 0, 120,
+                         &config->oci.reservation_expiry_lag_seconds)) ||
+        (rc = read_int32(ctx, oci, "graphChangeSeconds", "oci.", 0, 3600, &config->oci.graph_change_seconds)))
+        return rc;
+    return CM_OK;
+}
+
 static cm_err read_delivery(parse_ctx *ctx, json_object *section, cm_config *config)
 {
     config->delivery.mode = CM_DELIVERY_BUNDLED;
@@ -762,6 +793,8 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
         goto out;
     if ((rc = read_organizations(&ctx, oci, config)) || (rc = read_delivery(&ctx, delivery, config)))
         goto out;
+    if ((rc = read_emulator(&ctx, oci, config)))
+        goto out;
     if (queue &&
         ((rc = read_int32(&ctx, queue, "workers", "queue.", 1, 64, &config->queue.workers)) ||
          (rc = read_int32(&ctx, queue, "chunkSize", "queue.", 1, 12000, &config->queue.chunk_size)) ||
@@ -871,6 +904,7 @@ void cm_config_free(cm_config *config)
     free(config->storage.url);
     free(config->gateway.bind);
     free(config->oci.bind);
+    free(config->oci.control.token);
     free(config->delivery.base_url);
     free(config->delivery.token);
     free(config->delivery.oauth_token_url);

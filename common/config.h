@@ -110,6 +110,18 @@ typedef struct cm_config {
         cm_oci_org *organizations;
         size_t organization_count;
         char *bind; /* oci.bind: the IPv4 address to listen on (default CM_DEFAULT_BIND) */
+        /* The emulator side of the core (README, "Testing your integration against the bundled
+         * core"); parsed by read_emulator in config.c. */
+        struct {
+            int enabled;        /* oci.control.enabled, default 1 */
+            char *token;        /* oci.control.token; NULL: a random one is made at start */
+            int journal_bodies; /* oci.control.journalBodies: keep request bodies in the journal */
+            int journal_size;   /* oci.control.journalSize: requests kept, default 1000 */
+        } control;
+        int strict;                         /* oci.strict: answer as the real service may (one import at a time…) */
+        int propagation_delay_ms;           /* oci.propagationDelayMs: get-availability lags writes */
+        int reservation_expiry_lag_seconds; /* oci.reservationExpiryLagSeconds */
+        int graph_change_seconds;           /* oci.graphChangeSeconds: a graph replacement takes this long */
     } oci;
     struct {
         cm_delivery_mode mode;

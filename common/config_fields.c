@@ -55,6 +55,16 @@ static const known_field fields[] = {
     {"oci.organizations[].rateLimit", 0},
     {"oci.organizations[].rateLimit.requestsPerSecond", 0},
     {"oci.organizations[].rateLimit.burst", 0},
+    /* the emulator side of the bundled core (README, "Testing your integration against the bundled core") */
+    {"oci.control", 0},
+    {"oci.control.enabled", 0},
+    {"oci.control.token", FIELD_SECRET},
+    {"oci.control.journalBodies", 0},
+    {"oci.control.journalSize", 0},
+    {"oci.strict", 0},
+    {"oci.propagationDelayMs", 0},
+    {"oci.reservationExpiryLagSeconds", 0},
+    {"oci.graphChangeSeconds", 0},
 
     {"delivery", 0},
     {"delivery.mode", 0},

@@ -49,6 +49,10 @@ struct cm_http_request {
     char *body_path;
     uint64_t body_file_size;
     int replied;
+    int status;           /* of the reply queued, 0 before */
+    int dropped;          /* cm_http_drop: close without a reply */
+    int64_t started_mono; /* for the `after` hook's elapsed time */
+    int after_notified;   /* the `after` hook ran */
     size_t header_count;
     char *header_names[CM_HTTP_MAX_EXTRA_HEADERS];
     char *header_values[CM_HTTP_MAX_EXTRA_HEADERS];
@@ -56,7 +60,6 @@ struct cm_http_request {
     void (*user_destroy)(void *);
     /* For the one access-log line each request gets when it ends (log_request). */
     int64_t started_ms;
-    int status;
     char method_copy[16];
     char tenant[24];
 };
@@ -90,6 +93,17 @@ const char *cm_http_reason(int status)
 
 /* ---- replies ---- */
 
+/* The `after` hook, once per request: when its reply is queued (so whoever got the answer can
+ * already see the entry), or at the end for a request that got none. */
+static void notify_after(cm_http_request *request)
+{
+    const cm_http_server_config *config = &request->server->config;
+    if (!config->after || request->after_notified)
+        return;
+    request->after_notified = 1;
+    config->after(request, request->status, cm_mono_ms() - request->started_mono, config->after_data);
+}
+
 static int queue_response(cm_http_request *request, int status, struct MHD_Response *response,
                           const char *content_type)
 {
@@ -99,13 +113,17 @@ static int queue_response(cm_http_request *request, int status, struct MHD_Respo
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     for (size_t i = 0; i < request->header_count; i++)
         MHD_add_response_header(response, request->header_names[i], request->header_values[i]);
+    const cm_http_server_config *config = &request->server->config;
+    if (config->fixed_header_name && config->fixed_header_value)
+        MHD_add_response_header(response, config->fixed_header_name, config->fixed_header_value);
     enum MHD_Result queued = MHD_queue_response(request->connection, (unsigned)status, response);
     MHD_destroy_response(response);
     if (queued != MHD_YES)
         return -1;
-    request->status = status;
     request->replied = 1;
+    request->status = status;
     request->phase = PHASE_DONE;
+    notify_after(request);
     return 0;
 }
 
@@ -184,6 +202,17 @@ int cm_http_reply_error(cm_http_request *request, int status, const char *code, 
 int cm_http_replied(const cm_http_request *request)
 {
     return request->replied;
+}
+
+int cm_http_status(const cm_http_request *request)
+{
+    return request->status;
+}
+
+void cm_http_drop(cm_http_request *request)
+{
+    if (!request->replied)
+        request->dropped = 1;
 }
 
 /* ---- accessors ---- */
@@ -283,6 +312,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
     request->connection = connection;
     request->body_fd = -1;
     request->started_ms = cm_mono_ms();
+    request->started_mono = request->started_ms;
     request->raw_uri = strdup(uri ? uri : "");
     if (!request->raw_uri) {
         free(request);
@@ -356,11 +386,15 @@ static void log_request(const cm_http_request *request, enum MHD_RequestTerminat
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode termination)
 {
-    (void)cls;
     (void)connection;
-    if (*con_cls) {
-        log_request(*con_cls, termination);
-        free_request(*con_cls);
+    (void)cls;
+    cm_http_request *request = *con_cls;
+    if (request) {
+        /* A request that never got past its first callback has no method or path to report. */
+        if (request->phase != PHASE_NEW)
+            notify_after(request);
+        log_request(request, termination);
+        free_request(request);
     }
     *con_cls = NULL;
 }
@@ -437,7 +471,7 @@ static void start_request(cm_http_request *request, const char *url, const char 
     }
     if (server->config.before)
         server->config.before(request, server->config.before_data);
-    if (request->replied)
+    if (request->replied || request->dropped)
         return;
 
     int index = cm_router_match(server->config.routes, server->config.route_count,
@@ -517,6 +551,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
 
     if (request->phase == PHASE_NEW) {
         start_request(request, url, method);
+        if (request->dropped)
+            return MHD_NO;
         return request->replied || request->phase == PHASE_RECEIVING ? MHD_YES : MHD_NO;
     }
     if (request->phase == PHASE_DONE) {
@@ -533,6 +569,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     if (request->body_fd >= 0 && lseek(request->body_fd, 0, SEEK_SET) < 0)
         return MHD_NO;
     request->route->handler(request, request->route->data);
+    if (request->dropped)
+        return MHD_NO;
     if (!request->replied) {
         cm_log_error("http.no_reply", "%s %s: handler did not answer", method, url);
         cm_http_reply_error(request, 500, "UNEXPECTED_ERROR", "The request could not be handled.", NULL);

@@ -52,6 +52,15 @@ typedef void (*cm_http_error_writer)(cm_http_request *request, int status, const
 /* Called first for every request, before routing: the place for correlation ids. */
 typedef void (*cm_http_before)(cm_http_request *request, void *data);
 
+/*
+ * Called once per request: the place for a request journal. For an answered request it runs when
+ * the reply is queued (before the client can have it, so a journal read after the answer sees the
+ * entry); for one that got no reply (dropped, or the client went away) when it ends, with status
+ * 0. `elapsed_ms` runs from the first byte of the request line. The request's accessors (method,
+ * path, headers, body, user data) are valid; replying is not.
+ */
+typedef void (*cm_http_after)(cm_http_request *request, int status, int64_t elapsed_ms, void *data);
+
 typedef struct cm_http_server_config {
     const char *name;         /* for logs: "gateway", "oci" */
     const char *bind_address; /* NULL or "0.0.0.0": every IPv4 address */
@@ -67,6 +76,11 @@ typedef struct cm_http_server_config {
     cm_http_before before;
     void *before_data;
     const char *temp_dir; /* for body_to_file routes; NULL: /tmp */
+    cm_http_after after;  /* NULL: none */
+    void *after_data;
+    /* A header added to every reply of this server, errors of the server itself included
+     * (NULL: none). Both strings must outlive the server. */
+    const char *fixed_header_name, *fixed_header_value;
 } cm_http_server_config;
 
 /* Starts listening. The config's route table must outlive the server. */
@@ -126,6 +140,13 @@ int cm_http_reply_empty(cm_http_request *request, int status);
 int cm_http_reply_error(cm_http_request *request, int status, const char *code, const char *message,
                         const char *field);
 int cm_http_replied(const cm_http_request *request);
+
+/* The status of the reply sent so far, 0 when none. */
+int cm_http_status(const cm_http_request *request);
+
+/* Closes the connection without any reply (for fault injection). Callable from the `before` hook
+ * or a handler instead of a reply; the `after` hook then sees status 0. */
+void cm_http_drop(cm_http_request *request);
 
 /* The reason phrase of a status ("Not Found"). */
 const char *cm_http_reason(int status);

@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "common/router.h"
 #include "oci_core/apply.h"
+#include "oci_core/control.h"
+#include "oci_core/fault_rule.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/errors.h"
 #include "oci_core/limits.h"
@@ -89,6 +91,18 @@ static const route_spec ROUTES[] = {
      CM_SCOPE_IMPEX_GRAPHS, OCI_GRAPH_BODY_MAX, 0},
     {"GET", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_get, CM_SCOPE_IMPEX_GRAPHS,
      0, 0},
+    /* The emulator's control plane (control.h): its own bearer token, checked by oci_control_before. */
+    {"GET", "/_omsgw/health", oci_route_control_health, 0, 0, 0},
+    {"POST", "/_omsgw/state/reset", oci_route_control_reset, 0, 4096, 0},
+    {"GET", "/_omsgw/state/export", oci_route_control_export, 0, 0, 0},
+    {"POST", "/_omsgw/state/import", oci_route_control_import, 0, OCI_STATE_BODY_MAX, 0},
+    {"POST", "/_omsgw/clock/advance", oci_route_control_clock, 0, 4096, 0},
+    {"POST", "/_omsgw/faults", oci_route_control_fault_add, 0, OCI_FAULT_BODY_MAX, 0},
+    {"GET", "/_omsgw/faults", oci_route_control_fault_list, 0, 0, 0},
+    {"DELETE", "/_omsgw/faults", oci_route_control_fault_clear, 0, 0, 0},
+    {"DELETE", "/_omsgw/faults/{faultId}", oci_route_control_fault_delete, 0, 0, 0},
+    {"GET", "/_omsgw/requests", oci_route_control_journal, 0, 0, 0},
+    {"DELETE", "/_omsgw/requests", oci_route_control_journal_clear, 0, 0, 0},
 };
 
 int64_t oci_core_now(const oci_core *core)
@@ -148,6 +162,7 @@ static graph_hold *hold_of(oci_core *core, oci_graph *graph)
 
 oci_graph *oci_core_graph_acquire(oci_core *core, const char *org_id)
 {
+    oci_core_graph_promote_due(core, org_id);
     pthread_mutex_lock(&core->graph_lock);
     const oci_org_state *org = oci_core_org(core, org_id);
     oci_graph *graph = org ? org->graph : NULL;
@@ -275,6 +290,8 @@ static void before_request(cm_http_request *request, void *data)
     const char *correlation = cm_http_header(request, "correlation-id");
     if (correlation && strlen(correlation) <= 128)
         cm_http_add_header(request, "correlation-id", correlation);
+    if (oci_control_before(core, request))
+        return; /* a control call refused, or a fault fired */
     cm_route_match match;
     int index = cm_router_match(core->routes, core->route_count, sizeof(cm_http_route),
                                 cm_http_method(request), cm_http_path(request), &match);
@@ -311,6 +328,10 @@ void oci_core_http_config(oci_core *core, cm_http_server_config *server_config)
     server_config->before = before_request;
     server_config->before_data = core;
     server_config->temp_dir = core->tmp_dir;
+    server_config->after = oci_control_after;
+    server_config->after_data = core;
+    server_config->fixed_header_name = OCI_EMULATOR_HEADER;
+    server_config->fixed_header_value = OMSGW_VERSION;
     if (server_config->body_limit == 0)
         server_config->body_limit = OCI_JSON_BODY_MAX;
 }
@@ -443,6 +464,10 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
         core->route_scopes[i] = ROUTES[i].scope;
         core->route_count = i + 1;
     }
+    if (rc == CM_OK && !(core->control = oci_control_new(core))) {
+        snprintf(error, OCI_ERROR_MAX, "out of memory");
+        rc = CM_ENOMEM;
+    }
     if (rc == CM_OK) {
         if (pthread_create(&core->worker, NULL, oci_worker_main, core) != 0) {
             snprintf(error, OCI_ERROR_MAX, "cannot start the import worker thread");
@@ -472,6 +497,7 @@ void oci_core_stop(oci_core *core)
 {
     if (!core || (!core->worker_started && !core->reaper_started))
         return;
+    oci_control_shutdown(core->control);
     pthread_mutex_lock(&core->worker_lock);
     core->stopping = 1;
     pthread_cond_broadcast(&core->worker_cond);
@@ -494,6 +520,7 @@ void oci_core_close(oci_core *core)
         if (hold)
             memset(hold, 0, sizeof *hold);
         oci_graph_free(core->orgs[i].graph);
+        oci_graph_free(core->orgs[i].pending_graph);
     }
     pthread_mutex_unlock(&core->graph_lock);
     free(core->orgs);
@@ -501,6 +528,7 @@ void oci_core_close(oci_core *core)
         oci_rate_destroy(&core->rate_buckets[i]);
     free(core->rate_buckets);
     free(core->graph_holds);
+    oci_control_free(core->control);
     oci_auth_free(core->auth);
     oci_store_close(core->store);
     pthread_mutex_destroy(&core->graph_lock);
@@ -553,4 +581,11 @@ cm_err oci_core_get_location_record(oci_core *core, const char *org_id, const ch
     out->has_effective_date = record.has_effective_date;
     out->effective_ms = record.effective_ms;
     return CM_OK;
+}
+
+const char *oci_core_control_token(const oci_core *core, int *generated)
+{
+    if (generated)
+        *generated = 0;
+    return core->control ? oci_control_token(core->control, generated) : "";
 }

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "common/http_server.h"
 #include "oci_core/auth.h"
 #include "oci_core/graph.h"
@@ -17,11 +19,14 @@
 #include "oci_core/rate_limit.h"
 #include "oci_core/store.h"
 
-#define OCI_ROUTE_MAX 48
+#define OCI_ROUTE_MAX 96
 
 typedef struct oci_org_state {
     const cm_oci_org *config;
     oci_graph *graph; /* guarded by oci_core.graph_lock; readers hold a reference */
+    /* graph_change.c: a replacement that takes oci.graphChangeSeconds; guarded by graph_lock. */
+    oci_graph *pending_graph;
+    int64_t change_started_ms, change_until_ms;
 } oci_org_state;
 
 typedef struct oci_graph_ref {
@@ -59,6 +64,8 @@ struct oci_core {
 
     pthread_t reaper; /* maintenance.c: reservation expiry and pruning */
     int reaper_started;
+
+    struct oci_control *control; /* control.h: the emulator's control plane */
 };
 
 int64_t oci_core_now(const oci_core *core);
@@ -117,5 +124,31 @@ void *oci_reaper_main(void *core);
 /* One pass of each (also called by the testing hooks). */
 cm_err oci_expire_reservations(oci_core *core);
 cm_err oci_prune(oci_core *core);
+
+/* ---- the emulator's state (control_state.c) ---- */
+
+/* The graph an organization is configured with (its file, or an empty one). */
+cm_err oci_core_configured_graph(oci_core *core, const cm_oci_org *org, oci_graph **graph, char error[OCI_ERROR_MAX]);
+/* Empties one organization (NULL: all) and puts its configured graph back. */
+cm_err oci_core_state_reset(oci_core *core, const char *only_org, char error[OCI_ERROR_MAX]);
+/* The snapshot of one organization (NULL: all); *status is the HTTP status of a failure. */
+cm_err oci_core_state_snapshot(oci_core *core, const char *only_org, json_object **out, int *status,
+                               char error[OCI_ERROR_MAX]);
+/* Replaces the state of every organization the snapshot holds (one transaction). */
+cm_err oci_core_state_restore_json(oci_core *core, json_object *root, int *status, char error[OCI_ERROR_MAX]);
+
+/* ---- location-graph changes that take time (graph_change.c) ---- */
+
+/* Stages `graph` (taken) as the organization's next graph, in force `seconds` from now on the
+ * core's clock; until then readers keep the current one. */
+cm_err oci_core_graph_stage(oci_core *core, const char *org_id, oci_graph *graph, int64_t seconds);
+/* Puts a staged graph in force once its time has come (called by oci_core_graph_acquire). */
+void oci_core_graph_promote_due(oci_core *core, const char *org_id);
+/* 1 while a change of the organization is in progress. */
+int oci_core_graph_changing(oci_core *core, const char *org_id);
+/* Drops a staged graph (reset, state import). */
+void oci_core_graph_change_clear(oci_core *core, const char *org_id);
+/* {"inProgress": bool, "startedAt"?, "endsAt"?} (new reference, NULL when out of memory). */
+json_object *oci_core_graph_change_json(oci_core *core, const char *org_id);
 
 #endif

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "oci_core/apply.h"
+#include "oci_core/control.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/import_parser.h"
 #include "oci_core/limits.h"
@@ -143,7 +144,16 @@ static cm_err commit_batch(oci_core *core, const oci_graph *graph, oci_import_ro
     int64_t now = oci_core_now(core);
     for (size_t i = 0; rc == CM_OK && i < count; i++) {
         oci_import_line *line = &lines[i].parsed;
-        if (line->kind == OCI_LINE_RECORD) {
+        char injected[160];
+        if (line->kind == OCI_LINE_RECORD && oci_control_fail_import_line(core, row->org, line->sku, injected)) {
+            /* A failImportLines fault rule (control.h): refused as OCI refuses a bad line. */
+            char message[OCI_MESSAGE_MAX + 200];
+            snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, injected);
+            next.read_count++;
+            next.failed_count++;
+            rc = oci_store_import_error_add(writer, row->id, lines[i].line_number, line->record_id, line->location_id,
+                                            line->sku, message);
+        } else if (line->kind == OCI_LINE_RECORD) {
             next.read_count++;
             oci_apply_result result;
             rc = oci_apply_one(writer, graph, row->org, &line->record, OCI_APPLY_MERGE, "location_import", now,
@@ -234,6 +244,8 @@ static int run_import(oci_core *core, const char *id)
         return 0;
     if (!found)
         return 1;
+    if (!core->config->oci.strict && oci_core_graph_changing(core, row.org))
+        return 0; /* held while its organization's graph changes (graph_change.c); retried after a pause */
     int done = 0;
     char name[OCI_ID_MAX + 16], data_path[OCI_PATH_MAX];
     snprintf(name, sizeof name, "%s.data", row.id);

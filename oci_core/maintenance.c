@@ -28,7 +28,10 @@ cm_err oci_expire_reservations(oci_core *core)
         int found = 0;
         int64_t now = oci_core_now(core);
         oci_store_conn *reader = oci_store_read_begin(core->store);
-        cm_err rc = reader ? oci_store_reservation_next_expired(reader, now, org, id, &found) : CM_EDB;
+        /* oci.reservationExpiryLagSeconds: the real service releases expired reservations 10-15 s
+         * (up to about a minute) late; the lag makes the emulator do the same. */
+        int64_t due = now - (int64_t)core->config->oci.reservation_expiry_lag_seconds * 1000;
+        cm_err rc = reader ? oci_store_reservation_next_expired(reader, due, org, id, &found) : CM_EDB;
         oci_store_read_end(reader);
         if (rc != CM_OK || !found)
             return rc;

@@ -98,4 +98,17 @@ void oci_core_stop(oci_core *core);
 /* Stops (if not yet) and frees everything. NULL is allowed. */
 void oci_core_close(oci_core *core);
 
+/* ---- the emulator side (control.h; README "Testing your integration against the bundled core") ---- */
+
+/* Where a generated control token is written, under the data folder (mode 0600). */
+#define OCI_CONTROL_TOKEN_FILE "control-token"
+
+/* The control token in force: oci.control.token, or the random one made at open (*generated = 1). */
+const char *oci_core_control_token(const oci_core *core, int *generated);
+
+/* Writes a snapshot of every organization to `path` (written aside, then renamed). */
+cm_err oci_core_state_save(oci_core *core, const char *path, char error[OCI_ERROR_MAX]);
+/* Replaces the state of the organizations a snapshot file holds; refuses newer snapshot versions. */
+cm_err oci_core_state_restore(oci_core *core, const char *path, char error[OCI_ERROR_MAX]);
+
 #endif

@@ -89,8 +89,17 @@ static json_object *place_entry(const char *id, json_object **records)
     return entry;
 }
 
+/* A location record as get-availability shows it: with oci.propagationDelayMs, as it was that long
+ * ago (as_of_ms > 0), the way the real service shows writes only after a few seconds. */
+static cm_err read_record(oci_store_conn *reader, const char *org, const char *location, const char *sku,
+                          int64_t as_of_ms, oci_quantities *record, int *exists)
+{
+    return as_of_ms > 0 ? oci_store_record_get_as_of(reader, org, location, sku, as_of_ms, record, exists)
+                        : oci_store_record_get(reader, org, location, sku, record, exists);
+}
+
 static cm_err build_reply(oci_store_conn *reader, const oci_graph *graph, const char *org,
-                          const request_lists *lists, int with_groups, json_object *reply)
+                          const request_lists *lists, int with_groups, int64_t as_of_ms, json_object *reply)
 {
     json_object *locations = json_object_new_array();
     if (!locations)
@@ -105,8 +114,8 @@ static cm_err build_reply(oci_store_conn *reader, const oci_graph *graph, const 
         for (size_t s = 0; s < lists->skus.count; s++) {
             oci_quantities record;
             int exists;
-            cm_err rc = oci_store_record_get(reader, org, lists->locations.items[l], lists->skus.items[s],
-                                             &record, &exists);
+            cm_err rc = read_record(reader, org, lists->locations.items[l], lists->skus.items[s], as_of_ms,
+                                    &record, &exists);
             if (rc != CM_OK)
                 return rc;
             json_object *rendered = oci_render_location_record(lists->skus.items[s], &record);
@@ -135,8 +144,8 @@ static cm_err build_reply(oci_store_conn *reader, const oci_graph *graph, const 
             for (size_t m = 0; rc == CM_OK && m < group->location_count; m++) {
                 oci_quantities record;
                 int exists;
-                rc = oci_store_record_get(reader, org, group->locations[m], lists->skus.items[s], &record,
-                                          &exists);
+                rc = read_record(reader, org, group->locations[m], lists->skus.items[s], as_of_ms, &record,
+                                 &exists);
                 if (rc == CM_OK && exists)
                     rc = oci_group_sum_add(&sum, &record);
             }
@@ -224,7 +233,9 @@ void oci_route_get_availability(cm_http_request *request, void *data)
     }
     json_object *reply = json_object_new_object();
     oci_store_conn *reader = reply ? oci_store_read_begin(core->store) : NULL;
-    cm_err rc = reader ? build_reply(reader, graph, org, lists, lists->groups.count > 0, reply) : CM_ENOMEM;
+    int64_t delay = core->config->oci.propagation_delay_ms;
+    int64_t as_of = delay > 0 ? oci_core_now(core) - delay : 0;
+    cm_err rc = reader ? build_reply(reader, graph, org, lists, lists->groups.count > 0, as_of, reply) : CM_ENOMEM;
     oci_store_read_end(reader);
     if (rc != CM_OK) {
         json_object_put(reply);

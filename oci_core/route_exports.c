@@ -349,6 +349,8 @@ void oci_route_export_status(cm_http_request *request, void *data)
             json_object_object_add(export, row.place_type, places);
     }
     json_object_object_add(reply, "export", export);
+    if (strcmp(row.kind, "graph") == 0) /* an extension: a change in progress (graph_change.c) */
+        json_object_object_add(reply, "graphChange", oci_core_graph_change_json(core, row.org));
     if (strcmp(row.status, "COMPLETED") == 0) {
         json_object *download = json_object_new_object(), *validation = json_object_new_object();
         char link[640], tail[OCI_ID_MAX + 16];

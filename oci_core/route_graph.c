@@ -72,14 +72,18 @@ void oci_route_graph_replace(cm_http_request *request, void *data)
     }
     if (rc == CM_OK) {
         size_t locations = graph->location_count, groups = graph->group_count;
-        rc = oci_core_graph_replace(core, oci_request_org(request), graph);
+        int64_t change_seconds = core->config->oci.graph_change_seconds;
+        /* oci.graphChangeSeconds: the change takes time, as the real service's do (graph_change.c). */
+        rc = change_seconds > 0 ? oci_core_graph_stage(core, oci_request_org(request), graph, change_seconds)
+                                : oci_core_graph_replace(core, oci_request_org(request), graph);
         if (rc == CM_OK) {
-            cm_log_info("oci.graph_replaced", "org=%s locations=%zu groups=%zu", oci_request_org(request), locations,
-                        groups);
+            cm_log_info("oci.graph_replaced", "org=%s locations=%zu groups=%zu change_seconds=%lld",
+                        oci_request_org(request), locations, groups, (long long)change_seconds);
             json_object *reply = json_object_new_object();
             if (reply) {
                 json_object_object_add(reply, "locations", json_object_new_int64((int64_t)locations));
                 json_object_object_add(reply, "groups", json_object_new_int64((int64_t)groups));
+                json_object_object_add(reply, "graphChange", oci_core_graph_change_json(core, oci_request_org(request)));
                 cm_http_reply_json(request, 200, reply);
                 return;
             }

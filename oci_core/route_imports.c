@@ -108,6 +108,24 @@ void oci_route_import_submit(cm_http_request *request, void *data)
         oci_reply_invalid(request, "linkDuration", message);
         goto out;
     }
+    if (core->config->oci.strict) {
+        /* oci.strict: one running import per organization, as the real service allows. */
+        char busy_id[OCI_ID_MAX + 1];
+        int busy = 0;
+        oci_store_conn *reader = oci_store_read_begin(core->store);
+        cm_err busy_rc = reader ? oci_store_import_running(reader, org, busy_id, &busy) : CM_EDB;
+        oci_store_read_end(reader);
+        if (busy_rc != CM_OK) {
+            oci_reply_internal(request, busy_rc, "import submit");
+            goto out;
+        }
+        if (busy) {
+            char message[160];
+            snprintf(message, sizeof message, "Import %s is in progress.", busy_id);
+            oci_reply_problem(request, 409, "ImportInProgress", message, NULL, NULL, NULL);
+            goto out;
+        }
+    }
     cm_uuid_random(row.id);
     snprintf(row.org, sizeof row.org, "%s", org);
     snprintf(row.file_name, sizeof row.file_name, "%s", file_name);

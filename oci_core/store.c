@@ -341,6 +341,11 @@ int oci_store_changes(oci_store_conn *conn)
     return sqlite3_changes(conn->db);
 }
 
+sqlite3 *oci_store_db(oci_store_conn *conn)
+{
+    return conn->db;
+}
+
 cm_err oci_store_exec(oci_store_conn *conn, const char *sql)
 {
     return cm_db_exec(conn->db, sql);

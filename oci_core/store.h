@@ -18,6 +18,7 @@
 #ifndef OCI_STORE_H
 #define OCI_STORE_H
 
+#include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -275,5 +276,27 @@ typedef int (*oci_event_row_visitor)(void *context, const oci_event_row *event);
 /* The events of one SKU of `org` created in [from_ms, to_ms), ordered by place then sequence. */
 cm_err oci_store_events_of_sku(oci_store_conn *conn, const char *org, const char *sku, int64_t from_ms,
                                int64_t to_ms, oci_event_row_visitor visit, void *context);
+
+/* ---- state snapshots and resets of the emulator (store_state.c) ---- */
+
+/* The name of the index-th table a snapshot carries, NULL past the last. */
+const char *oci_store_state_table(size_t index);
+/* Adds one array of row objects (column name -> value) per table to `tables` for `org`, and counts
+ * the rows into *rows. */
+cm_err oci_store_state_dump(oci_store_conn *conn, const char *org, json_object *tables, int64_t *rows);
+/* Adds {table: number of rows of `org`} to `counts`. */
+cm_err oci_store_state_counts(oci_store_conn *conn, const char *org, json_object *counts);
+/* Deletes every row of `org` (the persisted graph included), calling `visit` with each file path
+ * its imports and exports name first (the caller removes the files after the commit). */
+cm_err oci_store_state_delete(oci_store_conn *writer, const char *org, oci_path_visitor visit, void *context);
+/* The id of an import of `org` that is PENDING or RUNNING (*busy = 1), for oci.strict. */
+cm_err oci_store_import_running(oci_store_conn *conn, const char *org, char id[OCI_ID_MAX + 1], int *busy);
+/* A location record as it was at `as_of_ms` (oci.propagationDelayMs): the current one, or the old
+ * figures of the first change after that moment. The effective date stays the current one. */
+cm_err oci_store_record_get_as_of(oci_store_conn *conn, const char *org, const char *location, const char *sku,
+                                  int64_t as_of_ms, oci_quantities *out, int *exists);
+/* Inserts the rows of a snapshot's `tables` for `org` (which holds none). CM_EINVAL with `error`
+ * naming the table, the row and the problem when a row does not fit this schema. */
+cm_err oci_store_state_load(oci_store_conn *writer, const char *org, json_object *tables, char error[OCI_ERROR_MAX]);
 
 #endif

@@ -29,6 +29,8 @@ void oci_store_column_text(sqlite3_stmt *statement, int column, char *out, size_
 /* Rows changed by the last statement of the connection. */
 int oci_store_changes(oci_store_conn *conn);
 cm_err oci_store_exec(oci_store_conn *conn, const char *sql);
+/* The connection's database handle, for store_state.c's schema-generic statements. */
+sqlite3 *oci_store_db(oci_store_conn *conn);
 /* Reads the columns on_hand, reserved, safety_stock, effective_ms, futures starting at `first`. */
 void oci_store_read_record(sqlite3_stmt *statement, int first, oci_quantities *out);
 

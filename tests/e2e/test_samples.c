@@ -78,6 +78,25 @@ static void test_every_curl_script(void **state)
     expect_script("samples/curl/export.sh", "\"deltaToken\"");
     expect_script("samples/curl/deltas.sh", "\"nextDeltaToken\"");
     expect_script("samples/curl/location-graph-export.sh", "\"groups\"");
+    /* The emulator's control plane, one script per route (the clock and the reset last: they change
+     * what the scripts above would see). */
+    char snapshot[400], command[600];
+    snprintf(snapshot, sizeof snapshot, "%s/snapshot.json", server.dir);
+    expect_script("samples/curl/control-health.sh", "\"deviations\"");
+    expect_script("samples/curl/control-journal.sh clear", "HTTP 204");
+    expect_script("samples/curl/get-availability.sh SKU-00000", "\"sku\":\"SKU-00000\"");
+    expect_script("samples/curl/control-journal.sh 'limit=5&route=*/get-availability'", "get-availability");
+    expect_script("samples/curl/control-faults.sh add '{\"route\":\"*/get-availability\",\"status\":503,\"count\":1}'",
+                  "\"id\":\"f-");
+    expect_script("samples/curl/control-faults.sh list", "\"status\":503");
+    expect_script("samples/curl/control-faults.sh clear", "HTTP 204");
+    snprintf(command, sizeof command, "samples/curl/control-export.sh '%s'", snapshot);
+    expect_script(command, "written to");
+    snprintf(command, sizeof command, "samples/curl/control-import.sh '%s'", snapshot);
+    expect_script(command, "\"imported\"");
+    expect_script("samples/curl/control-clock.sh 60", "\"offsetMs\":60000");
+    expect_script("samples/curl/control-reset.sh", "\"reset\"");
+    expect_script("samples/curl/control-reset.sh all", "f_ecom_native_001");
 }
 
 static void test_mistakes_reply_is_the_recorded_one(void **state)

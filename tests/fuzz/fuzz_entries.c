@@ -9,6 +9,7 @@
 #include "common/router.h"
 #include "gateway/limits.h"
 #include "gateway/validate.h"
+#include "oci_core/fault_rule.h"
 #include "oci_core/import_parser.h"
 #include "oci_core/multipart.h"
 
@@ -369,9 +370,64 @@ int fz_multipart(const uint8_t *data, size_t size)
     return 0;
 }
 
+int fz_fault_rule(const uint8_t *data, size_t size)
+{
+    if (size > FZ_MAX_INPUT)
+        size = FZ_MAX_INPUT;
+    /* Exactly `size` bytes, no terminator: the parser must take the length at its word. */
+    char *text = malloc(size ? size : 1);
+    if (!text)
+        return 0;
+    if (size)
+        memcpy(text, data, size);
+    oci_fault_rule rule;
+    char field[64], message[OCI_FAULT_MESSAGE_MAX];
+    if (oci_fault_rule_parse(text, size, &rule, field, message) != CM_OK) {
+        fz_check_string(field, sizeof field, "fault rule field");
+        fz_check_string(message, sizeof message, "fault rule message");
+        if (!message[0])
+            fz_broken("a refused fault rule without a message");
+        free(text);
+        return 0;
+    }
+    fz_check_string(rule.route, sizeof rule.route, "fault rule route");
+    fz_check_string(rule.method, sizeof rule.method, "fault rule method");
+    fz_check_string(rule.organization, sizeof rule.organization, "fault rule organization");
+    fz_check_string(rule.fail_import_lines, sizeof rule.fail_import_lines, "fault rule failImportLines");
+    if (!rule.route[0] || (rule.status && (rule.status < 400 || rule.status > 599)) || rule.count < 0 ||
+        rule.count > OCI_FAULT_COUNT_MAX || !(rule.probability > 0 && rule.probability <= 1) ||
+        rule.latency_ms < 0 || rule.latency_ms > OCI_FAULT_LATENCY_MAX_MS || rule.stall_ms < 0 ||
+        rule.stall_ms > OCI_FAULT_STALL_MAX_MS || (rule.status && (rule.drop || rule.stall_ms)))
+        fz_broken("an accepted fault rule outside its documented bounds");
+    oci_fault_rule_matches(&rule, "POST", "/inventory/availability/v1/organizations/o/x", "o");
+    oci_fault_rule_matches(&rule, "GET", "", NULL);
+    /* Its own JSON form, without the fields the list adds, reads back as the same rule. */
+    json_object *json = oci_fault_rule_to_json(&rule, rule.count);
+    if (json) {
+        json_object_object_del(json, "id");
+        json_object_object_del(json, "fired");
+        json_object_object_del(json, "remaining");
+        size_t length = 0;
+        const char *again_text = cm_json_text(json, &length);
+        oci_fault_rule again;
+        if (again_text && oci_fault_rule_parse(again_text, length, &again, field, message) != CM_OK)
+            fz_broken("a fault rule's own JSON form is refused");
+        if (again_text && (strcmp(again.route, rule.route) || strcmp(again.method, rule.method) ||
+                           strcmp(again.organization, rule.organization) ||
+                           strcmp(again.fail_import_lines, rule.fail_import_lines) || again.count != rule.count ||
+                           again.probability != rule.probability || again.status != rule.status ||
+                           again.retry_after_s != rule.retry_after_s || again.latency_ms != rule.latency_ms ||
+                           again.stall_ms != rule.stall_ms || again.drop != rule.drop))
+            fz_broken("a fault rule changed through its own JSON form");
+        json_object_put(json);
+    }
+    free(text);
+    return 0;
+}
+
 static const fz_target FZ_TARGETS[] = {
-    {"refresh", fz_refresh}, {"import", fz_import}, {"config", fz_config},
-    {"router", fz_router},   {"multipart", fz_multipart},
+    {"refresh", fz_refresh}, {"import", fz_import},       {"config", fz_config},
+    {"router", fz_router},   {"multipart", fz_multipart}, {"fault_rule", fz_fault_rule},
 };
 
 const fz_target *fz_targets(size_t *count)

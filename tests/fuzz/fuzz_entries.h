@@ -29,6 +29,10 @@ int fz_router(const uint8_t *data, size_t size);
 /* An upload: the first line is the Content-Type header value, the rest the multipart body. */
 int fz_multipart(const uint8_t *data, size_t size);
 
+/* A fault rule of the emulator's control plane (oci_core/fault_rule.h): parsed; an accepted rule
+ * must be well formed, match without crashing, and come back identical from its own JSON form. */
+int fz_fault_rule(const uint8_t *data, size_t size);
+
 typedef struct fz_target {
     const char *name; /* also the folder name under tests/fuzz/corpus and tests/fuzz/regressions */
     fz_entry entry;

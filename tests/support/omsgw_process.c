@@ -153,6 +153,11 @@ int th_omsgw_launch_as(th_omsgw *process, const char *command, const char *const
     return -1;
 }
 
+int th_oci_core_launch(th_omsgw *process, const char *const *extra_args)
+{
+    return th_omsgw_launch_as(process, "oci-core", extra_args);
+}
+
 void th_omsgw_start(th_omsgw *process, const char *config_json)
 {
     th_omsgw_prepare(process, config_json);

@@ -37,6 +37,9 @@ int th_omsgw_launch(th_omsgw *process, const char *const *extra_args);
  * and is not waited for. */
 int th_omsgw_launch_as(th_omsgw *process, const char *command, const char *const *extra_args);
 
+/* th_omsgw_launch_as(process, "oci-core", extra_args): the gateway port is set to 0. */
+int th_oci_core_launch(th_omsgw *process, const char *const *extra_args);
+
 /* prepare + launch; fails the test when the server does not come up. */
 void th_omsgw_start(th_omsgw *process, const char *config_json);
 
