@@ -43,6 +43,15 @@ json_object *gw_job_to_json(const q_job *job)
     json_object_object_add(progress, "itemsFailed", json_object_new_int64(job->items_failed));
     json_object_object_add(progress, "attempts", json_object_new_int64(job->attempts));
     json_object_object_add(progress, "interruptions", json_object_new_int64(job->interruptions));
+    /* A job waiting to retry a chunk says why and when (inside progress: old clients ignore it). */
+    if (job->status == Q_WORKING && job->chunk_retries > 0 && job->last_error) {
+        json_object *retry = json_object_new_object();
+        json_object_object_add(retry, "chunk", json_object_new_int64(job->chunks_done + 1));
+        json_object_object_add(retry, "failedTries", json_object_new_int64(job->chunk_retries));
+        json_object_object_add(retry, "lastError", json_object_new_string(job->last_error));
+        json_object_object_add(retry, "nextAttempt", time_or_null(job->next_attempt_ms));
+        json_object_object_add(progress, "retry", retry);
+    }
     json_object_object_add(body, "progress", progress);
     return body;
 }

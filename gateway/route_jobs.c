@@ -1,6 +1,7 @@
 /*
  * route_jobs.c - GET …/v1/queue/{jobID} and GET …/v1/queue/: job status, only ever the caller's own.
  */
+#include "common/clock.h"
 #include "gateway/errors.h"
 #include "gateway/internal.h"
 #include "gateway/job_json.h"
@@ -86,6 +87,55 @@ static int read_ids(cm_http_request *request, const char *name, int64_t *ids, si
     return 0;
 }
 
+/* `status` (an extension of this gateway) may be repeated or a comma list of PENDING, WORKING,
+ * SUCCESS, FAILED. Returns 0, or -1 after answering 400 naming the parameter. */
+static int read_statuses(cm_http_request *request, q_status *statuses, size_t *count)
+{
+    static const q_status all[] = {Q_PENDING, Q_WORKING, Q_SUCCESS, Q_FAILED};
+    const cm_query *query = cm_http_query_all(request);
+    *count = 0;
+    for (size_t i = 0; i < query->count; i++) {
+        if (strcmp(query->names[i], "status") != 0 || !*query->values[i])
+            continue;
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", query->values[i]);
+        for (char *save = NULL, *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+            while (*name == ' ')
+                name++;
+            size_t known = 0;
+            while (known < 4 && strcmp(name, q_status_name(all[known])) != 0)
+                known++;
+            if (known == 4) {
+                char message[200];
+                snprintf(message, sizeof message, "status \"%.40s\" is not one of PENDING, WORKING, SUCCESS, FAILED.",
+                         name);
+                cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", message, "status");
+                return -1;
+            }
+            if (*count < 4)
+                statuses[(*count)++] = all[known];
+        }
+    }
+    return 0;
+}
+
+/* `from` / `to` (extensions): RFC 3339 times bounding when jobs were accepted (`added`), `from`
+ * included and `to` excluded. Returns 0, or -1 after answering 400 naming the parameter. */
+static int read_time(cm_http_request *request, const char *name, int64_t *ms)
+{
+    const char *value = cm_http_query(request, name);
+    *ms = 0;
+    if (!value || !*value)
+        return 0;
+    if (cm_time_parse(value, ms) != 0 || *ms <= 0) {
+        char message[160];
+        snprintf(message, sizeof message, "%s must be an RFC 3339 time such as 2026-12-01T08:00:00Z.", name);
+        cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", message, name);
+        return -1;
+    }
+    return 0;
+}
+
 /* `types` may be repeated (types=A&types=B) or a comma list; only REFRESH jobs exist here. */
 static int wants_refresh_jobs(const cm_http_request *request)
 {
@@ -128,6 +178,12 @@ void gw_route_job_list(cm_http_request *request, void *data)
         }
         limit = (size_t)value;
     }
+    q_status statuses[4];
+    size_t status_count = 0;
+    int64_t from_ms = 0, to_ms = 0;
+    if (read_statuses(request, statuses, &status_count) || read_time(request, "from", &from_ms) ||
+        read_time(request, "to", &to_ms))
+        return;
     const char *location_code = cm_http_query(request, "locationCode");
     json_object *list = json_object_new_array();
     if (wants_refresh_jobs(request)) {
@@ -138,6 +194,10 @@ void gw_route_job_list(cm_http_request *request, void *data)
             .location_nums = location_ids,
             .location_num_count = location_id_count,
             .location_code = location_code && *location_code ? location_code : NULL,
+            .statuses = statuses,
+            .status_count = status_count,
+            .added_from_ms = from_ms,
+            .added_to_ms = to_ms,
             .limit = limit,
         };
         q_job *jobs = NULL;

@@ -93,6 +93,10 @@ typedef struct q_job_filter {
     const int64_t *location_nums;
     size_t location_num_count;
     const char *location_code; /* OCI location id, or NULL */
+    const q_status *statuses;  /* NULL/0: any status */
+    size_t status_count;
+    int64_t added_from_ms;     /* 0: no lower bound; else only jobs accepted at or after it */
+    int64_t added_to_ms;       /* 0: no upper bound; else only jobs accepted before it */
     size_t limit;
 } q_job_filter;
 

@@ -255,8 +255,10 @@ static const cm_pg_statement SQL_JOB_LIST = {
     " AND ($2::bigint[] IS NULL OR job_id = ANY ($2::bigint[]))"
     " AND ($3::bigint[] IS NULL OR location_num = ANY ($3::bigint[]))"
     " AND ($4::text IS NULL OR oci_location = $4::text)"
+    " AND ($6::text[] IS NULL OR status = ANY ($6::text[]))"
+    " AND ($7::bigint IS NULL OR added_ms >= $7::bigint) AND ($8::bigint IS NULL OR added_ms < $8::bigint)"
     " ORDER BY job_id DESC LIMIT $5::bigint",
-    5};
+    8};
 
 /* A PostgreSQL array literal of integers ("{1,2,3}"), or NULL when there are none. */
 static char *id_array(const int64_t *ids, size_t count)
@@ -274,6 +276,22 @@ static char *id_array(const int64_t *ids, size_t count)
     return text;
 }
 
+/* A PostgreSQL array literal of status names ("{PENDING,FAILED}"), or NULL when there are none. */
+static char *status_array(const q_status *statuses, size_t count)
+{
+    if (!statuses || count == 0)
+        return NULL;
+    size_t size = count * 10 + 3;
+    char *text = malloc(size);
+    if (!text)
+        return NULL;
+    size_t used = (size_t)snprintf(text, size, "{");
+    for (size_t i = 0; i < count; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s%s", i ? "," : "", q_status_name(statuses[i]));
+    snprintf(text + used, size - used, "}");
+    return text;
+}
+
 static cm_err pg_list_jobs(q_store *base, const q_job_filter *filter, q_job **jobs, size_t *count)
 {
     pg_store *store = of(base);
@@ -282,19 +300,26 @@ static cm_err pg_list_jobs(q_store *base, const q_job_filter *filter, q_job **jo
     size_t limit = filter->limit ? filter->limit : 100;
     char *job_ids = id_array(filter->job_ids, filter->job_id_count);
     char *location_nums = id_array(filter->location_nums, filter->location_num_count);
-    if ((filter->job_id_count && !job_ids) || (filter->location_num_count && !location_nums)) {
+    char *statuses = status_array(filter->statuses, filter->status_count);
+    if ((filter->job_id_count && !job_ids) || (filter->location_num_count && !location_nums) ||
+        (filter->status_count && !statuses)) {
         free(job_ids);
         free(location_nums);
+        free(statuses);
         return CM_ENOMEM;
     }
-    number_text tenant = num(filter->tenant_id), limit_text = num((int64_t)limit);
-    const char *values[] = {tenant.text, job_ids, location_nums, filter->location_code, limit_text.text};
+    number_text tenant = num(filter->tenant_id), limit_text = num((int64_t)limit), from = num(filter->added_from_ms),
+                to = num(filter->added_to_ms);
+    const char *values[] = {tenant.text,     job_ids,         location_nums,
+                            filter->location_code, limit_text.text, statuses,
+                            filter->added_from_ms ? from.text : NULL, filter->added_to_ms ? to.text : NULL};
     cm_pg_conn *conn = cm_pg_acquire(store->pool);
     PGresult *result = NULL;
     cm_err rc = cm_pg_exec(conn, &SQL_JOB_LIST, values, &result);
     cm_pg_release(conn);
     free(job_ids);
     free(location_nums);
+    free(statuses);
     if (rc)
         return rc;
     int rows = PQntuples(result);

@@ -485,7 +485,25 @@ static const char SQL_JOB_LIST[] =
     " AND (?2 IS NULL OR job_id IN (SELECT value FROM json_each(?2)))"
     " AND (?3 IS NULL OR location_num IN (SELECT value FROM json_each(?3)))"
     " AND (?4 IS NULL OR oci_location = ?4)"
+    " AND (?6 IS NULL OR status IN (SELECT value FROM json_each(?6)))"
+    " AND (?7 IS NULL OR added_ms >= ?7) AND (?8 IS NULL OR added_ms < ?8)"
     " ORDER BY job_id DESC LIMIT ?5";
+
+/* The status names as a JSON array text for json_each (caller frees), or NULL when there are none. */
+static char *statuses_as_json(const q_status *statuses, size_t count)
+{
+    if (!statuses || count == 0)
+        return NULL;
+    size_t size = count * 12 + 3;
+    char *text = malloc(size);
+    if (!text)
+        return NULL;
+    size_t used = (size_t)snprintf(text, size, "[");
+    for (size_t i = 0; i < count; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s\"%s\"", i ? "," : "", q_status_name(statuses[i]));
+    snprintf(text + used, size - used, "]");
+    return text;
+}
 
 static char *ids_as_json(const int64_t *ids, size_t count)
 {
@@ -510,10 +528,13 @@ static cm_err sqlite_list_jobs(q_store *base, const q_job_filter *filter, q_job 
     size_t limit = filter->limit ? filter->limit : 100;
     char *job_ids = ids_as_json(filter->job_ids, filter->job_id_count);
     char *location_nums = ids_as_json(filter->location_nums, filter->location_num_count);
+    char *statuses = statuses_as_json(filter->statuses, filter->status_count);
     q_job *list = calloc(limit, sizeof(q_job));
-    if (!list || (filter->job_id_count && !job_ids) || (filter->location_num_count && !location_nums)) {
+    if (!list || (filter->job_id_count && !job_ids) || (filter->location_num_count && !location_nums) ||
+        (filter->status_count && !statuses)) {
         free(job_ids);
         free(location_nums);
+        free(statuses);
         free(list);
         return CM_ENOMEM;
     }
@@ -530,6 +551,12 @@ static cm_err sqlite_list_jobs(q_store *base, const q_job_filter *filter, q_job 
         if (filter->location_code)
             sqlite3_bind_text(stmt, 4, filter->location_code, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 5, (int64_t)limit);
+        if (statuses)
+            sqlite3_bind_text(stmt, 6, statuses, -1, SQLITE_STATIC);
+        if (filter->added_from_ms)
+            sqlite3_bind_int64(stmt, 7, filter->added_from_ms);
+        if (filter->added_to_ms)
+            sqlite3_bind_int64(stmt, 8, filter->added_to_ms);
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
             rc = read_job(stmt, &list[found]);
@@ -544,6 +571,7 @@ static cm_err sqlite_list_jobs(q_store *base, const q_job_filter *filter, q_job 
     unlock(conn);
     free(job_ids);
     free(location_nums);
+    free(statuses);
     if (rc) {
         for (size_t i = 0; i < found; i++)
             q_job_clear(&list[i]);

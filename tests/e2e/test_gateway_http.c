@@ -333,6 +333,7 @@ static void test_job_list_filters(void **state)
     (void)state;
     int64_t first = e2e_refresh(server.gateway_port, "/api/v5/inventory/refresh", DEMO_V5_KEY,
                                 "{\"locationName\":\"Location 2\",\"items\":[{\"sku\":\"LST-1\",\"quantity\":1}]}");
+    usleep(20000); /* the two acceptance times differ, so from/to can tell the jobs apart */
     int64_t second = e2e_refresh(server.gateway_port, "/api/v5/inventory/refresh", DEMO_V5_KEY,
                                  "{\"locationName\":\"Downtown Store\",\"items\":[{\"sku\":\"LST-2\",\"quantity\":1}]}");
     char path[256];
@@ -378,6 +379,54 @@ static void test_job_list_filters(void **state)
     assert_int_equal(e2e_call(server.gateway_port, "GET", "/api/v1/queue?limit=0", DEMO_TENANT, DEMO_V5_KEY, NULL,
                               &response), 0);
     check_error(&response, 400, "INVALID_REQUEST_DATA", "limit");
+    th_response_free(&response);
+
+    /* The extensions status, from and to, on every family. */
+    json_object *done = e2e_wait_job(server.gateway_port, "/api/v1/queue/", DEMO_V5_KEY, second, 30000);
+    char added[64];
+    snprintf(added, sizeof added, "%s", string_field(done, "added"));
+    json_object_put(done);
+    done = e2e_wait_job(server.gateway_port, "/api/v1/queue/", DEMO_V5_KEY, first, 30000);
+    json_object_put(done);
+    const char *const prefixes[][2] = {{"/api/v1/queue", DEMO_V5_KEY},
+                                       {"/inv/api/v1/queue/", DEMO_INV_KEY},
+                                       {"/api/commerce/inventory/v1/queue", DEMO_V5_KEY}};
+    for (size_t p = 0; p < 3; p++) {
+        snprintf(path, sizeof path, "%s?status=SUCCESS&from=%s&jobID=%" PRId64 ",%" PRId64, prefixes[p][0], added,
+                 first, second);
+        assert_int_equal(e2e_call(server.gateway_port, "GET", path, DEMO_TENANT, prefixes[p][1], NULL, &response), 0);
+        list = th_json(&response);
+        assert_non_null(list);
+        assert_int_equal(json_object_array_length(list), 1); /* `first` was accepted before `added` */
+        assert_int_equal(json_object_get_int64(json_object_object_get(json_object_array_get_idx(list, 0), "jobID")),
+                         second);
+        json_object_put(list);
+        th_response_free(&response);
+        snprintf(path, sizeof path, "%s?status=FAILED&status=PENDING,WORKING&jobID=%" PRId64 ",%" PRId64,
+                 prefixes[p][0], first, second);
+        assert_int_equal(e2e_call(server.gateway_port, "GET", path, DEMO_TENANT, prefixes[p][1], NULL, &response), 0);
+        assert_string_equal(response.body, "[]");
+        th_response_free(&response);
+        snprintf(path, sizeof path, "%s?to=%s&jobID=%" PRId64 ",%" PRId64, prefixes[p][0], added, first, second);
+        assert_int_equal(e2e_call(server.gateway_port, "GET", path, DEMO_TENANT, prefixes[p][1], NULL, &response), 0);
+        list = th_json(&response);
+        assert_int_equal(json_object_array_length(list), 1);
+        assert_int_equal(json_object_get_int64(json_object_object_get(json_object_array_get_idx(list, 0), "jobID")),
+                         first);
+        json_object_put(list);
+        th_response_free(&response);
+    }
+    assert_int_equal(e2e_call(server.gateway_port, "GET", "/api/v1/queue?status=DONE", DEMO_TENANT, DEMO_V5_KEY, NULL,
+                              &response), 0);
+    check_error(&response, 400, "INVALID_REQUEST_DATA", "status");
+    th_response_free(&response);
+    assert_int_equal(e2e_call(server.gateway_port, "GET", "/api/v1/queue?from=yesterday", DEMO_TENANT, DEMO_V5_KEY,
+                              NULL, &response), 0);
+    check_error(&response, 400, "INVALID_REQUEST_DATA", "from");
+    th_response_free(&response);
+    assert_int_equal(e2e_call(server.gateway_port, "GET", "/api/v1/queue?to=2026-13-01T00:00:00Z", DEMO_TENANT,
+                              DEMO_V5_KEY, NULL, &response), 0);
+    check_error(&response, 400, "INVALID_REQUEST_DATA", "to");
     th_response_free(&response);
 }
 

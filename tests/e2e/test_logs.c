@@ -7,6 +7,7 @@
  * - a job that ends FAILED is logged at warn with the reason its messages carry;
  * - retry lines number chunks from 1.
  */
+#include "common/clock.h"
 #include "tests/e2e/e2e_legacy.h"
 
 #include <signal.h>
@@ -191,6 +192,32 @@ static void retry_lines_number_chunks_from_one(void **state)
         th_omsgw_dump_log(&process);
         fail_msg("no \"%s\" in the log", needle);
     }
+    /* The job reply says the same: which chunk waits, why, how often it failed, and when it is tried
+     * again (inside progress, where old clients do not look). */
+    json_object *retry = NULL;
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/queue/%lld", (long long)job_id);
+    for (int waited = 0; waited < 20000 && !retry; waited += 50) {
+        th_response response;
+        assert_int_equal(e2e_call(process.gateway_port, "GET", path, DEMO_TENANT, DEMO_V5_KEY, NULL, &response), 0);
+        json_object *job = th_json(&response);
+        th_response_free(&response);
+        assert_string_equal(json_object_get_string(json_object_object_get(job, "status")), "WORKING");
+        json_object *found_retry = json_object_object_get(json_object_object_get(job, "progress"), "retry");
+        if (found_retry)
+            retry = json_object_get(found_retry);
+        json_object_put(job);
+        if (!retry)
+            usleep(50000);
+    }
+    assert_non_null(retry);
+    assert_int_equal(json_object_get_int64(json_object_object_get(retry, "chunk")), 1);
+    assert_true(json_object_get_int64(json_object_object_get(retry, "failedTries")) >= 1);
+    assert_true(strlen(json_object_get_string(json_object_object_get(retry, "lastError"))) > 0);
+    int64_t next_ms = 0;
+    assert_int_equal(cm_time_parse(json_object_get_string(json_object_object_get(retry, "nextAttempt")), &next_ms), 0);
+    assert_true(next_ms > 0);
+    json_object_put(retry);
     assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
     th_omsgw_cleanup(&process);
 }

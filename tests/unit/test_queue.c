@@ -628,6 +628,58 @@ static void test_extras_are_kept(void **state)
     free(extras);
 }
 
+/* The list's extension filters: status (several), and the acceptance time range. */
+static void test_list_filters(void **state)
+{
+    fixture *f = *state;
+    int64_t before = cm_now_ms();
+    int64_t failed = accept_job(f, 1, 1, "LF", 1, 0, 3000);
+    int64_t succeeded = accept_job(f, 1, 1, "LF", 1, 0, 3000);
+    cm_sleep_ms(20);
+    int64_t middle = cm_now_ms();
+    cm_sleep_ms(20);
+    int64_t pending = accept_job(f, 1, 1, "LF", 1, 0, 3000);
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "w", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, failed);
+    q_job_clear(&job);
+    assert_int_equal(q_store_finish(f->store, failed, "w", Q_FAILED, 0, "[\"no\"]", cm_now_ms()), CM_OK);
+    assert_int_equal(q_store_claim(f->store, "w", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, succeeded);
+    q_job_clear(&job);
+    q_checkpoint cp = {.job_id = succeeded, .tenant_id = 1, .oci_location = "loc-1", .worker_token = "w",
+                       .chunk_index = 0, .items_applied = 1, .now_ms = cm_now_ms(), .finish_success = 1};
+    assert_int_equal(q_store_checkpoint(f->store, &cp), CM_OK);
+    struct {
+        q_status statuses[2];
+        size_t status_count;
+        int64_t from, to;
+        size_t expected_count;
+        int64_t expected[3];
+    } cases[] = {
+        {{Q_FAILED}, 1, 0, 0, 1, {failed}},
+        {{Q_SUCCESS, Q_PENDING}, 2, 0, 0, 2, {pending, succeeded}},
+        {{Q_WORKING}, 1, 0, 0, 0, {0}},
+        {{0}, 0, middle, 0, 1, {pending}},
+        {{0}, 0, before, middle, 2, {succeeded, failed}},
+        {{Q_FAILED}, 1, middle, 0, 0, {0}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        q_job_filter filter = {.tenant_id = 1, .statuses = cases[c].statuses, .status_count = cases[c].status_count,
+                               .added_from_ms = cases[c].from, .added_to_ms = cases[c].to, .limit = 10};
+        q_job *jobs = NULL;
+        size_t count = 0;
+        assert_int_equal(q_store_list_jobs(f->store, &filter, &jobs, &count), CM_OK);
+        if (count != cases[c].expected_count)
+            fail_msg("case %zu: %zu jobs, expected %zu", c, count, cases[c].expected_count);
+        for (size_t j = 0; j < count; j++) {
+            assert_int_equal(jobs[j].job_id, cases[c].expected[j]);
+            q_job_clear(&jobs[j]);
+        }
+        free(jobs);
+    }
+}
+
 /* The two published failure modes of per-key queues (../shared/spec/postgres-queue.md §4.7): a
  * head parked for a retry blocks its own tenant, never the others, and is never skipped. */
 static void test_parked_head_blocks_only_its_tenant(void **state)
@@ -1046,6 +1098,7 @@ int main(void)
         ON_BOTH(test_prune_only_finished_old_jobs),
         ON_BOTH(test_other_tenant_cannot_read),
         ON_BOTH(test_extras_are_kept),
+        ON_BOTH(test_list_filters),
         ON_BOTH(test_parked_head_blocks_only_its_tenant),
         ON_BOTH(test_concurrent_claims_take_one_job_per_tenant),
         {"postgresql: test_lease_expiry_takeover_and_fencing", test_lease_expiry_takeover_and_fencing,
