@@ -16,6 +16,8 @@ void app_print_help(const char *program)
            "  %s compare  --config FILE --request FILE --tenant ID [--native-org ID] [--json] ...\n"
            "  %s translate --request FILE --config FILE [--tenant ID] [--job-id N]\n"
            "  %s backup   --to FOLDER [--data-dir DIR]\n"
+           "  %s hold     --tenant ID [--reason TEXT] [--config FILE] [--data-dir DIR]\n"
+           "  %s release  --tenant ID [--config FILE] [--data-dir DIR]\n"
            "  %s restore  --from FOLDER [--data-dir DIR]\n"
            "  %s --help | --version | COMMAND --help\n\n"
            "serve     runs the legacy gateway, the job queue workers and the bundled OCI core.\n"
@@ -24,7 +26,8 @@ void app_print_help(const char *program)
            "          prints both sides' availability side by side (exit 0 equal, 1 different).\n"
            "translate prints the OCI import lines the gateway would deliver for a request.\n"
            "backup    copies gateway.db and oci.db consistently while the server runs.\n"
-           "restore   puts a backup into a data folder no server is using.\n\n"
+           "restore   puts a backup into a data folder no server is using.\n"
+           "hold      pauses a tenant's deliveries (its jobs wait, in order); release lets them go.\n\n"
            "--config FILE     the JSON configuration (default: samples/omsgw.json)\n"
            "--data-dir DIR    where the SQLite files live (default: ./data)\n"
            "--gateway-port N  legacy API port (0 disables the listener)\n"
@@ -36,7 +39,7 @@ void app_print_help(const char *program)
            "--export-state-on-exit FILE  oci-core: write a state snapshot of every organization at a clean stop\n"
            "Each command's own options: omsgw COMMAND --help. --opt=VALUE works like --opt VALUE.\n\n"
            "Exit codes: 0 clean stop, 1 failure while running, 2 bad command line or configuration.\n",
-           OMSGW_VERSION, program, program, program, program, program, program, program);
+           OMSGW_VERSION, program, program, program, program, program, program, program, program, program);
 }
 
 static int add_override(app_options *options, const char *text)
@@ -79,7 +82,7 @@ static const app_opt oci_core_options[] = {
 
 void app_print_usage(FILE *out)
 {
-    fprintf(out, "usage: omsgw serve|oci-core|compare|translate|backup|restore [OPTIONS]  (omsgw --help; omsgw "
+    fprintf(out, "usage: omsgw serve|oci-core|compare|translate|backup|restore|hold|release [OPTIONS]  (omsgw --help; omsgw "
                  "COMMAND --help)\n");
 }
 

@@ -72,6 +72,12 @@ static void destroy(q_delivery *self)
     free(self);
 }
 
+/* In process, the core itself says whether its graph is changing. */
+static int graph_changing(q_delivery *self, const char *organization_id)
+{
+    return oci_core_graph_changing(((bundled_delivery *)self)->core, organization_id);
+}
+
 q_delivery *app_delivery_bundled_new(oci_core *core)
 {
     bundled_delivery *delivery = calloc(1, sizeof *delivery);
@@ -79,6 +85,7 @@ q_delivery *app_delivery_bundled_new(oci_core *core)
         return NULL;
     delivery->base.deliver = deliver;
     delivery->base.destroy = destroy;
+    delivery->base.graph_changing = graph_changing;
     delivery->core = core;
     return &delivery->base;
 }

@@ -4,6 +4,7 @@
 #include "app/backup.h"
 #include "app/cli.h"
 #include "app/compare.h"
+#include "app/hold_cmd.h"
 #include "app/serve.h"
 #include "app/translate_cmd.h"
 
@@ -28,6 +29,10 @@ int main(int argc, char **argv)
         return app_backup_main(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "restore") == 0)
         return app_restore_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "hold") == 0)
+        return app_hold_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "release") == 0)
+        return app_release_main(argc - 2, argv + 2);
     app_options options;
     if (app_parse_args(argc, argv, &options) != 0)
         return APP_EXIT_USAGE;

@@ -1,4 +1,5 @@
 #include "app/serve.h"
+#include "app/storage.h"
 #include "app/data_lock.h"
 #include "app/delivery_bundled.h"
 #include "app/delivery_http.h"
@@ -25,7 +26,6 @@
 
 #define SHUTDOWN_DEADLINE_MS 9500
 #define DEFAULT_CONFIG_PATH "samples/omsgw.json"
-#define GATEWAY_DB_FILE "gateway.db"
 
 typedef struct app_runtime {
     cm_config *config;
@@ -101,41 +101,14 @@ static void close_runtime(app_runtime *runtime)
 }
 
 /*
- * Opens the queue's store as configured: gateway.db under the data folder, or PostgreSQL at
- * storage.url (OMSGW_DATABASE_URL wins over it), then recovers what a previous run of this process
- * left held (SQLite; PostgreSQL relies on leases). Prints one line and returns -1 on failure; the
- * line never contains the password (the store redacts it).
+ * Opens the queue's store as configured (app/storage.h), then recovers what a previous run of this
+ * process left held (SQLite; PostgreSQL relies on leases). Prints one line and returns -1 on
+ * failure; the line never contains the password (the store redacts it).
  */
 static int open_queue_store(const cm_config *config, const char *data_dir, q_store **out)
 {
-    char db_path[1100];
-    snprintf(db_path, sizeof db_path, "%s/%s", data_dir, GATEWAY_DB_FILE);
-    const char *env_url = getenv("OMSGW_DATABASE_URL");
-    q_store_options store_options = {
-        .backend = Q_STORE_SQLITE,
-        .sqlite_path = db_path,
-        .connections = config->gateway.threads + 1,
-        .lease_ms = (int64_t)config->queue.lease_seconds * 1000,
-    };
-    if (config->storage.backend == CM_STORAGE_POSTGRESQL) {
-        store_options.backend = Q_STORE_POSTGRESQL;
-        store_options.url = env_url && *env_url ? env_url : config->storage.url;
-        /* Every HTTP thread and worker may hold a connection at once, plus one for the rest. */
-        store_options.connections = config->gateway.threads + config->queue.workers + 2;
-        if (!store_options.url || !*store_options.url) {
-            fprintf(stderr, "omsgw: config %s: field storage.url: is required for backend postgresql "
-                            "(or set OMSGW_DATABASE_URL)\n", config->path);
-            return -1;
-        }
-    } else if (env_url && *env_url) {
-        cm_log_warn("storage.env_ignored", "OMSGW_DATABASE_URL is set but storage.backend is sqlite; using %s",
-                    db_path);
-    }
-    char error[Q_STORE_ERROR_MAX];
-    if (q_store_open(&store_options, out, error) != CM_OK) {
-        fprintf(stderr, "omsgw: %s\n", error);
+    if (app_storage_open(config, data_dir, config->gateway.threads + config->queue.workers + 2, out) != 0)
         return -1;
-    }
     int64_t recovered = 0;
     if (q_store_recover(*out, cm_now_ms(), &recovered) != CM_OK) {
         fprintf(stderr, "omsgw: storage (%s): cannot recover interrupted jobs\n", q_store_backend_name(*out));

@@ -42,6 +42,28 @@ static int parse_id_list(const char *text, int64_t *ids, int capacity)
     return count;
 }
 
+/* A job that waits because its tenant is held says so in its messages (the stored messages are
+ * unchanged: the note goes when the hold does). `reason` NULL: not held. */
+static void note_hold(json_object *job_json, const q_job *job, const char *reason)
+{
+    if (!reason || (job->status != Q_PENDING && job->status != Q_WORKING))
+        return;
+    json_object *messages = json_object_object_get(job_json, "messages");
+    char text[Q_HOLD_REASON_MAX + 96];
+    snprintf(text, sizeof text, "Deliveries of this tenant are held: %s. The job waits in its turn.", reason);
+    if (messages && json_object_is_type(messages, json_type_array))
+        json_object_array_add(messages, json_object_new_string(text));
+}
+
+/* The tenant's hold reason (caller frees), or NULL. */
+static char *hold_reason(gw_gateway *gateway, int64_t tenant_id)
+{
+    char *reason = NULL;
+    if (q_store_get_hold(gateway->store, tenant_id, &reason) != CM_OK)
+        return NULL;
+    return reason;
+}
+
 void gw_route_job(cm_http_request *request, void *data)
 {
     gw_route_data *route = data;
@@ -65,7 +87,11 @@ void gw_route_job(cm_http_request *request, void *data)
         cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The job store is unavailable; retry.", NULL);
         return;
     }
-    cm_http_reply_json(request, 200, gw_job_to_json(&job));
+    json_object *reply = gw_job_to_json(&job);
+    char *reason = job.status == Q_PENDING || job.status == Q_WORKING ? hold_reason(gateway, tenant->id) : NULL;
+    note_hold(reply, &job, reason);
+    free(reason);
+    cm_http_reply_json(request, 200, reply);
     q_job_clear(&job);
 }
 
@@ -208,10 +234,14 @@ void gw_route_job_list(cm_http_request *request, void *data)
             cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The job store is unavailable; retry.", NULL);
             return;
         }
+        char *reason = count ? hold_reason(gateway, tenant->id) : NULL;
         for (size_t i = 0; i < count; i++) {
-            json_object_array_add(list, gw_job_to_json(&jobs[i]));
+            json_object *entry = gw_job_to_json(&jobs[i]);
+            note_hold(entry, &jobs[i], reason);
+            json_object_array_add(list, entry);
             q_job_clear(&jobs[i]);
         }
+        free(reason);
         free(jobs);
     }
     cm_http_reply_json(request, 200, list);

@@ -144,8 +144,7 @@ cm_err oci_core_state_restore_json(oci_core *core, json_object *root, int *statu
 cm_err oci_core_graph_stage(oci_core *core, const char *org_id, oci_graph *graph, int64_t seconds);
 /* Puts a staged graph in force once its time has come (called by oci_core_graph_acquire). */
 void oci_core_graph_promote_due(oci_core *core, const char *org_id);
-/* 1 while a change of the organization is in progress. */
-int oci_core_graph_changing(oci_core *core, const char *org_id);
+/* oci_core_graph_changing (oci_core.h): 1 while a change of the organization is in progress. */
 /* Drops a staged graph (reset, state import). */
 void oci_core_graph_change_clear(oci_core *core, const char *org_id);
 /* {"inProgress": bool, "startedAt"?, "endsAt"?} (new reference, NULL when out of memory). */

@@ -111,4 +111,8 @@ cm_err oci_core_state_save(oci_core *core, const char *path, char error[OCI_ERRO
 /* Replaces the state of the organizations a snapshot file holds; refuses newer snapshot versions. */
 cm_err oci_core_state_restore(oci_core *core, const char *path, char error[OCI_ERROR_MAX]);
 
+/* 1 while a location-graph replacement of the organization is in progress (oci.graphChangeSeconds),
+ * 0 otherwise or when the organization is unknown. */
+int oci_core_graph_changing(oci_core *core, const char *org_id);
+
 #endif

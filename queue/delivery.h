@@ -56,6 +56,10 @@ struct q_delivery {
     void (*deliver)(q_delivery *self, const q_chunk *chunk, q_delivery_result *result,
                     int (*should_stop)(void *), void *stop_data);
     void (*destroy)(q_delivery *self);
+    /* Optional (NULL: the delivery cannot tell): 1 while the organization's location graph is
+     * changing, so no import should start (OCI's guides ask for that); the pool's hold watcher
+     * (queue/hold_watch.h) holds the organization's tenants meanwhile. */
+    int (*graph_changing)(q_delivery *self, const char *organization_id);
 };
 
 #endif

@@ -116,6 +116,21 @@ cm_err q_store_get_extras(q_store *store, int64_t tenant_id, const char *oci_loc
     return store->ops->get_extras(store, tenant_id, oci_location, sku, extras_json);
 }
 
+cm_err q_store_hold(q_store *store, int64_t tenant_id, q_hold_kind kind, const char *reason, int64_t now_ms)
+{
+    return store->ops->hold(store, tenant_id, kind, reason, now_ms);
+}
+
+cm_err q_store_release_hold(q_store *store, int64_t tenant_id, q_hold_kind kind)
+{
+    return store->ops->release_hold(store, tenant_id, kind);
+}
+
+cm_err q_store_get_hold(q_store *store, int64_t tenant_id, char **reason)
+{
+    return store->ops->get_hold(store, tenant_id, reason);
+}
+
 cm_err q_store_watch(q_store *store, void (*wake)(void *data), void *data)
 {
     return store->ops->watch(store, wake, data);

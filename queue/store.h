@@ -185,6 +185,25 @@ cm_err q_store_prune(q_store *store, int64_t before_ms, int batch, int64_t *dele
 cm_err q_store_get_extras(q_store *store, int64_t tenant_id, const char *oci_location, const char *sku,
                           char **extras_json);
 
+/* ---- holds: a tenant's deliveries paused ---- */
+
+/* Why a tenant is held: its organization's location graph is changing (set and cleared by the
+ * pool's graph watcher), or an operator said so (omsgw hold / omsgw release). */
+typedef enum q_hold_kind { Q_HOLD_GRAPH_CHANGE, Q_HOLD_OPERATOR } q_hold_kind;
+
+#define Q_HOLD_REASON_MAX 300
+
+/* Holds a tenant: no job of it is claimed (they stay PENDING, in order) until every hold of the
+ * tenant is released; a job already held by a worker finishes its current chunk and is parked.
+ * Holding again replaces the reason. */
+cm_err q_store_hold(q_store *store, int64_t tenant_id, q_hold_kind kind, const char *reason, int64_t now_ms);
+
+/* Releases one kind of hold; CM_ENOTFOUND when the tenant had none of that kind. */
+cm_err q_store_release_hold(q_store *store, int64_t tenant_id, q_hold_kind kind);
+
+/* The reason of the tenant's first hold (a new string the caller frees), or CM_ENOTFOUND. */
+cm_err q_store_get_hold(q_store *store, int64_t tenant_id, char **reason);
+
 /* ---- waking up ---- */
 
 /* Calls `wake(data)` from a store thread whenever a job is accepted anywhere (PostgreSQL: by any

@@ -35,6 +35,9 @@ typedef struct q_store_ops {
     cm_err (*prune)(q_store *store, int64_t before_ms, int batch, int64_t *deleted);
     cm_err (*get_extras)(q_store *store, int64_t tenant_id, const char *oci_location, const char *sku,
                          char **extras_json);
+    cm_err (*hold)(q_store *store, int64_t tenant_id, q_hold_kind kind, const char *reason, int64_t now_ms);
+    cm_err (*release_hold)(q_store *store, int64_t tenant_id, q_hold_kind kind);
+    cm_err (*get_hold)(q_store *store, int64_t tenant_id, char **reason);
     cm_err (*watch)(q_store *store, void (*wake)(void *data), void *data);
     void (*unwatch)(q_store *store);
 } q_store_ops;
@@ -46,6 +49,12 @@ struct q_store {
 /* The backends' constructors; each fills *out with its own struct, or sets `error`. */
 cm_err q_store_sqlite_open(const q_store_options *options, q_store **out, char error[Q_STORE_ERROR_MAX]);
 cm_err q_store_pg_open(const q_store_options *options, q_store **out, char error[Q_STORE_ERROR_MAX]);
+
+/* How both backends store a hold's kind. */
+static inline const char *q_hold_kind_name(q_hold_kind kind)
+{
+    return kind == Q_HOLD_GRAPH_CHANGE ? "graph-change" : "operator";
+}
 
 /* The interruption note both backends append to a job's messages, with the chunk it resumes at. */
 #define Q_INTERRUPTED_PREFIX "Processing was interrupted at chunk "

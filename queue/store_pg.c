@@ -369,6 +369,7 @@ static const cm_pg_statement SQL_CLAIM = {
     "                      ORDER BY j.job_id LIMIT 1) head"
     "  WHERE (head.claimed_by IS NULL OR head.lease_until < clock_timestamp())"
     "    AND head.next_attempt_ms <= " CLAIM_NOW
+    "    AND NOT EXISTS (SELECT 1 FROM omsgw.tenant_holds h WHERE h.tenant_id = t.tenant_id)"
     "  ORDER BY t.last_claimed_ms, t.tenant_id"
     "  LIMIT 1"
     "  FOR NO KEY UPDATE OF t SKIP LOCKED),"
@@ -773,6 +774,69 @@ static cm_err pg_get_extras(q_store *base, int64_t tenant_id, const char *oci_lo
     return rc;
 }
 
+/* ---- holds ---- */
+
+static const cm_pg_statement SQL_HOLD = {
+    "q_hold",
+    "INSERT INTO omsgw.tenant_holds (tenant_id, kind, reason, since_ms) VALUES ($1::bigint, $2::text, $3::text,"
+    " $4::bigint) ON CONFLICT (tenant_id, kind) DO UPDATE SET reason = excluded.reason",
+    4};
+static const cm_pg_statement SQL_RELEASE_HOLD = {
+    "q_release_hold", "DELETE FROM omsgw.tenant_holds WHERE tenant_id = $1::bigint AND kind = $2::text", 2};
+/* Releasing wakes every instance: the tenant's jobs may run now. */
+static const cm_pg_statement SQL_NOTIFY_RELEASED = {"q_notify_released", "SELECT pg_notify('" NOTIFY_CHANNEL "', $1::text)",
+                                                    1};
+static const cm_pg_statement SQL_GET_HOLD = {
+    "q_get_hold", "SELECT reason FROM omsgw.tenant_holds WHERE tenant_id = $1::bigint ORDER BY since_ms, kind LIMIT 1",
+    1};
+
+static cm_err pg_hold(q_store *base, int64_t tenant_id, q_hold_kind kind, const char *reason, int64_t now_ms)
+{
+    pg_store *store = of(base);
+    number_text tenant = num(tenant_id), now = num(now_ms);
+    const char *values[] = {tenant.text, q_hold_kind_name(kind), reason, now.text};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    cm_err rc = cm_pg_exec(conn, &SQL_HOLD, values, NULL);
+    cm_pg_release(conn);
+    return rc;
+}
+
+static cm_err pg_release_hold(q_store *base, int64_t tenant_id, q_hold_kind kind)
+{
+    pg_store *store = of(base);
+    number_text tenant = num(tenant_id);
+    const char *values[] = {tenant.text, q_hold_kind_name(kind)};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_RELEASE_HOLD, values, &result);
+    if (!rc && cm_pg_changes(result) == 0)
+        rc = CM_ENOTFOUND;
+    PQclear(result);
+    const char *notify_values[] = {tenant.text};
+    if (!rc)
+        cm_pg_exec(conn, &SQL_NOTIFY_RELEASED, notify_values, NULL);
+    cm_pg_release(conn);
+    return rc;
+}
+
+static cm_err pg_get_hold(q_store *base, int64_t tenant_id, char **reason)
+{
+    pg_store *store = of(base);
+    *reason = NULL;
+    number_text tenant = num(tenant_id);
+    const char *values[] = {tenant.text};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_GET_HOLD, values, &result);
+    cm_pg_release(conn);
+    if (!rc && PQntuples(result) != 1)
+        rc = CM_ENOTFOUND;
+    if (!rc && !(*reason = strdup(PQgetvalue(result, 0, 0))))
+        rc = CM_ENOMEM;
+    PQclear(result);
+    return rc;
+}
+
 /* ---- waking up: LISTEN on a connection of its own ---- */
 
 static void sleep_unless_stopped(pg_store *store, int64_t ms)
@@ -944,6 +1008,9 @@ static const q_store_ops pg_ops = {
     .recover = pg_recover,
     .prune = pg_prune,
     .get_extras = pg_get_extras,
+    .hold = pg_hold,
+    .release_hold = pg_release_hold,
+    .get_hold = pg_get_hold,
     .watch = pg_watch,
     .unwatch = pg_unwatch,
 };

@@ -124,8 +124,20 @@ static const char *const version_1[] = {
     NULL,
 };
 
+/* Version 2: tenants whose deliveries are paused (store.h, "holds"). */
+static const char *const version_2[] = {
+    "CREATE TABLE omsgw.tenant_holds ("
+    "  tenant_id bigint NOT NULL CHECK (tenant_id > 0),"
+    "  kind text NOT NULL CHECK (kind IN ('graph-change', 'operator')),"
+    "  reason text NOT NULL CHECK (char_length(reason) BETWEEN 1 AND 300),"
+    "  since_ms bigint NOT NULL,"
+    "  PRIMARY KEY (tenant_id, kind))",
+    NULL,
+};
+
 static const pg_migration migrations[] = {
     {1, version_1},
+    {2, version_2},
 };
 
 int q_pg_schema_version(void)

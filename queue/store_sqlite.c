@@ -90,6 +90,13 @@ static const cm_db_migration migrations[] = {
      * gateway.db (whose job ids start at 1 again) never repeats ids OCI has already applied. */
     {2, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
         "INSERT INTO meta (key, value) VALUES ('installation_id', lower(hex(randomblob(16))));"},
+    /* Tenants whose deliveries are paused (store.h, "holds"). */
+    {3, "CREATE TABLE tenant_holds ("
+        "  tenant_id INTEGER NOT NULL CHECK (tenant_id > 0),"
+        "  kind TEXT NOT NULL CHECK (kind IN ('graph-change', 'operator')),"
+        "  reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 300),"
+        "  since_ms INTEGER NOT NULL,"
+        "  PRIMARY KEY (tenant_id, kind)) WITHOUT ROWID;"},
 };
 
 typedef struct cached_stmt {
@@ -616,6 +623,7 @@ static const char SQL_CLAIM[] =
     " WHERE job_id = (SELECT j.job_id FROM jobs j"
     "   WHERE j.status IN ('PENDING', 'WORKING') AND j.claimed_by IS NULL"
     "     AND j.next_attempt_ms <= ?2"
+    "     AND NOT EXISTS (SELECT 1 FROM tenant_holds h WHERE h.tenant_id = j.tenant_id)"
     "     AND j.job_id = (SELECT min(o.job_id) FROM jobs o"
     "                     WHERE o.tenant_id = j.tenant_id AND o.status IN ('PENDING', 'WORKING'))"
     "   ORDER BY j.job_id LIMIT 1)"
@@ -1020,6 +1028,71 @@ static cm_err sqlite_renew_lease(q_store *base, int64_t job_id, const char *work
     return rc;
 }
 
+/* ---- holds ---- */
+
+static const char SQL_HOLD[] =
+    "INSERT INTO tenant_holds (tenant_id, kind, reason, since_ms) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (tenant_id, kind) DO UPDATE SET reason = excluded.reason";
+static const char SQL_RELEASE_HOLD[] = "DELETE FROM tenant_holds WHERE tenant_id = ?1 AND kind = ?2";
+static const char SQL_GET_HOLD[] =
+    "SELECT reason FROM tenant_holds WHERE tenant_id = ?1 ORDER BY since_ms, kind LIMIT 1";
+
+static cm_err sqlite_hold(q_store *base, int64_t tenant_id, q_hold_kind kind, const char *reason, int64_t now_ms)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_HOLD);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, tenant_id);
+        sqlite3_bind_text(stmt, 2, q_hold_kind_name(kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 4, now_ms);
+        rc = step_done(stmt);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static cm_err sqlite_release_hold(q_store *base, int64_t tenant_id, q_hold_kind kind)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_RELEASE_HOLD);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, tenant_id);
+        sqlite3_bind_text(stmt, 2, q_hold_kind_name(kind), -1, SQLITE_STATIC);
+        rc = step_done(stmt);
+        if (!rc && sqlite3_changes(conn->db) == 0)
+            rc = CM_ENOTFOUND;
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static cm_err sqlite_get_hold(q_store *base, int64_t tenant_id, char **reason)
+{
+    sqlite_store *store = of(base);
+    *reason = NULL;
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_GET_HOLD);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, tenant_id);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            *reason = strdup((const char *)sqlite3_column_text(stmt, 0));
+            rc = *reason ? CM_OK : CM_ENOMEM;
+        } else {
+            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        }
+        done(stmt);
+    }
+    unlock(conn);
+    return rc;
+}
+
 /* The gateway of the one process wakes its workers itself. */
 static cm_err sqlite_watch(q_store *base, void (*wake)(void *data), void *data)
 {
@@ -1054,6 +1127,9 @@ static const q_store_ops sqlite_ops = {
     .recover = sqlite_recover,
     .prune = sqlite_prune,
     .get_extras = sqlite_get_extras,
+    .hold = sqlite_hold,
+    .release_hold = sqlite_release_hold,
+    .get_hold = sqlite_get_hold,
     .watch = sqlite_watch,
     .unwatch = sqlite_unwatch,
 };

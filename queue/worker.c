@@ -2,6 +2,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "queue/hold_watch.h"
 #include "queue/retry.h"
 #include "translate/item.h"
 
@@ -40,6 +41,7 @@ struct q_pool {
     int pruner_started;
     pthread_t lease_keeper;
     int lease_keeper_started;
+    q_hold_watch *hold_watch;
     int watching;
     atomic_int stopping;
     pthread_mutex_t lock;
@@ -396,6 +398,16 @@ static void run_job(worker *self, q_job *job)
             q_store_release(pool->config.store, job->job_id, self->token);
             return;
         }
+        /* A hold (graph change, operator) pauses the tenant at a chunk boundary: the job is let go
+         * as it is and claimed again, where it stopped, once the hold is released. */
+        char *held_because = NULL;
+        if (q_store_get_hold(pool->config.store, job->tenant_id, &held_because) == CM_OK) {
+            cm_log_info("job.held", "job=%" PRId64 " tenant=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " reason=\"%s\"",
+                        job->job_id, job->tenant_id, chunk + 1, job->chunks_total, held_because);
+            free(held_because);
+            q_store_release(pool->config.store, job->job_id, self->token);
+            return;
+        }
         if (atomic_load(&self->lease_lost)) {
             cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over before chunk %" PRId64 "; this worker lets it go",
                         job->job_id, chunk + 1);
@@ -552,6 +564,11 @@ cm_err q_pool_start(const q_pool_config *config, q_pool **out)
         }
         pool->lease_keeper_started = 1;
     }
+    if (q_hold_watch_start(pool->config.store, pool->config.delivery, pool->config.config,
+                           pool->config.hold_watch_interval_ms, &pool->hold_watch) != CM_OK) {
+        q_pool_stop(pool);
+        return CM_ENOMEM;
+    }
     if (q_store_watch(pool->config.store, wake_pool, pool) != CM_OK) {
         q_pool_stop(pool);
         return CM_ENOMEM;
@@ -567,6 +584,7 @@ void q_pool_stop(q_pool *pool)
         return;
     if (pool->watching)
         q_store_unwatch(pool->config.store);
+    q_hold_watch_stop(pool->hold_watch);
     pthread_mutex_lock(&pool->lock);
     atomic_store(&pool->stopping, 1);
     pthread_cond_broadcast(&pool->wake);

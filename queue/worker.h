@@ -33,6 +33,7 @@ typedef struct q_pool_config {
     int64_t backoff_cap_ms;  /* 0: Q_BACKOFF_CAP_MS */
     int64_t idle_poll_ms;    /* 0: 250 ms */
     int64_t prune_interval_ms; /* 0: 10 minutes */
+    int64_t hold_watch_interval_ms; /* 0: Q_HOLD_WATCH_INTERVAL_MS (queue/hold_watch.h) */
 } q_pool_config;
 
 cm_err q_pool_start(const q_pool_config *config, q_pool **out);
