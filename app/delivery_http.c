@@ -5,7 +5,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "queue/retry.h"
 #include "translate/oci_reply.h"
 #include "translate/writer.h"
@@ -295,7 +295,10 @@ static int submit_import(attempt *self, const cm_body *file, import_links *links
     const q_chunk *chunk = self->chunk;
     uint8_t digest[CM_SHA256_LEN];
     char hash[CM_SHA256_HEX_LEN + 1], url[URL_MAX], body[512];
-    cm_sha256(file->data, file->length, digest);
+    if (cm_sha256(file->data, file->length, digest) != CM_OK) {
+        set_result(self, Q_DELIVERY_RETRY, "the import file could not be hashed (out of memory)");
+        return -1;
+    }
     cm_sha256_hex(digest, hash);
     snprintf(body, sizeof body,
              "{\"fileName\":\"omsgw-t%" PRId64 "-j%" PRId64 "-c%" PRId64 ".ndjson.gz\",\"fileFormat\":\"JSON\","

@@ -356,7 +356,8 @@ static cm_err read_api_keys(parse_ctx *ctx, json_object *tenant_obj, const char 
                 digest[i] = (uint8_t)(high * 16 + low);
             }
         } else {
-            cm_sha256(text, strlen(text), digest);
+            if (cm_sha256(text, strlen(text), digest) != CM_OK)
+                return CM_ENOMEM;
             char **plain = is_v5 ? &tenant->v5_key : &tenant->inventory_specific_key;
             *plain = strdup(text);
             if (!*plain)

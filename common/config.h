@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #define CM_CONFIG_ERROR_MAX 512
 #define CM_CONFIG_MAX_OVERRIDES 64

@@ -1,6 +1,6 @@
 #include "gateway/auth.h"
 #include "common/clock.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -29,7 +29,8 @@ int gw_parse_tenant(const char *text, int64_t *tenant_id)
 static int key_matches(const cm_tenant *tenant, gw_package package, const char *key)
 {
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256(key, strlen(key), digest);
+    if (cm_sha256(key, strlen(key), digest) != CM_OK)
+        return 0; /* libcrypto out of memory: refuse rather than guess */
     int v5 = tenant->has_v5_key && cm_const_time_equal(digest, tenant->v5_key_sha256, CM_SHA256_LEN);
     int inventory = tenant->has_inventory_specific_key &&
                     cm_const_time_equal(digest, tenant->inventory_specific_key_sha256, CM_SHA256_LEN);

@@ -10,7 +10,7 @@
 #include "common/json_util.h"
 #include "common/log.h"
 #include "common/query.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "common/uuid.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/limits.h"

@@ -10,7 +10,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "common/uuid.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/errors.h"
@@ -293,7 +293,8 @@ cm_err oci_event_log_export_write(oci_core *core, oci_export_row *row)
     if (rc == CM_OK && w.failed)
         rc = CM_EIO;
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256_final(&w.hash, digest);
+    if (cm_sha256_final(&w.hash, digest) != CM_OK && rc == CM_OK)
+        rc = CM_ENOMEM;
     cm_sha256_hex(digest, row->file_hash);
     struct stat info;
     row->file_size = stat(row->file_path, &info) == 0 ? (int64_t)info.st_size : 0;

@@ -9,7 +9,7 @@
 
 #include "common/json_util.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "common/uuid.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/errors.h"
@@ -273,7 +273,8 @@ cm_err oci_export_run(oci_core *core, oci_export_row *row)
     if (rc == CM_OK && writer.failed)
         rc = CM_EIO;
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256_final(&writer.hash, digest);
+    if (cm_sha256_final(&writer.hash, digest) != CM_OK && rc == CM_OK)
+        rc = CM_ENOMEM;
     cm_sha256_hex(digest, row->file_hash);
     struct stat info;
     row->file_size = stat(row->file_path, &info) == 0 ? (int64_t)info.st_size : 0;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "common/http_server.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 /* The parsed body, which must be a JSON object (caller puts it); NULL after a 400 reply. */
 json_object *oci_request_object(cm_http_request *request);

@@ -3,7 +3,7 @@
 # Run as root (or with sudo available). Safe to run again: a second run installs nothing.
 set -eu
 
-PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev"
+PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libssl-dev"
 if [ "${OMSGW_WITH_CLANG:-0}" = "1" ]; then
     PACKAGES="$PACKAGES clang"
 fi

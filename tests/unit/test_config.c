@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/config.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #define ALL_SCOPES 0x7fu
 
