@@ -44,6 +44,25 @@ typedef struct cm_oci_client {
     unsigned scopes;
 } cm_oci_client;
 
+/* A user a connected app may log in as (oci.organizations[].connectedApps[].users[]). */
+typedef struct cm_connected_app_user {
+    char *username;
+    char *password;       /* NULL: this user may not use the password grant */
+    char *security_token; /* NULL: none; else the password grant also accepts password + token */
+} cm_connected_app_user;
+
+/* A Salesforce connected app of an organization (oci.organizations[].connectedApps[]): the JWT
+ * bearer grant verifies assertions against its certificate; the password and client-credentials
+ * grants need its consumer secret. */
+typedef struct cm_connected_app {
+    char *consumer_key;
+    char *certificate_path; /* PEM X.509 certificate or public key, resolved against the config folder */
+    char *consumer_secret;  /* NULL: only the JWT bearer grant */
+    cm_connected_app_user *users;
+    size_t user_count;
+    unsigned scopes;
+} cm_connected_app;
+
 typedef struct cm_rate_limit {
     double requests_per_second; /* 0: no limit */
     double burst;
@@ -57,6 +76,8 @@ typedef struct cm_oci_org {
     cm_oci_client *clients;
     size_t client_count;
     cm_rate_limit rate_limit; /* oci.organizations[].rateLimit; requests_per_second 0: no limit */
+    cm_connected_app *connected_apps; /* oci.organizations[].connectedApps */
+    size_t connected_app_count;
 } cm_oci_org;
 
 typedef enum cm_floor_mode { CM_FLOOR_MAX, CM_FLOOR_SUM, CM_FLOOR_IGNORE } cm_floor_mode;
@@ -104,6 +125,7 @@ typedef struct cm_config {
         int token_ttl_seconds;
         cm_oci_org *organizations;
         size_t organization_count;
+        char *public_url; /* oci.publicUrl: the core's own base URL (instance_url); NULL: from the request */
     } oci;
     struct {
         cm_delivery_mode mode;
@@ -112,6 +134,8 @@ typedef struct cm_config {
         char *oauth_token_url, *oauth_client_id, *oauth_client_secret, *oauth_scope;
         int timeout_seconds;
         int verify_tls;
+        /* delivery.jwt: log in as a Salesforce connected app (JWT bearer grant); all NULL when absent. */
+        char *jwt_login_url, *jwt_consumer_key, *jwt_username, *jwt_private_key_path;
     } delivery;
     struct {
         int workers;

@@ -14,6 +14,8 @@
 #include "oci_core/errors.h"
 #include "oci_core/limits.h"
 #include "oci_core/oci_core_testing.h"
+#include "oci_core/route_token.h"
+#include "oci_core/token_form.h"
 
 #define AVAIL "/inventory/availability/v1/organizations/{organizationId}"
 #define IMPEX "/inventory/impex/v1/organizations/{organizationId}"
@@ -36,7 +38,10 @@ typedef struct route_spec {
 
 static const route_spec ROUTES[] = {
     {"GET", "/healthz", route_health, 0, 0, 0},
-    {"POST", "/dwsso/oauth2/access_token", oci_route_token, 0, 16384, 0},
+    {"POST", "/dwsso/oauth2/access_token", oci_route_token, 0, OCI_TOKEN_FORM_BODY_MAX, 0},
+    {"POST", "/services/oauth2/token", oci_route_salesforce_token, 0, OCI_TOKEN_FORM_BODY_MAX, 0},
+    {"PUT", "/inventory/internal/v1/organizations/{organizationId}", oci_route_internal_org, OCI_SCOPE_ANY_TOKEN,
+     OCI_JSON_BODY_MAX, 0},
     {"POST", AVAIL "/availability-records/actions/get-availability", oci_route_get_availability,
      CM_SCOPE_AVAILABILITY, OCI_JSON_BODY_MAX, 0},
     {"POST", AVAIL "/availability-records/actions/batch-update", oci_route_batch_update,
@@ -282,6 +287,8 @@ static void before_request(cm_http_request *request, void *data)
         return;
     const char *org = cm_route_param(&match, "organizationId");
     unsigned scope = core->route_scopes[index];
+    if (scope == OCI_SCOPE_ANY_TOKEN)
+        scope = 0;
     switch (oci_auth_check(core->auth, cm_http_header(request, "Authorization"), org, scope,
                            oci_core_now(core))) {
     case OCI_AUTH_OK:
@@ -389,7 +396,12 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
     if (rc == CM_OK)
         rc = oci_store_open(db_path, &core->store, error);
     if (rc == CM_OK) {
-        core->auth = oci_auth_new(config);
+        char auth_error[OCI_AUTH_ERROR_MAX] = "out of memory";
+        core->auth = oci_auth_new(config, auth_error);
+        if (!core->auth) {
+            snprintf(error, OCI_ERROR_MAX, "%s", auth_error);
+            rc = CM_ECONFIG;
+        }
         core->org_count = config->oci.organization_count;
         core->orgs = calloc(core->org_count ? core->org_count : 1, sizeof *core->orgs);
         core->rate_buckets = calloc(core->org_count ? core->org_count : 1, sizeof *core->rate_buckets);
@@ -397,7 +409,7 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
             for (size_t i = 0; i < core->org_count; i++)
                 oci_rate_init(&core->rate_buckets[i], config->oci.organizations[i].rate_limit.requests_per_second,
                               config->oci.organizations[i].rate_limit.burst, oci_core_now(core));
-        if (!core->auth || !core->orgs || !core->rate_buckets) {
+        if (rc == CM_OK && (!core->orgs || !core->rate_buckets)) {
             snprintf(error, OCI_ERROR_MAX, "out of memory");
             rc = CM_ENOMEM;
         }

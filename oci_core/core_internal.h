@@ -17,7 +17,9 @@
 #include "oci_core/rate_limit.h"
 #include "oci_core/store.h"
 
-#define OCI_ROUTE_MAX 48
+#define OCI_ROUTE_MAX 64
+/* A route scope meaning "any valid token of the organization" (the internal organization route). */
+#define OCI_SCOPE_ANY_TOKEN (1u << 30)
 
 typedef struct oci_org_state {
     const cm_oci_org *config;
