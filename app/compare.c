@@ -1,6 +1,6 @@
 #include "app/compare.h"
 #include "app/cli.h"
-#include "app/http_call.h"
+#include "common/http_client.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/json_util.h"
@@ -61,7 +61,7 @@ typedef struct compare_options {
     int compare_only;
 } compare_options;
 
-static app_http_pool *pool;
+static cm_httpc_pool *pool;
 
 static void usage(void)
 {
@@ -138,12 +138,12 @@ static int parse_options(int argc, char **argv, compare_options *options)
 
 /* One HTTP exchange; prints the transport failure. CM_OK when an answer came back. */
 static cm_err call(const char *method, const char *url, const char *bearer, const char *content_type,
-                   const char *body, size_t length, const char *const *extra_headers, app_http_response *response)
+                   const char *body, size_t length, const char *const *extra_headers, cm_httpc_response *response)
 {
-    app_http_client *client = app_http_take(pool);
+    cm_httpc_client *client = cm_httpc_take(pool);
     if (!client)
         return CM_ENOMEM;
-    app_http_request request = {
+    cm_httpc_request request = {
         .method = method,
         .url = url,
         .bearer = bearer,
@@ -153,14 +153,14 @@ static cm_err call(const char *method, const char *url, const char *bearer, cons
         .response_max = COMPARE_REPLY_MAX,
         .extra_headers = extra_headers,
     };
-    cm_err rc = app_http_perform(client, &request, response);
-    app_http_give(pool, client);
+    cm_err rc = cm_httpc_perform(client, &request, response);
+    cm_httpc_give(pool, client);
     if (rc == CM_EIO)
         fprintf(stderr, "omsgw compare: %s %s: %s\n", method, url, response->detail);
     return rc;
 }
 
-static json_object *reply_json(app_http_response *response)
+static json_object *reply_json(cm_httpc_response *response)
 {
     json_object *value = NULL;
     char error[CM_JSON_ERROR_MAX];
@@ -267,7 +267,7 @@ static int send_legacy(const compare_options *options, const cm_tenant *tenant, 
     snprintf(url, sizeof url, "%s%s", gateway_url, v5 ? "/api/v5/inventory/refresh" : "/inv/api/v5/inventory/refresh");
     snprintf(tenant_header, sizeof tenant_header, "x-vol-tenant: %" PRId64, tenant->id);
     const char *headers[] = {tenant_header, NULL};
-    app_http_response response;
+    cm_httpc_response response;
     cm_err rc = call("POST", url, key, "application/json", request_text, request_length, headers, &response);
     json_object *reply = rc == CM_OK ? reply_json(&response) : NULL;
     if (rc != CM_OK || response.status != 200 || !reply) {
@@ -275,13 +275,13 @@ static int send_legacy(const compare_options *options, const cm_tenant *tenant, 
             fprintf(stderr, "omsgw compare: the gateway refused the request (%ld): %s\n", response.status,
                     response.body.data ? response.body.data : "");
         json_object_put(reply);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
     int64_t id = 0;
     cm_json_int64(reply, "jobID", &id);
     json_object_put(reply);
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     *job_id = id;
 
     /* Poll the job the way a legacy client does, with a progress line. */
@@ -289,7 +289,7 @@ static int send_legacy(const compare_options *options, const cm_tenant *tenant, 
     for (int64_t waited = 0; waited < COMPARE_JOB_TIMEOUT_MS; waited += COMPARE_POLL_MS) {
         rc = call("GET", url, key, NULL, NULL, 0, headers, &response);
         json_object *job = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         if (!job) {
             fprintf(stderr, "\nomsgw compare: cannot read job %" PRId64 "\n", id);
             return -1;
@@ -328,17 +328,17 @@ static int import_native(const side *native, const cm_body *file)
     snprintf(url, sizeof url, "%s/inventory/impex/v1/organizations/%s/availability-records/imports", native->base_url,
              native->org);
     const char *submit = "{\"fileName\":\"omsgw-compare.json\",\"fileFormat\":\"JSON\",\"linkDuration\":60}";
-    app_http_response response;
+    cm_httpc_response response;
     cm_err rc = call("POST", url, native->token, "application/json", submit, strlen(submit), NULL, &response);
     json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
     if (!reply) {
         if (rc == CM_OK)
             fprintf(stderr, "omsgw compare: native import submit answered %ld: %s\n", response.status,
                     response.body.data ? response.body.data : "");
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     const char *upload = NULL, *status_link = NULL;
     cm_json_string(reply, "uploadLink", &upload);
     cm_json_string(reply, "importStatusLink", &status_link);
@@ -353,14 +353,14 @@ static int import_native(const side *native, const cm_body *file)
         if (rc == CM_OK)
             fprintf(stderr, "omsgw compare: native upload answered %ld: %s\n", response.status,
                     response.body.data ? response.body.data : "");
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     for (int64_t waited = 0; waited < COMPARE_JOB_TIMEOUT_MS; waited += COMPARE_POLL_MS) {
         rc = call("GET", status_url, native->token, NULL, NULL, 0, NULL, &response);
         json_object *status = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         if (!status)
             return -1;
         const char *text = "";
@@ -406,7 +406,7 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
         json_object_object_add(query, "locations", locations);
         size_t length;
         const char *text = json_object_to_json_string_length(query, JSON_C_TO_STRING_PLAIN, &length);
-        app_http_response response;
+        cm_httpc_response response;
         cm_err rc = call("POST", url, place->token, "application/json", text, length, NULL, &response);
         json_object_put(query);
         json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
@@ -414,10 +414,10 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
             if (rc == CM_OK)
                 fprintf(stderr, "omsgw compare: %s get-availability answered %ld: %s\n", place->label, response.status,
                         response.body.data ? response.body.data : "");
-            app_http_response_free(&response);
+            cm_httpc_response_free(&response);
             return -1;
         }
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         json_object *places = NULL;
         cm_json_array(reply, "locations", &places);
         for (size_t p = 0; places && p < json_object_array_length(places); p++) {
@@ -532,25 +532,25 @@ static int oauth_token(const char *token_url, const char *client, char *out, siz
     }
     memcpy(id, client, (size_t)(colon - client));
     id[colon - client] = '\0';
-    app_http_client *http = app_http_take(pool);
+    cm_httpc_client *http = cm_httpc_take(pool);
     const char *form = "grant_type=client_credentials";
-    app_http_request request = {.method = "POST", .url = token_url, .basic_user = id, .basic_password = colon + 1,
+    cm_httpc_request request = {.method = "POST", .url = token_url, .basic_user = id, .basic_password = colon + 1,
                                 .content_type = "application/x-www-form-urlencoded", .body = form,
                                 .body_length = strlen(form), .response_max = 65536};
-    app_http_response response;
-    cm_err rc = app_http_perform(http, &request, &response);
-    app_http_give(pool, http);
+    cm_httpc_response response;
+    cm_err rc = cm_httpc_perform(http, &request, &response);
+    cm_httpc_give(pool, http);
     json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
     const char *token = NULL;
     if (!reply || cm_json_string(reply, "access_token", &token) != CM_JSON_OK) {
         fprintf(stderr, "omsgw compare: the OAuth token request to %s failed (%ld)\n", token_url, response.status);
         json_object_put(reply);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
     snprintf(out, size, "%s", token);
     json_object_put(reply);
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     return 0;
 }
 
@@ -572,8 +572,8 @@ int app_compare_main(int argc, char **argv)
     size_t row_count = 0;
     cm_body file;
     cm_body_init(&file, COMPARE_REQUEST_MAX * 2);
-    app_http_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 120000, .verify_tls = 1};
-    if (app_http_global_init() != CM_OK || !(pool = app_http_pool_new(&settings)))
+    cm_httpc_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 120000, .verify_tls = 1};
+    if (cm_httpc_global_init() != CM_OK || !(pool = cm_httpc_pool_new(&settings)))
         goto out;
 
     const cm_tenant *tenant = cm_config_tenant(config, options.tenant_id);
@@ -682,7 +682,7 @@ out:
     cm_body_free(&file);
     json_object_put(request);
     free(request_text);
-    app_http_pool_free(pool);
+    cm_httpc_pool_free(pool);
     pool = NULL;
     cm_config_free(config);
     return exit_code;

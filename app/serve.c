@@ -1,6 +1,6 @@
 #include "app/serve.h"
-#include "app/delivery_bundled.h"
-#include "app/delivery_http.h"
+#include "delivery/delivery_bundled.h"
+#include "delivery/delivery_http.h"
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -150,14 +150,14 @@ int app_serve(const app_options *options)
         if (recovered)
             cm_log_warn("queue.recovered", "jobs=%lld were interrupted and resume now", (long long)recovered);
         if (runtime.config->delivery.mode == CM_DELIVERY_HTTP) {
-            char delivery_error[APP_DELIVERY_ERROR_MAX];
-            runtime.delivery = app_delivery_http_new(runtime.config, NULL, delivery_error);
+            char delivery_error[DL_DELIVERY_ERROR_MAX];
+            runtime.delivery = dl_delivery_http_new(runtime.config, NULL, delivery_error);
             if (!runtime.delivery) {
                 fprintf(stderr, "omsgw: config %s: field delivery: %s\n", runtime.config->path, delivery_error);
                 goto out;
             }
         } else {
-            runtime.delivery = app_delivery_bundled_new(runtime.core);
+            runtime.delivery = dl_delivery_bundled_new(runtime.core);
         }
         q_pool_config pool_config = {
             .store = runtime.store,

@@ -1,4 +1,4 @@
-#include "app/delivery_bundled.h"
+#include "delivery/delivery_bundled.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +72,7 @@ static void destroy(q_delivery *self)
     free(self);
 }
 
-q_delivery *app_delivery_bundled_new(oci_core *core)
+q_delivery *dl_delivery_bundled_new(oci_core *core)
 {
     bundled_delivery *delivery = calloc(1, sizeof *delivery);
     if (!delivery)

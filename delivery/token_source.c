@@ -1,4 +1,4 @@
-#include "app/oci_token.h"
+#include "delivery/token_source.h"
 #include "common/body.h"
 #include "common/clock.h"
 #include "common/json_util.h"
@@ -11,17 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct app_token_source {
+struct dl_token_source {
     const cm_config *config;
     pthread_mutex_t lock; /* held while a token is fetched, so only one thread fetches */
-    char token[APP_TOKEN_MAX];
+    char token[DL_TOKEN_MAX];
     int64_t renew_at_ms; /* monotonic; 0: no token yet */
     int64_t fetches;
 };
 
-app_token_source *app_token_source_new(const cm_config *config)
+dl_token_source *dl_token_source_new(const cm_config *config)
 {
-    app_token_source *source = calloc(1, sizeof *source);
+    dl_token_source *source = calloc(1, sizeof *source);
     if (!source)
         return NULL;
     source->config = config;
@@ -29,7 +29,7 @@ app_token_source *app_token_source_new(const cm_config *config)
     return source;
 }
 
-void app_token_source_free(app_token_source *source)
+void dl_token_source_free(dl_token_source *source)
 {
     if (!source)
         return;
@@ -37,12 +37,12 @@ void app_token_source_free(app_token_source *source)
     free(source);
 }
 
-int app_token_renewable(const app_token_source *source)
+int dl_token_renewable(const dl_token_source *source)
 {
     return source->config->delivery.token == NULL && source->config->delivery.oauth_token_url != NULL;
 }
 
-int64_t app_token_fetch_count(app_token_source *source)
+int64_t dl_token_fetch_count(dl_token_source *source)
 {
     pthread_mutex_lock(&source->lock);
     int64_t count = source->fetches;
@@ -68,7 +68,7 @@ static cm_err append_form_value(cm_body *out, const char *text)
 }
 
 /* Fetches a new token into source->token. Called with the lock held. */
-static q_delivery_status fetch(app_token_source *source, app_http_client *client, int64_t *retry_after_ms,
+static q_delivery_status fetch(dl_token_source *source, cm_httpc_client *client, int64_t *retry_after_ms,
                                char message[Q_DELIVERY_MESSAGE_MAX], int (*should_stop)(void *), void *stop_data)
 {
     const cm_config *config = source->config;
@@ -85,7 +85,7 @@ static q_delivery_status fetch(app_token_source *source, app_http_client *client
         snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the OAuth token request could not be built: %s", cm_strerror(rc));
         return Q_DELIVERY_FINAL;
     }
-    app_http_request request = {
+    cm_httpc_request request = {
         .method = "POST",
         .url = config->delivery.oauth_token_url,
         .basic_user = config->delivery.oauth_client_id,
@@ -93,14 +93,14 @@ static q_delivery_status fetch(app_token_source *source, app_http_client *client
         .content_type = "application/x-www-form-urlencoded",
         .body = form.data,
         .body_length = form.length,
-        .response_max = APP_TOKEN_REPLY_MAX,
+        .response_max = DL_TOKEN_REPLY_MAX,
         .should_stop = should_stop,
         .stop_data = stop_data,
     };
-    app_http_response response;
+    cm_httpc_response response;
     /* The token's life is counted from before the request went out: never later than OCI's. */
     int64_t asked_at = cm_mono_ms();
-    app_http_perform(client, &request, &response);
+    cm_httpc_perform(client, &request, &response);
     cm_body_free(&form);
     source->fetches++;
     q_delivery_status status = Q_DELIVERY_OK;
@@ -137,27 +137,27 @@ static q_delivery_status fetch(app_token_source *source, app_http_client *client
     /* expires_in is capped before it is turned into ms: a hostile or broken token server must not
      * overflow the arithmetic nor hand out a token the gateway would keep for years. */
     int64_t lifetime_ms = cm_json_int64(reply, "expires_in", &expires_in) == CM_JSON_OK && expires_in > 0
-                              ? (expires_in > APP_TOKEN_LIFETIME_MAX_MS / 1000 ? APP_TOKEN_LIFETIME_MAX_MS
+                              ? (expires_in > DL_TOKEN_LIFETIME_MAX_MS / 1000 ? DL_TOKEN_LIFETIME_MAX_MS
                                                                               : expires_in * 1000)
-                              : APP_TOKEN_DEFAULT_LIFETIME_MS;
-    int64_t early = lifetime_ms / 5 < APP_TOKEN_EARLY_RENEW_MAX_MS ? lifetime_ms / 5 : APP_TOKEN_EARLY_RENEW_MAX_MS;
+                              : DL_TOKEN_DEFAULT_LIFETIME_MS;
+    int64_t early = lifetime_ms / 5 < DL_TOKEN_EARLY_RENEW_MAX_MS ? lifetime_ms / 5 : DL_TOKEN_EARLY_RENEW_MAX_MS;
     source->renew_at_ms = asked_at + lifetime_ms - early;
     json_object_put(reply);
     cm_log_info("delivery.token", "obtained an OAuth token valid %lld s", (long long)(lifetime_ms / 1000));
 out:
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     return status;
 }
 
-q_delivery_status app_token_get(app_token_source *source, app_http_client *client, const char *refused,
-                                char out[APP_TOKEN_MAX], int64_t *retry_after_ms,
+q_delivery_status dl_token_get(dl_token_source *source, cm_httpc_client *client, const char *refused,
+                                char out[DL_TOKEN_MAX], int64_t *retry_after_ms,
                                 char message[Q_DELIVERY_MESSAGE_MAX], int (*should_stop)(void *),
                                 void *stop_data)
 {
     *retry_after_ms = -1;
     const cm_config *config = source->config;
     if (config->delivery.token) {
-        snprintf(out, APP_TOKEN_MAX, "%s", config->delivery.token);
+        snprintf(out, DL_TOKEN_MAX, "%s", config->delivery.token);
         return Q_DELIVERY_OK;
     }
     pthread_mutex_lock(&source->lock);
@@ -167,7 +167,7 @@ q_delivery_status app_token_get(app_token_source *source, app_http_client *clien
     if (stale)
         status = fetch(source, client, retry_after_ms, message, should_stop, stop_data);
     if (status == Q_DELIVERY_OK)
-        snprintf(out, APP_TOKEN_MAX, "%s", source->token);
+        snprintf(out, DL_TOKEN_MAX, "%s", source->token);
     else
         source->renew_at_ms = 0;
     pthread_mutex_unlock(&source->lock);
