@@ -5,6 +5,7 @@
 #include "common/config.h"
 #include "common/json_util.h"
 #include "common/uuid.h"
+#include "delivery/token_source.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -55,6 +56,10 @@ typedef struct compare_options {
     const char *oci_token;
     const char *oci_client; /* "id:secret" */
     const char *oci_token_url;
+    const char *oci_jwt;        /* "consumerKey:username:keyFile" */
+    const char *oci_login_url;  /* default: --oci-url */
+    const char *native_jwt;
+    const char *native_login_url;
     const char *gateway_url;
     const char *api_key;
     int json;
@@ -68,7 +73,9 @@ static void usage(void)
     fprintf(stderr,
             "usage: omsgw compare --config FILE --request FILE --tenant ID [--native-org ID]\n"
             "         [--native-url URL] [--native-token TOKEN | --native-client ID:SECRET [--native-token-url URL]]\n"
+            "         [--native-jwt CONSUMER_KEY:USERNAME:KEY_FILE [--native-login-url URL]]\n"
             "         [--oci-url URL] [--oci-token TOKEN | --oci-client ID:SECRET [--oci-token-url URL]]\n"
+            "         [--oci-jwt CONSUMER_KEY:USERNAME:KEY_FILE [--oci-login-url URL]]\n"
             "         [--gateway-url URL] [--api-key KEY]\n"
             "         [--json] [--compare-only]\n");
 }
@@ -120,6 +127,14 @@ static int parse_options(int argc, char **argv, compare_options *options)
             options->oci_client = value;
         else if (strcmp(flag, "--oci-token-url") == 0)
             options->oci_token_url = value;
+        else if (strcmp(flag, "--oci-jwt") == 0)
+            options->oci_jwt = value;
+        else if (strcmp(flag, "--oci-login-url") == 0)
+            options->oci_login_url = value;
+        else if (strcmp(flag, "--native-jwt") == 0)
+            options->native_jwt = value;
+        else if (strcmp(flag, "--native-login-url") == 0)
+            options->native_login_url = value;
         else if (strcmp(flag, "--gateway-url") == 0)
             options->gateway_url = value;
         else if (strcmp(flag, "--api-key") == 0)
@@ -522,7 +537,40 @@ static const char *configured_token(const cm_config *config, const char *org_id,
     return NULL;
 }
 
-static int oauth_token(const char *token_url, const char *client, char *out, size_t size)
+/* Gets `self`'s token with the same token code http delivery uses (delivery/token_source.h). */
+static int login_token(side *self, const dl_token_login *login)
+{
+    char error[DL_TOKEN_ERROR_MAX];
+    dl_token_source *source = dl_token_source_new(login, error);
+    if (!source) {
+        fprintf(stderr, "omsgw compare: %s side: %s\n", self->label, error);
+        return -1;
+    }
+    char *token = malloc(DL_TOKEN_MAX);
+    cm_httpc_client *http = token ? cm_httpc_take(pool) : NULL;
+    int64_t retry_after_ms = -1;
+    char message[Q_DELIVERY_MESSAGE_MAX] = "out of memory";
+    q_delivery_status status = http ? dl_token_get(source, http, self->org, NULL, token, &retry_after_ms, message,
+                                                   NULL, NULL)
+                                    : Q_DELIVERY_RETRY;
+    if (http)
+        cm_httpc_give(pool, http);
+    int rc = -1;
+    if (status != Q_DELIVERY_OK)
+        fprintf(stderr, "omsgw compare: %s side: no token: %s\n", self->label, message);
+    else if (strlen(token) >= sizeof self->token)
+        fprintf(stderr, "omsgw compare: %s side: the token is too long\n", self->label);
+    else {
+        snprintf(self->token, sizeof self->token, "%s", token);
+        rc = 0;
+    }
+    free(token);
+    dl_token_source_free(source);
+    return rc;
+}
+
+/* --*-client ID:SECRET against token_url. */
+static int client_token(side *self, const char *token_url, const char *client)
 {
     char id[256];
     const char *colon = strchr(client, ':');
@@ -532,26 +580,31 @@ static int oauth_token(const char *token_url, const char *client, char *out, siz
     }
     memcpy(id, client, (size_t)(colon - client));
     id[colon - client] = '\0';
-    cm_httpc_client *http = cm_httpc_take(pool);
-    const char *form = "grant_type=client_credentials";
-    cm_httpc_request request = {.method = "POST", .url = token_url, .basic_user = id, .basic_password = colon + 1,
-                                .content_type = "application/x-www-form-urlencoded", .body = form,
-                                .body_length = strlen(form), .response_max = 65536};
-    cm_httpc_response response;
-    cm_err rc = cm_httpc_perform(http, &request, &response);
-    cm_httpc_give(pool, http);
-    json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
-    const char *token = NULL;
-    if (!reply || cm_json_string(reply, "access_token", &token) != CM_JSON_OK) {
-        fprintf(stderr, "omsgw compare: the OAuth token request to %s failed (%ld)\n", token_url, response.status);
-        json_object_put(reply);
-        cm_httpc_response_free(&response);
+    dl_token_login login = {.kind = DL_TOKEN_CLIENT_CREDENTIALS, .oauth_token_url = token_url, .oauth_client_id = id,
+                            .oauth_client_secret = colon + 1};
+    return login_token(self, &login);
+}
+
+/* --*-jwt CONSUMER_KEY:USERNAME:KEY_FILE against login_url (default: the side's base URL). */
+static int jwt_token(side *self, const char *login_url, const char *spec)
+{
+    char consumer_key[256], username[256];
+    const char *first = strchr(spec, ':');
+    const char *second = first ? strchr(first + 1, ':') : NULL;
+    if (!second || (size_t)(first - spec) >= sizeof consumer_key || (size_t)(second - first - 1) >= sizeof username ||
+        !second[1]) {
+        fprintf(stderr, "omsgw compare: a JWT login must be given as CONSUMER_KEY:USERNAME:KEY_FILE\n");
         return -1;
     }
-    snprintf(out, size, "%s", token);
-    json_object_put(reply);
-    cm_httpc_response_free(&response);
-    return 0;
+    snprintf(consumer_key, sizeof consumer_key, "%.*s", (int)(first - spec), spec);
+    snprintf(username, sizeof username, "%.*s", (int)(second - first - 1), first + 1);
+    dl_token_login login = {.kind = DL_TOKEN_JWT,
+                            .jwt_login_url = login_url ? login_url : self->base_url,
+                            .jwt_consumer_key = consumer_key,
+                            .jwt_username = username,
+                            .jwt_private_key_path = second + 1,
+                            .provision_base_url = self->base_url};
+    return login_token(self, &login);
 }
 
 int app_compare_main(int argc, char **argv)
@@ -624,7 +677,10 @@ int app_compare_main(int argc, char **argv)
         snprintf(token_url, sizeof token_url, "%s", options.oci_token_url ? options.oci_token_url : "");
         if (!options.oci_token_url)
             snprintf(token_url, sizeof token_url, "%s/dwsso/oauth2/access_token", gateway.base_url);
-        if (oauth_token(token_url, options.oci_client, gateway.token, sizeof gateway.token) != 0)
+        if (client_token(&gateway, token_url, options.oci_client) != 0)
+            goto out;
+    } else if (options.oci_jwt) {
+        if (jwt_token(&gateway, options.oci_login_url, options.oci_jwt) != 0)
             goto out;
     } else {
         const char *gateway_token = options.oci_token ? options.oci_token
@@ -641,7 +697,10 @@ int app_compare_main(int argc, char **argv)
         snprintf(token_url, sizeof token_url, "%s", options.native_token_url ? options.native_token_url : "");
         if (!options.native_token_url)
             snprintf(token_url, sizeof token_url, "%s/dwsso/oauth2/access_token", native.base_url);
-        if (oauth_token(token_url, options.native_client, native.token, sizeof native.token) != 0)
+        if (client_token(&native, token_url, options.native_client) != 0)
+            goto out;
+    } else if (options.native_jwt) {
+        if (jwt_token(&native, options.native_login_url, options.native_jwt) != 0)
             goto out;
     } else {
         const char *token = options.native_token

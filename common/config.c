@@ -596,8 +596,12 @@ static cm_err read_delivery_jwt(parse_ctx *ctx, json_object *section, cm_config 
     if ((rc = read_string(ctx, jwt, "loginUrl", "delivery.jwt.", 1, &config->delivery.jwt_login_url)) ||
         (rc = read_string(ctx, jwt, "consumerKey", "delivery.jwt.", 1, &config->delivery.jwt_consumer_key)) ||
         (rc = read_string(ctx, jwt, "username", "delivery.jwt.", 1, &config->delivery.jwt_username)) ||
-        (rc = read_string(ctx, jwt, "privateKey", "delivery.jwt.", 1, &key)))
+        (rc = read_string(ctx, jwt, "privateKey", "delivery.jwt.", 1, &key)) ||
+        (rc = read_int32(ctx, jwt, "tokenLifetimeSeconds", "delivery.jwt.", 1, 86400,
+                         &config->delivery.jwt_token_lifetime_seconds))) {
+        free(key);
         return rc;
+    }
     config->delivery.jwt_private_key_path = resolve_path(ctx, key);
     free(key);
     if (!config->delivery.jwt_private_key_path)

@@ -136,6 +136,7 @@ typedef struct cm_config {
         int verify_tls;
         /* delivery.jwt: log in as a Salesforce connected app (JWT bearer grant); all NULL when absent. */
         char *jwt_login_url, *jwt_consumer_key, *jwt_username, *jwt_private_key_path;
+        int jwt_token_lifetime_seconds; /* delivery.jwt.tokenLifetimeSeconds; 0: 15 minutes */
     } delivery;
     struct {
         int workers;

@@ -107,7 +107,8 @@ static int authorized_call(attempt *self, cm_httpc_request *request, cm_httpc_re
     }
     for (int tries = 0;; tries++) {
         int64_t retry_after_ms = -1;
-        q_delivery_status status = dl_token_get(self->delivery->tokens, self->client, refused, token,
+        q_delivery_status status = dl_token_get(self->delivery->tokens, self->client, self->chunk->organization_id,
+                                                refused, token,
                                                  &retry_after_ms, self->result->message, self->should_stop,
                                                  self->stop_data);
         if (status != Q_DELIVERY_OK) {
@@ -648,6 +649,11 @@ int64_t dl_delivery_http_token_fetches(q_delivery *base)
     return dl_token_fetch_count(((http_delivery *)base)->tokens);
 }
 
+int64_t dl_delivery_http_provisions(q_delivery *base)
+{
+    return dl_token_provision_count(((http_delivery *)base)->tokens);
+}
+
 int64_t dl_delivery_http_imports_deleted(q_delivery *base)
 {
     return ((http_delivery *)base)->imports_deleted;
@@ -657,8 +663,9 @@ q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http
                                   char error[DL_DELIVERY_ERROR_MAX])
 {
     error[0] = '\0';
-    if (!config->delivery.base_url || (!config->delivery.token && !config->delivery.oauth_token_url)) {
-        snprintf(error, DL_DELIVERY_ERROR_MAX, "http delivery needs delivery.baseUrl and a token or oauth section");
+    if (!config->delivery.base_url ||
+        (!config->delivery.token && !config->delivery.oauth_token_url && !config->delivery.jwt_login_url)) {
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "http delivery needs delivery.baseUrl and a token, oauth or jwt section");
         return NULL;
     }
     if (cm_httpc_global_init() != CM_OK) {
@@ -691,8 +698,15 @@ q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http
         .verify_tls = config->delivery.verify_tls,
     };
     delivery->pool = cm_httpc_pool_new(&settings);
-    delivery->tokens = dl_token_source_new(config);
-    if (!delivery->base_url || !delivery->pool || !delivery->tokens) {
+    dl_token_login login = dl_token_login_of_config(config);
+    char token_error[DL_TOKEN_ERROR_MAX];
+    delivery->tokens = dl_token_source_new(&login, token_error);
+    if (!delivery->tokens) {
+        destroy(&delivery->base);
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "%s", token_error);
+        return NULL;
+    }
+    if (!delivery->base_url || !delivery->pool) {
         destroy(&delivery->base);
         snprintf(error, DL_DELIVERY_ERROR_MAX, "out of memory");
         return NULL;

@@ -8,7 +8,8 @@
  * the status with growing pauses, read the result file and refuse each failed line's record.
  * Outcomes follow queue/delivery.h through q_classify_http_status: no answer, timeouts, 5xx and
  * 429 (with Retry-After) are RETRY; other 4xx are FINAL with the status and OCI's errorCode and
- * message. A 401 renews an OAuth token and tries once more. An import that ended (COMPLETED,
+ * message. A 401 renews a token obtained by a login (OAuth or JWT, delivery/token_source.h) and
+ * tries once more. An import that ended (COMPLETED,
  * FAILED, EXPIRED, STOPPED) is deleted afterwards, best effort. Re-delivering a chunk is harmless:
  * its record ids are deterministic and OCI skips ids it has applied.
  * Every call carries a new correlation-id, which failure messages quote.
@@ -19,7 +20,7 @@
 #include "common/config.h"
 #include "queue/delivery.h"
 
-#define DL_DELIVERY_ERROR_MAX 256
+#define DL_DELIVERY_ERROR_MAX 600
 /* Connecting takes at most this long, or delivery.timeoutSeconds when that is shorter. */
 #define DL_HTTP_CONNECT_TIMEOUT_MAX_MS 10000
 /* How long an import may take, from upload to result, before the chunk is retried. */
@@ -51,6 +52,9 @@ q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http
 
 /* OAuth tokens obtained so far by this delivery (0 with a fixed token): for tests. */
 int64_t dl_delivery_http_token_fetches(q_delivery *delivery);
+
+/* Internal organization calls made after JWT logins (0 with other logins): for tests. */
+int64_t dl_delivery_http_provisions(q_delivery *delivery);
 
 /* Imports this delivery deleted (or found already gone) after they ended: for tests. */
 int64_t dl_delivery_http_imports_deleted(q_delivery *delivery);

@@ -1,32 +1,91 @@
+/* token_source.c - one shared, renewing bearer token per delivery (token_source.h). */
 #include "delivery/token_source.h"
-#include "common/body.h"
-#include "common/clock.h"
-#include "common/json_util.h"
-#include "common/log.h"
-#include "queue/retry.h"
-#include "translate/oci_reply.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/rsa_key.h"
+#include "delivery/token_fetch.h"
+
+/* Organizations a token has been announced to (JWT logins): few per deployment. */
+#define PROVISIONED_MAX 64
+
 struct dl_token_source {
-    const cm_config *config;
+    dl_token_login login;
+    EVP_PKEY *key;        /* JWT logins: the signing key */
     pthread_mutex_t lock; /* held while a token is fetched, so only one thread fetches */
     char token[DL_TOKEN_MAX];
     int64_t renew_at_ms; /* monotonic; 0: no token yet */
     int64_t fetches;
+    int64_t provisions;
+    char *provisioned[PROVISIONED_MAX]; /* org ids the current token was announced to */
+    size_t provisioned_count;
 };
 
-dl_token_source *dl_token_source_new(const cm_config *config)
+dl_token_login dl_token_login_of_config(const cm_config *config)
+{
+    dl_token_login login;
+    memset(&login, 0, sizeof login);
+    if (config->delivery.token) {
+        login.kind = DL_TOKEN_FIXED;
+        login.fixed_token = config->delivery.token;
+    } else if (config->delivery.oauth_token_url) {
+        login.kind = DL_TOKEN_CLIENT_CREDENTIALS;
+        login.oauth_token_url = config->delivery.oauth_token_url;
+        login.oauth_client_id = config->delivery.oauth_client_id;
+        login.oauth_client_secret = config->delivery.oauth_client_secret;
+        login.oauth_scope = config->delivery.oauth_scope;
+    } else if (config->delivery.jwt_login_url) {
+        login.kind = DL_TOKEN_JWT;
+        login.jwt_login_url = config->delivery.jwt_login_url;
+        login.jwt_consumer_key = config->delivery.jwt_consumer_key;
+        login.jwt_username = config->delivery.jwt_username;
+        login.jwt_private_key_path = config->delivery.jwt_private_key_path;
+        login.jwt_lifetime_ms = (int64_t)config->delivery.jwt_token_lifetime_seconds * 1000;
+        login.provision_base_url = config->delivery.base_url;
+    } else {
+        login.kind = DL_TOKEN_FIXED; /* no login: an empty token, which OCI refuses */
+        login.fixed_token = "";
+    }
+    return login;
+}
+
+dl_token_source *dl_token_source_new(const dl_token_login *login, char error[DL_TOKEN_ERROR_MAX])
 {
     dl_token_source *source = calloc(1, sizeof *source);
-    if (!source)
+    if (!source) {
+        snprintf(error, DL_TOKEN_ERROR_MAX, "out of memory");
         return NULL;
-    source->config = config;
+    }
+    source->login = *login;
+    if (login->kind == DL_TOKEN_JWT) {
+        int world_readable = 0;
+        char why[CM_RSA_KEY_ERROR_MAX];
+        if (!login->jwt_private_key_path ||
+            cm_rsa_private_key_load(login->jwt_private_key_path, &source->key, &world_readable, why) != CM_OK) {
+            snprintf(error, DL_TOKEN_ERROR_MAX, "jwt.privateKey %s", login->jwt_private_key_path ? why : "is missing");
+            free(source);
+            return NULL;
+        }
+        if (world_readable)
+            cm_log_warn("delivery.key_readable", "the private key %s can be read by every user; chmod 600 it",
+                        login->jwt_private_key_path);
+    }
     pthread_mutex_init(&source->lock, NULL);
     return source;
+}
+
+static void forget_provisioned(dl_token_source *source)
+{
+    for (size_t i = 0; i < source->provisioned_count; i++)
+        free(source->provisioned[i]);
+    source->provisioned_count = 0;
 }
 
 void dl_token_source_free(dl_token_source *source)
@@ -34,12 +93,15 @@ void dl_token_source_free(dl_token_source *source)
     if (!source)
         return;
     pthread_mutex_destroy(&source->lock);
+    EVP_PKEY_free(source->key);
+    forget_provisioned(source);
+    OPENSSL_cleanse(source->token, sizeof source->token);
     free(source);
 }
 
 int dl_token_renewable(const dl_token_source *source)
 {
-    return source->config->delivery.token == NULL && source->config->delivery.oauth_token_url != NULL;
+    return source->login.kind != DL_TOKEN_FIXED;
 }
 
 int64_t dl_token_fetch_count(dl_token_source *source)
@@ -50,122 +112,79 @@ int64_t dl_token_fetch_count(dl_token_source *source)
     return count;
 }
 
-/* Appends `text` form-urlencoded (RFC 3986 unreserved characters kept). */
-static cm_err append_form_value(cm_body *out, const char *text)
+int64_t dl_token_provision_count(dl_token_source *source)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    cm_err rc = CM_OK;
-    for (const unsigned char *p = (const unsigned char *)text; rc == CM_OK && *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-            *p == '.' || *p == '_' || *p == '~') {
-            rc = cm_body_append(out, p, 1);
-        } else {
-            char escaped[3] = {'%', hex[*p >> 4], hex[*p & 0x0f]};
-            rc = cm_body_append(out, escaped, 3);
-        }
-    }
-    return rc;
+    pthread_mutex_lock(&source->lock);
+    int64_t count = source->provisions;
+    pthread_mutex_unlock(&source->lock);
+    return count;
 }
 
 /* Fetches a new token into source->token. Called with the lock held. */
-static q_delivery_status fetch(dl_token_source *source, cm_httpc_client *client, int64_t *retry_after_ms,
-                               char message[Q_DELIVERY_MESSAGE_MAX], int (*should_stop)(void *), void *stop_data)
+static q_delivery_status fetch(dl_token_source *source, const dl_fetch_call *call)
 {
-    const cm_config *config = source->config;
-    cm_body form;
-    cm_body_init(&form, 4096);
-    cm_err rc = cm_body_appendf(&form, "grant_type=client_credentials");
-    if (rc == CM_OK && config->delivery.oauth_scope) {
-        rc = cm_body_appendf(&form, "&scope=");
-        if (rc == CM_OK)
-            rc = append_form_value(&form, config->delivery.oauth_scope);
+    dl_fetched *fetched = malloc(sizeof *fetched);
+    if (!fetched) {
+        snprintf(call->message, Q_DELIVERY_MESSAGE_MAX, "out of memory");
+        return Q_DELIVERY_RETRY;
     }
-    if (rc != CM_OK) {
-        cm_body_free(&form);
-        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the OAuth token request could not be built: %s", cm_strerror(rc));
-        return Q_DELIVERY_FINAL;
-    }
-    cm_httpc_request request = {
-        .method = "POST",
-        .url = config->delivery.oauth_token_url,
-        .basic_user = config->delivery.oauth_client_id,
-        .basic_password = config->delivery.oauth_client_secret,
-        .content_type = "application/x-www-form-urlencoded",
-        .body = form.data,
-        .body_length = form.length,
-        .response_max = DL_TOKEN_REPLY_MAX,
-        .should_stop = should_stop,
-        .stop_data = stop_data,
-    };
-    cm_httpc_response response;
     /* The token's life is counted from before the request went out: never later than OCI's. */
     int64_t asked_at = cm_mono_ms();
-    cm_httpc_perform(client, &request, &response);
-    cm_body_free(&form);
+    q_delivery_status status = source->login.kind == DL_TOKEN_JWT ? dl_fetch_jwt(call, source->key, fetched)
+                                                                  : dl_fetch_client_credentials(call, fetched);
     source->fetches++;
-    q_delivery_status status = Q_DELIVERY_OK;
-    if (response.transport_error) {
-        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "no answer from the OAuth token URL: %s", response.detail);
-        status = Q_DELIVERY_RETRY;
-        goto out;
+    if (status == Q_DELIVERY_OK) {
+        snprintf(source->token, sizeof source->token, "%s", fetched->token);
+        int64_t lifetime_ms = fetched->lifetime_ms;
+        int64_t early = lifetime_ms / 5 < DL_TOKEN_EARLY_RENEW_MAX_MS ? lifetime_ms / 5 : DL_TOKEN_EARLY_RENEW_MAX_MS;
+        source->renew_at_ms = asked_at + lifetime_ms - early;
+        forget_provisioned(source);
+        cm_log_info("delivery.token", "obtained a %s token valid %lld s",
+                    source->login.kind == DL_TOKEN_JWT ? "connected-app (JWT)" : "OAuth",
+                    (long long)(lifetime_ms / 1000));
     }
-    if (response.status != 200) {
-        char code[TR_ERROR_CODE_MAX], text[TR_ERROR_MESSAGE_MAX];
-        tr_read_error_body(response.body.data, response.body.length, code, text);
-        status = q_classify_http_status(response.status);
-        if (status == Q_DELIVERY_OK)
-            status = Q_DELIVERY_FINAL;
-        *retry_after_ms = response.retry_after_ms;
-        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the OAuth token URL answered %ld%s%s%s%s", response.status,
-                 code[0] ? " " : "", code, text[0] ? ": " : "", text);
-        goto out;
-    }
-    json_object *reply = NULL;
-    char parse_error[CM_JSON_ERROR_MAX];
-    const char *token = NULL;
-    int64_t expires_in = 0;
-    if (cm_json_parse(response.body.data, response.body.length, 4, &reply, parse_error) != CM_OK ||
-        !json_object_is_type(reply, json_type_object) ||
-        cm_json_string(reply, "access_token", &token) != CM_JSON_OK || !*token ||
-        strlen(token) >= sizeof source->token) {
-        json_object_put(reply);
-        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the OAuth token URL answered 200 without a usable access_token");
-        status = Q_DELIVERY_RETRY;
-        goto out;
-    }
-    snprintf(source->token, sizeof source->token, "%s", token);
-    /* expires_in is capped before it is turned into ms: a hostile or broken token server must not
-     * overflow the arithmetic nor hand out a token the gateway would keep for years. */
-    int64_t lifetime_ms = cm_json_int64(reply, "expires_in", &expires_in) == CM_JSON_OK && expires_in > 0
-                              ? (expires_in > DL_TOKEN_LIFETIME_MAX_MS / 1000 ? DL_TOKEN_LIFETIME_MAX_MS
-                                                                              : expires_in * 1000)
-                              : DL_TOKEN_DEFAULT_LIFETIME_MS;
-    int64_t early = lifetime_ms / 5 < DL_TOKEN_EARLY_RENEW_MAX_MS ? lifetime_ms / 5 : DL_TOKEN_EARLY_RENEW_MAX_MS;
-    source->renew_at_ms = asked_at + lifetime_ms - early;
-    json_object_put(reply);
-    cm_log_info("delivery.token", "obtained an OAuth token valid %lld s", (long long)(lifetime_ms / 1000));
-out:
-    cm_httpc_response_free(&response);
+    OPENSSL_cleanse(fetched, sizeof *fetched);
+    free(fetched);
     return status;
 }
 
-q_delivery_status dl_token_get(dl_token_source *source, cm_httpc_client *client, const char *refused,
-                                char out[DL_TOKEN_MAX], int64_t *retry_after_ms,
-                                char message[Q_DELIVERY_MESSAGE_MAX], int (*should_stop)(void *),
-                                void *stop_data)
+/* Announces the current token to `org_id` once. Called with the lock held. */
+static q_delivery_status provision(dl_token_source *source, const dl_fetch_call *call, const char *org_id)
+{
+    if (source->login.kind != DL_TOKEN_JWT || !source->login.provision_base_url || !org_id)
+        return Q_DELIVERY_OK;
+    for (size_t i = 0; i < source->provisioned_count; i++)
+        if (strcmp(source->provisioned[i], org_id) == 0)
+            return Q_DELIVERY_OK;
+    q_delivery_status status = dl_provision_org(call, source->token, org_id);
+    source->provisions++;
+    if (status == Q_DELIVERY_OK && source->provisioned_count < PROVISIONED_MAX) {
+        char *copy = strdup(org_id);
+        if (copy)
+            source->provisioned[source->provisioned_count++] = copy;
+    }
+    return status;
+}
+
+q_delivery_status dl_token_get(dl_token_source *source, cm_httpc_client *client, const char *org_id,
+                               const char *refused, char out[DL_TOKEN_MAX], int64_t *retry_after_ms,
+                               char message[Q_DELIVERY_MESSAGE_MAX], int (*should_stop)(void *),
+                               void *stop_data)
 {
     *retry_after_ms = -1;
-    const cm_config *config = source->config;
-    if (config->delivery.token) {
-        snprintf(out, DL_TOKEN_MAX, "%s", config->delivery.token);
+    if (source->login.kind == DL_TOKEN_FIXED) {
+        snprintf(out, DL_TOKEN_MAX, "%s", source->login.fixed_token);
         return Q_DELIVERY_OK;
     }
+    dl_fetch_call call = {&source->login, client, retry_after_ms, message, should_stop, stop_data};
     pthread_mutex_lock(&source->lock);
     q_delivery_status status = Q_DELIVERY_OK;
     int stale = source->renew_at_ms == 0 || cm_mono_ms() >= source->renew_at_ms ||
                 (refused && strcmp(refused, source->token) == 0);
     if (stale)
-        status = fetch(source, client, retry_after_ms, message, should_stop, stop_data);
+        status = fetch(source, &call);
+    if (status == Q_DELIVERY_OK)
+        status = provision(source, &call, org_id);
     if (status == Q_DELIVERY_OK)
         snprintf(out, DL_TOKEN_MAX, "%s", source->token);
     else
