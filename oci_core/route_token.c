@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/query.h"
 #include "oci_core/core_internal.h"
+#include "oci_core/route_util.h"
 #include "oci_core/token_form.h"
 
 #define CREDENTIALS_MAX 512
@@ -528,5 +529,6 @@ void oci_route_salesforce_token(cm_http_request *request, void *data)
 void oci_route_internal_org(cm_http_request *request, void *data)
 {
     (void)data;
+    cm_log_info("oci.internal_org", "org=%s", oci_request_org(request));
     cm_http_reply_empty(request, 204);
 }

@@ -99,13 +99,16 @@ int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
     const char *argv[64];
     size_t argc = 0;
     argv[argc++] = omsgw_bin();
-    argv[argc++] = "serve";
+    int core_only = process->command && strcmp(process->command, "oci-core") == 0;
+    argv[argc++] = process->command ? process->command : "serve";
     argv[argc++] = "--config";
     argv[argc++] = process->config_path;
     argv[argc++] = "--data-dir";
     argv[argc++] = process->data_dir;
-    argv[argc++] = "--gateway-port";
-    argv[argc++] = gateway_port;
+    if (!core_only) {
+        argv[argc++] = "--gateway-port";
+        argv[argc++] = gateway_port;
+    }
     argv[argc++] = "--oci-port";
     argv[argc++] = oci_port;
     for (size_t i = 0; extra_args && extra_args[i] && argc < 62; i++)
