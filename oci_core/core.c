@@ -257,8 +257,8 @@ static void apply_rate_limit(oci_core *core, cm_http_request *request, const cha
     for (size_t i = 0; i < core->org_count; i++) {
         if (strcmp(core->orgs[i].config->id, org) != 0)
             continue;
-        oci_rate_decision decision;
-        oci_rate_take(&core->rate_buckets[i], oci_core_now(core), &decision);
+        cm_bucket_decision decision;
+        cm_bucket_take(&core->rate_buckets[i], oci_core_now(core), &decision);
         if (!decision.limited)
             return;
         char value[32];
@@ -407,7 +407,7 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
         core->rate_buckets = calloc(core->org_count ? core->org_count : 1, sizeof *core->rate_buckets);
         if (core->rate_buckets)
             for (size_t i = 0; i < core->org_count; i++)
-                oci_rate_init(&core->rate_buckets[i], config->oci.organizations[i].rate_limit.requests_per_second,
+                cm_bucket_init(&core->rate_buckets[i], config->oci.organizations[i].rate_limit.requests_per_second,
                               config->oci.organizations[i].rate_limit.burst, oci_core_now(core));
         if (rc == CM_OK && (!core->orgs || !core->rate_buckets)) {
             snprintf(error, OCI_ERROR_MAX, "out of memory");
@@ -510,7 +510,7 @@ void oci_core_close(oci_core *core)
     pthread_mutex_unlock(&core->graph_lock);
     free(core->orgs);
     for (size_t i = 0; core->rate_buckets && i < core->org_count; i++)
-        oci_rate_destroy(&core->rate_buckets[i]);
+        cm_bucket_destroy(&core->rate_buckets[i]);
     free(core->rate_buckets);
     free(core->graph_holds);
     oci_auth_free(core->auth);

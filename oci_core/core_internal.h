@@ -14,7 +14,7 @@
 #include "oci_core/auth.h"
 #include "oci_core/graph.h"
 #include "oci_core/oci_core.h"
-#include "oci_core/rate_limit.h"
+#include "common/token_bucket.h"
 #include "oci_core/store.h"
 
 #define OCI_ROUTE_MAX 64
@@ -41,7 +41,7 @@ struct oci_core {
     oci_auth *auth;
     oci_org_state *orgs;
     size_t org_count;
-    oci_rate_bucket *rate_buckets; /* one per organization, same order as orgs */
+    cm_token_bucket *rate_buckets; /* one per organization, same order as orgs */
     pthread_mutex_t graph_lock;
     void *graph_holds; /* core.c's reference counts of live and retired graphs */
 
