@@ -4,7 +4,6 @@
 #include "common/token_bucket.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
