@@ -72,6 +72,23 @@ void oci_core_graph_release(oci_core *core, oci_graph *graph);
 /* Replaces an organization's graph; the core takes `graph`. CM_ENOTFOUND for an unknown org. */
 cm_err oci_core_graph_replace(oci_core *core, const char *org_id, oci_graph *graph);
 
+/* Why get-availability refused a request (route_availability.c), for the API family to reply in
+ * its own shape: `internal` non-zero for a server fault, else status/code/field/message (and
+ * `value` naming the unknown location or group). */
+typedef struct oci_availability_error {
+    cm_err internal;
+    int status;
+    char code[48];
+    char field[32];
+    char value[160];
+    char message[240];
+} oci_availability_error;
+
+/* The headless get-availability of `body` (borrowed) for `org`: the reply (caller puts), or NULL
+ * with `error` set. Shared by the headless route and the Connect REST API route. */
+json_object *oci_availability_compute(oci_core *core, const char *org, json_object *body,
+                                      oci_availability_error *error);
+
 /* Wakes the background worker (new upload or export). */
 void oci_core_wake_worker(oci_core *core);
 /* The worker's body (import_worker.c); the thread is started by core.c. */
