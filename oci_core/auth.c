@@ -222,6 +222,26 @@ oci_auth_result oci_auth_check(oci_auth *auth, const char *authorization, const 
     return OCI_AUTH_OK;
 }
 
+oci_auth_result oci_auth_find_org(oci_auth *auth, const char *authorization, unsigned scope, int64_t now_ms,
+                                  const char **org_id)
+{
+    *org_id = NULL;
+    oci_auth_result best = OCI_AUTH_INVALID;
+    for (size_t o = 0; o < auth->config->oci.organization_count; o++) {
+        const char *id = auth->config->oci.organizations[o].id;
+        oci_auth_result result = oci_auth_check(auth, authorization, id, scope, now_ms);
+        if (result == OCI_AUTH_OK) {
+            *org_id = id;
+            return OCI_AUTH_OK;
+        }
+        if (result == OCI_AUTH_MISSING)
+            return result;
+        if (result == OCI_AUTH_NO_SCOPE)
+            best = OCI_AUTH_NO_SCOPE;
+    }
+    return best;
+}
+
 cm_err oci_auth_issue(oci_auth *auth, const unsigned *org_scopes, const char *prefix, int64_t expires_ms,
                       int64_t now_ms, char token[OCI_TOKEN_TEXT_MAX])
 {

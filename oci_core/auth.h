@@ -44,6 +44,12 @@ void oci_auth_free(oci_auth *auth);
 oci_auth_result oci_auth_check(oci_auth *auth, const char *authorization, const char *org_id,
                                unsigned scope, int64_t now_ms);
 
+/* For APIs whose path names no organization (the Connect REST API): the first configured
+ * organization for which the token is valid with `scope`. OCI_AUTH_OK with *org_id (borrowed from
+ * the config); else why not (OCI_AUTH_NO_SCOPE when it is valid somewhere but without the scope). */
+oci_auth_result oci_auth_find_org(oci_auth *auth, const char *authorization, unsigned scope, int64_t now_ms,
+                                  const char **org_id);
+
 /* Issues a token valid until `expires_ms` for each organization i with org_scopes[i] != 0 (an
  * array of config->oci.organization_count entries, copied) with those scopes. `prefix` (may be
  * NULL) starts the token text. Drops expired tokens and, when full, the oldest. CM_OK or CM_ENOMEM. */

@@ -14,6 +14,7 @@
 #include "oci_core/errors.h"
 #include "oci_core/limits.h"
 #include "oci_core/oci_core_testing.h"
+#include "oci_core/route_connect.h"
 #include "oci_core/route_token.h"
 #include "oci_core/token_form.h"
 
@@ -90,6 +91,8 @@ static const route_spec ROUTES[] = {
     {"POST", RESERVE "/transfers", oci_route_transfers, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
     {"POST", RESERVE "/releases", oci_route_releases, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
     {"POST", RESERVE "/fulfillments", oci_route_fulfillments, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/availability/availability-records/actions/get-availability",
+     oci_route_connect_get_availability, OCI_SCOPE_CONNECT | CM_SCOPE_AVAILABILITY, OCI_JSON_BODY_MAX, 0},
     {"PUT", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_replace,
      CM_SCOPE_IMPEX_GRAPHS, OCI_GRAPH_BODY_MAX, 0},
     {"GET", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_get, CM_SCOPE_IMPEX_GRAPHS,
@@ -285,8 +288,13 @@ static void before_request(cm_http_request *request, void *data)
                                 cm_http_method(request), cm_http_path(request), &match);
     if (index < 0 || core->route_scopes[index] == 0)
         return;
-    const char *org = cm_route_param(&match, "organizationId");
     unsigned scope = core->route_scopes[index];
+    if (scope & OCI_SCOPE_CONNECT) {
+        /* The Connect REST API: no organization in the path; the token says which. */
+        oci_connect_before(core, request, cm_route_param(&match, "version"), scope & ~OCI_SCOPE_CONNECT);
+        return;
+    }
+    const char *org = cm_route_param(&match, "organizationId");
     if (scope == OCI_SCOPE_ANY_TOKEN)
         scope = 0;
     switch (oci_auth_check(core->auth, cm_http_header(request, "Authorization"), org, scope,

@@ -20,6 +20,8 @@
 #define OCI_ROUTE_MAX 64
 /* A route scope meaning "any valid token of the organization" (the internal organization route). */
 #define OCI_SCOPE_ANY_TOKEN (1u << 30)
+/* Marks a Connect REST API route (route_connect.h): the organization comes from the token. */
+#define OCI_SCOPE_CONNECT (1u << 29)
 
 typedef struct oci_org_state {
     const cm_oci_org *config;
