@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "common/http_server.h"
 #include "oci_core/auth.h"
 #include "oci_core/graph.h"
@@ -73,6 +75,26 @@ oci_graph *oci_core_graph_acquire(oci_core *core, const char *org_id);
 void oci_core_graph_release(oci_core *core, oci_graph *graph);
 /* Replaces an organization's graph; the core takes `graph`. CM_ENOTFOUND for an unknown org. */
 cm_err oci_core_graph_replace(oci_core *core, const char *org_id, oci_graph *graph);
+
+/* A Connect REST API request (route_connect.c), kept as the request's user data: the token's
+ * organization and, for the reservation actions, the headless body and reservation id the Connect
+ * input was translated to. The shared route helpers (route_util.c, errors.c, moves.c) read it so a
+ * headless handler serves the Connect resource, answering in Connect's shapes. Headless requests
+ * have none (NULL). */
+typedef struct oci_connect_context {
+    char *org;
+    json_object *body;    /* owned; NULL: the handler reads the request body */
+    char *reservation_id; /* owned; NULL: the path's */
+    /* Turns the headless success reply (taken) into the Connect one; NULL: as it is. */
+    json_object *(*convert)(json_object *headless);
+} oci_connect_context;
+
+/* The request's Connect context, or NULL for a headless request. */
+const oci_connect_context *oci_connect_of(const cm_http_request *request);
+
+/* Replies a reservation action's success: the headless reply as is (`status`), or, for a Connect
+ * request, converted and 201 as the Connect REST API answers actions. Takes `reply`. */
+void oci_reply_action(cm_http_request *request, int status, json_object *reply);
 
 /* Why get-availability refused a request (route_availability.c), for the API family to reply in
  * its own shape: `internal` non-zero for a server fault, else status/code/field/message (and

@@ -24,6 +24,15 @@ static void connect_error(cm_http_request *request, int status, const char *code
         cm_http_reply_bytes(request, 503, "application/json", "[]", 2);
 }
 
+static void free_context(void *data)
+{
+    oci_connect_context *context = data;
+    free(context->org);
+    json_object_put(context->body);
+    free(context->reservation_id);
+    free(context);
+}
+
 /* "v51.0", "v58.0", "v62" ... from 51.0 up. */
 static int version_ok(const char *version)
 {
@@ -55,13 +64,33 @@ int oci_connect_before(void *data, cm_http_request *request, const char *version
         connect_error(request, 401, "INVALID_SESSION_ID", "Session expired or invalid");
         return -1;
     }
-    char *copy = strdup(org);
-    if (!copy) {
+    oci_connect_context *context = calloc(1, sizeof *context);
+    if (!context || !(context->org = strdup(org))) {
+        free(context);
         connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
         return -1;
     }
-    cm_http_set_user_data(request, copy, free);
+    cm_http_set_user_data(request, context, free_context);
     return 0;
+}
+
+const oci_connect_context *oci_connect_of(const cm_http_request *request)
+{
+    return cm_http_user_data(request);
+}
+
+void oci_reply_action(cm_http_request *request, int status, json_object *reply)
+{
+    const oci_connect_context *context = oci_connect_of(request);
+    if (context && context->convert) {
+        reply = context->convert(reply);
+        status = 201;
+        if (!reply) {
+            connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
+            return;
+        }
+    }
+    cm_http_reply_json(request, status, reply);
 }
 
 /* Copies an optional string or string array member under another name; -1 on a wrong type. */
@@ -210,7 +239,7 @@ static json_object *headless_body(cm_http_request *request, json_object *input)
 void oci_route_connect_get_availability(cm_http_request *request, void *data)
 {
     oci_core *core = data;
-    const char *org = cm_http_user_data(request);
+    const char *org = oci_connect_of(request)->org;
     size_t length = 0;
     const char *text = cm_http_body(request, &length);
     json_object *input = NULL;
@@ -254,4 +283,326 @@ void oci_route_connect_get_availability(cm_http_request *request, void *data)
     json_object_object_add(reply, "locations", connect_locations);
     json_object_object_add(reply, "locationGroups", connect_groups);
     cm_http_reply_json(request, 200, reply);
+}
+
+/* ---- reservation actions: the Connect input translated to the headless body, served by the
+ * headless handler (route_reservations.c, route_fulfillments.c, route_releases.c,
+ * route_transfers.c), answered in Connect's shapes (oci_reply_action, oci_reply_problem) ---- */
+
+/* Parses the body as a JSON object; NULL after replying. */
+static json_object *connect_input(cm_http_request *request)
+{
+    size_t length = 0;
+    const char *text = cm_http_body(request, &length);
+    json_object *input = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    if (!text || !length || cm_json_parse(text, length, CM_JSON_MAX_DEPTH, &input, parse_error) != CM_OK ||
+        !json_object_is_type(input, json_type_object)) {
+        json_object_put(input);
+        connect_error(request, 400, "JSON_PARSER_ERROR", "The request body must be a JSON object.");
+        return NULL;
+    }
+    return input;
+}
+
+/* The records array `key` (1..100 objects); NULL after replying. */
+static json_object *connect_records(cm_http_request *request, json_object *input, const char *key)
+{
+    json_object *records = NULL;
+    char message[160];
+    if (cm_json_array(input, key, &records) != CM_JSON_OK || json_object_array_length(records) == 0 ||
+        json_object_array_length(records) > 100) {
+        snprintf(message, sizeof message, "%s must be an array of 1 to 100 records.", key);
+        connect_error(request, 400, "INVALID_API_INPUT", message);
+        return NULL;
+    }
+    for (size_t i = 0; i < json_object_array_length(records); i++)
+        if (!json_object_is_type(json_object_array_get_idx(records, i), json_type_object)) {
+            snprintf(message, sizeof message, "%s[%zu] must be an object.", key, i);
+            connect_error(request, 400, "INVALID_API_INPUT", message);
+            return NULL;
+        }
+    return records;
+}
+
+/* Copies `from_key` of `from` (any JSON type: the headless handler checks it) as `to_key`. */
+static void copy_member(json_object *from, const char *from_key, json_object *to, const char *to_key)
+{
+    json_object *value = NULL;
+    if (json_object_object_get_ex(from, from_key, &value))
+        json_object_object_add(to, to_key, json_object_get(value));
+}
+
+/* A Connect place (prefix "" / "from" / "to" + locationIdentifier | locationGroupIdentifier) as a
+ * headless {"location": id} / {"group": id} added to `to` (under `key`, or flat when NULL). */
+static void copy_place(json_object *record, const char *prefix, json_object *to, const char *key)
+{
+    char location_key[64], group_key[64];
+    snprintf(location_key, sizeof location_key, "%s%socationIdentifier", prefix, *prefix ? "L" : "l");
+    snprintf(group_key, sizeof group_key, "%s%socationGroupIdentifier", prefix, *prefix ? "L" : "l");
+    json_object *target = key ? json_object_new_object() : to;
+    if (!target)
+        return;
+    copy_member(record, location_key, target, "location");
+    copy_member(record, group_key, target, "group");
+    if (key)
+        json_object_object_add(to, key, target);
+}
+
+/* One Connect action record as a headless record: id, externalRefId, sku, quantity. */
+static json_object *headless_record(json_object *record)
+{
+    json_object *out = json_object_new_object();
+    if (!out)
+        return NULL;
+    copy_member(record, "actionRequestId", out, "id");
+    copy_member(record, "externalRefId", out, "externalRefId");
+    copy_member(record, "stockKeepingUnit", out, "sku");
+    copy_member(record, "quantity", out, "quantity");
+    return out;
+}
+
+/* Headless per-record errors [{details:{id,sku,quantity,location|group,from,to}, errorCode, message}]
+ * as Connect error outputs [{details:{actionRequestId, stockKeepingUnit, quantity, ...}, errorCode, message}]. */
+static json_object *convert_moves(json_object *headless)
+{
+    json_object *errors = NULL;
+    json_object_object_get_ex(headless, "errors", &errors);
+    size_t count = errors ? json_object_array_length(errors) : 0;
+    json_object *reply = json_object_new_object(), *out = json_object_new_array();
+    if (!reply || !out) {
+        json_object_put(reply);
+        json_object_put(out);
+        json_object_put(headless);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_object *error = json_object_array_get_idx(errors, i), *details = NULL;
+        json_object_object_get_ex(error, "details", &details);
+        json_object *entry = json_object_new_object(), *single = json_object_new_object();
+        if (!entry || !single) {
+            json_object_put(entry);
+            json_object_put(single);
+            continue;
+        }
+        copy_member(details, "id", single, "actionRequestId");
+        copy_member(details, "externalRefId", single, "externalRefId");
+        copy_member(details, "sku", single, "stockKeepingUnit");
+        copy_member(details, "quantity", single, "quantity");
+        copy_member(details, "location", single, "locationIdentifier");
+        copy_member(details, "group", single, "locationGroupIdentifier");
+        json_object_object_add(entry, "details", single);
+        copy_member(error, "errorCode", entry, "errorCode");
+        copy_member(error, "message", entry, "message");
+        json_object_array_add(out, entry);
+    }
+    json_object_object_add(reply, "success", json_object_new_boolean(count == 0));
+    json_object_object_add(reply, "errors", out);
+    json_object_put(headless);
+    return reply;
+}
+
+/* Headless create reply {reservationTime, expirationTime, success, locations|groups:[{id, details, errors}]}
+ * as OCI Create Reservation Output {details, errors, expirationTime, reservationTime, success}. */
+static json_object *convert_create(json_object *headless)
+{
+    json_object *reply = json_object_new_object(), *details = json_object_new_array(), *errors = json_object_new_array();
+    if (!reply || !details || !errors) {
+        json_object_put(reply);
+        json_object_put(details);
+        json_object_put(errors);
+        json_object_put(headless);
+        return NULL;
+    }
+    static const struct {
+        const char *key, *id_key;
+    } PLACES[] = {{"locations", "locationIdentifier"}, {"groups", "locationGroupIdentifier"}};
+    for (size_t k = 0; k < 2; k++) {
+        json_object *places = NULL;
+        json_object_object_get_ex(headless, PLACES[k].key, &places);
+        for (size_t p = 0; places && p < json_object_array_length(places); p++) {
+            json_object *place = json_object_array_get_idx(places, p), *id = NULL, *lines = NULL, *refused = NULL;
+            json_object_object_get_ex(place, "id", &id);
+            json_object_object_get_ex(place, "details", &lines);
+            json_object_object_get_ex(place, "errors", &refused);
+            for (size_t l = 0; lines && l < json_object_array_length(lines); l++) {
+                json_object *line = json_object_array_get_idx(lines, l), *entry = json_object_new_object();
+                if (!entry)
+                    continue;
+                json_object_object_add(entry, PLACES[k].id_key, json_object_get(id));
+                copy_member(line, "sku", entry, "stockKeepingUnit");
+                copy_member(line, "quantity", entry, "quantity");
+                json_object_array_add(details, entry);
+            }
+            for (size_t l = 0; refused && l < json_object_array_length(refused); l++) {
+                json_object *line = json_object_array_get_idx(refused, l), *entry = json_object_new_object();
+                if (!entry)
+                    continue;
+                json_object_object_add(entry, PLACES[k].id_key, json_object_get(id));
+                copy_member(line, "sku", entry, "stockKeepingUnit");
+                copy_member(line, "errorCode", entry, "errorCode");
+                json_object_array_add(errors, entry);
+            }
+        }
+    }
+    json_object_object_add(reply, "details", details);
+    json_object_object_add(reply, "errors", errors);
+    copy_member(headless, "expirationTime", reply, "expirationTime");
+    copy_member(headless, "reservationTime", reply, "reservationTime");
+    copy_member(headless, "success", reply, "success");
+    json_object_put(headless);
+    return reply;
+}
+
+/* Hands the translated request to a headless handler. Takes `body`. */
+static void serve_translated(cm_http_request *request, oci_core *core, json_object *body,
+                             json_object *(*convert)(json_object *), const char *reservation_id,
+                             cm_http_handler handler)
+{
+    oci_connect_context *context = (oci_connect_context *)oci_connect_of(request);
+    context->body = body;
+    context->convert = convert;
+    if (reservation_id && !(context->reservation_id = strdup(reservation_id))) {
+        connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
+        return;
+    }
+    handler(request, core);
+}
+
+/* Adds one create record to the headless locations/groups list of its place. */
+static int add_create_line(json_object *places, const char *place_id, json_object *record)
+{
+    json_object *place = NULL;
+    for (size_t p = 0; p < json_object_array_length(places); p++) {
+        json_object *candidate = json_object_array_get_idx(places, p), *id = NULL;
+        if (json_object_object_get_ex(candidate, "id", &id) && strcmp(json_object_get_string(id), place_id) == 0)
+            place = candidate;
+    }
+    if (!place) {
+        place = json_object_new_object();
+        if (!place)
+            return -1;
+        json_object_object_add(place, "id", json_object_new_string(place_id));
+        json_object_object_add(place, "reservations", json_object_new_array());
+        json_object_array_add(places, place);
+    }
+    json_object *line = json_object_new_object(), *reservations = NULL;
+    if (!line)
+        return -1;
+    copy_member(record, "stockKeepingUnit", line, "sku");
+    copy_member(record, "quantity", line, "quantity");
+    json_object_object_get_ex(place, "reservations", &reservations);
+    json_object_array_add(reservations, line);
+    return 0;
+}
+
+void oci_route_connect_reservations(cm_http_request *request, void *data)
+{
+    json_object *input = connect_input(request);
+    if (!input)
+        return;
+    const char *action_request_id = NULL;
+    json_object *records = NULL, *body = NULL;
+    if (cm_json_string(input, "actionRequestId", &action_request_id) != CM_JSON_OK || !*action_request_id) {
+        connect_error(request, 400, "INVALID_API_INPUT", "actionRequestId is required.");
+        goto out;
+    }
+    if (!(records = connect_records(request, input, "createRecords")))
+        goto out;
+    body = json_object_new_object();
+    json_object *locations = json_object_new_array(), *groups = json_object_new_array();
+    if (!body || !locations || !groups) {
+        json_object_put(locations);
+        json_object_put(groups);
+        connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
+        goto out;
+    }
+    json_object_object_add(body, "locations", locations);
+    json_object_object_add(body, "groups", groups);
+    for (size_t i = 0; i < json_object_array_length(records); i++) {
+        json_object *record = json_object_array_get_idx(records, i);
+        const char *location = NULL, *group = NULL;
+        int has_location = cm_json_string(record, "locationIdentifier", &location) == CM_JSON_OK;
+        int has_group = cm_json_string(record, "locationGroupIdentifier", &group) == CM_JSON_OK;
+        if (has_location == has_group) {
+            char message[160];
+            snprintf(message, sizeof message, "createRecords[%zu] needs locationIdentifier or locationGroupIdentifier, not both.", i);
+            connect_error(request, 400, "INVALID_API_INPUT", message);
+            goto out;
+        }
+        if (add_create_line(has_location ? locations : groups, has_location ? location : group, record) != 0) {
+            connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
+            goto out;
+        }
+    }
+    if (json_object_array_length(locations) == 0)
+        json_object_object_del(body, "locations");
+    if (json_object_array_length(groups) == 0)
+        json_object_object_del(body, "groups");
+    copy_member(input, "allowPartialReservations", body, "allowPartialReservations");
+    copy_member(input, "expirationSeconds", body, "expirationSeconds");
+    copy_member(input, "externalRefId", body, "externalRefId");
+    copy_member(input, "reservationTime", body, "reservationTime");
+    serve_translated(request, data, body, convert_create, action_request_id, oci_route_reservation_put);
+    body = NULL;
+out:
+    json_object_put(body);
+    json_object_put(input);
+}
+
+/* Fulfillments, releases, transfers: one headless record per Connect record. */
+typedef enum move_kind { MOVE_FULFILL, MOVE_RELEASE, MOVE_TRANSFER } move_kind;
+
+static void connect_moves(cm_http_request *request, oci_core *core, const char *records_key, move_kind kind,
+                          cm_http_handler handler)
+{
+    json_object *input = connect_input(request);
+    if (!input)
+        return;
+    json_object *records = connect_records(request, input, records_key);
+    json_object *body = records ? json_object_new_object() : NULL;
+    json_object *out = body ? json_object_new_array() : NULL;
+    if (records && !out) {
+        json_object_put(body);
+        body = NULL;
+        connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
+    }
+    for (size_t i = 0; out && i < json_object_array_length(records); i++) {
+        json_object *record = json_object_array_get_idx(records, i);
+        json_object *line = headless_record(record);
+        if (!line)
+            continue;
+        if (kind == MOVE_TRANSFER) {
+            copy_place(record, "from", line, "from");
+            copy_place(record, "to", line, "to");
+            copy_member(record, "ignoreAvailabilityCheck", line, "ignoreAvailabilityCheck");
+        } else {
+            copy_place(record, "", line, NULL);
+        }
+        if (kind == MOVE_FULFILL)
+            copy_member(record, "fulfillmentTime", line, "fulfillmentTime");
+        json_object_array_add(out, line);
+    }
+    if (out) {
+        json_object_object_add(body, "records", out);
+        if (kind == MOVE_TRANSFER)
+            copy_member(input, "allOrNothingTransferId", body, "allOrNothingTransferId");
+        serve_translated(request, core, body, convert_moves, NULL, handler);
+    }
+    json_object_put(input);
+}
+
+void oci_route_connect_fulfillments(cm_http_request *request, void *data)
+{
+    connect_moves(request, data, "fulfillmentRecords", MOVE_FULFILL, oci_route_fulfillments);
+}
+
+void oci_route_connect_releases(cm_http_request *request, void *data)
+{
+    connect_moves(request, data, "releaseRecords", MOVE_RELEASE, oci_route_releases);
+}
+
+void oci_route_connect_transfers(cm_http_request *request, void *data)
+{
+    connect_moves(request, data, "transferRecords", MOVE_TRANSFER, oci_route_transfers);
 }

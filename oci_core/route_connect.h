@@ -2,7 +2,8 @@
  * route_connect.h - the Connect REST API resources of OCI that Salesforce orgs call (Order
  * Management flows, Apex, scripts), served on the core's port over the same state as the headless
  * API: POST /services/data/v{version}/commerce/oci/availability/availability-records/actions/
- * get-availability, for any version from 51.0 up.
+ * get-availability and the reservation actions (reservations, fulfillments, releases, transfers),
+ * for any version from 51.0 up.
  *
  * It promises: the request and reply shapes of the Connect REST API Developer Guide ("OCI Get
  * Inventory Availability Input/Output": stockKeepingUnit(s), locationIdentifiers,
@@ -28,5 +29,14 @@ int oci_connect_before(void *core, cm_http_request *request, const char *version
 
 /* `data` is the oci_core. */
 void oci_route_connect_get_availability(cm_http_request *request, void *data);
+/* POST …/commerce/oci/reservation/actions/{reservations,fulfillments,releases,transfers}: OCI
+ * Create/Fulfill/Release/Transfer Reservation Input (createRecords, fulfillmentRecords,
+ * releaseRecords, transferRecords with actionRequestId, stockKeepingUnit, quantity and
+ * location(Group)Identifier fields) translated to the headless body and served by the headless
+ * handler over the same state; 201 with the Output (success, errors, details). */
+void oci_route_connect_reservations(cm_http_request *request, void *data);
+void oci_route_connect_fulfillments(cm_http_request *request, void *data);
+void oci_route_connect_releases(cm_http_request *request, void *data);
+void oci_route_connect_transfers(cm_http_request *request, void *data);
 
 #endif

@@ -18,6 +18,9 @@ json_object *oci_request_object(cm_http_request *request);
 /* The {organizationId} of the path (the before hook has checked it is configured). */
 const char *oci_request_org(const cm_http_request *request);
 
+/* The {reservationId} of the path, or the actionRequestId of a Connect create. */
+const char *oci_request_reservation_id(const cm_http_request *request);
+
 /* A JSON array of the given strings as new text (caller frees), or NULL when out of memory. */
 char *oci_ids_json(const char *const *ids, size_t count);
 

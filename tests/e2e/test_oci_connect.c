@@ -215,11 +215,117 @@ static void test_connect_refusals(void **state)
                          400, "INVALID_INPUT");
 }
 
+#define RES_CONNECT(action) "/services/data/v58.0/commerce/oci/reservation/actions/" action
+
+/* One record's figure from the headless get-availability of `place` (a location or, `group`, a group). */
+static double headless_figure(th_oci *f, const char *sku, const char *place, int group, const char *field)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"skus\":[\"%s\"],\"%s\":[\"%s\"]}", sku, group ? "groups" : "locations", place);
+    long status;
+    json_object *reply = post(f, AVAIL "/availability-records/actions/get-availability", "all", body, &status);
+    assert_int_equal(status, 200);
+    json_object *places = json_object_object_get(reply, group ? "groups" : "locations");
+    json_object *records = json_object_object_get(json_object_array_get_idx(places, 0), "records");
+    double value = json_object_get_double(json_object_object_get(json_object_array_get_idx(records, 0), field));
+    json_object_put(reply);
+    return value;
+}
+
+static json_object *connect_action(th_oci *f, const char *path, const char *body, long want)
+{
+    long status;
+    json_object *reply = post(f, path, "all", body, &status);
+    if (status != want)
+        fail_msg("%s: want %ld, got %ld %s", path, want, status, json_object_to_json_string(reply));
+    return reply;
+}
+
+static void test_connect_reservation_actions_change_headless_state(void **state)
+{
+    th_oci *f = *state;
+    load(f); /* wickenburg sku-a: 50 on hand, nothing reserved */
+    assert_true(headless_figure(f, "sku-a", "wickenburg", 0, "reserved") == 0);
+    /* Create at a location and at a group. */
+    json_object *reply = connect_action(f, RES_CONNECT("reservations"),
+                                        "{\"actionRequestId\":\"conn-res-1\",\"expirationSeconds\":600,\"createRecords\":["
+                                        "{\"locationIdentifier\":\"wickenburg\",\"stockKeepingUnit\":\"sku-a\",\"quantity\":5},"
+                                        "{\"locationGroupIdentifier\":\"UnitedStates\",\"stockKeepingUnit\":\"sku-b\",\"quantity\":3}]}",
+                                        201);
+    assert_true(json_object_get_boolean(json_object_object_get(reply, "success")));
+    assert_int_equal(json_object_array_length(json_object_object_get(reply, "details")), 2);
+    assert_non_null(json_object_object_get(reply, "expirationTime"));
+    json_object_put(reply);
+    assert_true(headless_figure(f, "sku-a", "wickenburg", 0, "reserved") == 5);
+    assert_true(headless_figure(f, "sku-b", "UnitedStates", 1, "groupReserved") == 3);
+    /* The same id again: the headless document exists, Connect answers 409 in its own shape. */
+    expect_connect_error(f, RES_CONNECT("reservations"), "all",
+                         "{\"actionRequestId\":\"conn-res-1\",\"createRecords\":[{\"locationIdentifier\":\"wickenburg\","
+                         "\"stockKeepingUnit\":\"sku-a\",\"quantity\":1}]}",
+                         409, "EntityExists");
+    /* Transfer 2 of the group's reservation down to warehouse5. */
+    reply = connect_action(f, RES_CONNECT("transfers"),
+                           "{\"transferRecords\":[{\"actionRequestId\":\"t1\",\"fromLocationGroupIdentifier\":\"UnitedStates\","
+                           "\"toLocationIdentifier\":\"warehouse5\",\"stockKeepingUnit\":\"sku-b\",\"quantity\":2}]}",
+                           201);
+    assert_true(json_object_get_boolean(json_object_object_get(reply, "success")));
+    json_object_put(reply);
+    assert_true(headless_figure(f, "sku-b", "warehouse5", 0, "reserved") == 2);
+    /* Fulfil 2 at wickenburg: reserved 5 -> 3, on hand 50 -> 48. */
+    reply = connect_action(f, RES_CONNECT("fulfillments"),
+                           "{\"fulfillmentRecords\":[{\"actionRequestId\":\"f1\",\"locationIdentifier\":\"wickenburg\","
+                           "\"stockKeepingUnit\":\"sku-a\",\"quantity\":2}]}",
+                           201);
+    assert_true(json_object_get_boolean(json_object_object_get(reply, "success")));
+    json_object_put(reply);
+    assert_true(headless_figure(f, "sku-a", "wickenburg", 0, "reserved") == 3);
+    assert_true(headless_figure(f, "sku-a", "wickenburg", 0, "onHand") == 48);
+    /* Release 1 at wickenburg, then try to release more than is reserved: a per-record error. */
+    reply = connect_action(f, RES_CONNECT("releases"),
+                           "{\"releaseRecords\":[{\"actionRequestId\":\"r1\",\"locationIdentifier\":\"wickenburg\","
+                           "\"stockKeepingUnit\":\"sku-a\",\"quantity\":1}]}",
+                           201);
+    assert_true(json_object_get_boolean(json_object_object_get(reply, "success")));
+    json_object_put(reply);
+    assert_true(headless_figure(f, "sku-a", "wickenburg", 0, "reserved") == 2);
+    reply = connect_action(f, RES_CONNECT("releases"),
+                           "{\"releaseRecords\":[{\"actionRequestId\":\"r2\",\"locationIdentifier\":\"wickenburg\","
+                           "\"stockKeepingUnit\":\"sku-a\",\"quantity\":40}]}",
+                           201);
+    assert_false(json_object_get_boolean(json_object_object_get(reply, "success")));
+    json_object *errors = json_object_object_get(reply, "errors");
+    assert_int_equal(json_object_array_length(errors), 1);
+    json_object *error = json_object_array_get_idx(errors, 0);
+    assert_string_equal(json_object_get_string(json_object_object_get(error, "errorCode")), "InsufficientQuantity");
+    assert_string_equal(json_object_get_string(json_object_object_get(json_object_object_get(error, "details"), "actionRequestId")),
+                        "r2");
+    json_object_put(reply);
+    /* The Connect get-availability sees what the headless routes see. */
+    assert_int_equal(agree(f, "{\"skus\":[\"sku-a\",\"sku-b\"],\"locations\":[\"wickenburg\",\"warehouse5\"]}",
+                           "{\"stockKeepingUnits\":[\"sku-a\",\"sku-b\"],\"locationIdentifiers\":[\"wickenburg\",\"warehouse5\"]}",
+                           CONNECT("v58.0")),
+                     4);
+    /* Malformed Connect actions. */
+    expect_connect_error(f, RES_CONNECT("reservations"), "all", "{\"createRecords\":[]}", 400, "INVALID_API_INPUT");
+    expect_connect_error(f, RES_CONNECT("reservations"), "all", "{\"actionRequestId\":\"x1\",\"createRecords\":[]}", 400,
+                         "INVALID_API_INPUT");
+    expect_connect_error(f, RES_CONNECT("reservations"), "all",
+                         "{\"actionRequestId\":\"x2\",\"createRecords\":[{\"stockKeepingUnit\":\"sku-a\",\"quantity\":1}]}",
+                         400, "INVALID_API_INPUT");
+    expect_connect_error(f, RES_CONNECT("reservations"), "all",
+                         "{\"actionRequestId\":\"x3\",\"createRecords\":[{\"locationIdentifier\":\"mars\","
+                         "\"stockKeepingUnit\":\"sku-a\",\"quantity\":1}]}",
+                         400, "LocationDoesNotExist");
+    expect_connect_error(f, RES_CONNECT("fulfillments"), "all", "{\"fulfillmentRecords\":\"no\"}", 400, "INVALID_API_INPUT");
+    expect_connect_error(f, RES_CONNECT("transfers"), "graphs-only", "{\"transferRecords\":[]}", 403, "INSUFFICIENT_ACCESS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_connect_and_headless_agree_record_by_record),
-        cmocka_unit_test(test_connect_refusals),
+        cmocka_unit_test_setup_teardown(test_connect_and_headless_agree_record_by_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_reservation_actions_change_headless_state, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
