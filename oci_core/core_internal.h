@@ -87,14 +87,26 @@ typedef struct oci_connect_context {
     char *reservation_id; /* owned; NULL: the path's */
     /* Turns the headless success reply (taken) into the Connect one; NULL: as it is. */
     json_object *(*convert)(json_object *headless);
+    int success_status; /* the converted reply's status (201 for actions, 200 for status reads) */
 } oci_connect_context;
 
 /* The request's Connect context, or NULL for a headless request. */
 const oci_connect_context *oci_connect_of(const cm_http_request *request);
 
-/* Replies a reservation action's success: the headless reply as is (`status`), or, for a Connect
- * request, converted and 201 as the Connect REST API answers actions. Takes `reply`. */
+/* Replies a headless handler's success: the headless reply as is (`status`), or, for a Connect
+ * request, converted with the context's success status (201 for actions). Takes `reply`. */
 void oci_reply_action(cm_http_request *request, int status, json_object *reply);
+
+/* Imports shared by the impex routes and the Connect upload (route_imports.c). A new WAITING
+ * import of `org` (its upload link valid the default duration): CM_OK with *row filled. */
+cm_err oci_import_create(oci_core *core, const char *org, const char *file_name, oci_import_row *row);
+/* Stores the request's body (the whole body, or its single multipart part) as the file of the
+ * WAITING import `row` and wakes the worker. 0, or -1 after replying why not. */
+int oci_import_accept_upload(cm_http_request *request, oci_core *core, const oci_import_row *row);
+/* Loads import `id` of the request's organization; -1 after replying 404 naming `param`. */
+int oci_import_load(cm_http_request *request, oci_core *core, const char *id, const char *param, oci_import_row *row);
+/* WAITING past its link is shown as EXPIRED. */
+const char *oci_import_shown_status(const oci_core *core, const oci_import_row *row);
 
 /* Why get-availability refused a request (route_availability.c), for the API family to reply in
  * its own shape: `internal` non-zero for a server fault, else status/code/field/message (and

@@ -84,7 +84,7 @@ void oci_reply_action(cm_http_request *request, int status, json_object *reply)
     const oci_connect_context *context = oci_connect_of(request);
     if (context && context->convert) {
         reply = context->convert(reply);
-        status = 201;
+        status = context->success_status ? context->success_status : 201;
         if (!reply) {
             connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
             return;
@@ -462,6 +462,7 @@ static void serve_translated(cm_http_request *request, oci_core *core, json_obje
     oci_connect_context *context = (oci_connect_context *)oci_connect_of(request);
     context->body = body;
     context->convert = convert;
+    context->success_status = 201;
     if (reservation_id && !(context->reservation_id = strdup(reservation_id))) {
         connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
         return;
@@ -605,4 +606,124 @@ void oci_route_connect_releases(cm_http_request *request, void *data)
 void oci_route_connect_transfers(cm_http_request *request, void *data)
 {
     connect_moves(request, data, "transferRecords", MOVE_TRANSFER, oci_route_transfers);
+}
+
+/* ---- availability uploads and location-graph publishing: the impex import and graph export
+ * machinery, read back in Connect's status shapes ---- */
+
+/* Copies `from_key` of `from` (a JSON object, may be NULL) as `to_key`. */
+static void copy_from(json_object *from, const char *from_key, json_object *to, const char *to_key)
+{
+    if (from)
+        copy_member(from, from_key, to, to_key);
+}
+
+static json_object *connect_status_base(json_object *headless, const char *id_key)
+{
+    json_object *reply = json_object_new_object();
+    if (!reply)
+        return NULL;
+    json_object_object_add(reply, "success", json_object_new_boolean(1));
+    json_object_object_add(reply, "errors", json_object_new_array());
+    copy_member(headless, id_key, reply, "uploadId");
+    copy_member(headless, "status", reply, "status");
+    return reply;
+}
+
+/* Headless import status as OCI Upload Inventory Availability Status Output. */
+static json_object *convert_upload_status(json_object *headless)
+{
+    json_object *reply = connect_status_base(headless, "importId");
+    json_object *import = NULL, *validation = NULL;
+    json_object_object_get_ex(headless, "import", &import);
+    json_object_object_get_ex(headless, "validation", &validation);
+    if (reply) {
+        copy_from(import, "startTimeUTC", reply, "startTimeUTC");
+        copy_from(import, "endTimeUTC", reply, "endTimeUTC");
+        copy_from(import, "recordsProcessedCount", reply, "recordsProcessedCount");
+        copy_from(import, "recordsReadCount", reply, "recordsReadCount");
+        copy_from(import, "recordsSkippedCount", reply, "recordsSkippedCount");
+        copy_from(validation, "status", reply, "validationStatus");
+        copy_from(validation, "errors", reply, "validationErrors");
+    }
+    json_object_put(headless);
+    return reply;
+}
+
+/* Headless graph export status as OCI Publish Location Structure Status Output. */
+static json_object *convert_publish_status(json_object *headless)
+{
+    json_object *reply = connect_status_base(headless, "id");
+    json_object *export = NULL, *status = NULL;
+    json_object_object_get_ex(headless, "export", &export);
+    json_object_object_get_ex(headless, "status", &status);
+    if (reply) {
+        copy_from(export, "startTimeUTC", reply, "startTimeUTC");
+        copy_from(export, "endTimeUTC", reply, "endTimeUTC");
+        copy_from(export, "recordsProcessedCount", reply, "recordsProcessedCount");
+        copy_from(export, "recordsProcessedCount", reply, "recordsReadCount");
+        json_object_object_add(reply, "recordsSkippedCount", json_object_new_int(0));
+        const char *state = status ? json_object_get_string(status) : "";
+        json_object_object_add(reply, "validationStatus",
+                               json_object_new_string(strcmp(state, "FAILED") == 0 ? "Failed"
+                                                      : strcmp(state, "COMPLETED") == 0 ? "Success"
+                                                                                          : "Pending"));
+        json_object_object_add(reply, "validationErrors", json_object_new_array());
+    }
+    json_object_put(headless);
+    return reply;
+}
+
+/* Headless graph export submit {exportId, exportStatusLink} as OCI Publish Location Structure Output. */
+static json_object *convert_publish(json_object *headless)
+{
+    json_object *reply = connect_status_base(headless, "exportId");
+    json_object_put(headless);
+    return reply;
+}
+
+void oci_route_connect_upload(cm_http_request *request, void *data)
+{
+    oci_core *core = data;
+    oci_import_row row;
+    cm_err rc = oci_import_create(core, oci_connect_of(request)->org, "connect-upload.json", &row);
+    if (rc != CM_OK) {
+        connect_error(request, 503, "SERVER_UNAVAILABLE", "The upload could not be recorded.");
+        return;
+    }
+    if (oci_import_accept_upload(request, core, &row) != 0)
+        return;
+    json_object *reply = json_object_new_object();
+    if (!reply) {
+        connect_error(request, 503, "SERVER_UNAVAILABLE", "The server is short of memory.");
+        return;
+    }
+    json_object_object_add(reply, "success", json_object_new_boolean(1));
+    json_object_object_add(reply, "errors", json_object_new_array());
+    json_object_object_add(reply, "uploadId", json_object_new_string(row.id));
+    cm_http_reply_json(request, 201, reply);
+}
+
+static void serve_read(cm_http_request *request, oci_core *core, json_object *(*convert)(json_object *), int status,
+                       cm_http_handler handler)
+{
+    oci_connect_context *context = (oci_connect_context *)oci_connect_of(request);
+    context->convert = convert;
+    context->success_status = status;
+    handler(request, core);
+}
+
+void oci_route_connect_upload_status(cm_http_request *request, void *data)
+{
+    serve_read(request, data, convert_upload_status, 200, oci_route_import_status);
+}
+
+void oci_route_connect_publish(cm_http_request *request, void *data)
+{
+    serve_read(request, data, convert_publish, 201, oci_route_graph_export_submit);
+}
+
+void oci_route_connect_publish_status(cm_http_request *request, void *data)
+{
+    serve_read(request, data, convert_publish_status, 200, oci_route_export_status);
 }

@@ -20,6 +20,8 @@
 #include "common/http_server.h"
 
 #define OCI_CONNECT_MIN_VERSION 51.0
+/* The guide's file size limit for availability uploads. */
+#define OCI_CONNECT_UPLOAD_MAX (10 * 1024 * 1024)
 #define OCI_CONNECT_PREFIX "/services/data/{version}/commerce/oci"
 
 /* Checks the version and the token of a Connect request, and remembers the token's organization
@@ -38,5 +40,15 @@ void oci_route_connect_reservations(cm_http_request *request, void *data);
 void oci_route_connect_fulfillments(cm_http_request *request, void *data);
 void oci_route_connect_releases(cm_http_request *request, void *data);
 void oci_route_connect_transfers(cm_http_request *request, void *data);
+/* POST …/commerce/oci/availability-records/uploads (multipart, the file in any single part, the
+ * guide's "fileUpload"): an availability import of the file, 201 {success, errors, uploadId};
+ * GET …/availability-records/uploads/{uploadId}: OCI Upload Inventory Availability Status Output. */
+void oci_route_connect_upload(cm_http_request *request, void *data);
+void oci_route_connect_upload_status(cm_http_request *request, void *data);
+/* POST …/commerce/oci/location-graph/uploads (no payload): publishes the organization's current
+ * graph (a graph export job), 201 {success, errors, uploadId}; GET …/location-graph/uploads/
+ * {uploadId}: OCI Publish Location Structure Status Output. */
+void oci_route_connect_publish(cm_http_request *request, void *data);
+void oci_route_connect_publish_status(cm_http_request *request, void *data);
 
 #endif

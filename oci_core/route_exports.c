@@ -60,7 +60,7 @@ static void submit_export(cm_http_request *request, oci_core *core, const char *
     }
     json_object_object_add(reply, "exportId", json_object_new_string(row.id));
     json_object_object_add(reply, "exportStatusLink", json_object_new_string(link));
-    cm_http_reply_json(request, 200, reply);
+    oci_reply_action(request, 200, reply);
 }
 
 void oci_route_export_submit(cm_http_request *request, void *data)
@@ -368,7 +368,7 @@ void oci_route_export_status(cm_http_request *request, void *data)
         }
     }
     oci_export_row_clear(&row);
-    cm_http_reply_json(request, 200, reply);
+    oci_reply_action(request, 200, reply);
 }
 
 void oci_route_export_file(cm_http_request *request, void *data)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json_util.h"
 #include "tests/support/http_client.h"
@@ -28,7 +29,7 @@ static int setup(void **state)
     snprintf(text, sizeof text,
              "{\"oci\":{\"port\":0,\"organizations\":[{\"id\":\"" ORG "\",\"locationGraph\":\"%s\","
              "\"tokens\":[{\"token\":\"all\",\"scopes\":[\"sfcc_inventory_availability\",\"sfcc_inventory_availability_rw\","
-             "\"sfcc_inventory_reservations_rw\"]},{\"token\":\"graphs-only\",\"scopes\":[\"sfcc.inventory.impex-graphs\"]}]}]},"
+             "\"sfcc_inventory_reservations_rw\",\"sfcc_inventory_impex_inventory_rw\"]},{\"token\":\"graphs-only\",\"scopes\":[\"sfcc.inventory.impex-graphs\"]}]}]},"
              "\"tenants\":[]}",
              graph);
     th_oci_start(f, text);
@@ -320,12 +321,135 @@ static void test_connect_reservation_actions_change_headless_state(void **state)
     expect_connect_error(f, RES_CONNECT("transfers"), "graphs-only", "{\"transferRecords\":[]}", 403, "INSUFFICIENT_ACCESS");
 }
 
+static json_object *get(th_oci *f, const char *path, const char *token, long *status)
+{
+    char url[512], authorization[128];
+    th_url(url, sizeof url, f->port, path);
+    snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", token);
+    const char *headers[] = {authorization, NULL};
+    th_response response;
+    assert_int_equal(th_http("GET", url, headers, NULL, 0, &response), 0);
+    *status = response.status;
+    json_object *json = th_json(&response);
+    th_response_free(&response);
+    return json;
+}
+
+/* Polls a Connect status resource until its status is COMPLETED (or fails the test). */
+static json_object *wait_connect(th_oci *f, const char *path)
+{
+    for (int i = 0; i < 500; i++) {
+        long status;
+        json_object *reply = get(f, path, "all", &status);
+        if (status != 200)
+            fail_msg("%s: %ld %s", path, status, json_object_to_json_string(reply));
+        const char *state = json_object_get_string(json_object_object_get(reply, "status"));
+        if (strcmp(state, "COMPLETED") == 0)
+            return reply;
+        if (strcmp(state, "FAILED") == 0)
+            fail_msg("%s failed: %s", path, json_object_to_json_string(reply));
+        json_object_put(reply);
+        usleep(20000);
+    }
+    fail_msg("%s did not complete", path);
+    return NULL;
+}
+
+static void test_connect_upload_and_publish(void **state)
+{
+    th_oci *f = *state;
+    /* The guide's layout: a location header line, then records; the file in the fileUpload part. */
+    const char *multipart =
+        "--Bnd\r\nContent-Disposition: form-data; name=\"fileUpload\"; filename=\"inventory.json\"\r\n"
+        "Content-Type: application/json\r\n\r\n"
+        "{\"location\":\"phoenix\",\"mode\":\"UPDATE\"}\n"
+        "{\"recordId\":\"up-1\",\"onHand\":11,\"sku\":\"up-sku\",\"effectiveDate\":\"2024-01-01T00:00:00Z\",\"safetyStockCount\":1}\n"
+        "{\"recordId\":\"up-2\",\"onHand\":4,\"sku\":\"up-sku-2\",\"effectiveDate\":\"2024-01-01T00:00:00Z\"}\n"
+        "\r\n--Bnd--\r\n";
+    char url[256];
+    th_url(url, sizeof url, f->port, "/services/data/v58.0/commerce/oci/availability-records/uploads");
+    const char *headers[] = {"Authorization: Bearer all", "Content-Type: multipart/form-data; boundary=Bnd", NULL};
+    th_response response;
+    assert_int_equal(th_http("POST", url, headers, multipart, strlen(multipart), &response), 0);
+    if (response.status != 201)
+        fail_msg("upload: %ld %s", response.status, response.body);
+    json_object *reply = th_json(&response);
+    th_response_free(&response);
+    assert_true(json_object_get_boolean(json_object_object_get(reply, "success")));
+    char path[256];
+    snprintf(path, sizeof path, "/services/data/v58.0/commerce/oci/availability-records/uploads/%s",
+             json_object_get_string(json_object_object_get(reply, "uploadId")));
+    char headless_path[256];
+    snprintf(headless_path, sizeof headless_path, "/inventory/impex/v1/organizations/" ORG "/availability-records/imports/%s/status",
+             json_object_get_string(json_object_object_get(reply, "uploadId")));
+    json_object_put(reply);
+    reply = wait_connect(f, path);
+    assert_int_equal(json_object_get_int(json_object_object_get(reply, "recordsReadCount")), 2);
+    assert_int_equal(json_object_get_int(json_object_object_get(reply, "recordsProcessedCount")), 2);
+    assert_string_equal(json_object_get_string(json_object_object_get(reply, "validationStatus")), "Success");
+    assert_non_null(json_object_object_get(reply, "endTimeUTC"));
+    json_object_put(reply);
+    assert_true(headless_figure(f, "up-sku", "phoenix", 0, "onHand") == 11);
+    assert_true(headless_figure(f, "up-sku", "phoenix", 0, "atf") == 10);
+    /* The same import through the headless impex status route. */
+    long status;
+    reply = get(f, headless_path, "all", &status);
+    assert_int_equal(status, 200);
+    assert_string_equal(json_object_get_string(json_object_object_get(reply, "status")), "COMPLETED");
+    assert_int_equal(json_object_get_int(json_object_object_get(json_object_object_get(reply, "import"), "recordsReadCount")),
+                     2);
+    json_object_put(reply);
+    /* Publishing the location graph: a job whose status counts its locations and groups. */
+    th_url(url, sizeof url, f->port, "/services/data/v58.0/commerce/oci/location-graph/uploads");
+    const char *graph_headers[] = {"Authorization: Bearer graphs-only", NULL};
+    assert_int_equal(th_http("POST", url, graph_headers, NULL, 0, &response), 0);
+    if (response.status != 201)
+        fail_msg("publish: %ld %s", response.status, response.body);
+    reply = th_json(&response);
+    th_response_free(&response);
+    snprintf(path, sizeof path, "/services/data/v58.0/commerce/oci/location-graph/uploads/%s",
+             json_object_get_string(json_object_object_get(reply, "uploadId")));
+    json_object_put(reply);
+    for (int i = 0; i < 500; i++) {
+        reply = get(f, path, "graphs-only", &status);
+        assert_int_equal(status, 200);
+        if (strcmp(json_object_get_string(json_object_object_get(reply, "status")), "COMPLETED") == 0)
+            break;
+        json_object_put(reply);
+        reply = NULL;
+        usleep(20000);
+    }
+    assert_non_null(reply);
+    assert_int_equal(json_object_get_int(json_object_object_get(reply, "recordsReadCount")), 7);
+    assert_string_equal(json_object_get_string(json_object_object_get(reply, "validationStatus")), "Success");
+    json_object_put(reply);
+    /* Refusals in Connect's shape. */
+    reply = get(f, "/services/data/v58.0/commerce/oci/availability-records/uploads/none", "all", &status);
+    assert_int_equal(status, 404);
+    assert_true(json_object_is_type(reply, json_type_array));
+    assert_string_equal(json_object_get_string(json_object_object_get(json_object_array_get_idx(reply, 0), "errorCode")),
+                        "EntityNotFound");
+    json_object_put(reply);
+    reply = get(f, "/services/data/v58.0/commerce/oci/location-graph/uploads/none", "all", &status);
+    assert_int_equal(status, 403); /* "all" has no graphs scope */
+    json_object_put(reply);
+    th_url(url, sizeof url, f->port, "/services/data/v58.0/commerce/oci/availability-records/uploads");
+    const char *bad_headers[] = {"Authorization: Bearer all", "Content-Type: multipart/form-data; boundary=Bnd", NULL};
+    assert_int_equal(th_http("POST", url, bad_headers, "--Bnd\r\nno end", 14, &response), 0);
+    assert_int_equal(response.status, 400);
+    reply = th_json(&response);
+    th_response_free(&response);
+    assert_true(json_object_is_type(reply, json_type_array));
+    json_object_put(reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_connect_and_headless_agree_record_by_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_reservation_actions_change_headless_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_upload_and_publish, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
