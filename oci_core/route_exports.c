@@ -394,7 +394,12 @@ void oci_route_export_file(cm_http_request *request, void *data)
             oci_reply_problem(request, 410, "ExpiredResultLink", "The export file is no longer available.",
                               "exportId", NULL, NULL);
         } else {
-            const char *type = strcmp(row.kind, "graph") == 0 ? "application/json" : "application/x-ndjson";
+            /* What impex.raml declares per file-content route: the graph and the event log
+             * application/json; availability exports application/json for groups and
+             * application/text for locations (ExportGroup/ExportLocationDownloadRequestResponse200). */
+            const char *type = strcmp(row.kind, "availability") == 0 && strcmp(row.place_type, "locations") == 0
+                                   ? "application/text"
+                                   : "application/json";
             cm_http_reply_fd(request, 200, type, fd, (uint64_t)info.st_size);
         }
     }

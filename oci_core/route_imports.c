@@ -361,7 +361,6 @@ void oci_route_import_status(cm_http_request *request, void *data)
         oci_reply_internal(request, CM_ENOMEM, "import status");
         return;
     }
-    int finished = strcmp(row.status, "COMPLETED") == 0 || strcmp(row.status, "FAILED") == 0;
     json_object_object_add(reply, "importId", json_object_new_string(row.id));
     json_object_object_add(reply, "status", json_object_new_string(shown_status(core, &row)));
     const char *validation_status = row.validation_error[0] ? "Failed" : row.started_ms ? "Success" : "Pending";
@@ -379,15 +378,17 @@ void oci_route_import_status(cm_http_request *request, void *data)
     json_object_object_add(import, "recordsProcessedCount", json_object_new_int64(row.processed_count));
     json_object_object_add(import, "recordsReadCount", json_object_new_int64(row.read_count));
     json_object_object_add(import, "recordsSkippedCount", json_object_new_int64(row.skipped_count));
-    if (finished) {
-        json_object *full = json_object_new_object();
-        if (full) {
-            char href[640];
-            snprintf(href, sizeof href, IMPORTS_PATH "/%s/file-content", row.org, row.id);
-            json_object_object_add(full, "href", json_object_new_string(href));
-            oci_render_time(full, "exportResultExpirationUTC", row.ended_ms + OCI_RESULT_LINK_TTL_MS);
-            json_object_object_add(import, "fullResults", full);
-        }
+    /* ImportStatusResponseObject.raml requires import.fullResults (href and expiration) in every
+     * status; before the import ends its link answers 409 ImportInProgress, and it lives for the
+     * result link's time from the end (or, until then, from the submission). */
+    json_object *full = json_object_new_object();
+    if (full) {
+        char href[640];
+        snprintf(href, sizeof href, IMPORTS_PATH "/%s/file-content", row.org, row.id);
+        json_object_object_add(full, "href", json_object_new_string(href));
+        oci_render_time(full, "exportResultExpirationUTC",
+                        (row.ended_ms ? row.ended_ms : row.created_ms) + OCI_RESULT_LINK_TTL_MS);
+        json_object_object_add(import, "fullResults", full);
     }
     json_object_object_add(reply, "import", import);
     oci_reply_action(request, 200, reply);
@@ -437,7 +438,8 @@ void oci_route_import_file(cm_http_request *request, void *data)
     }
     size_t length = 0;
     char *text = cm_body_take(&file, &length);
-    cm_http_reply_owned(request, 200, "application/x-ndjson", text, length);
+    /* The RAML declares no media type for this body: the API's default, application/json. */
+    cm_http_reply_owned(request, 200, "application/json", text, length);
     cm_body_free(&file);
 }
 
