@@ -244,7 +244,8 @@ static int password_matches(const cm_connected_app_user *user, const char *given
     if (oci_same_secret(user->password, given))
         return 1;
     size_t length = strlen(user->password);
-    return user->security_token && strncmp(given, user->password, length) == 0 &&
+    /* Both halves compared in constant time: no timing says how much of the password matched. */
+    return user->security_token && strlen(given) > length && cm_const_time_equal(given, user->password, length) &&
            oci_same_secret(user->security_token, given + length);
 }
 
