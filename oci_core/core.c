@@ -267,12 +267,10 @@ static void reply_not_provisioned(oci_core *core, cm_http_request *request)
         oci_reply_tenant_not_provisioned(request);
 }
 
-/* The organization's rate limit (rate_limit.h): headers when one is set, 429 when it is spent.
- * Only the OCI namespace counts; the admin routes and the token route do not. */
-static void apply_rate_limit(oci_core *core, cm_http_request *request, const char *org)
+/* The organization's rate limit (common/token_bucket.h): headers when one is set, 429 when it is
+ * spent. Every OCI request of the organization counts, headless or Connect. */
+static void take_rate_token(oci_core *core, cm_http_request *request, const char *org)
 {
-    if (!has_prefix(cm_http_path(request), OCI_NAMESPACE_PREFIX))
-        return;
     for (size_t i = 0; i < core->org_count; i++) {
         if (strcmp(core->orgs[i].config->id, org) != 0)
             continue;
@@ -293,6 +291,13 @@ static void apply_rate_limit(oci_core *core, cm_http_request *request, const cha
     }
 }
 
+/* Only the OCI namespace counts; the admin routes and the token routes do not. */
+static void apply_rate_limit(oci_core *core, cm_http_request *request, const char *org)
+{
+    if (has_prefix(cm_http_path(request), OCI_NAMESPACE_PREFIX))
+        take_rate_token(core, request, org);
+}
+
 static void before_request(cm_http_request *request, void *data)
 {
     oci_core *core = data;
@@ -307,7 +312,8 @@ static void before_request(cm_http_request *request, void *data)
     unsigned scope = core->route_scopes[index];
     if (scope & OCI_SCOPE_CONNECT) {
         /* The Connect REST API: no organization in the path; the token says which. */
-        oci_connect_before(core, request, cm_route_param(&match, "version"), scope & ~OCI_SCOPE_CONNECT);
+        if (oci_connect_before(core, request, cm_route_param(&match, "version"), scope & ~OCI_SCOPE_CONNECT) == 0)
+            take_rate_token(core, request, oci_connect_of(request)->org);
         return;
     }
     const char *org = cm_route_param(&match, "organizationId");

@@ -168,6 +168,10 @@ void oci_reply_too_many_requests(cm_http_request *request, int64_t retry_after_s
     char seconds[32];
     snprintf(seconds, sizeof seconds, "%lld", (long long)retry_after_s);
     cm_http_add_header(request, "Retry-After", seconds);
+    if (oci_connect_of(request)) {
+        connect_problem(request, 429, "REQUEST_LIMIT_EXCEEDED", "You have performed too many requests in a short period of time.");
+        return;
+    }
     json_object *body = json_object_new_object();
     if (body) {
         json_object_object_add(body, "type", json_object_new_string(GATEWAY_ERRORS "too-many-requests"));

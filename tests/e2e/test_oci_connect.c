@@ -443,6 +443,30 @@ static void test_connect_upload_and_publish(void **state)
     json_object_put(reply);
 }
 
+/* The organization's rateLimit counts Connect requests too; 429 is a Salesforce REST error. */
+static void test_connect_requests_are_rate_limited(void **state)
+{
+    (void)state;
+    th_oci f;
+    char graph[512], text[1024];
+    th_data_path("oci/location-graph.json", graph, sizeof graph);
+    snprintf(text, sizeof text,
+             "{\"oci\":{\"port\":0,\"organizations\":[{\"id\":\"" ORG "\",\"locationGraph\":\"%s\","
+             "\"rateLimit\":{\"requestsPerSecond\":0.001,\"burst\":2},"
+             "\"tokens\":[{\"token\":\"all\",\"scopes\":[\"sfcc_inventory_availability\"]}]}]},\"tenants\":[]}",
+             graph);
+    th_oci_start(&f, text);
+    const char *body = "{\"stockKeepingUnit\":\"sku-a\"}";
+    long status;
+    for (int i = 0; i < 2; i++) {
+        json_object *reply = post(&f, CONNECT("v58.0"), "all", body, &status);
+        assert_int_equal(status, 200);
+        json_object_put(reply);
+    }
+    expect_connect_error(&f, CONNECT("v58.0"), "all", body, 429, "REQUEST_LIMIT_EXCEEDED");
+    th_oci_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +474,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_reservation_actions_change_headless_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_upload_and_publish, setup, teardown),
+        cmocka_unit_test(test_connect_requests_are_rate_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
