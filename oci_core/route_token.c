@@ -332,7 +332,7 @@ static int login_jwt(oci_core *core, cm_http_request *request, const cm_query *f
         goto out;
     }
     int64_t now_s = oci_core_now(core) / 1000;
-    if (expires + OCI_JWT_CLOCK_SKEW_S < now_s) {
+    if (expires < now_s - OCI_JWT_CLOCK_SKEW_S) { /* written so a huge exp cannot overflow */
         salesforce_error(request, "invalid_grant", "expired assertion: \"exp\" is in the past");
         goto out;
     }

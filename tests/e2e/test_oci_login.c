@@ -9,6 +9,7 @@
 #include "tests/support/oci_inproc.h"
 #include "tests/support/test_support.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,16 @@ static void test_every_grant_and_body_kind(void **state)
     snprintf(base, sizeof base, "http://127.0.0.1:%d", f->oci.port);
     free(jwt_login(f, f->app.key, "ck-main", base));
     free(jwt_login(f, f->app.key, "ck-main", "https://test.salesforce.com"));
+    /* exp within the 3-minute skew is still accepted; a far-future exp does not overflow. */
+    char *late = th_jwt_mint(f->app.key, "ck-main", USER, LOGIN_AUD, now_s() - 60);
+    char late_body[8192];
+    snprintf(late_body, sizeof late_body, "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=%s", late);
+    free(late);
+    expect_login(f, "application/x-www-form-urlencoded", late_body, NULL);
+    char *far = th_jwt_mint(f->app.key, "ck-main", USER, LOGIN_AUD, INT64_MAX);
+    snprintf(late_body, sizeof late_body, "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=%s", far);
+    free(far);
+    expect_login(f, "application/x-www-form-urlencoded", late_body, NULL);
     /* an app configured with a bare PEM public key instead of a certificate */
     free(jwt_login(f, f->app.key, "ck-pub", LOGIN_AUD));
     char *body = form_body("grant_type=password&client_id=ck-main&client_secret=cs-main&username=admin%40example.com"
@@ -329,6 +340,11 @@ static void test_every_malformed_login_is_400_with_its_error(void **state)
         {"garbage signature", jwt_body(garbage), "invalid_grant"},
         {"expired", jwt_body(th_jwt_mint(f->app.key, "ck-main", USER, LOGIN_AUD, now_s() - 3600)), "invalid_grant"},
         {"no exp", jwt_body(th_jwt_mint(f->app.key, "ck-main", USER, LOGIN_AUD, 0)), "invalid_grant"},
+        {"exp as a string",
+         jwt_body(th_jwt_raw("{\"alg\":\"RS256\"}", "{\"iss\":\"ck-main\",\"sub\":\"x\",\"exp\":\"soon\"}", "sig")),
+         "invalid_grant"},
+        {"exp just past the skew", jwt_body(th_jwt_mint(f->app.key, "ck-main", USER, LOGIN_AUD, now_s() - 200)),
+         "invalid_grant"},
         {"wrong aud", jwt_body(th_jwt_mint(f->app.key, "ck-main", USER, "https://evil.example", soon)),
          "invalid_grant"},
         {"no aud", jwt_body(th_jwt_mint(f->app.key, "ck-main", USER, NULL, soon)), "invalid_grant"},
