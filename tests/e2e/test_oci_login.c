@@ -219,6 +219,14 @@ static void test_jwt_token_runs_import_and_availability(void **state)
     if (!strstr(text, "\"onHand\":12") || !strstr(text, "\"onHand\":5"))
         fail_msg("imported quantities missing: %s", text);
     json_object_put(json);
+    /* The same token on the Connect REST API: the organization comes from the token. */
+    assert_int_equal(call(f, "POST", "/services/data/v58.0/commerce/oci/availability/availability-records/actions/get-availability",
+                          token, "{\"stockKeepingUnits\":[\"jwt-sku\"],\"locationIdentifiers\":[\"phoenix\"]}", &json),
+                     200);
+    text = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
+    if (!strstr(text, "\"onHand\":12") || !strstr(text, "\"locationIdentifier\":\"phoenix\""))
+        fail_msg("connect reply: %s", text);
+    json_object_put(json);
     free(token);
 }
 
