@@ -649,6 +649,11 @@ int64_t dl_delivery_http_token_fetches(q_delivery *base)
     return dl_token_fetch_count(((http_delivery *)base)->tokens);
 }
 
+struct dl_token_source *dl_delivery_http_tokens(q_delivery *base)
+{
+    return ((http_delivery *)base)->tokens;
+}
+
 int64_t dl_delivery_http_provisions(q_delivery *base)
 {
     return dl_token_provision_count(((http_delivery *)base)->tokens);

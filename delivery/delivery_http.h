@@ -53,6 +53,10 @@ q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http
 /* OAuth tokens obtained so far by this delivery (0 with a fixed token): for tests. */
 int64_t dl_delivery_http_token_fetches(q_delivery *delivery);
 
+/* The delivery's token source, to share its login (and its renewals) with other callers of the
+ * same OCI. Borrowed: lives as long as the delivery. */
+struct dl_token_source *dl_delivery_http_tokens(q_delivery *delivery);
+
 /* Internal organization calls made after JWT logins (0 with other logins): for tests. */
 int64_t dl_delivery_http_provisions(q_delivery *delivery);
 

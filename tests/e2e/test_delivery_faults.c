@@ -10,6 +10,7 @@
  * contents under one id (re-sending is harmless: OCI skips ids it has applied).
  */
 #include "delivery/delivery_http.h"
+#include "delivery/token_source.h"
 #include "common/http_client.h"
 #include "common/body.h"
 #include "common/clock.h"
@@ -730,6 +731,22 @@ static void test_token_renewed_before_expiry(void **state)
     assert_int_equal(result.status, Q_DELIVERY_OK);
     assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 1);
     assert_string_equal(f->last_bearer, "Bearer tok-1");
+    /* The shared source hands other callers the same token without a new login. */
+    {
+        cm_httpc_settings settings = {.connect_timeout_ms = 1000, .total_timeout_ms = 5000, .verify_tls = 1};
+        cm_httpc_pool *pool = cm_httpc_pool_new(&settings);
+        cm_httpc_client *client = cm_httpc_take(pool);
+        char *shared = malloc(DL_TOKEN_MAX), message[Q_DELIVERY_MESSAGE_MAX];
+        int64_t retry_after_ms;
+        assert_int_equal(dl_token_get(dl_delivery_http_tokens(p->delivery), client, NULL, NULL, shared, &retry_after_ms,
+                                      message, NULL, NULL),
+                         Q_DELIVERY_OK);
+        assert_string_equal(shared, "tok-1");
+        assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 1);
+        free(shared);
+        cm_httpc_give(pool, client);
+        cm_httpc_pool_free(pool);
+    }
     /* Well inside its life: the same token again. */
     cm_sleep_ms(300);
     result = deliver_chunk(p, 10, 2, NULL, NULL);
