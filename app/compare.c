@@ -1,11 +1,12 @@
 #include "app/compare.h"
 #include "app/options.h"
 #include "app/cli.h"
-#include "app/http_call.h"
+#include "common/http_client.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/json_util.h"
 #include "common/uuid.h"
+#include "delivery/token_source.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -58,20 +59,26 @@ typedef struct compare_options {
     const char *oci_token;
     const char *oci_client; /* "id:secret" */
     const char *oci_token_url;
+    const char *oci_jwt;        /* "consumerKey:username:keyFile" */
+    const char *oci_login_url;  /* default: --oci-url */
+    const char *native_jwt;
+    const char *native_login_url;
     const char *gateway_url;
     const char *api_key;
     int json;
     int compare_only;
 } compare_options;
 
-static app_http_pool *pool;
+static cm_httpc_pool *pool;
 
 static void usage(FILE *out, int long_form)
 {
     fprintf(out,
             "usage: omsgw compare --config FILE --request FILE --tenant ID [--native-org ID]\n"
             "         [--native-url URL] [--native-token TOKEN | --native-client ID:SECRET [--native-token-url URL]]\n"
+            "         [--native-jwt CONSUMER_KEY:USERNAME:KEY_FILE [--native-login-url URL]]\n"
             "         [--oci-url URL] [--oci-token TOKEN | --oci-client ID:SECRET [--oci-token-url URL]]\n"
+            "         [--oci-jwt CONSUMER_KEY:USERNAME:KEY_FILE [--oci-login-url URL]]\n"
             "         [--gateway-url URL] [--api-key KEY]\n"
             "         [--json] [--compare-only]\n");
     if (!long_form)
@@ -93,6 +100,9 @@ static void usage(FILE *out, int long_form)
             "  --native-url URL         OCI of the native side (default: same as --oci-url)\n"
             "  --native-token TOKEN     bearer token for the native side\n"
             "  --native-client ID:SECRET, --native-token-url URL   client credentials for the native side\n"
+            "  --oci-jwt CONSUMER_KEY:USERNAME:KEY_FILE [--oci-login-url URL]   log in to --oci-url as a\n"
+            "                           Salesforce connected app (login URL default: --oci-url)\n"
+            "  --native-jwt CONSUMER_KEY:USERNAME:KEY_FILE [--native-login-url URL]   the same, native side\n"
             "  --json                   print the comparison as JSON\n"
             "  --compare-only           skip both loads; compare what is there\n"
             "Options take their value as --opt VALUE or --opt=VALUE.\n"
@@ -105,6 +115,7 @@ static const app_opt compare_specs[] = {
     {"--tenant", 1},         {"--native-org", 1},     {"--native-url", 1},   {"--native-token", 1},
     {"--native-client", 1},  {"--native-token-url", 1}, {"--oci-url", 1},    {"--oci-token", 1},
     {"--oci-client", 1},     {"--oci-token-url", 1},  {"--gateway-url", 1},  {"--api-key", 1},
+    {"--oci-jwt", 1},        {"--oci-login-url", 1},  {"--native-jwt", 1},   {"--native-login-url", 1},
 };
 
 /* Returns 0, -1 after a usage line on stderr, or 1 when --help was printed. */
@@ -157,6 +168,14 @@ static int parse_options(int argc, char **argv, compare_options *options)
             options->oci_client = value;
         else if (strcmp(flag, "--oci-token-url") == 0)
             options->oci_token_url = value;
+        else if (strcmp(flag, "--oci-jwt") == 0)
+            options->oci_jwt = value;
+        else if (strcmp(flag, "--oci-login-url") == 0)
+            options->oci_login_url = value;
+        else if (strcmp(flag, "--native-jwt") == 0)
+            options->native_jwt = value;
+        else if (strcmp(flag, "--native-login-url") == 0)
+            options->native_login_url = value;
         else if (strcmp(flag, "--gateway-url") == 0)
             options->gateway_url = value;
         else if (strcmp(flag, "--api-key") == 0)
@@ -182,12 +201,12 @@ static int parse_options(int argc, char **argv, compare_options *options)
 
 /* One HTTP exchange; prints the transport failure. CM_OK when an answer came back. */
 static cm_err call(const char *method, const char *url, const char *bearer, const char *content_type,
-                   const char *body, size_t length, const char *const *extra_headers, app_http_response *response)
+                   const char *body, size_t length, const char *const *extra_headers, cm_httpc_response *response)
 {
-    app_http_client *client = app_http_take(pool);
+    cm_httpc_client *client = cm_httpc_take(pool);
     if (!client)
         return CM_ENOMEM;
-    app_http_request request = {
+    cm_httpc_request request = {
         .method = method,
         .url = url,
         .bearer = bearer,
@@ -197,14 +216,14 @@ static cm_err call(const char *method, const char *url, const char *bearer, cons
         .response_max = COMPARE_REPLY_MAX,
         .extra_headers = extra_headers,
     };
-    cm_err rc = app_http_perform(client, &request, response);
-    app_http_give(pool, client);
+    cm_err rc = cm_httpc_perform(client, &request, response);
+    cm_httpc_give(pool, client);
     if (rc == CM_EIO)
         fprintf(stderr, "omsgw compare: %s %s: %s\n", method, url, response->detail);
     return rc;
 }
 
-static json_object *reply_json(app_http_response *response)
+static json_object *reply_json(cm_httpc_response *response)
 {
     json_object *value = NULL;
     char error[CM_JSON_ERROR_MAX];
@@ -311,7 +330,7 @@ static int send_legacy(const compare_options *options, const cm_tenant *tenant, 
     snprintf(url, sizeof url, "%s%s", gateway_url, v5 ? "/api/v5/inventory/refresh" : "/inv/api/v5/inventory/refresh");
     snprintf(tenant_header, sizeof tenant_header, "x-vol-tenant: %" PRId64, tenant->id);
     const char *headers[] = {tenant_header, NULL};
-    app_http_response response;
+    cm_httpc_response response;
     cm_err rc = call("POST", url, key, "application/json", request_text, request_length, headers, &response);
     json_object *reply = rc == CM_OK ? reply_json(&response) : NULL;
     if (rc != CM_OK || response.status != 200 || !reply) {
@@ -319,13 +338,13 @@ static int send_legacy(const compare_options *options, const cm_tenant *tenant, 
             fprintf(stderr, "omsgw compare: the gateway refused the request (%ld): %s\n", response.status,
                     response.body.data ? response.body.data : "");
         json_object_put(reply);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
     int64_t id = 0;
     cm_json_int64(reply, "jobID", &id);
     json_object_put(reply);
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     *job_id = id;
 
     /* Poll the job the way a legacy client does, with a progress line. */
@@ -333,7 +352,7 @@ static int send_legacy(const compare_options *options, const cm_tenant *tenant, 
     for (int64_t waited = 0; waited < COMPARE_JOB_TIMEOUT_MS; waited += COMPARE_POLL_MS) {
         rc = call("GET", url, key, NULL, NULL, 0, headers, &response);
         json_object *job = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         if (!job) {
             fprintf(stderr, "\nomsgw compare: cannot read job %" PRId64 "\n", id);
             return -1;
@@ -372,17 +391,17 @@ static int import_native(const side *native, const cm_body *file)
     snprintf(url, sizeof url, "%s/inventory/impex/v1/organizations/%s/availability-records/imports", native->base_url,
              native->org);
     const char *submit = "{\"fileName\":\"omsgw-compare.json\",\"fileFormat\":\"JSON\",\"linkDuration\":60}";
-    app_http_response response;
+    cm_httpc_response response;
     cm_err rc = call("POST", url, native->token, "application/json", submit, strlen(submit), NULL, &response);
     json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
     if (!reply) {
         if (rc == CM_OK)
             fprintf(stderr, "omsgw compare: native import submit answered %ld: %s\n", response.status,
                     response.body.data ? response.body.data : "");
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     const char *upload = NULL, *status_link = NULL;
     cm_json_string(reply, "uploadLink", &upload);
     cm_json_string(reply, "importStatusLink", &status_link);
@@ -397,14 +416,14 @@ static int import_native(const side *native, const cm_body *file)
         if (rc == CM_OK)
             fprintf(stderr, "omsgw compare: native upload answered %ld: %s\n", response.status,
                     response.body.data ? response.body.data : "");
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return -1;
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     for (int64_t waited = 0; waited < COMPARE_JOB_TIMEOUT_MS; waited += COMPARE_POLL_MS) {
         rc = call("GET", status_url, native->token, NULL, NULL, 0, NULL, &response);
         json_object *status = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         if (!status)
             return -1;
         const char *text = "";
@@ -450,7 +469,7 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
         json_object_object_add(query, "locations", locations);
         size_t length;
         const char *text = json_object_to_json_string_length(query, JSON_C_TO_STRING_PLAIN, &length);
-        app_http_response response;
+        cm_httpc_response response;
         cm_err rc = call("POST", url, place->token, "application/json", text, length, NULL, &response);
         json_object_put(query);
         json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
@@ -458,10 +477,10 @@ static int read_side(const side *place, const char *location, row *rows, size_t 
             if (rc == CM_OK)
                 fprintf(stderr, "omsgw compare: %s get-availability answered %ld: %s\n", place->label, response.status,
                         response.body.data ? response.body.data : "");
-            app_http_response_free(&response);
+            cm_httpc_response_free(&response);
             return -1;
         }
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         json_object *places = NULL;
         cm_json_array(reply, "locations", &places);
         for (size_t p = 0; places && p < json_object_array_length(places); p++) {
@@ -607,7 +626,40 @@ static const char *configured_token(const cm_config *config, const char *org_id,
     return NULL;
 }
 
-static int oauth_token(const char *token_url, const char *client, char *out, size_t size)
+/* Gets `self`'s token with the same token code http delivery uses (delivery/token_source.h). */
+static int login_token(side *self, const dl_token_login *login)
+{
+    char error[DL_TOKEN_ERROR_MAX];
+    dl_token_source *source = dl_token_source_new(login, error);
+    if (!source) {
+        fprintf(stderr, "omsgw compare: %s side: %s\n", self->label, error);
+        return -1;
+    }
+    char *token = malloc(DL_TOKEN_MAX);
+    cm_httpc_client *http = token ? cm_httpc_take(pool) : NULL;
+    int64_t retry_after_ms = -1;
+    char message[Q_DELIVERY_MESSAGE_MAX] = "out of memory";
+    q_delivery_status status = http ? dl_token_get(source, http, self->org, NULL, token, &retry_after_ms, message,
+                                                   NULL, NULL)
+                                    : Q_DELIVERY_RETRY;
+    if (http)
+        cm_httpc_give(pool, http);
+    int rc = -1;
+    if (status != Q_DELIVERY_OK)
+        fprintf(stderr, "omsgw compare: %s side: no token: %s\n", self->label, message);
+    else if (strlen(token) >= sizeof self->token)
+        fprintf(stderr, "omsgw compare: %s side: the token is too long\n", self->label);
+    else {
+        snprintf(self->token, sizeof self->token, "%s", token);
+        rc = 0;
+    }
+    free(token);
+    dl_token_source_free(source);
+    return rc;
+}
+
+/* --*-client ID:SECRET against token_url. */
+static int client_token(side *self, const char *token_url, const char *client)
 {
     char id[256];
     const char *colon = strchr(client, ':');
@@ -617,26 +669,31 @@ static int oauth_token(const char *token_url, const char *client, char *out, siz
     }
     memcpy(id, client, (size_t)(colon - client));
     id[colon - client] = '\0';
-    app_http_client *http = app_http_take(pool);
-    const char *form = "grant_type=client_credentials";
-    app_http_request request = {.method = "POST", .url = token_url, .basic_user = id, .basic_password = colon + 1,
-                                .content_type = "application/x-www-form-urlencoded", .body = form,
-                                .body_length = strlen(form), .response_max = 65536};
-    app_http_response response;
-    cm_err rc = app_http_perform(http, &request, &response);
-    app_http_give(pool, http);
-    json_object *reply = rc == CM_OK && response.status == 200 ? reply_json(&response) : NULL;
-    const char *token = NULL;
-    if (!reply || cm_json_string(reply, "access_token", &token) != CM_JSON_OK) {
-        fprintf(stderr, "omsgw compare: the OAuth token request to %s failed (%ld)\n", token_url, response.status);
-        json_object_put(reply);
-        app_http_response_free(&response);
+    dl_token_login login = {.kind = DL_TOKEN_CLIENT_CREDENTIALS, .oauth_token_url = token_url, .oauth_client_id = id,
+                            .oauth_client_secret = colon + 1};
+    return login_token(self, &login);
+}
+
+/* --*-jwt CONSUMER_KEY:USERNAME:KEY_FILE against login_url (default: the side's base URL). */
+static int jwt_token(side *self, const char *login_url, const char *spec)
+{
+    char consumer_key[256], username[256];
+    const char *first = strchr(spec, ':');
+    const char *second = first ? strchr(first + 1, ':') : NULL;
+    if (!second || (size_t)(first - spec) >= sizeof consumer_key || (size_t)(second - first - 1) >= sizeof username ||
+        !second[1]) {
+        fprintf(stderr, "omsgw compare: a JWT login must be given as CONSUMER_KEY:USERNAME:KEY_FILE\n");
         return -1;
     }
-    snprintf(out, size, "%s", token);
-    json_object_put(reply);
-    app_http_response_free(&response);
-    return 0;
+    snprintf(consumer_key, sizeof consumer_key, "%.*s", (int)(first - spec), spec);
+    snprintf(username, sizeof username, "%.*s", (int)(second - first - 1), first + 1);
+    dl_token_login login = {.kind = DL_TOKEN_JWT,
+                            .jwt_login_url = login_url ? login_url : self->base_url,
+                            .jwt_consumer_key = consumer_key,
+                            .jwt_username = username,
+                            .jwt_private_key_path = second + 1,
+                            .provision_base_url = self->base_url};
+    return login_token(self, &login);
 }
 
 int app_compare_main(int argc, char **argv)
@@ -658,8 +715,8 @@ int app_compare_main(int argc, char **argv)
     size_t row_count = 0;
     cm_body file;
     cm_body_init(&file, COMPARE_REQUEST_MAX * 2);
-    app_http_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 120000, .verify_tls = 1};
-    if (app_http_global_init() != CM_OK || !(pool = app_http_pool_new(&settings)))
+    cm_httpc_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 120000, .verify_tls = 1};
+    if (cm_httpc_global_init() != CM_OK || !(pool = cm_httpc_pool_new(&settings)))
         goto out;
 
     const cm_tenant *tenant = cm_config_tenant(config, options.tenant_id);
@@ -710,7 +767,10 @@ int app_compare_main(int argc, char **argv)
         snprintf(token_url, sizeof token_url, "%s", options.oci_token_url ? options.oci_token_url : "");
         if (!options.oci_token_url)
             snprintf(token_url, sizeof token_url, "%s/dwsso/oauth2/access_token", gateway.base_url);
-        if (oauth_token(token_url, options.oci_client, gateway.token, sizeof gateway.token) != 0)
+        if (client_token(&gateway, token_url, options.oci_client) != 0)
+            goto out;
+    } else if (options.oci_jwt) {
+        if (jwt_token(&gateway, options.oci_login_url, options.oci_jwt) != 0)
             goto out;
     } else {
         const char *gateway_token = options.oci_token ? options.oci_token
@@ -727,7 +787,10 @@ int app_compare_main(int argc, char **argv)
         snprintf(token_url, sizeof token_url, "%s", options.native_token_url ? options.native_token_url : "");
         if (!options.native_token_url)
             snprintf(token_url, sizeof token_url, "%s/dwsso/oauth2/access_token", native.base_url);
-        if (oauth_token(token_url, options.native_client, native.token, sizeof native.token) != 0)
+        if (client_token(&native, token_url, options.native_client) != 0)
+            goto out;
+    } else if (options.native_jwt) {
+        if (jwt_token(&native, options.native_login_url, options.native_jwt) != 0)
             goto out;
     } else {
         const char *token = options.native_token
@@ -768,7 +831,7 @@ out:
     cm_body_free(&file);
     json_object_put(request);
     free(request_text);
-    app_http_pool_free(pool);
+    cm_httpc_pool_free(pool);
     pool = NULL;
     cm_config_free(config);
     return exit_code;

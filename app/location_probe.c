@@ -2,8 +2,8 @@
  * location_probe.c - the background location-graph check of http delivery (location_probe.h).
  */
 #include "app/location_probe.h"
-#include "app/http_call.h"
-#include "app/oci_token.h"
+#include "common/http_client.h"
+#include "delivery/token_source.h"
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
@@ -21,6 +21,7 @@
 
 struct app_location_probe {
     const cm_config *config;
+    dl_token_source *tokens; /* borrowed from the http delivery */
     pthread_t thread;
     atomic_int stopping;
 };
@@ -32,11 +33,11 @@ static int should_stop(void *data)
 
 /* One exchange; on CM_OK *reply is the parsed JSON body of a 2xx answer (caller puts). On failure
  * `why` says what happened. */
-static int call_json(app_location_probe *probe, app_http_client *client, const char *method, const char *url,
+static int call_json(app_location_probe *probe, cm_httpc_client *client, const char *method, const char *url,
                      const char *token, json_object **reply, char *why, size_t why_size)
 {
     *reply = NULL;
-    app_http_request request = {
+    cm_httpc_request request = {
         .method = method,
         .url = url,
         .bearer = token,
@@ -44,8 +45,8 @@ static int call_json(app_location_probe *probe, app_http_client *client, const c
         .should_stop = should_stop,
         .stop_data = probe,
     };
-    app_http_response response;
-    cm_err rc = app_http_perform(client, &request, &response);
+    cm_httpc_response response;
+    cm_err rc = cm_httpc_perform(client, &request, &response);
     int ok = 0;
     if (rc != CM_OK || response.transport_error) {
         snprintf(why, why_size, "%s %s: %s", method, url, response.detail[0] ? response.detail : cm_strerror(rc));
@@ -59,7 +60,7 @@ static int call_json(app_location_probe *probe, app_http_client *client, const c
         else
             snprintf(why, why_size, "%s %s: the reply is not JSON: %s", method, url, error);
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     return ok ? 0 : -1;
 }
 
@@ -92,7 +93,7 @@ static int graph_has(json_object *graph, const char *location)
 }
 
 /* Fetches one organization's graph export into *graph. Returns 0, or -1 with `why`. */
-static int fetch_graph(app_location_probe *probe, app_http_client *client, const char *org, const char *token,
+static int fetch_graph(app_location_probe *probe, cm_httpc_client *client, const char *org, const char *token,
                        json_object **graph, char *why, size_t why_size)
 {
     const char *base = probe->config->delivery.base_url;
@@ -165,17 +166,17 @@ static void *run(void *data)
 {
     app_location_probe *probe = data;
     const cm_config *config = probe->config;
-    app_http_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 30000,
+    cm_httpc_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 30000,
                                   .verify_tls = config->delivery.verify_tls};
-    app_http_pool *pool = app_http_pool_new(&settings);
-    app_http_client *client = pool ? app_http_take(pool) : NULL;
-    app_token_source *tokens = app_token_source_new(config);
-    char *token = malloc(APP_TOKEN_MAX);
+    cm_httpc_pool *pool = cm_httpc_pool_new(&settings);
+    cm_httpc_client *client = pool ? cm_httpc_take(pool) : NULL;
+    dl_token_source *tokens = probe->tokens;
+    char *token = malloc(DL_TOKEN_MAX);
     char why[512] = "out of memory";
     if (client && tokens && token) {
         int64_t retry_after_ms = 0;
         char message[Q_DELIVERY_MESSAGE_MAX];
-        if (app_token_get(tokens, client, NULL, token, &retry_after_ms, message, should_stop, probe) !=
+        if (dl_token_get(tokens, client, NULL, NULL, token, &retry_after_ms, message, should_stop, probe) !=
             Q_DELIVERY_OK) {
             snprintf(why, sizeof why, "no token: %s", message);
         } else {
@@ -190,7 +191,13 @@ static void *run(void *data)
                     continue;
                 json_object *graph = NULL;
                 char org_why[400];
-                if (fetch_graph(probe, client, org, token, &graph, org_why, sizeof org_why) == 0)
+                /* The shared token, announced to this organization first with a JWT login. */
+                int have_token =
+                    dl_token_get(tokens, client, org, NULL, token, &retry_after_ms, message, should_stop, probe) ==
+                    Q_DELIVERY_OK;
+                if (!have_token)
+                    snprintf(org_why, sizeof org_why, "no token: %.380s", message);
+                if (have_token && fetch_graph(probe, client, org, token, &graph, org_why, sizeof org_why) == 0)
                     check_org(config, org, graph);
                 else if (!should_stop(probe))
                     cm_log_info("config.locations_unchecked", "organization=%s reason=\"%s\"", org, org_why);
@@ -201,16 +208,15 @@ static void *run(void *data)
     if (why[0] && !should_stop(probe))
         cm_log_info("config.locations_unchecked", "reason=\"%s\"", why);
     free(token);
-    app_token_source_free(tokens);
     if (client)
-        app_http_give(pool, client);
-    app_http_pool_free(pool);
+        cm_httpc_give(pool, client);
+    cm_httpc_pool_free(pool);
     return NULL;
 }
 
-app_location_probe *app_location_probe_start(const cm_config *config)
+app_location_probe *app_location_probe_start(const cm_config *config, dl_token_source *tokens)
 {
-    if (config->delivery.mode != CM_DELIVERY_HTTP)
+    if (config->delivery.mode != CM_DELIVERY_HTTP || !tokens)
         return NULL;
     size_t mapped = 0;
     for (size_t t = 0; t < config->tenant_count; t++)
@@ -221,6 +227,7 @@ app_location_probe *app_location_probe_start(const cm_config *config)
     if (!probe)
         return NULL;
     probe->config = config;
+    probe->tokens = tokens;
     if (pthread_create(&probe->thread, NULL, run, probe) != 0) {
         free(probe);
         return NULL;

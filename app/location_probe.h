@@ -16,12 +16,14 @@
 #define APP_LOCATION_PROBE_H
 
 #include "common/config.h"
+#include "delivery/token_source.h"
 
 typedef struct app_location_probe app_location_probe;
 
-/* Starts the check for `config` (which must outlive the probe); NULL when delivery is not http,
+/* Starts the check for `config` (which must outlive the probe) with the http delivery's token
+ * source `tokens` (borrowed: one login for the delivery and the probe); NULL when delivery is not http,
  * when no tenant maps a location, or when the thread could not start (nothing is then checked). */
-app_location_probe *app_location_probe_start(const cm_config *config);
+app_location_probe *app_location_probe_start(const cm_config *config, dl_token_source *tokens);
 
 /* Stops the check (a transfer in progress is aborted) and frees it. NULL is allowed. */
 void app_location_probe_stop(app_location_probe *probe);

@@ -1,11 +1,11 @@
 #include "app/serve.h"
-#include "app/storage.h"
 #include "app/data_lock.h"
-#include "app/delivery_bundled.h"
-#include "app/delivery_http.h"
 #include "app/demo_secrets.h"
 #include "app/location_check.h"
 #include "app/location_probe.h"
+#include "app/storage.h"
+#include "delivery/delivery_bundled.h"
+#include "delivery/delivery_http.h"
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -212,14 +212,14 @@ int app_serve(const app_options *options)
     }
     if (serve_gateway) {
         if (runtime.config->delivery.mode == CM_DELIVERY_HTTP) {
-            char delivery_error[APP_DELIVERY_ERROR_MAX];
-            runtime.delivery = app_delivery_http_new(runtime.config, NULL, delivery_error);
+            char delivery_error[DL_DELIVERY_ERROR_MAX];
+            runtime.delivery = dl_delivery_http_new(runtime.config, NULL, delivery_error);
             if (!runtime.delivery) {
                 fprintf(stderr, "omsgw: config %s: field delivery: %s\n", runtime.config->path, delivery_error);
                 goto out;
             }
         } else {
-            runtime.delivery = app_delivery_bundled_new(runtime.core);
+            runtime.delivery = dl_delivery_bundled_new(runtime.core);
         }
         q_pool_config pool_config = {
             .store = runtime.store,
@@ -270,7 +270,8 @@ int app_serve(const app_options *options)
     }
     app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
     if (serve_gateway)
-        runtime.location_probe = app_location_probe_start(runtime.config);
+        runtime.location_probe = app_location_probe_start(
+            runtime.config, runtime.config->delivery.mode == CM_DELIVERY_HTTP ? dl_delivery_http_tokens(runtime.delivery) : NULL);
     snprintf(runtime.data_dir_token_path, sizeof runtime.data_dir_token_path, "%s/" OCI_CONTROL_TOKEN_FILE, options->data_dir);
     log_emulator(&runtime);
     cm_log_info("omsgw.ready", "version=%s gateway_port=%d oci_port=%d data_dir=%s gateway_bind=%s oci_bind=%s",

@@ -230,6 +230,91 @@ static cm_err read_scopes(parse_ctx *ctx, json_object *obj, const char *path, un
     return CM_OK;
 }
 
+/* oci.organizations[i].connectedApps: consumer key, certificate file, optional secret, users, scopes. */
+static cm_err read_connected_apps(parse_ctx *ctx, json_object *item, const char *path, cm_oci_org *org)
+{
+    json_object *apps = NULL;
+    char field[160];
+    snprintf(field, sizeof field, "%sconnectedApps", path);
+    switch (cm_json_array(item, "connectedApps", &apps)) {
+    case CM_JSON_ABSENT: return CM_OK;
+    case CM_JSON_OK: break;
+    default: return fail(ctx, field, "must be an array");
+    }
+    size_t count = json_object_array_length(apps);
+    org->connected_apps = calloc(count ? count : 1, sizeof(cm_connected_app));
+    if (!org->connected_apps)
+        return CM_ENOMEM;
+    for (size_t a = 0; a < count; a++) {
+        json_object *entry = json_object_array_get_idx(apps, a);
+        char app_path[200];
+        snprintf(app_path, sizeof app_path, "%s[%zu].", field, a);
+        if (!json_object_is_type(entry, json_type_object))
+            return fail(ctx, field, "entry %zu must be an object", a);
+        cm_connected_app *app = &org->connected_apps[a];
+        org->connected_app_count = a + 1;
+        char *certificate = NULL;
+        cm_err rc;
+        if ((rc = read_string(ctx, entry, "consumerKey", app_path, 1, &app->consumer_key)) ||
+            (rc = read_string(ctx, entry, "certificate", app_path, 0, &certificate)) ||
+            (rc = read_string(ctx, entry, "consumerSecret", app_path, 0, &app->consumer_secret)) ||
+            (rc = read_scopes(ctx, entry, app_path, &app->scopes))) {
+            free(certificate);
+            return rc;
+        }
+        if (certificate) {
+            app->certificate_path = resolve_path(ctx, certificate);
+            free(certificate);
+            if (!app->certificate_path)
+                return CM_ENOMEM;
+        }
+        if (!app->certificate_path && !app->consumer_secret) {
+            char app_field[220];
+            snprintf(app_field, sizeof app_field, "%.200scertificate", app_path);
+            return fail(ctx, app_field, "is required when there is no consumerSecret");
+        }
+        json_object *users = NULL;
+        char users_field[220];
+        snprintf(users_field, sizeof users_field, "%.200susers", app_path);
+        if (cm_json_array(entry, "users", &users) == CM_JSON_WRONG_TYPE)
+            return fail(ctx, users_field, "must be an array");
+        size_t user_count = users ? json_object_array_length(users) : 0;
+        app->users = calloc(user_count ? user_count : 1, sizeof(cm_connected_app_user));
+        if (!app->users)
+            return CM_ENOMEM;
+        for (size_t u = 0; u < user_count; u++) {
+            json_object *user = json_object_array_get_idx(users, u);
+            char user_path[260];
+            snprintf(user_path, sizeof user_path, "%.220s[%zu].", users_field, u);
+            if (!json_object_is_type(user, json_type_object))
+                return fail(ctx, users_field, "entry %zu must be an object", u);
+            app->user_count = u + 1;
+            if ((rc = read_string(ctx, user, "username", user_path, 1, &app->users[u].username)) ||
+                (rc = read_string(ctx, user, "password", user_path, 0, &app->users[u].password)) ||
+                (rc = read_string(ctx, user, "securityToken", user_path, 0, &app->users[u].security_token)))
+                return rc;
+        }
+    }
+    return CM_OK;
+}
+
+static void free_connected_apps(cm_oci_org *org)
+{
+    for (size_t a = 0; a < org->connected_app_count; a++) {
+        cm_connected_app *app = &org->connected_apps[a];
+        free(app->consumer_key);
+        free(app->certificate_path);
+        free(app->consumer_secret);
+        for (size_t u = 0; u < app->user_count; u++) {
+            free(app->users[u].username);
+            free(app->users[u].password);
+            free(app->users[u].security_token);
+        }
+        free(app->users);
+    }
+    free(org->connected_apps);
+}
+
 static cm_err read_organizations(parse_ctx *ctx, json_object *oci, cm_config *config)
 {
     json_object *list = NULL;
@@ -312,6 +397,8 @@ static cm_err read_organizations(parse_ctx *ctx, json_object *oci, cm_config *co
                 (rc = read_scopes(ctx, entry, entry_path, &org->clients[c].scopes)))
                 return rc;
         }
+        if ((rc = read_connected_apps(ctx, item, path, org)))
+            return rc;
     }
     return CM_OK;
 }
@@ -361,7 +448,8 @@ static cm_err read_api_keys(parse_ctx *ctx, json_object *tenant_obj, const char 
                 digest[i] = (uint8_t)(high * 16 + low);
             }
         } else {
-            cm_sha256(text, strlen(text), digest);
+            if (cm_sha256(text, strlen(text), digest) != CM_OK)
+                return CM_ENOMEM;
             char **plain = is_v5 ? &tenant->v5_key : &tenant->inventory_specific_key;
             *plain = strdup(text);
             if (!*plain)
@@ -529,6 +617,37 @@ static cm_err read_emulator(parse_ctx *ctx, json_object *oci, cm_config *config)
     return CM_OK;
 }
 
+/* delivery.jwt: {"loginUrl", "consumerKey", "username", "privateKey"} (the key file resolved
+ * against the config folder; it is read and checked at start-up by the delivery, not here). */
+static cm_err read_delivery_jwt(parse_ctx *ctx, json_object *section, cm_config *config)
+{
+    json_object *jwt = NULL;
+    switch (cm_json_object(section, "jwt", &jwt)) {
+    case CM_JSON_ABSENT: return CM_OK;
+    case CM_JSON_OK: break;
+    default: return fail(ctx, "delivery.jwt", "must be an object");
+    }
+    char *key = NULL;
+    cm_err rc;
+    if ((rc = read_string(ctx, jwt, "loginUrl", "delivery.jwt.", 1, &config->delivery.jwt_login_url)) ||
+        (rc = read_string(ctx, jwt, "consumerKey", "delivery.jwt.", 1, &config->delivery.jwt_consumer_key)) ||
+        (rc = read_string(ctx, jwt, "username", "delivery.jwt.", 1, &config->delivery.jwt_username)) ||
+        (rc = read_string(ctx, jwt, "privateKey", "delivery.jwt.", 1, &key)) ||
+        (rc = read_int32(ctx, jwt, "tokenLifetimeSeconds", "delivery.jwt.", 1, 86400,
+                         &config->delivery.jwt_token_lifetime_seconds))) {
+        free(key);
+        return rc;
+    }
+    config->delivery.jwt_private_key_path = resolve_path(ctx, key);
+    free(key);
+    if (!config->delivery.jwt_private_key_path)
+        return CM_ENOMEM;
+    if (strncmp(config->delivery.jwt_login_url, "http://", 7) != 0 &&
+        strncmp(config->delivery.jwt_login_url, "https://", 8) != 0)
+        return fail(ctx, "delivery.jwt.loginUrl", "must start with http:// or https://");
+    return CM_OK;
+}
+
 static cm_err read_delivery(parse_ctx *ctx, json_object *section, cm_config *config)
 {
     config->delivery.mode = CM_DELIVERY_BUNDLED;
@@ -571,14 +690,16 @@ static cm_err read_delivery(parse_ctx *ctx, json_object *section, cm_config *con
         break;
     default: return fail(ctx, "delivery.oauth", "must be an object");
     }
+    if ((rc = read_delivery_jwt(ctx, section, config)))
+        return rc;
     if (config->delivery.mode == CM_DELIVERY_HTTP) {
         if (!config->delivery.base_url)
             return fail(ctx, "delivery.baseUrl", "is required when delivery.mode is \"http\"");
         if (strncmp(config->delivery.base_url, "http://", 7) != 0 &&
             strncmp(config->delivery.base_url, "https://", 8) != 0)
             return fail(ctx, "delivery.baseUrl", "must start with http:// or https://");
-        if (!config->delivery.token && !config->delivery.oauth_token_url)
-            return fail(ctx, "delivery", "http delivery needs \"token\" or \"oauth\"");
+        if (!config->delivery.token && !config->delivery.oauth_token_url && !config->delivery.jwt_login_url)
+            return fail(ctx, "delivery", "http delivery needs \"token\", \"oauth\" or \"jwt\"");
     }
     return CM_OK;
 }
@@ -786,7 +907,8 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
         ((rc = read_int32(&ctx, oci, "port", "oci.", 0, CM_PORT_MAX, &config->oci.port)) ||
          (rc = read_int32(&ctx, oci, "threads", "oci.", 1, 64, &config->oci.threads)) ||
          (rc = read_int32(&ctx, oci, "tokenTtlSeconds", "oci.", 10, 86400,
-                          &config->oci.token_ttl_seconds))))
+                          &config->oci.token_ttl_seconds)) ||
+         (rc = read_string(&ctx, oci, "publicUrl", "oci.", 0, &config->oci.public_url))))
         goto out;
     if ((rc = read_bind(&ctx, gateway, "gateway.", &config->gateway.bind)) ||
         (rc = read_bind(&ctx, oci, "oci.", &config->oci.bind)))
@@ -899,18 +1021,24 @@ void cm_config_free(cm_config *config)
             free(org->clients[c].secret);
         }
         free(org->clients);
+        free_connected_apps(org);
     }
     free(config->oci.organizations);
     free(config->storage.url);
     free(config->gateway.bind);
     free(config->oci.bind);
     free(config->oci.control.token);
+    free(config->oci.public_url);
     free(config->delivery.base_url);
     free(config->delivery.token);
     free(config->delivery.oauth_token_url);
     free(config->delivery.oauth_client_id);
     free(config->delivery.oauth_client_secret);
     free(config->delivery.oauth_scope);
+    free(config->delivery.jwt_login_url);
+    free(config->delivery.jwt_consumer_key);
+    free(config->delivery.jwt_username);
+    free(config->delivery.jwt_private_key_path);
     for (size_t i = 0; i < config->tenant_count; i++) {
         cm_tenant *tenant = &config->tenants[i];
         free(tenant->organization_id);

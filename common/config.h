@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #define CM_CONFIG_ERROR_MAX 512
 #define CM_CONFIG_MAX_OVERRIDES 64
@@ -47,6 +47,25 @@ typedef struct cm_oci_client {
     unsigned scopes;
 } cm_oci_client;
 
+/* A user a connected app may log in as (oci.organizations[].connectedApps[].users[]). */
+typedef struct cm_connected_app_user {
+    char *username;
+    char *password;       /* NULL: this user may not use the password grant */
+    char *security_token; /* NULL: none; else the password grant also accepts password + token */
+} cm_connected_app_user;
+
+/* A Salesforce connected app of an organization (oci.organizations[].connectedApps[]): the JWT
+ * bearer grant verifies assertions against its certificate; the password and client-credentials
+ * grants need its consumer secret. */
+typedef struct cm_connected_app {
+    char *consumer_key;
+    char *certificate_path; /* PEM X.509 certificate or public key, resolved against the config folder */
+    char *consumer_secret;  /* NULL: only the JWT bearer grant */
+    cm_connected_app_user *users;
+    size_t user_count;
+    unsigned scopes;
+} cm_connected_app;
+
 typedef struct cm_rate_limit {
     double requests_per_second; /* 0: no limit */
     double burst;
@@ -60,6 +79,8 @@ typedef struct cm_oci_org {
     cm_oci_client *clients;
     size_t client_count;
     cm_rate_limit rate_limit; /* oci.organizations[].rateLimit; requests_per_second 0: no limit */
+    cm_connected_app *connected_apps; /* oci.organizations[].connectedApps */
+    size_t connected_app_count;
 } cm_oci_org;
 
 typedef enum cm_floor_mode { CM_FLOOR_MAX, CM_FLOOR_SUM, CM_FLOOR_IGNORE } cm_floor_mode;
@@ -122,6 +143,7 @@ typedef struct cm_config {
         int propagation_delay_ms;           /* oci.propagationDelayMs: get-availability lags writes */
         int reservation_expiry_lag_seconds; /* oci.reservationExpiryLagSeconds */
         int graph_change_seconds;           /* oci.graphChangeSeconds: a graph replacement takes this long */
+        char *public_url; /* oci.publicUrl: the core's own base URL (instance_url); NULL: from the request */
     } oci;
     struct {
         cm_delivery_mode mode;
@@ -130,6 +152,9 @@ typedef struct cm_config {
         char *oauth_token_url, *oauth_client_id, *oauth_client_secret, *oauth_scope;
         int timeout_seconds;
         int verify_tls;
+        /* delivery.jwt: log in as a Salesforce connected app (JWT bearer grant); all NULL when absent. */
+        char *jwt_login_url, *jwt_consumer_key, *jwt_username, *jwt_private_key_path;
+        int jwt_token_lifetime_seconds; /* delivery.jwt.tokenLifetimeSeconds; 0: 15 minutes */
     } delivery;
     struct {
         int workers;

@@ -1,5 +1,5 @@
 #include "common/uuid.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -29,7 +29,9 @@ void cm_uuid_random(char out[CM_UUID_TEXT_LEN + 1])
         uint8_t seed[sizeof ts + sizeof stack_address];
         memcpy(seed, &ts, sizeof ts);
         memcpy(seed + sizeof ts, &stack_address, sizeof stack_address);
-        cm_sha256(seed, sizeof seed, digest);
+        /* A failed hash leaves zeros; the clock bytes below still vary. */
+        if (cm_sha256(seed, sizeof seed, digest) != CM_OK)
+            memcpy(digest, seed, sizeof seed < sizeof digest ? sizeof seed : sizeof digest);
         memcpy(bytes, digest, sizeof bytes);
     }
     bytes[6] = (uint8_t)((bytes[6] & 0x0f) | 0x40);
@@ -37,7 +39,7 @@ void cm_uuid_random(char out[CM_UUID_TEXT_LEN + 1])
     format_uuid(bytes, out);
 }
 
-void cm_uuid_from_name(const char *name_space, const char *name, char out[CM_UUID_TEXT_LEN + 1])
+cm_err cm_uuid_from_name(const char *name_space, const char *name, char out[CM_UUID_TEXT_LEN + 1])
 {
     cm_sha256_ctx ctx;
     cm_sha256_init(&ctx);
@@ -45,10 +47,12 @@ void cm_uuid_from_name(const char *name_space, const char *name, char out[CM_UUI
     cm_sha256_update(&ctx, "\n", 1);
     cm_sha256_update(&ctx, name, strlen(name));
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256_final(&ctx, digest);
+    if (cm_sha256_final(&ctx, digest) != CM_OK)
+        return CM_ENOMEM;
     digest[6] = (uint8_t)((digest[6] & 0x0f) | 0x80);
     digest[8] = (uint8_t)((digest[8] & 0x3f) | 0x80);
     format_uuid(digest, out);
+    return CM_OK;
 }
 
 int cm_uuid_is_valid(const char *text)

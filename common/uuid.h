@@ -10,10 +10,12 @@
 
 #include <stddef.h>
 
+#include "common/err.h"
+
 #define CM_UUID_TEXT_LEN 36
 
 void cm_uuid_random(char out[CM_UUID_TEXT_LEN + 1]);
-void cm_uuid_from_name(const char *name_space, const char *name, char out[CM_UUID_TEXT_LEN + 1]);
+cm_err cm_uuid_from_name(const char *name_space, const char *name, char out[CM_UUID_TEXT_LEN + 1]);
 
 /* Returns 1 if `text` is a UUID in the 8-4-4-4-12 hex form (any case), else 0. */
 int cm_uuid_is_valid(const char *text);

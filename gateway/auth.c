@@ -1,9 +1,9 @@
 #include "gateway/auth.h"
 #include "common/clock.h"
-#include "common/sha256.h"
+#include "common/digest.h"
+#include "common/token_bucket.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,8 @@ int gw_parse_tenant(const char *text, int64_t *tenant_id)
 static int key_matches(const cm_tenant *tenant, gw_package package, const char *key)
 {
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256(key, strlen(key), digest);
+    if (cm_sha256(key, strlen(key), digest) != CM_OK)
+        return 0; /* libcrypto out of memory: refuse rather than guess */
     int v5 = tenant->has_v5_key && cm_const_time_equal(digest, tenant->v5_key_sha256, CM_SHA256_LEN);
     int inventory = tenant->has_inventory_specific_key &&
                     cm_const_time_equal(digest, tenant->inventory_specific_key_sha256, CM_SHA256_LEN);
@@ -114,18 +115,11 @@ const cm_tenant *gw_authenticate(cm_http_request *request, const cm_config *conf
     return tenant;
 }
 
-/* ---- token buckets ---- */
-
-typedef struct bucket {
-    int64_t tenant_id;
-    double tokens;
-    int64_t refilled_ms;
-} bucket;
+/* ---- token buckets (common/token_bucket.h), one per tenant ---- */
 
 struct gw_rate_limiter {
-    pthread_mutex_t lock;
-    bucket *buckets;
-    size_t count;
+    cm_token_bucket *buckets; /* same order as config->tenants */
+    const cm_config *config;
 };
 
 gw_rate_limiter *gw_rate_limiter_new(const cm_config *config)
@@ -133,18 +127,16 @@ gw_rate_limiter *gw_rate_limiter_new(const cm_config *config)
     gw_rate_limiter *limiter = calloc(1, sizeof *limiter);
     if (!limiter)
         return NULL;
-    limiter->buckets = calloc(config->tenant_count ? config->tenant_count : 1, sizeof(bucket));
+    limiter->buckets = calloc(config->tenant_count ? config->tenant_count : 1, sizeof(cm_token_bucket));
     if (!limiter->buckets) {
         free(limiter);
         return NULL;
     }
-    limiter->count = config->tenant_count;
-    for (size_t i = 0; i < config->tenant_count; i++) {
-        limiter->buckets[i].tenant_id = config->tenants[i].id;
-        limiter->buckets[i].tokens = config->tenants[i].rate_limit.burst;
-        limiter->buckets[i].refilled_ms = -1;
-    }
-    pthread_mutex_init(&limiter->lock, NULL);
+    limiter->config = config;
+    int64_t now_ms = cm_mono_ms();
+    for (size_t i = 0; i < config->tenant_count; i++)
+        cm_bucket_init(&limiter->buckets[i], config->tenants[i].rate_limit.requests_per_second,
+                       config->tenants[i].rate_limit.burst, now_ms);
     return limiter;
 }
 
@@ -152,40 +144,20 @@ void gw_rate_limiter_free(gw_rate_limiter *limiter)
 {
     if (!limiter)
         return;
-    pthread_mutex_destroy(&limiter->lock);
+    for (size_t i = 0; i < limiter->config->tenant_count; i++)
+        cm_bucket_destroy(&limiter->buckets[i]);
     free(limiter->buckets);
     free(limiter);
 }
 
 int gw_rate_limit_take(gw_rate_limiter *limiter, const cm_tenant *tenant, int64_t now_ms)
 {
-    double rate = tenant->rate_limit.requests_per_second;
-    if (rate <= 0)
-        return 0;
-    double burst = tenant->rate_limit.burst >= 1 ? tenant->rate_limit.burst : 1;
-    int wait_seconds = 0;
-    pthread_mutex_lock(&limiter->lock);
-    for (size_t i = 0; i < limiter->count; i++) {
-        bucket *b = &limiter->buckets[i];
-        if (b->tenant_id != tenant->id)
+    for (size_t i = 0; i < limiter->config->tenant_count; i++) {
+        if (limiter->config->tenants[i].id != tenant->id)
             continue;
-        if (b->refilled_ms < 0) {
-            b->tokens = burst;
-            b->refilled_ms = now_ms;
-        }
-        b->tokens += (double)(now_ms - b->refilled_ms) / 1000.0 * rate;
-        if (b->tokens > burst)
-            b->tokens = burst;
-        b->refilled_ms = now_ms;
-        if (b->tokens >= 1.0) {
-            b->tokens -= 1.0;
-        } else {
-            wait_seconds = (int)ceil((1.0 - b->tokens) / rate);
-            if (wait_seconds < 1)
-                wait_seconds = 1;
-        }
-        break;
+        cm_bucket_decision decision;
+        cm_bucket_take(&limiter->buckets[i], now_ms, &decision);
+        return decision.allowed ? 0 : (int)decision.retry_after_s;
     }
-    pthread_mutex_unlock(&limiter->lock);
-    return wait_seconds;
+    return 0;
 }

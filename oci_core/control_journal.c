@@ -73,7 +73,8 @@ void oci_control_after(cm_http_request *request, int status, int64_t elapsed_ms,
     entry.correlation_id = dup_or_null(cm_http_header(request, "correlation-id"));
     entry.status = status;
     entry.latency_ms = elapsed_ms;
-    const oci_request_note *note = cm_http_user_data(request);
+    const oci_request_state *state = oci_request_state_peek(request);
+    const oci_request_note *note = state ? state->journal_note : NULL;
     entry.at_ms = note ? note->at_ms : oci_core_now(core);
     if (note)
         snprintf(entry.fault_id, sizeof entry.fault_id, "%s", note->fault_id);

@@ -227,13 +227,14 @@ int oci_control_before(oci_core *core, cm_http_request *request)
         }
         return 0;
     }
-    oci_request_note *note = calloc(1, sizeof *note);
+    oci_request_state *state = oci_request_state_get(request);
+    oci_request_note *note = state ? calloc(1, sizeof *note) : NULL;
     if (note) {
         note->at_ms = oci_core_now(core);
         pthread_mutex_lock(&control->lock);
         note->seq = ++control->journal_seq;
         pthread_mutex_unlock(&control->lock);
-        cm_http_set_user_data(request, note, free);
+        state->journal_note = note;
     }
     if (strcmp(path, "/healthz") == 0)
         return 0;

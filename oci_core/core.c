@@ -16,6 +16,9 @@
 #include "oci_core/errors.h"
 #include "oci_core/limits.h"
 #include "oci_core/oci_core_testing.h"
+#include "oci_core/route_connect.h"
+#include "oci_core/route_token.h"
+#include "oci_core/token_form.h"
 
 #define AVAIL "/inventory/availability/v1/organizations/{organizationId}"
 #define IMPEX "/inventory/impex/v1/organizations/{organizationId}"
@@ -38,7 +41,10 @@ typedef struct route_spec {
 
 static const route_spec ROUTES[] = {
     {"GET", "/healthz", route_health, 0, 0, 0},
-    {"POST", "/dwsso/oauth2/access_token", oci_route_token, 0, 16384, 0},
+    {"POST", "/dwsso/oauth2/access_token", oci_route_token, 0, OCI_TOKEN_FORM_BODY_MAX, 0},
+    {"POST", "/services/oauth2/token", oci_route_salesforce_token, 0, OCI_TOKEN_FORM_BODY_MAX, 0},
+    {"PUT", "/inventory/internal/v1/organizations/{organizationId}", oci_route_internal_org, OCI_SCOPE_ANY_TOKEN,
+     OCI_JSON_BODY_MAX, 0},
     {"POST", AVAIL "/availability-records/actions/get-availability", oci_route_get_availability,
      CM_SCOPE_AVAILABILITY, OCI_JSON_BODY_MAX, 0},
     {"POST", AVAIL "/availability-records/actions/batch-update", oci_route_batch_update,
@@ -87,6 +93,24 @@ static const route_spec ROUTES[] = {
     {"POST", RESERVE "/transfers", oci_route_transfers, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
     {"POST", RESERVE "/releases", oci_route_releases, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
     {"POST", RESERVE "/fulfillments", oci_route_fulfillments, CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/availability/availability-records/actions/get-availability",
+     oci_route_connect_get_availability, OCI_SCOPE_CONNECT | CM_SCOPE_AVAILABILITY, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/reservation/actions/reservations", oci_route_connect_reservations,
+     OCI_SCOPE_CONNECT | CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/reservation/actions/fulfillments", oci_route_connect_fulfillments,
+     OCI_SCOPE_CONNECT | CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/reservation/actions/releases", oci_route_connect_releases,
+     OCI_SCOPE_CONNECT | CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/reservation/actions/transfers", oci_route_connect_transfers,
+     OCI_SCOPE_CONNECT | CM_SCOPE_RESERVATIONS_RW, OCI_JSON_BODY_MAX, 0},
+    {"POST", OCI_CONNECT_PREFIX "/availability-records/uploads", oci_route_connect_upload,
+     OCI_SCOPE_CONNECT | CM_SCOPE_IMPEX_INVENTORY_RW, OCI_CONNECT_UPLOAD_MAX, 1},
+    {"GET", OCI_CONNECT_PREFIX "/availability-records/uploads/{importId}", oci_route_connect_upload_status,
+     OCI_SCOPE_CONNECT | CM_SCOPE_IMPEX_INVENTORY_RW, 0, 0},
+    {"POST", OCI_CONNECT_PREFIX "/location-graph/uploads", oci_route_connect_publish,
+     OCI_SCOPE_CONNECT | CM_SCOPE_IMPEX_GRAPHS, OCI_JSON_BODY_MAX, 0},
+    {"GET", OCI_CONNECT_PREFIX "/location-graph/uploads/{exportId}", oci_route_connect_publish_status,
+     OCI_SCOPE_CONNECT | CM_SCOPE_IMPEX_GRAPHS, 0, 0},
     {"PUT", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_replace,
      CM_SCOPE_IMPEX_GRAPHS, OCI_GRAPH_BODY_MAX, 0},
     {"GET", "/admin/organizations/{organizationId}/location-graph", oci_route_graph_get, CM_SCOPE_IMPEX_GRAPHS,
@@ -258,17 +282,15 @@ static void reply_not_provisioned(oci_core *core, cm_http_request *request)
         oci_reply_tenant_not_provisioned(request);
 }
 
-/* The organization's rate limit (rate_limit.h): headers when one is set, 429 when it is spent.
- * Only the OCI namespace counts; the admin routes and the token route do not. */
-static void apply_rate_limit(oci_core *core, cm_http_request *request, const char *org)
+/* The organization's rate limit (common/token_bucket.h): headers when one is set, 429 when it is
+ * spent. Every OCI request of the organization counts, headless or Connect. */
+static void take_rate_token(oci_core *core, cm_http_request *request, const char *org)
 {
-    if (!has_prefix(cm_http_path(request), OCI_NAMESPACE_PREFIX))
-        return;
     for (size_t i = 0; i < core->org_count; i++) {
         if (strcmp(core->orgs[i].config->id, org) != 0)
             continue;
-        oci_rate_decision decision;
-        oci_rate_take(&core->rate_buckets[i], oci_core_now(core), &decision);
+        cm_bucket_decision decision;
+        cm_bucket_take(&core->rate_buckets[i], oci_core_now(core), &decision);
         if (!decision.limited)
             return;
         char value[32];
@@ -284,6 +306,13 @@ static void apply_rate_limit(oci_core *core, cm_http_request *request, const cha
     }
 }
 
+/* Only the OCI namespace counts; the admin routes and the token routes do not. */
+static void apply_rate_limit(oci_core *core, cm_http_request *request, const char *org)
+{
+    if (has_prefix(cm_http_path(request), OCI_NAMESPACE_PREFIX))
+        take_rate_token(core, request, org);
+}
+
 static void before_request(cm_http_request *request, void *data)
 {
     oci_core *core = data;
@@ -297,8 +326,16 @@ static void before_request(cm_http_request *request, void *data)
                                 cm_http_method(request), cm_http_path(request), &match);
     if (index < 0 || core->route_scopes[index] == 0)
         return;
-    const char *org = cm_route_param(&match, "organizationId");
     unsigned scope = core->route_scopes[index];
+    if (scope & OCI_SCOPE_CONNECT) {
+        /* The Connect REST API: no organization in the path; the token says which. */
+        if (oci_connect_before(core, request, cm_route_param(&match, "version"), scope & ~OCI_SCOPE_CONNECT) == 0)
+            take_rate_token(core, request, oci_connect_of(request)->org);
+        return;
+    }
+    const char *org = cm_route_param(&match, "organizationId");
+    if (scope == OCI_SCOPE_ANY_TOKEN)
+        scope = 0;
     switch (oci_auth_check(core->auth, cm_http_header(request, "Authorization"), org, scope,
                            oci_core_now(core))) {
     case OCI_AUTH_OK:
@@ -410,15 +447,20 @@ cm_err oci_core_open(const cm_config *config, const char *data_dir, oci_core **o
     if (rc == CM_OK)
         rc = oci_store_open(db_path, &core->store, error);
     if (rc == CM_OK) {
-        core->auth = oci_auth_new(config);
+        char auth_error[OCI_AUTH_ERROR_MAX] = "out of memory";
+        core->auth = oci_auth_new(config, auth_error);
+        if (!core->auth) {
+            snprintf(error, OCI_ERROR_MAX, "%s", auth_error);
+            rc = CM_ECONFIG;
+        }
         core->org_count = config->oci.organization_count;
         core->orgs = calloc(core->org_count ? core->org_count : 1, sizeof *core->orgs);
         core->rate_buckets = calloc(core->org_count ? core->org_count : 1, sizeof *core->rate_buckets);
         if (core->rate_buckets)
             for (size_t i = 0; i < core->org_count; i++)
-                oci_rate_init(&core->rate_buckets[i], config->oci.organizations[i].rate_limit.requests_per_second,
+                cm_bucket_init(&core->rate_buckets[i], config->oci.organizations[i].rate_limit.requests_per_second,
                               config->oci.organizations[i].rate_limit.burst, oci_core_now(core));
-        if (!core->auth || !core->orgs || !core->rate_buckets) {
+        if (rc == CM_OK && (!core->orgs || !core->rate_buckets)) {
             snprintf(error, OCI_ERROR_MAX, "out of memory");
             rc = CM_ENOMEM;
         }
@@ -525,7 +567,7 @@ void oci_core_close(oci_core *core)
     pthread_mutex_unlock(&core->graph_lock);
     free(core->orgs);
     for (size_t i = 0; core->rate_buckets && i < core->org_count; i++)
-        oci_rate_destroy(&core->rate_buckets[i]);
+        cm_bucket_destroy(&core->rate_buckets[i]);
     free(core->rate_buckets);
     free(core->graph_holds);
     oci_control_free(core->control);

@@ -16,10 +16,14 @@
 #include "oci_core/auth.h"
 #include "oci_core/graph.h"
 #include "oci_core/oci_core.h"
-#include "oci_core/rate_limit.h"
+#include "common/token_bucket.h"
 #include "oci_core/store.h"
 
-#define OCI_ROUTE_MAX 96
+#define OCI_ROUTE_MAX 112
+/* A route scope meaning "any valid token of the organization" (the internal organization route). */
+#define OCI_SCOPE_ANY_TOKEN (1u << 30)
+/* Marks a Connect REST API route (route_connect.h): the organization comes from the token. */
+#define OCI_SCOPE_CONNECT (1u << 29)
 
 typedef struct oci_org_state {
     const cm_oci_org *config;
@@ -44,7 +48,7 @@ struct oci_core {
     oci_auth *auth;
     oci_org_state *orgs;
     size_t org_count;
-    oci_rate_bucket *rate_buckets; /* one per organization, same order as orgs */
+    cm_token_bucket *rate_buckets; /* one per organization, same order as orgs */
     pthread_mutex_t graph_lock;
     void *graph_holds; /* core.c's reference counts of live and retired graphs */
 
@@ -76,6 +80,71 @@ oci_graph *oci_core_graph_acquire(oci_core *core, const char *org_id);
 void oci_core_graph_release(oci_core *core, oci_graph *graph);
 /* Replaces an organization's graph; the core takes `graph`. CM_ENOTFOUND for an unknown org. */
 cm_err oci_core_graph_replace(oci_core *core, const char *org_id, oci_graph *graph);
+
+/* A Connect REST API request (route_connect.c), kept as the request's user data: the token's
+ * organization and, for the reservation actions, the headless body and reservation id the Connect
+ * input was translated to. The shared route helpers (route_util.c, errors.c, moves.c) read it so a
+ * headless handler serves the Connect resource, answering in Connect's shapes. Headless requests
+ * have none (NULL). */
+typedef struct oci_connect_context {
+    char *org;
+    json_object *body;    /* owned; NULL: the handler reads the request body */
+    char *reservation_id; /* owned; NULL: the path's */
+    /* Turns the headless success reply (taken) into the Connect one; NULL: as it is. */
+    json_object *(*convert)(json_object *headless);
+    int success_status; /* the converted reply's status (201 for actions, 200 for status reads) */
+} oci_connect_context;
+
+/* The request's Connect context, or NULL for a headless request. */
+const oci_connect_context *oci_connect_of(const cm_http_request *request);
+
+/*
+ * What the core keeps per request, as the request's one user data (request_state.c): the
+ * journal's note of the control plane (oci_request_note) and, on Connect REST routes, the Connect
+ * context. Both parts are optional; the state is freed with the request.
+ */
+typedef struct oci_request_state {
+    void *journal_note;               /* freed with free() */
+    oci_connect_context *connect;     /* freed with connect_destroy */
+    void (*connect_destroy)(void *connect);
+} oci_request_state;
+
+/* The request's state, made on first use; NULL when out of memory. */
+oci_request_state *oci_request_state_get(cm_http_request *request);
+/* The request's state if it has one (read-only users), else NULL. */
+const oci_request_state *oci_request_state_peek(const cm_http_request *request);
+
+/* Replies a headless handler's success: the headless reply as is (`status`), or, for a Connect
+ * request, converted with the context's success status (201 for actions). Takes `reply`. */
+void oci_reply_action(cm_http_request *request, int status, json_object *reply);
+
+/* Imports shared by the impex routes and the Connect upload (route_imports.c). A new WAITING
+ * import of `org` (its upload link valid the default duration): CM_OK with *row filled. */
+cm_err oci_import_create(oci_core *core, const char *org, const char *file_name, oci_import_row *row);
+/* Stores the request's body (the whole body, or its single multipart part) as the file of the
+ * WAITING import `row` and wakes the worker. 0, or -1 after replying why not. */
+int oci_import_accept_upload(cm_http_request *request, oci_core *core, const oci_import_row *row);
+/* Loads import `id` of the request's organization; -1 after replying 404 naming `param`. */
+int oci_import_load(cm_http_request *request, oci_core *core, const char *id, const char *param, oci_import_row *row);
+/* WAITING past its link is shown as EXPIRED. */
+const char *oci_import_shown_status(const oci_core *core, const oci_import_row *row);
+
+/* Why get-availability refused a request (route_availability.c), for the API family to reply in
+ * its own shape: `internal` non-zero for a server fault, else status/code/field/message (and
+ * `value` naming the unknown location or group). */
+typedef struct oci_availability_error {
+    cm_err internal;
+    int status;
+    char code[48];
+    char field[32];
+    char value[160];
+    char message[240];
+} oci_availability_error;
+
+/* The headless get-availability of `body` (borrowed) for `org`: the reply (caller puts), or NULL
+ * with `error` set. Shared by the headless route and the Connect REST API route. */
+json_object *oci_availability_compute(oci_core *core, const char *org, json_object *body,
+                                      oci_availability_error *error);
 
 /* Wakes the background worker (new upload or export). */
 void oci_core_wake_worker(oci_core *core);

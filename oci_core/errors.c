@@ -7,6 +7,7 @@
 
 #include "common/json_util.h"
 #include "common/log.h"
+#include "oci_core/core_internal.h"
 
 #define GATEWAY_ERRORS "https://api.commercecloud.salesforce.com/documentation/error/v1/errors/"
 
@@ -36,10 +37,29 @@ static json_object *problem(int status, const char *error_code, const char *mess
     return body;
 }
 
+/* The Connect REST API's error shape: [{"errorCode","message"}]. */
+static void connect_problem(cm_http_request *request, int status, const char *error_code, const char *message)
+{
+    json_object *array = json_object_new_array(), *error = json_object_new_object();
+    if (array && error) {
+        json_object_object_add(error, "errorCode", json_object_new_string(error_code));
+        json_object_object_add(error, "message", json_object_new_string(message));
+        json_object_array_add(array, error);
+        error = NULL;
+    }
+    json_object_put(error);
+    if (send_json(request, status, "application/json", array) != 0 && !cm_http_replied(request))
+        cm_http_reply_bytes(request, 503, "application/json", "[]", 2);
+}
+
 void oci_reply_problem(cm_http_request *request, int status, const char *error_code,
                        const char *message, const char *parameter, const char *extra_name,
                        const char *extra_value)
 {
+    if (oci_connect_of(request)) {
+        connect_problem(request, status, error_code, message);
+        return;
+    }
     json_object *body = problem(status, error_code, message, parameter);
     if (body && extra_name && extra_value)
         json_object_object_add(body, extra_name, json_object_new_string(extra_value));
@@ -148,6 +168,10 @@ void oci_reply_too_many_requests(cm_http_request *request, int64_t retry_after_s
     char seconds[32];
     snprintf(seconds, sizeof seconds, "%lld", (long long)retry_after_s);
     cm_http_add_header(request, "Retry-After", seconds);
+    if (oci_connect_of(request)) {
+        connect_problem(request, 429, "REQUEST_LIMIT_EXCEEDED", "You have performed too many requests in a short period of time.");
+        return;
+    }
     json_object *body = json_object_new_object();
     if (body) {
         json_object_object_add(body, "type", json_object_new_string(GATEWAY_ERRORS "too-many-requests"));

@@ -16,13 +16,13 @@
 #include <zlib.h>
 
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "oci_core/apply.h"
 #include "oci_core/control.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/import_parser.h"
 #include "oci_core/limits.h"
-#include "oci_core/sha512.h"
+#include "common/digest.h"
 
 #define IDLE_WAIT_MS 1000
 
@@ -36,15 +36,15 @@ static int stopping(oci_core *core)
 
 /* Copies the file part of the upload into `data_path`, hashing it. Returns 0 or -1. */
 static int extract_part(const oci_import_row *row, const char *data_path, char hash_hex[CM_SHA256_HEX_LEN + 1],
-                        char sha512_hex[OCI_SHA512_HEX_LEN + 1])
+                        char sha512_hex[CM_SHA512_HEX_LEN + 1])
 {
     int in = open(row->upload_path, O_RDONLY | O_CLOEXEC);
     int out = open(data_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = in >= 0 && out >= 0 ? 0 : -1;
     cm_sha256_ctx ctx;
     cm_sha256_init(&ctx);
-    oci_sha512_ctx ctx512;
-    oci_sha512_init(&ctx512);
+    cm_sha512_ctx ctx512;
+    cm_sha512_init(&ctx512);
     char *buffer = malloc(1 << 16);
     if (!buffer)
         rc = -1;
@@ -57,17 +57,19 @@ static int extract_part(const oci_import_row *row, const char *data_path, char h
             break;
         }
         cm_sha256_update(&ctx, buffer, (size_t)n);
-        oci_sha512_update(&ctx512, buffer, (size_t)n);
+        cm_sha512_update(&ctx512, buffer, (size_t)n);
         left -= n;
         position += n;
     }
     free(buffer);
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256_final(&ctx, digest);
+    if (cm_sha256_final(&ctx, digest) != CM_OK)
+        rc = -1;
     cm_sha256_hex(digest, hash_hex);
-    uint8_t digest512[OCI_SHA512_LEN];
-    oci_sha512_final(&ctx512, digest512);
-    oci_sha512_hex(digest512, sha512_hex);
+    uint8_t digest512[CM_SHA512_LEN];
+    if (cm_sha512_final(&ctx512, digest512) != CM_OK)
+        rc = -1;
+    cm_sha512_hex(digest512, sha512_hex);
     if (in >= 0)
         close(in);
     if (out >= 0 && close(out) != 0)
@@ -256,7 +258,7 @@ static int run_import(oci_core *core, const char *id)
         snprintf(row.status, sizeof row.status, "RUNNING");
         if (!row.started_ms)
             row.started_ms = oci_core_now(core);
-        char hash[CM_SHA256_HEX_LEN + 1], hash512[OCI_SHA512_HEX_LEN + 1];
+        char hash[CM_SHA256_HEX_LEN + 1], hash512[CM_SHA512_HEX_LEN + 1];
         if (extract_part(&row, data_path, hash, hash512) != 0) {
             snprintf(row.validation_error, sizeof row.validation_error, "The uploaded file could not be read.");
         } else if (row.gzip && strcmp(row.file_encoding, "GZIP") != 0) {

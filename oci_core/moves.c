@@ -1,4 +1,5 @@
 #include "oci_core/moves.h"
+#include "oci_core/core_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,17 @@ void oci_moves_error(json_object *errors, json_object *details, const char *mess
 
 void oci_moves_reply(cm_http_request *request, json_object *errors)
 {
+    if (oci_connect_of(request)) {
+        json_object *reply = json_object_new_object();
+        if (!reply) {
+            json_object_put(errors);
+            oci_reply_internal(request, CM_ENOMEM, "moves reply");
+            return;
+        }
+        json_object_object_add(reply, "errors", errors);
+        oci_reply_action(request, 201, reply);
+        return;
+    }
     if (json_object_array_length(errors) == 0) {
         json_object_put(errors);
         cm_http_reply_empty(request, 204);

@@ -110,10 +110,9 @@ static int part_headers(const char *start, size_t length, oci_multipart_file *pa
     return has_filename;
 }
 
-cm_err oci_multipart_find_file(const char *body, size_t length, const char *boundary,
-                               oci_multipart_file *out, char error[OCI_MULTIPART_ERROR_MAX])
+cm_err oci_multipart_each(const char *body, size_t length, const char *boundary, oci_multipart_visitor visitor,
+                          void *data, char error[OCI_MULTIPART_ERROR_MAX])
 {
-    memset(out, 0, sizeof *out);
     char delimiter[OCI_MULTIPART_BOUNDARY_MAX + 5];
     int delimiter_length = snprintf(delimiter, sizeof delimiter, "\r\n--%s", boundary);
     /* The first delimiter may open the body without the CRLF before it. */
@@ -129,8 +128,7 @@ cm_err oci_multipart_find_file(const char *body, size_t length, const char *boun
         p += delimiter_length;
     }
     const char *end = body + length;
-    size_t parts = 0, file_parts = 0;
-    oci_multipart_file first = {0}, file = {0};
+    size_t parts = 0;
     for (;;) {
         /* After a delimiter: "--" closes the body, CRLF opens a part. */
         if (end - p >= 2 && p[0] == '-' && p[1] == '-')
@@ -162,28 +160,53 @@ cm_err oci_multipart_find_file(const char *body, size_t length, const char *boun
         }
         part.offset = (size_t)(content - body);
         part.length = (size_t)(next - content);
-        if (parts == 0)
-            first = part;
         parts++;
-        if (has_filename) {
-            file_parts++;
-            file = part;
-        }
+        if (visitor(&part, has_filename, data) != 0)
+            return CM_OK;
         p = next + delimiter_length;
     }
-    if (file_parts > 1) {
-        snprintf(error, OCI_MULTIPART_ERROR_MAX, "the upload has %zu file parts; send exactly one", file_parts);
+    return CM_OK;
+}
+
+typedef struct file_search {
+    size_t parts, file_parts;
+    oci_multipart_file first, file;
+} file_search;
+
+static int count_part(const oci_multipart_file *part, int has_filename, void *data)
+{
+    file_search *search = data;
+    if (search->parts++ == 0)
+        search->first = *part;
+    if (has_filename) {
+        search->file_parts++;
+        search->file = *part;
+    }
+    return 0;
+}
+
+cm_err oci_multipart_find_file(const char *body, size_t length, const char *boundary,
+                               oci_multipart_file *out, char error[OCI_MULTIPART_ERROR_MAX])
+{
+    memset(out, 0, sizeof *out);
+    file_search search;
+    memset(&search, 0, sizeof search);
+    cm_err rc = oci_multipart_each(body, length, boundary, count_part, &search, error);
+    if (rc != CM_OK)
+        return rc;
+    if (search.file_parts > 1) {
+        snprintf(error, OCI_MULTIPART_ERROR_MAX, "the upload has %zu file parts; send exactly one", search.file_parts);
         return CM_EINVAL;
     }
-    if (file_parts == 1) {
-        *out = file;
+    if (search.file_parts == 1) {
+        *out = search.file;
         return CM_OK;
     }
-    if (parts == 1) {
-        *out = first;
+    if (search.parts == 1) {
+        *out = search.first;
         return CM_OK;
     }
-    snprintf(error, OCI_MULTIPART_ERROR_MAX, parts ? "the upload has %zu parts and none is a file"
-                                                   : "the upload has no part (%zu)", parts);
+    snprintf(error, OCI_MULTIPART_ERROR_MAX, search.parts ? "the upload has %zu parts and none is a file"
+                                                          : "the upload has no part (%zu)", search.parts);
     return CM_EINVAL;
 }

@@ -28,6 +28,14 @@ typedef struct oci_multipart_file {
     char filename[256]; /* "" when the part had none */
 } oci_multipart_file;
 
+/* Called for each part in order; return non-zero to stop early. */
+typedef int (*oci_multipart_visitor)(const oci_multipart_file *part, int has_filename, void *data);
+
+/* Visits every part of a multipart body. CM_EINVAL with `error` set when the body is malformed
+ * (parts visited before the fault have been visited). */
+cm_err oci_multipart_each(const char *body, size_t length, const char *boundary, oci_multipart_visitor visitor,
+                          void *data, char error[OCI_MULTIPART_ERROR_MAX]);
+
 /* Finds the file part. CM_EINVAL with `error` set when the body is malformed, has no part, or has
  * several candidate file parts. */
 cm_err oci_multipart_find_file(const char *body, size_t length, const char *boundary,

@@ -19,6 +19,17 @@ typedef struct id_list {
     size_t count;
 } id_list;
 
+/* Why a request was refused, for whichever API family replies (headless or Connect). */
+static void refuse(oci_availability_error *error, int status, const char *code, const char *field,
+                   const char *value, const char *message)
+{
+    error->status = status;
+    snprintf(error->code, sizeof error->code, "%s", code);
+    snprintf(error->field, sizeof error->field, "%s", field);
+    snprintf(error->value, sizeof error->value, "%s", value ? value : "");
+    snprintf(error->message, sizeof error->message, "%s", message);
+}
+
 static int list_has(const id_list *list, const char *id)
 {
     for (size_t i = 0; i < list->count; i++)
@@ -27,8 +38,8 @@ static int list_has(const id_list *list, const char *id)
     return 0;
 }
 
-/* Reads an optional array of ids; returns -1 after replying 400. Duplicates are dropped. */
-static int read_list(cm_http_request *request, json_object *body, const char *key,
+/* Reads an optional array of ids; returns -1 with `error` set. Duplicates are dropped. */
+static int read_list(oci_availability_error *error, json_object *body, const char *key,
                      int (*valid)(const char *), const char *what, id_list *out)
 {
     json_object *array;
@@ -38,7 +49,7 @@ static int read_list(cm_http_request *request, json_object *body, const char *ke
     char message[200];
     if (got != CM_JSON_OK || json_object_array_length(array) > MAX_LIST) {
         snprintf(message, sizeof message, "'%s' must be an array of at most %d %s ids.", key, MAX_LIST, what);
-        oci_reply_invalid(request, key, message);
+        refuse(error, 400, "InvalidRequestParameter", key, NULL, message);
         return -1;
     }
     for (size_t i = 0; i < json_object_array_length(array); i++) {
@@ -46,7 +57,7 @@ static int read_list(cm_http_request *request, json_object *body, const char *ke
         const char *id = json_object_is_type(item, json_type_string) ? json_object_get_string(item) : NULL;
         if (!id || !valid(id)) {
             snprintf(message, sizeof message, "'%s[%zu]' is not a valid %s id.", key, i, what);
-            oci_reply_invalid(request, key, message);
+            refuse(error, 400, "InvalidRequestParameter", key, NULL, message);
             return -1;
         }
         if (!list_has(out, id) && out->count < MAX_LIST)
@@ -55,7 +66,7 @@ static int read_list(cm_http_request *request, json_object *body, const char *ke
     return 0;
 }
 
-static int read_single(cm_http_request *request, json_object *body, const char *key,
+static int read_single(oci_availability_error *error, json_object *body, const char *key,
                        int (*valid)(const char *), const char *what, const char **out)
 {
     *out = NULL;
@@ -65,7 +76,7 @@ static int read_single(cm_http_request *request, json_object *body, const char *
     if (got != CM_JSON_OK || !valid(*out)) {
         char message[160];
         snprintf(message, sizeof message, "'%s' must be a valid %s id.", key, what);
-        oci_reply_invalid(request, key, message);
+        refuse(error, 400, "InvalidRequestParameter", key, NULL, message);
         return -1;
     }
     return 0;
@@ -164,30 +175,28 @@ static cm_err build_reply(oci_store_conn *reader, const oci_graph *graph, const 
     return CM_OK;
 }
 
-void oci_route_get_availability(cm_http_request *request, void *data)
+json_object *oci_availability_compute(oci_core *core, const char *org, json_object *body,
+                                      oci_availability_error *error)
 {
-    oci_core *core = data;
-    const char *org = oci_request_org(request);
-    json_object *body = oci_request_object(request);
-    if (!body)
-        return;
+    memset(error, 0, sizeof *error);
+    json_object *reply = NULL;
     request_lists *lists = calloc(1, sizeof *lists);
     oci_graph *graph = oci_core_graph_acquire(core, org);
     const char *sku = NULL, *group_id = NULL;
     if (!lists || !graph) {
-        oci_reply_internal(request, CM_ENOMEM, "get-availability");
+        error->internal = CM_ENOMEM;
         goto out;
     }
-    if (read_single(request, body, "sku", oci_valid_sku, "sku", &sku) ||
-        read_single(request, body, "group", oci_valid_group_id, "group", &group_id) ||
-        read_list(request, body, "skus", oci_valid_sku, "sku", &lists->skus) ||
-        read_list(request, body, "locations", oci_valid_location_id, "location", &lists->locations) ||
-        read_list(request, body, "groups", oci_valid_group_id, "group", &lists->groups))
+    if (read_single(error, body, "sku", oci_valid_sku, "sku", &sku) ||
+        read_single(error, body, "group", oci_valid_group_id, "group", &group_id) ||
+        read_list(error, body, "skus", oci_valid_sku, "sku", &lists->skus) ||
+        read_list(error, body, "locations", oci_valid_location_id, "location", &lists->locations) ||
+        read_list(error, body, "groups", oci_valid_group_id, "group", &lists->groups))
         goto out;
     if (sku && !list_has(&lists->skus, sku) && lists->skus.count < MAX_LIST)
         lists->skus.items[lists->skus.count++] = sku;
     if (lists->skus.count == 0) {
-        oci_reply_invalid(request, "skus", "'sku' or 'skus' is required.");
+        refuse(error, 400, "InvalidRequestParameter", "skus", NULL, "'sku' or 'skus' is required.");
         goto out;
     }
     size_t combinations = lists->skus.count * (lists->locations.count + lists->groups.count);
@@ -196,15 +205,14 @@ void oci_route_get_availability(cm_http_request *request, void *data)
         snprintf(message, sizeof message,
                  "The request asks for %zu sku x place combinations; at most %d are allowed.", combinations,
                  OCI_AVAILABILITY_MAX_COMBINATIONS);
-        oci_reply_invalid(request, "skus", message);
+        refuse(error, 400, "InvalidRequestParameter", "skus", NULL, message);
         goto out;
     }
     for (size_t i = 0; i < lists->locations.count; i++) {
         if (!oci_graph_has_location(graph, lists->locations.items[i])) {
             char message[200];
             snprintf(message, sizeof message, "No location exists with ID '%s'", lists->locations.items[i]);
-            oci_reply_problem(request, 400, "LocationDoesNotExist", message, "locations", "location",
-                              lists->locations.items[i]);
+            refuse(error, 400, "LocationDoesNotExist", "location", lists->locations.items[i], message);
             goto out;
         }
     }
@@ -214,8 +222,7 @@ void oci_route_get_availability(cm_http_request *request, void *data)
         if (!oci_graph_group_find(graph, lists->groups.items[i])) {
             char message[200];
             snprintf(message, sizeof message, "No group exists with ID '%s'", lists->groups.items[i]);
-            oci_reply_problem(request, 400, "GroupDoesNotExist", message, "groups", "group",
-                              lists->groups.items[i]);
+            refuse(error, 400, "GroupDoesNotExist", "group", lists->groups.items[i], message);
             goto out;
         }
     }
@@ -231,7 +238,7 @@ void oci_route_get_availability(cm_http_request *request, void *data)
             if (!oci_graph_location_grouped(graph, graph->locations[i]))
                 lists->locations.items[lists->locations.count++] = graph->locations[i];
     }
-    json_object *reply = json_object_new_object();
+    reply = json_object_new_object();
     oci_store_conn *reader = reply ? oci_store_read_begin(core->store) : NULL;
     int64_t delay = core->config->oci.propagation_delay_ms;
     int64_t as_of = delay > 0 ? oci_core_now(core) - delay : 0;
@@ -239,12 +246,31 @@ void oci_route_get_availability(cm_http_request *request, void *data)
     oci_store_read_end(reader);
     if (rc != CM_OK) {
         json_object_put(reply);
-        oci_reply_internal(request, rc, "get-availability");
-        goto out;
+        reply = NULL;
+        error->internal = rc;
     }
-    cm_http_reply_json(request, 200, reply);
 out:
     oci_core_graph_release(core, graph);
     free(lists);
+    return reply;
+}
+
+void oci_route_get_availability(cm_http_request *request, void *data)
+{
+    oci_core *core = data;
+    json_object *body = oci_request_object(request);
+    if (!body)
+        return;
+    oci_availability_error error;
+    json_object *reply = oci_availability_compute(core, oci_request_org(request), body, &error);
     json_object_put(body);
+    if (reply)
+        cm_http_reply_json(request, 200, reply);
+    else if (error.internal)
+        oci_reply_internal(request, error.internal, "get-availability");
+    else if (error.value[0])
+        oci_reply_problem(request, error.status, error.code, error.message, error.field[0] == 'l' ? "locations" : "groups",
+                          error.field, error.value);
+    else
+        oci_reply_invalid(request, error.field, error.message);
 }

@@ -9,7 +9,7 @@
 
 #include "common/json_util.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "common/uuid.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/errors.h"
@@ -60,7 +60,7 @@ static void submit_export(cm_http_request *request, oci_core *core, const char *
     }
     json_object_object_add(reply, "exportId", json_object_new_string(row.id));
     json_object_object_add(reply, "exportStatusLink", json_object_new_string(link));
-    cm_http_reply_json(request, 200, reply);
+    oci_reply_action(request, 200, reply);
 }
 
 void oci_route_export_submit(cm_http_request *request, void *data)
@@ -273,7 +273,8 @@ cm_err oci_export_run(oci_core *core, oci_export_row *row)
     if (rc == CM_OK && writer.failed)
         rc = CM_EIO;
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256_final(&writer.hash, digest);
+    if (cm_sha256_final(&writer.hash, digest) != CM_OK && rc == CM_OK)
+        rc = CM_ENOMEM;
     cm_sha256_hex(digest, row->file_hash);
     struct stat info;
     row->file_size = stat(row->file_path, &info) == 0 ? (int64_t)info.st_size : 0;
@@ -369,7 +370,7 @@ void oci_route_export_status(cm_http_request *request, void *data)
         }
     }
     oci_export_row_clear(&row);
-    cm_http_reply_json(request, 200, reply);
+    oci_reply_action(request, 200, reply);
 }
 
 void oci_route_export_file(cm_http_request *request, void *data)
@@ -395,7 +396,12 @@ void oci_route_export_file(cm_http_request *request, void *data)
             oci_reply_problem(request, 410, "ExpiredResultLink", "The export file is no longer available.",
                               "exportId", NULL, NULL);
         } else {
-            const char *type = strcmp(row.kind, "graph") == 0 ? "application/json" : "application/x-ndjson";
+            /* What impex.raml declares per file-content route: the graph and the event log
+             * application/json; availability exports application/json for groups and
+             * application/text for locations (ExportGroup/ExportLocationDownloadRequestResponse200). */
+            const char *type = strcmp(row.kind, "availability") == 0 && strcmp(row.place_type, "locations") == 0
+                                   ? "application/text"
+                                   : "application/json";
             cm_http_reply_fd(request, 200, type, fd, (uint64_t)info.st_size);
         }
     }

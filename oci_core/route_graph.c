@@ -7,7 +7,7 @@
 
 #include "common/json_util.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/errors.h"
 #include "oci_core/route_util.h"
@@ -33,7 +33,8 @@ cm_err oci_graph_export_write(oci_core *core, oci_export_row *row)
     if (file && fclose(file) != 0)
         ok = 0;
     uint8_t digest[CM_SHA256_LEN];
-    cm_sha256(text, length, digest);
+    if (cm_sha256(text, length, digest) != CM_OK)
+        ok = 0;
     cm_sha256_hex(digest, row->file_hash);
     row->file_size = (int64_t)length;
     json_object_put(json);

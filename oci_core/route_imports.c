@@ -27,7 +27,11 @@
 /* Loads the import of the path for the path's organization; replies 404 (returns -1) when absent. */
 static int load_import(cm_http_request *request, oci_core *core, const char *param, oci_import_row *row)
 {
-    const char *id = cm_http_param(request, param);
+    return oci_import_load(request, core, cm_http_param(request, param), param, row);
+}
+
+int oci_import_load(cm_http_request *request, oci_core *core, const char *id, const char *param, oci_import_row *row)
+{
     oci_store_conn *reader = oci_store_read_begin(core->store);
     int found = 0;
     cm_err rc = reader ? oci_store_import_get(reader, id, row, &found) : CM_EDB;
@@ -44,8 +48,12 @@ static int load_import(cm_http_request *request, oci_core *core, const char *par
     return 0;
 }
 
-/* The status shown: a WAITING import whose link has passed is EXPIRED. */
 static const char *shown_status(const oci_core *core, const oci_import_row *row)
+{
+    return oci_import_shown_status(core, row);
+}
+
+const char *oci_import_shown_status(const oci_core *core, const oci_import_row *row)
 {
     if (strcmp(row->status, "WAITING") == 0 && row->link_expires_ms <= oci_core_now(core))
         return "EXPIRED";
@@ -278,16 +286,31 @@ void oci_route_import_upload(cm_http_request *request, void *data)
                           "uploadLinkId", NULL, NULL);
         return;
     }
+    if (oci_import_accept_upload(request, core, &row) != 0)
+        return;
+    json_object *reply = json_object_new_object();
+    if (!reply) {
+        oci_reply_internal(request, CM_ENOMEM, "upload reply");
+        return;
+    }
+    json_object_object_add(reply, "status", json_object_new_string("PENDING"));
+    json_object_object_add(reply, "importId", json_object_new_string(row.id));
+    cm_http_reply_json(request, 200, reply);
+}
+
+int oci_import_accept_upload(cm_http_request *request, oci_core *core, const oci_import_row *import)
+{
+    oci_import_row row = *import;
     uint64_t size = 0;
     const char *body_path = cm_http_body_file(request, &size);
     int64_t offset, length;
     int gzip;
     if (!body_path) {
         oci_reply_internal(request, CM_EIO, "upload body");
-        return;
+        return -1;
     }
     if (locate_file(request, body_path, size, &offset, &length, &gzip) != 0)
-        return;
+        return -1;
     char name[OCI_ID_MAX + 16], path[OCI_PATH_MAX];
     snprintf(name, sizeof name, "%s.upload", row.id);
     char *taken = oci_path_join(path, sizeof path, core->imports_dir, name) == 0 ? cm_http_take_body_file(request) : NULL;
@@ -296,7 +319,7 @@ void oci_route_import_upload(cm_http_request *request, void *data)
             unlink(taken);
         free(taken);
         oci_reply_internal(request, CM_EIO, "upload keep");
-        return;
+        return -1;
     }
     free(taken);
     oci_store_conn *writer = NULL;
@@ -313,18 +336,29 @@ void oci_route_import_upload(cm_http_request *request, void *data)
         else
             oci_reply_problem(request, 409, "FileAlreadyReceived",
                               "The file for this uploadLink has already been received.", "uploadLinkId", NULL, NULL);
-        return;
+        return -1;
     }
     oci_core_wake_worker(core);
     cm_log_info("oci.import_uploaded", "import=%s bytes=%lld gzip=%d", row.id, (long long)length, gzip);
-    json_object *reply = json_object_new_object();
-    if (!reply) {
-        oci_reply_internal(request, CM_ENOMEM, "upload reply");
-        return;
+    return 0;
+}
+
+cm_err oci_import_create(oci_core *core, const char *org, const char *file_name, oci_import_row *row)
+{
+    memset(row, 0, sizeof *row);
+    cm_uuid_random(row->id);
+    snprintf(row->org, sizeof row->org, "%s", org);
+    snprintf(row->file_name, sizeof row->file_name, "%s", file_name);
+    snprintf(row->status, sizeof row->status, "WAITING");
+    row->created_ms = oci_core_now(core);
+    row->link_expires_ms = row->created_ms + (int64_t)OCI_LINK_DURATION_DEFAULT_MINUTES * 60 * 1000;
+    oci_store_conn *writer = NULL;
+    cm_err rc = oci_store_write_begin(core->store, &writer);
+    if (rc == CM_OK) {
+        rc = oci_store_import_insert(writer, row);
+        rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
     }
-    json_object_object_add(reply, "status", json_object_new_string("PENDING"));
-    json_object_object_add(reply, "importId", json_object_new_string(row.id));
-    cm_http_reply_json(request, 200, reply);
+    return rc;
 }
 
 void oci_route_import_status(cm_http_request *request, void *data)
@@ -345,7 +379,6 @@ void oci_route_import_status(cm_http_request *request, void *data)
         oci_reply_internal(request, CM_ENOMEM, "import status");
         return;
     }
-    int finished = strcmp(row.status, "COMPLETED") == 0 || strcmp(row.status, "FAILED") == 0;
     json_object_object_add(reply, "importId", json_object_new_string(row.id));
     json_object_object_add(reply, "status", json_object_new_string(shown_status(core, &row)));
     const char *validation_status = row.validation_error[0] ? "Failed" : row.started_ms ? "Success" : "Pending";
@@ -363,18 +396,20 @@ void oci_route_import_status(cm_http_request *request, void *data)
     json_object_object_add(import, "recordsProcessedCount", json_object_new_int64(row.processed_count));
     json_object_object_add(import, "recordsReadCount", json_object_new_int64(row.read_count));
     json_object_object_add(import, "recordsSkippedCount", json_object_new_int64(row.skipped_count));
-    if (finished) {
-        json_object *full = json_object_new_object();
-        if (full) {
-            char href[640];
-            snprintf(href, sizeof href, IMPORTS_PATH "/%s/file-content", row.org, row.id);
-            json_object_object_add(full, "href", json_object_new_string(href));
-            oci_render_time(full, "exportResultExpirationUTC", row.ended_ms + OCI_RESULT_LINK_TTL_MS);
-            json_object_object_add(import, "fullResults", full);
-        }
+    /* ImportStatusResponseObject.raml requires import.fullResults (href and expiration) in every
+     * status; before the import ends its link answers 409 ImportInProgress, and it lives for the
+     * result link's time from the end (or, until then, from the submission). */
+    json_object *full = json_object_new_object();
+    if (full) {
+        char href[640];
+        snprintf(href, sizeof href, IMPORTS_PATH "/%s/file-content", row.org, row.id);
+        json_object_object_add(full, "href", json_object_new_string(href));
+        oci_render_time(full, "exportResultExpirationUTC",
+                        (row.ended_ms ? row.ended_ms : row.created_ms) + OCI_RESULT_LINK_TTL_MS);
+        json_object_object_add(import, "fullResults", full);
     }
     json_object_object_add(reply, "import", import);
-    cm_http_reply_json(request, 200, reply);
+    oci_reply_action(request, 200, reply);
 }
 
 static int add_error_line(void *context, const char *record_id, const char *location, const char *sku,
@@ -421,7 +456,8 @@ void oci_route_import_file(cm_http_request *request, void *data)
     }
     size_t length = 0;
     char *text = cm_body_take(&file, &length);
-    cm_http_reply_owned(request, 200, "application/x-ndjson", text, length);
+    /* The RAML declares no media type for this body: the API's default, application/json. */
+    cm_http_reply_owned(request, 200, "application/json", text, length);
     cm_body_free(&file);
 }
 

@@ -320,7 +320,7 @@ static int check_reservation_id(cm_http_request *request, const char *id)
 void oci_route_reservation_put(cm_http_request *request, void *data)
 {
     oci_core *core = data;
-    const char *org = oci_request_org(request), *id = cm_http_param(request, "reservationId");
+    const char *org = oci_request_org(request), *id = oci_request_reservation_id(request);
     if (check_reservation_id(request, id) != 0)
         return;
     json_object *body = oci_request_object(request);
@@ -405,7 +405,7 @@ void oci_route_reservation_put(cm_http_request *request, void *data)
     char location_header[OCI_ORG_MAX + OCI_RESERVATION_ID_MAX + 96];
     snprintf(location_header, sizeof location_header, RESERVATION_PATH, org, id);
     cm_http_add_header(request, "Location", location_header);
-    cm_http_reply_json(request, 200, reply);
+    oci_reply_action(request, 200, reply);
     reply = NULL;
 out:
     json_object_put(reply);
@@ -416,7 +416,7 @@ out:
 void oci_route_reservation_patch(cm_http_request *request, void *data)
 {
     oci_core *core = data;
-    const char *org = oci_request_org(request), *id = cm_http_param(request, "reservationId");
+    const char *org = oci_request_org(request), *id = oci_request_reservation_id(request);
     if (check_reservation_id(request, id) != 0)
         return;
     json_object *body = oci_request_object(request);

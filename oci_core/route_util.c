@@ -1,5 +1,7 @@
 #include "oci_core/route_util.h"
 
+#include "oci_core/core_internal.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,9 @@
 
 json_object *oci_request_object(cm_http_request *request)
 {
+    const oci_connect_context *connect = oci_connect_of(request);
+    if (connect && connect->body)
+        return json_object_get(connect->body);
     size_t length = 0;
     const char *body = cm_http_body(request, &length);
     if (!body || length == 0) {
@@ -30,7 +35,14 @@ json_object *oci_request_object(cm_http_request *request)
 
 const char *oci_request_org(const cm_http_request *request)
 {
-    return cm_http_param(request, "organizationId");
+    const oci_connect_context *connect = oci_connect_of(request);
+    return connect ? connect->org : cm_http_param(request, "organizationId");
+}
+
+const char *oci_request_reservation_id(const cm_http_request *request)
+{
+    const oci_connect_context *connect = oci_connect_of(request);
+    return connect && connect->reservation_id ? connect->reservation_id : cm_http_param(request, "reservationId");
 }
 
 char *oci_ids_json(const char *const *ids, size_t count)

@@ -10,13 +10,16 @@
 #include <stdio.h>
 
 #include "common/http_server.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 /* The parsed body, which must be a JSON object (caller puts it); NULL after a 400 reply. */
 json_object *oci_request_object(cm_http_request *request);
 
 /* The {organizationId} of the path (the before hook has checked it is configured). */
 const char *oci_request_org(const cm_http_request *request);
+
+/* The {reservationId} of the path, or the actionRequestId of a Connect create. */
+const char *oci_request_reservation_id(const cm_http_request *request);
 
 /* A JSON array of the given strings as new text (caller frees), or NULL when out of memory. */
 char *oci_ids_json(const char *const *ids, size_t count);

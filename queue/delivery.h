@@ -8,7 +8,7 @@
  *   refused, timeout, HTTP 5xx, 429); `retry_after_ms` carries the server's Retry-After or -1;
  * - Q_DELIVERY_FINAL: the chunk can never be delivered as it is (HTTP 4xx other than 429).
  * Delivering the same chunk twice must change nothing twice: records carry deterministic ids.
- * Implementations: bundled (in-process calls into oci_core) and http (libcurl), in app/.
+ * Implementations: bundled (in-process calls into oci_core) and http (libcurl), in delivery/.
  */
 #ifndef Q_DELIVERY_H
 #define Q_DELIVERY_H

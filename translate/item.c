@@ -1,6 +1,6 @@
 #include "translate/item.h"
 #include "common/json_util.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -61,7 +61,7 @@ int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item)
     return safety;
 }
 
-void tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
+cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
                   char out[CM_UUID_TEXT_LEN + 1])
 {
     char name[160];
@@ -72,7 +72,8 @@ void tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id
     cm_sha256_init(&hash);
     cm_sha256_update(&hash, "omsgw.refresh-record\n", strlen("omsgw.refresh-record\n"));
     cm_sha256_update(&hash, name, strlen(name));
-    cm_sha256_final(&hash, digest);
+    if (cm_sha256_final(&hash, digest) != CM_OK)
+        return CM_ENOMEM;
     uint64_t job = (uint64_t)job_id;
     uint32_t index = (uint32_t)item_index;
     uint8_t bytes[16];
@@ -87,6 +88,7 @@ void tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1],
              bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
              bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+    return CM_OK;
 }
 
 int tr_translate_item(const tr_context *context, const tr_legacy_item *item, size_t item_index,
@@ -99,7 +101,11 @@ int tr_translate_item(const tr_context *context, const tr_legacy_item *item, siz
     }
     if (!tr_sku_is_valid(sku, why))
         return -1;
-    tr_record_id(context->installation_id, context->tenant_id, context->job_id, item_index, out->record_id);
+    if (tr_record_id(context->installation_id, context->tenant_id, context->job_id, item_index, out->record_id) !=
+        CM_OK) {
+        snprintf(why, TR_WHY_MAX, "the record id could not be hashed (out of memory)");
+        return -1;
+    }
     out->sku = sku;
     out->location_id = context->location_id;
     out->on_hand_milli = item->quantity * 1000;

@@ -74,8 +74,9 @@ int tr_sku_is_valid(const char *sku, char why[TR_WHY_MAX]);
 /* safetyStockCount in whole units under the tenant's floor mode. */
 int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item);
 
-/* Writes the deterministic record id of (installation, tenant, job, item index); see above. */
-void tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
+/* Writes the deterministic record id of (installation, tenant, job, item index); see above.
+ * CM_OK, or CM_ENOMEM when libcrypto could not hash (then `out` is undefined). */
+cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
                   char out[CM_UUID_TEXT_LEN + 1]);
 
 /*

@@ -124,7 +124,7 @@ static void test_oauth_clients_on_both_sides(void **state)
     free(output);
     code = compare("refresh-all-fields.json", "--oci-client", "demo-client:wrong-secret", &output);
     assert_int_equal(code, 2);
-    assert_non_null(strstr(output, "OAuth token request"));
+    assert_non_null(strstr(output, "OAuth token URL answered 401"));
     free(output);
 }
 

@@ -9,8 +9,8 @@
  * an unknown location and a second delivery of the same chunk are all covered. The times of both
  * paths for 12000 records are printed.
  */
-#include "app/delivery_bundled.h"
-#include "app/delivery_http.h"
+#include "delivery/delivery_bundled.h"
+#include "delivery/delivery_http.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/http_server.h"
@@ -109,10 +109,10 @@ static int setup(void **state)
              "sfcc.inventory.availability.rw sfcc.inventory.impex-inventory.rw sfcc.inventory.impex-inventory\"}}",
              port, port);
     f->delivery_config = parse_config(f->dir, delivery);
-    f->bundled = app_delivery_bundled_new(f->core_a);
-    char delivery_error[APP_DELIVERY_ERROR_MAX];
-    app_delivery_http_options options = {.poll_first_ms = 20, .poll_max_ms = 200};
-    f->http = app_delivery_http_new(f->delivery_config, &options, delivery_error);
+    f->bundled = dl_delivery_bundled_new(f->core_a);
+    char delivery_error[DL_DELIVERY_ERROR_MAX];
+    dl_delivery_http_options options = {.poll_first_ms = 20, .poll_max_ms = 200};
+    f->http = dl_delivery_http_new(f->delivery_config, &options, delivery_error);
     if (!f->http)
         fail_msg("http delivery: %s", delivery_error);
     *state = f;
@@ -322,11 +322,11 @@ static void test_same_state_both_ways(void **state)
     compare_state(f, data);
 
     /* One OAuth token served the whole run. */
-    assert_int_equal(app_delivery_http_token_fetches(f->http), 1);
+    assert_int_equal(dl_delivery_http_token_fetches(f->http), 1);
     /* Four chunks went by import (101, 3000, the same 3000 again, 150): each import was deleted
      * after its result was read, and core B holds none. */
     assert_int_equal(imports_left(f), 0);
-    assert_int_equal(app_delivery_http_imports_deleted(f->http), 4);
+    assert_int_equal(dl_delivery_http_imports_deleted(f->http), 4);
     free(data);
 }
 

@@ -9,8 +9,9 @@
  * that each job ends as decisions.md says, and that no record was sent with two different
  * contents under one id (re-sending is harmless: OCI skips ids it has applied).
  */
-#include "app/delivery_http.h"
-#include "app/http_call.h"
+#include "delivery/delivery_http.h"
+#include "delivery/token_source.h"
+#include "common/http_client.h"
 #include "common/body.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -524,15 +525,15 @@ static cm_config *delivery_config(int port, int timeout_seconds, int fixed_token
     return config;
 }
 
-static in_process *open_delivery_with(fake *f, cm_config *config, const app_delivery_http_options *options)
+static in_process *open_delivery_with(fake *f, cm_config *config, const dl_delivery_http_options *options)
 {
     in_process *p = calloc(1, sizeof *p);
     assert_non_null(p);
     p->f = f;
     p->config = config;
-    char error[APP_DELIVERY_ERROR_MAX];
-    app_delivery_http_options defaults = {.poll_first_ms = 20, .poll_max_ms = 100};
-    p->delivery = app_delivery_http_new(p->config, options ? options : &defaults, error);
+    char error[DL_DELIVERY_ERROR_MAX];
+    dl_delivery_http_options defaults = {.poll_first_ms = 20, .poll_max_ms = 100};
+    p->delivery = dl_delivery_http_new(p->config, options ? options : &defaults, error);
     if (!p->delivery)
         fail_msg("%s", error);
     return p;
@@ -659,7 +660,7 @@ static void test_401_renews_token_once(void **state)
     assert_int_equal(result.status, Q_DELIVERY_OK);
     expect_refusals_of_fail_skus(p, &result, 20);
     assert_int_equal(f->tokens_issued, 2);
-    assert_int_equal(app_delivery_http_token_fetches(p->delivery), 2);
+    assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 2);
     assert_int_equal(f->batch_calls, 2);
     /* Two 401s in a row: the second is final. */
     fake_script(f, (reply_kind[]){REPLY_401, REPLY_401}, 2);
@@ -728,13 +729,29 @@ static void test_token_renewed_before_expiry(void **state)
     int64_t started = cm_mono_ms();
     q_delivery_result result = deliver_chunk(p, 10, 1, NULL, NULL);
     assert_int_equal(result.status, Q_DELIVERY_OK);
-    assert_int_equal(app_delivery_http_token_fetches(p->delivery), 1);
+    assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 1);
     assert_string_equal(f->last_bearer, "Bearer tok-1");
+    /* The shared source hands other callers the same token without a new login. */
+    {
+        cm_httpc_settings settings = {.connect_timeout_ms = 1000, .total_timeout_ms = 5000, .verify_tls = 1};
+        cm_httpc_pool *pool = cm_httpc_pool_new(&settings);
+        cm_httpc_client *client = cm_httpc_take(pool);
+        char *shared = malloc(DL_TOKEN_MAX), message[Q_DELIVERY_MESSAGE_MAX];
+        int64_t retry_after_ms;
+        assert_int_equal(dl_token_get(dl_delivery_http_tokens(p->delivery), client, NULL, NULL, shared, &retry_after_ms,
+                                      message, NULL, NULL),
+                         Q_DELIVERY_OK);
+        assert_string_equal(shared, "tok-1");
+        assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 1);
+        free(shared);
+        cm_httpc_give(pool, client);
+        cm_httpc_pool_free(pool);
+    }
     /* Well inside its life: the same token again. */
     cm_sleep_ms(300);
     result = deliver_chunk(p, 10, 2, NULL, NULL);
     assert_int_equal(result.status, Q_DELIVERY_OK);
-    assert_int_equal(app_delivery_http_token_fetches(p->delivery), 1);
+    assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 1);
     assert_string_equal(f->last_bearer, "Bearer tok-1");
     /* Past the early-renewal point but before expiry: a new token is fetched up front. */
     int64_t left = started + 1750 - cm_mono_ms();
@@ -743,7 +760,7 @@ static void test_token_renewed_before_expiry(void **state)
     assert_true(cm_mono_ms() - started < 2000); /* still inside the old token's life */
     result = deliver_chunk(p, 10, 3, NULL, NULL);
     assert_int_equal(result.status, Q_DELIVERY_OK);
-    assert_int_equal(app_delivery_http_token_fetches(p->delivery), 2);
+    assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 2);
     assert_int_equal(f->tokens_issued, 2);
     assert_string_equal(f->last_bearer, "Bearer tok-2");
     /* No 401 was needed for it: the old token was never sent after the renewal point. */
@@ -758,7 +775,7 @@ static void test_token_renewed_before_expiry(void **state)
     assert_int_equal(result.status, Q_DELIVERY_OK);
     result = deliver_chunk(p, 10, 5, NULL, NULL);
     assert_int_equal(result.status, Q_DELIVERY_OK);
-    assert_int_equal(app_delivery_http_token_fetches(p->delivery), 1);
+    assert_int_equal(dl_delivery_http_token_fetches(p->delivery), 1);
     close_delivery(p);
 }
 
@@ -958,7 +975,7 @@ static void test_retry_after_forms(void **state)
     fake_script(f, (reply_kind[]){REPLY_429}, 1);
     result = deliver_chunk(p, 10, 1, NULL, NULL);
     assert_int_equal(result.status, Q_DELIVERY_RETRY);
-    assert_int_equal(result.retry_after_ms, APP_HTTP_RETRY_AFTER_MAX_MS);
+    assert_int_equal(result.retry_after_ms, CM_HTTPC_RETRY_AFTER_MAX_MS);
     /* A 429 without the header, right after ones with it on the same connection: absent (-1). */
     snprintf(f->retry_after, sizeof f->retry_after, "-");
     fake_script(f, (reply_kind[]){REPLY_429}, 1);
@@ -1073,12 +1090,12 @@ static void test_import_edges(void **state)
     expect_refusals_of_fail_skus(p, &result, 150);
     assert_int_equal(f->delete_calls, deletes + 1);
     reset_import_knobs(f);
-    int64_t deleted = app_delivery_http_imports_deleted(p->delivery);
+    int64_t deleted = dl_delivery_http_imports_deleted(p->delivery);
     assert_int_equal(deleted, f->delete_calls - 1);
     close_delivery(p);
 
     /* A result file over the limit: a clear final error, never a silent cut. */
-    app_delivery_http_options options = {.poll_first_ms = 20, .poll_max_ms = 100, .result_file_max = 4096};
+    dl_delivery_http_options options = {.poll_first_ms = 20, .poll_max_ms = 100, .result_file_max = 4096};
     p = open_delivery_with(f, delivery_config(f->port, 5, 0), &options);
     f->result_padding_lines = 100; /* ~12 KiB */
     result = deliver_import_chunk(p, 1);

@@ -12,6 +12,8 @@
 #include "oci_core/fault_rule.h"
 #include "oci_core/import_parser.h"
 #include "oci_core/multipart.h"
+#include "oci_core/token_form.h"
+#include "common/jwt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,9 +427,75 @@ int fz_fault_rule(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* Decodes `length` bytes as a JWT and checks what cm_jwt_decode promises. */
+static void fz_jwt(const char *text, size_t length)
+{
+    cm_jwt jwt;
+    char why[CM_JWT_WHY_MAX];
+    cm_jwt_status status = cm_jwt_decode(text, length, &jwt, why);
+    if (status == CM_JWT_OK) {
+        if (!json_object_is_type(jwt.header, json_type_object) || !json_object_is_type(jwt.claims, json_type_object))
+            fz_broken("a decoded JWT without header and claims objects");
+        if (jwt.signing_input_length >= length || jwt.signature_length == 0 ||
+            jwt.signature_length > sizeof jwt.signature || strlen(jwt.signing_input) != jwt.signing_input_length)
+            fz_broken("a decoded JWT's parts do not fit the input");
+        const char *alg = NULL;
+        if (cm_json_string(jwt.header, "alg", &alg) != CM_JSON_OK || strcmp(alg, "RS256") != 0)
+            fz_broken("a JWT decoded without alg RS256");
+        if (cm_jwt_verify_rs256(&jwt, NULL))
+            fz_broken("a JWT verified without a key");
+    } else {
+        fz_check_string(why, sizeof why, "JWT refusal");
+    }
+    cm_jwt_free(&jwt);
+}
+
+int fz_token(const uint8_t *data, size_t size)
+{
+    if (size > FZ_MAX_INPUT)
+        size = FZ_MAX_INPUT;
+    const uint8_t *newline = memchr(data, '\n', size);
+    size_t header_length = newline ? (size_t)(newline - data) : size;
+    char *content_type = fz_copy(data, header_length);
+    if (!content_type)
+        return 0;
+    size_t body_offset = newline ? header_length + 1 : size;
+    size_t body_length = size - body_offset;
+    char *body = malloc(body_length ? body_length : 1);
+    if (!body) {
+        free(content_type);
+        return 0;
+    }
+    if (body_length)
+        memcpy(body, data + body_offset, body_length);
+    cm_query form;
+    char error[OCI_TOKEN_FORM_ERROR_MAX];
+    cm_err rc = oci_token_form_parse(*content_type ? content_type : NULL, body, body_length, &form, error);
+    if (rc == CM_OK) {
+        for (size_t i = 0; i < form.count; i++) {
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(form.names[i], form.names[j]) == 0)
+                    fz_broken("a token form parameter given twice was accepted");
+            (void)strlen(form.values[i]);
+        }
+        const char *assertion = cm_query_get(&form, "assertion");
+        if (assertion)
+            fz_jwt(assertion, strlen(assertion));
+        cm_query_free(&form);
+    } else if (rc == CM_EINVAL) {
+        fz_check_string(error, sizeof error, "token form error");
+    }
+    /* The whole body as an assertion too, in an allocation of its exact length. */
+    fz_jwt(body, body_length);
+    free(body);
+    free(content_type);
+    return 0;
+}
+
 static const fz_target FZ_TARGETS[] = {
     {"refresh", fz_refresh}, {"import", fz_import},       {"config", fz_config},
     {"router", fz_router},   {"multipart", fz_multipart}, {"fault_rule", fz_fault_rule},
+    {"token", fz_token},
 };
 
 const fz_target *fz_targets(size_t *count)

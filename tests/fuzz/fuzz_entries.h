@@ -33,6 +33,10 @@ int fz_multipart(const uint8_t *data, size_t size);
  * must be well formed, match without crashing, and come back identical from its own JSON form. */
 int fz_fault_rule(const uint8_t *data, size_t size);
 
+/* A token request: the first line is the Content-Type (empty: none), the rest the body, read by
+ * oci_token_form_parse; its "assertion" parameter, and the whole body, through cm_jwt_decode. */
+int fz_token(const uint8_t *data, size_t size);
+
 typedef struct fz_target {
     const char *name; /* also the folder name under tests/fuzz/corpus and tests/fuzz/regressions */
     fz_entry entry;

@@ -93,7 +93,7 @@ static int healthy(int port)
 
 int th_omsgw_launch(th_omsgw *process, const char *const *extra_args)
 {
-    return th_omsgw_launch_as(process, "serve", extra_args);
+    return th_omsgw_launch_as(process, process->command ? process->command : "serve", extra_args);
 }
 
 int th_omsgw_launch_as(th_omsgw *process, const char *command, const char *const *extra_args)

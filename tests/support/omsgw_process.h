@@ -18,6 +18,9 @@ typedef struct th_omsgw {
     char config_path[320];
     char data_dir[320];
     char log_path[320];
+    /* The subcommand (set after th_omsgw_prepare): NULL runs "serve"; "oci-core" runs the core
+     * alone, without --gateway-port (set gateway_port to 0 then). */
+    const char *command;
 } th_omsgw;
 
 /* A loopback port that was free a moment ago. */

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/config.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 #define ALL_SCOPES 0x7fu
 
@@ -785,6 +785,60 @@ static void relative_location_graph_uses_the_config_folder(void **state)
     cm_config_free(config);
 }
 
+/* oci.organizations[].connectedApps, oci.publicUrl and delivery.jwt: values, relative paths, refusals. */
+static void connected_apps_public_url_and_delivery_jwt(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"oci\": {\"publicUrl\": \"https://oci.example\", \"organizations\": [{\"id\": \"o\", \"connectedApps\": ["
+        "{\"consumerKey\": \"ck\", \"certificate\": \"keys/app.crt\", \"consumerSecret\": \"cs\","
+        " \"users\": [{\"username\": \"u@x\", \"password\": \"p\", \"securityToken\": \"T\"}, {\"username\": \"v@x\"}],"
+        " \"scopes\": [\"sfcc_inventory_availability\"]},"
+        "{\"consumerKey\": \"secret-only\", \"consumerSecret\": \"s2\", \"scopes\": []}]}]},"
+        " \"delivery\": {\"mode\": \"http\", \"baseUrl\": \"https://oci.example\", \"jwt\": {\"loginUrl\": \"https://login.salesforce.com\","
+        " \"consumerKey\": \"ck\", \"username\": \"u@x\", \"privateKey\": \"keys/server.key\", \"tokenLifetimeSeconds\": 600}}}";
+    cm_config *config = NULL;
+    char error[CM_CONFIG_ERROR_MAX];
+    assert_int_equal(cm_config_parse(text, strlen(text), "inline", "/etc/omsgw", NULL, 0, &config, error), CM_OK);
+    assert_string_equal(config->oci.public_url, "https://oci.example");
+    const cm_oci_org *org = &config->oci.organizations[0];
+    assert_int_equal(org->connected_app_count, 2);
+    const cm_connected_app *app = &org->connected_apps[0];
+    assert_string_equal(app->consumer_key, "ck");
+    assert_string_equal(app->certificate_path, "/etc/omsgw/keys/app.crt");
+    assert_string_equal(app->consumer_secret, "cs");
+    assert_int_equal(app->user_count, 2);
+    assert_string_equal(app->users[0].password, "p");
+    assert_string_equal(app->users[0].security_token, "T");
+    assert_null(app->users[1].password);
+    assert_int_equal(app->scopes, CM_SCOPE_AVAILABILITY);
+    assert_null(org->connected_apps[1].certificate_path);
+    assert_string_equal(config->delivery.jwt_login_url, "https://login.salesforce.com");
+    assert_string_equal(config->delivery.jwt_private_key_path, "/etc/omsgw/keys/server.key");
+    assert_int_equal(config->delivery.jwt_token_lifetime_seconds, 600);
+    cm_config_free(config);
+
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"o\", \"connectedApps\": {}}]}}",
+                 "oci.organizations[0].connectedApps", "must be an array");
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"o\", \"connectedApps\": [{\"certificate\": \"a\", \"scopes\": []}]}]}}",
+                 "connectedApps[0].consumerKey", "is required");
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"o\", \"connectedApps\": [{\"consumerKey\": \"k\", \"scopes\": []}]}]}}",
+                 "connectedApps[0].certificate", "consumerSecret");
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"o\", \"connectedApps\": [{\"consumerKey\": \"k\","
+                 " \"certificate\": \"a\", \"scopes\": [\"nope\"]}]}]}}",
+                 "connectedApps[0].scopes[0]", "unknown scope");
+    EXPECT_ERROR("{\"oci\": {\"organizations\": [{\"id\": \"o\", \"connectedApps\": [{\"consumerKey\": \"k\","
+                 " \"certificate\": \"a\", \"scopes\": [], \"users\": [{\"password\": \"p\"}]}]}]}}",
+                 "connectedApps[0].users[0].username", "is required");
+    EXPECT_ERROR("{\"delivery\": {\"mode\": \"http\", \"baseUrl\": \"http://x\", \"jwt\": {\"loginUrl\": \"http://x\","
+                 " \"consumerKey\": \"k\", \"username\": \"u\"}}}",
+                 "delivery.jwt.privateKey", "is required");
+    EXPECT_ERROR("{\"delivery\": {\"mode\": \"http\", \"baseUrl\": \"http://x\", \"jwt\": {\"loginUrl\": \"ftp://x\","
+                 " \"consumerKey\": \"k\", \"username\": \"u\", \"privateKey\": \"k.pem\"}}}",
+                 "delivery.jwt.loginUrl", "http://");
+    EXPECT_ERROR("{\"delivery\": {\"jwt\": []}}", "delivery.jwt", "must be an object");
+}
+
 static void parse_from_memory_names_its_origin(void **state)
 {
     (void)state;
@@ -905,6 +959,7 @@ int main(void)
         cmocka_unit_test(bad_override_paths),
         cmocka_unit_test(relative_location_graph_uses_the_config_folder),
         cmocka_unit_test(parse_from_memory_names_its_origin),
+        cmocka_unit_test(connected_apps_public_url_and_delivery_jwt),
         cmocka_unit_test(lookups),
         cmocka_unit_test(scope_names_in_both_spellings),
         cmocka_unit_test(storage_settings),

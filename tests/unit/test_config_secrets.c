@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/config.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 
 static char temp_dir[512];
 

@@ -1,26 +1,26 @@
-/* SHA-512 (oci_core/sha512.h) against the FIPS 180-4 / NIST example vectors. */
+/* SHA-512 (common/digest.h, on libcrypto) against the FIPS 180-4 / NIST example vectors. */
 #include "tests/support/test_support.h"
 
 #include <string.h>
 
-#include "oci_core/sha512.h"
+#include "common/digest.h"
 
-static void hex_of(const void *data, size_t length, size_t chunk, char out[OCI_SHA512_HEX_LEN + 1])
+static void hex_of(const void *data, size_t length, size_t chunk, char out[CM_SHA512_HEX_LEN + 1])
 {
-    oci_sha512_ctx ctx;
-    oci_sha512_init(&ctx);
+    cm_sha512_ctx ctx;
+    cm_sha512_init(&ctx);
     const char *bytes = data;
     for (size_t at = 0; at < length; at += chunk)
-        oci_sha512_update(&ctx, bytes + at, length - at < chunk ? length - at : chunk);
-    uint8_t digest[OCI_SHA512_LEN];
-    oci_sha512_final(&ctx, digest);
-    oci_sha512_hex(digest, out);
+        cm_sha512_update(&ctx, bytes + at, length - at < chunk ? length - at : chunk);
+    uint8_t digest[CM_SHA512_LEN];
+    cm_sha512_final(&ctx, digest);
+    cm_sha512_hex(digest, out);
 }
 
 static void test_vectors(void **state)
 {
     (void)state;
-    char hex[OCI_SHA512_HEX_LEN + 1];
+    char hex[CM_SHA512_HEX_LEN + 1];
     hex_of("", 0, 1, hex);
     assert_string_equal(hex, "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
                              "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
@@ -40,7 +40,7 @@ static void test_million_a(void **state)
     (void)state;
     static char million[1000000];
     memset(million, 'a', sizeof million);
-    char hex[OCI_SHA512_HEX_LEN + 1];
+    char hex[CM_SHA512_HEX_LEN + 1];
     hex_of(million, sizeof million, 4096, hex);
     assert_string_equal(hex, "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
                              "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b");

@@ -1,5 +1,5 @@
 /*
- * test_sha256_uuid.c - common/sha256 against the FIPS 180-4 / NIST vectors (one-shot and
+ * test_sha256_uuid.c - common/digest (libcrypto SHA-256) against the FIPS 180-4 / NIST vectors (one-shot and
  * streamed in awkward pieces), the constant-time comparison, and common/uuid: random v4 ids,
  * deterministic name-based v8 ids (pinned, because stored record ids depend on them) and validation.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "common/uuid.h"
 
 static void assert_digest_hex(const uint8_t digest[CM_SHA256_LEN], const char *expected)

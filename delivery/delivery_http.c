@@ -1,11 +1,11 @@
-#include "app/delivery_http.h"
-#include "app/http_call.h"
-#include "app/oci_token.h"
+#include "delivery/delivery_http.h"
+#include "common/http_client.h"
+#include "delivery/token_source.h"
 #include "common/body.h"
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/digest.h"
 #include "queue/retry.h"
 #include "translate/oci_reply.h"
 #include "translate/writer.h"
@@ -29,16 +29,16 @@ typedef struct http_delivery {
     q_delivery base; /* first: the queue sees only this */
     const cm_config *config;
     char *base_url; /* owned; without a trailing slash */
-    app_http_pool *pool;
-    app_token_source *tokens;
-    app_delivery_http_options options;
+    cm_httpc_pool *pool;
+    dl_token_source *tokens;
+    dl_delivery_http_options options;
     _Atomic int64_t imports_deleted; /* for tests: several workers may delete at once */
 } http_delivery;
 
 /* Everything one deliver() call shares between its steps. */
 typedef struct attempt {
     http_delivery *delivery;
-    app_http_client *client;
+    cm_httpc_client *client;
     const q_chunk *chunk;
     q_delivery_result *result;
     unsigned char *refused; /* owned: one flag per record, so a record is refused once */
@@ -63,7 +63,7 @@ static void set_result(attempt *self, q_delivery_status status, const char *form
 }
 
 /* Sets the result for a call that did not succeed: no answer, or an unwanted status. */
-static void fail_from_response(attempt *self, const char *step, const app_http_response *response)
+static void fail_from_response(attempt *self, const char *step, const cm_httpc_response *response)
 {
     if (response->too_big) {
         /* Never a silent cut, and never a retry: the same request would bring the same answer. */
@@ -96,10 +96,10 @@ static void fail_from_response(attempt *self, const char *step, const app_http_r
  * Returns 0 with *response filled (the caller frees it) whenever an HTTP answer or a transport
  * failure happened; returns -1 when no token could be had (the result is set, nothing to free).
  */
-static int authorized_call(attempt *self, app_http_request *request, app_http_response *response)
+static int authorized_call(attempt *self, cm_httpc_request *request, cm_httpc_response *response)
 {
     static char no_token[] = "";
-    char *token = malloc(APP_TOKEN_MAX);
+    char *token = malloc(DL_TOKEN_MAX);
     char *refused = NULL;
     if (!token) {
         set_result(self, Q_DELIVERY_RETRY, "out of memory");
@@ -107,7 +107,8 @@ static int authorized_call(attempt *self, app_http_request *request, app_http_re
     }
     for (int tries = 0;; tries++) {
         int64_t retry_after_ms = -1;
-        q_delivery_status status = app_token_get(self->delivery->tokens, self->client, refused, token,
+        q_delivery_status status = dl_token_get(self->delivery->tokens, self->client, self->chunk->organization_id,
+                                                refused, token,
                                                  &retry_after_ms, self->result->message, self->should_stop,
                                                  self->stop_data);
         if (status != Q_DELIVERY_OK) {
@@ -120,15 +121,15 @@ static int authorized_call(attempt *self, app_http_request *request, app_http_re
         request->bearer = token;
         request->should_stop = self->should_stop;
         request->stop_data = self->stop_data;
-        app_http_perform(self->client, request, response);
+        cm_httpc_perform(self->client, request, response);
         request->bearer = no_token;
-        if (response->status != 401 || tries > 0 || !app_token_renewable(self->delivery->tokens))
+        if (response->status != 401 || tries > 0 || !dl_token_renewable(self->delivery->tokens))
             break;
         cm_log_warn("delivery.token_refused", "OCI answered 401 [correlation-id %s]; renewing the token",
                     response->correlation_id);
         free(refused);
         refused = strdup(token);
-        app_http_response_free(response);
+        cm_httpc_response_free(response);
         if (!refused) {
             set_result(self, Q_DELIVERY_RETRY, "out of memory");
             free(token);
@@ -185,13 +186,13 @@ static void deliver_batch(attempt *self)
                    "the batch-update request could not be built: %s", cm_strerror(rc ? rc : CM_ETOOBIG));
         return;
     }
-    app_http_request request = {.method = "POST",
+    cm_httpc_request request = {.method = "POST",
                                 .url = url,
                                 .content_type = "application/json",
                                 .body = body.data,
                                 .body_length = body.length,
                                 .response_max = JSON_REPLY_MAX};
-    app_http_response response;
+    cm_httpc_response response;
     if (authorized_call(self, &request, &response) != 0) {
         cm_body_free(&body);
         return;
@@ -222,7 +223,7 @@ static void deliver_batch(attempt *self)
     } else {
         fail_from_response(self, "batch-update", &response);
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
 }
 
 /* ---- import ---- */
@@ -255,7 +256,7 @@ static cm_err gzip_bytes(const char *in, size_t length, cm_body *out)
 }
 
 /* Parses a JSON reply object (caller puts it), or NULL. */
-static json_object *reply_object(const app_http_response *response)
+static json_object *reply_object(const cm_httpc_response *response)
 {
     json_object *object = NULL;
     char parse_error[CM_JSON_ERROR_MAX];
@@ -295,7 +296,10 @@ static int submit_import(attempt *self, const cm_body *file, import_links *links
     const q_chunk *chunk = self->chunk;
     uint8_t digest[CM_SHA256_LEN];
     char hash[CM_SHA256_HEX_LEN + 1], url[URL_MAX], body[512];
-    cm_sha256(file->data, file->length, digest);
+    if (cm_sha256(file->data, file->length, digest) != CM_OK) {
+        set_result(self, Q_DELIVERY_RETRY, "the import file could not be hashed (out of memory)");
+        return -1;
+    }
     cm_sha256_hex(digest, hash);
     snprintf(body, sizeof body,
              "{\"fileName\":\"omsgw-t%" PRId64 "-j%" PRId64 "-c%" PRId64 ".ndjson.gz\",\"fileFormat\":\"JSON\","
@@ -305,13 +309,13 @@ static int submit_import(attempt *self, const cm_body *file, import_links *links
         set_result(self, Q_DELIVERY_FINAL, "the import URL is too long");
         return -1;
     }
-    app_http_request request = {.method = "POST",
+    cm_httpc_request request = {.method = "POST",
                                 .url = url,
                                 .content_type = "application/json",
                                 .body = body,
                                 .body_length = strlen(body),
                                 .response_max = JSON_REPLY_MAX};
-    app_http_response response;
+    cm_httpc_response response;
     if (authorized_call(self, &request, &response) != 0)
         return -1;
     int rc = -1;
@@ -338,7 +342,7 @@ static int submit_import(attempt *self, const cm_body *file, import_links *links
         rc = 0;
     }
     json_object_put(reply);
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     return rc;
 }
 
@@ -348,7 +352,7 @@ static int upload_import(attempt *self, const cm_body *file, const import_links 
     char name[128];
     snprintf(name, sizeof name, "omsgw-t%" PRId64 "-j%" PRId64 "-c%" PRId64 ".ndjson.gz", self->chunk->tenant_id,
              self->chunk->job_id, self->chunk->chunk_index + 1);
-    app_http_request request = {.method = "POST",
+    cm_httpc_request request = {.method = "POST",
                                 .url = links->upload_url,
                                 .body = file->data,
                                 .body_length = file->length,
@@ -356,7 +360,7 @@ static int upload_import(attempt *self, const cm_body *file, const import_links 
                                 .upload_name = name,
                                 .upload_type = "application/gzip",
                                 .response_max = JSON_REPLY_MAX};
-    app_http_response response;
+    cm_httpc_response response;
     if (authorized_call(self, &request, &response) != 0)
         return -1;
     int rc = 0;
@@ -374,7 +378,7 @@ static int upload_import(attempt *self, const cm_body *file, const import_links 
         fail_from_response(self, "import upload", &response);
         rc = -1;
     }
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
     return rc;
 }
 
@@ -384,14 +388,14 @@ static int upload_import(attempt *self, const cm_body *file, const import_links 
  * read). */
 static int wait_import(attempt *self, import_links *links, int *failed, char validation[TR_ERROR_MESSAGE_MAX])
 {
-    const app_delivery_http_options *options = &self->delivery->options;
+    const dl_delivery_http_options *options = &self->delivery->options;
     int64_t deadline = cm_mono_ms() + options->import_wait_max_ms;
     int64_t pause = options->poll_first_ms;
     int failures_in_row = 0;
     validation[0] = '\0';
     for (;;) {
-        app_http_request request = {.method = "GET", .url = links->status_url, .response_max = JSON_REPLY_MAX};
-        app_http_response response;
+        cm_httpc_request request = {.method = "GET", .url = links->status_url, .response_max = JSON_REPLY_MAX};
+        cm_httpc_response response;
         if (authorized_call(self, &request, &response) != 0)
             return -1;
         int64_t wait = pause;
@@ -412,7 +416,7 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
                     snprintf(validation, TR_ERROR_MESSAGE_MAX, "%s",
                              json_object_get_string(json_object_array_get_idx(errors, 0)));
                 json_object_put(reply);
-                app_http_response_free(&response);
+                cm_httpc_response_free(&response);
                 return 0;
             }
             /* Both end an import that was uploaded without a result: EXPIRED means OCI never
@@ -424,7 +428,7 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
                            "before its link expired, so none of its records were applied [correlation-id %s]",
                            links->import_id, response.correlation_id);
                 json_object_put(reply);
-                app_http_response_free(&response);
+                cm_httpc_response_free(&response);
                 return 1;
             }
             if (strcmp(status, "STOPPED") == 0) {
@@ -432,10 +436,10 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
                            "records may be applied, the chunk is not sent again [correlation-id %s]",
                            links->import_id, response.correlation_id);
                 json_object_put(reply);
-                app_http_response_free(&response);
+                cm_httpc_response_free(&response);
                 return 1;
             }
-        } else if (++failures_in_row > APP_IMPORT_POLL_FAILURES_MAX ||
+        } else if (++failures_in_row > DL_IMPORT_POLL_FAILURES_MAX ||
                    (!response.transport_error && q_classify_http_status(response.status) == Q_DELIVERY_FINAL)) {
             /* A 4xx on the status (404: the import is gone) will not pass by waiting. */
             fail_from_response(self, "import status", &response);
@@ -443,13 +447,13 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
                 set_result(self, Q_DELIVERY_RETRY, "import status: unreadable answer [correlation-id %s]",
                            response.correlation_id);
             json_object_put(reply);
-            app_http_response_free(&response);
+            cm_httpc_response_free(&response);
             return -1;
         } else if (response.retry_after_ms > wait) {
             wait = response.retry_after_ms;
         }
         json_object_put(reply);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         if (cm_mono_ms() + wait > deadline) {
             set_result(self, Q_DELIVERY_RETRY, "import %s did not finish within %" PRId64 " s", links->import_id,
                        options->import_wait_max_ms / 1000);
@@ -466,10 +470,10 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
 /* Reads the result file and turns failed lines into refusals. Sets the result. */
 static void read_import_result(attempt *self, const import_links *links, int failed, const char *validation)
 {
-    app_http_request request = {.method = "GET",
+    cm_httpc_request request = {.method = "GET",
                                 .url = links->result_url,
                                 .response_max = (size_t)self->delivery->options.result_file_max};
-    app_http_response response;
+    cm_httpc_response response;
     if (authorized_call(self, &request, &response) != 0)
         return;
     if (failed && !response.transport_error && response.status >= 400 && response.status < 500 &&
@@ -478,19 +482,19 @@ static void read_import_result(attempt *self, const import_links *links, int fai
         set_result(self, Q_DELIVERY_FINAL, "import %s FAILED: %s (its result file: %ld) [correlation-id %s]",
                    links->import_id, validation[0] ? validation : "OCI gave no reason", response.status,
                    response.correlation_id);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return;
     }
     if (response.too_big) {
         set_result(self, Q_DELIVERY_FINAL, "import %s: the result file is larger than the %zu bytes the gateway "
                    "reads, so its per-record failures cannot be reported [correlation-id %s]",
                    links->import_id, response.body.max_bytes, response.correlation_id);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return;
     }
     if (response.status != 200) {
         fail_from_response(self, "import result file", &response);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
         return;
     }
     tr_record_lookup lookup;
@@ -516,7 +520,7 @@ static void read_import_result(attempt *self, const import_links *links, int fai
                         links->import_id, unmatched);
     }
     tr_record_lookup_free(&lookup);
-    app_http_response_free(&response);
+    cm_httpc_response_free(&response);
 }
 
 /* 1 when an import id can go into a URL path as it is (OCI's ids are UUIDs). */
@@ -546,8 +550,8 @@ static void delete_import(attempt *self, const import_links *links)
         return;
     }
     q_delivery_result saved = *self->result;
-    app_http_request request = {.method = "DELETE", .url = url, .response_max = JSON_REPLY_MAX};
-    app_http_response response;
+    cm_httpc_request request = {.method = "DELETE", .url = url, .response_max = JSON_REPLY_MAX};
+    cm_httpc_response response;
     if (authorized_call(self, &request, &response) == 0) {
         if (response.status == 204 || response.status == 200 || response.status == 404)
             self->delivery->imports_deleted++;
@@ -555,7 +559,7 @@ static void delete_import(attempt *self, const import_links *links)
             cm_log_warn("delivery.import_kept", "import=%s was not deleted: %s %ld [correlation-id %s]",
                         links->import_id, response.transport_error ? response.detail : "OCI answered",
                         response.status, response.correlation_id);
-        app_http_response_free(&response);
+        cm_httpc_response_free(&response);
     } else {
         cm_log_warn("delivery.import_kept", "import=%s was not deleted: %s", links->import_id,
                     self->result->message);
@@ -615,7 +619,7 @@ static void deliver(q_delivery *base, const q_chunk *chunk, q_delivery_result *r
                     .should_stop = should_stop,
                     .stop_data = stop_data};
     self.refused = calloc(chunk->record_count ? chunk->record_count : 1, 1);
-    self.client = self.refused ? app_http_take(delivery->pool) : NULL;
+    self.client = self.refused ? cm_httpc_take(delivery->pool) : NULL;
     if (!self.client) {
         free(self.refused);
         set_result(&self, Q_DELIVERY_RETRY, "out of memory");
@@ -625,7 +629,7 @@ static void deliver(q_delivery *base, const q_chunk *chunk, q_delivery_result *r
         deliver_batch(&self);
     else
         deliver_import(&self);
-    app_http_give(delivery->pool, self.client);
+    cm_httpc_give(delivery->pool, self.client);
     free(self.refused);
 }
 
@@ -634,37 +638,48 @@ static void destroy(q_delivery *base)
     http_delivery *delivery = (http_delivery *)base;
     if (!delivery)
         return;
-    app_http_pool_free(delivery->pool);
-    app_token_source_free(delivery->tokens);
+    cm_httpc_pool_free(delivery->pool);
+    dl_token_source_free(delivery->tokens);
     free(delivery->base_url);
     free(delivery);
 }
 
-int64_t app_delivery_http_token_fetches(q_delivery *base)
+int64_t dl_delivery_http_token_fetches(q_delivery *base)
 {
-    return app_token_fetch_count(((http_delivery *)base)->tokens);
+    return dl_token_fetch_count(((http_delivery *)base)->tokens);
 }
 
-int64_t app_delivery_http_imports_deleted(q_delivery *base)
+struct dl_token_source *dl_delivery_http_tokens(q_delivery *base)
+{
+    return ((http_delivery *)base)->tokens;
+}
+
+int64_t dl_delivery_http_provisions(q_delivery *base)
+{
+    return dl_token_provision_count(((http_delivery *)base)->tokens);
+}
+
+int64_t dl_delivery_http_imports_deleted(q_delivery *base)
 {
     return ((http_delivery *)base)->imports_deleted;
 }
 
-q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_http_options *options,
-                                  char error[APP_DELIVERY_ERROR_MAX])
+q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http_options *options,
+                                  char error[DL_DELIVERY_ERROR_MAX])
 {
     error[0] = '\0';
-    if (!config->delivery.base_url || (!config->delivery.token && !config->delivery.oauth_token_url)) {
-        snprintf(error, APP_DELIVERY_ERROR_MAX, "http delivery needs delivery.baseUrl and a token or oauth section");
+    if (!config->delivery.base_url ||
+        (!config->delivery.token && !config->delivery.oauth_token_url && !config->delivery.jwt_login_url)) {
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "http delivery needs delivery.baseUrl and a token, oauth or jwt section");
         return NULL;
     }
-    if (app_http_global_init() != CM_OK) {
-        snprintf(error, APP_DELIVERY_ERROR_MAX, "libcurl could not be initialized");
+    if (cm_httpc_global_init() != CM_OK) {
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "libcurl could not be initialized");
         return NULL;
     }
     http_delivery *delivery = calloc(1, sizeof *delivery);
     if (!delivery) {
-        snprintf(error, APP_DELIVERY_ERROR_MAX, "out of memory");
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "out of memory");
         return NULL;
     }
     delivery->base.deliver = deliver;
@@ -673,25 +688,32 @@ q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_ht
     if (options)
         delivery->options = *options;
     if (!delivery->options.import_wait_max_ms)
-        delivery->options.import_wait_max_ms = APP_IMPORT_WAIT_MAX_MS;
+        delivery->options.import_wait_max_ms = DL_IMPORT_WAIT_MAX_MS;
     if (!delivery->options.poll_first_ms)
-        delivery->options.poll_first_ms = APP_IMPORT_POLL_FIRST_MS;
+        delivery->options.poll_first_ms = DL_IMPORT_POLL_FIRST_MS;
     if (!delivery->options.poll_max_ms)
-        delivery->options.poll_max_ms = APP_IMPORT_POLL_MAX_MS;
+        delivery->options.poll_max_ms = DL_IMPORT_POLL_MAX_MS;
     if (!delivery->options.result_file_max)
-        delivery->options.result_file_max = APP_RESULT_FILE_MAX;
+        delivery->options.result_file_max = DL_RESULT_FILE_MAX;
     delivery->base_url = strdup(config->delivery.base_url);
     long total_ms = (long)config->delivery.timeout_seconds * 1000;
-    app_http_settings settings = {
-        .connect_timeout_ms = total_ms < APP_HTTP_CONNECT_TIMEOUT_MAX_MS ? total_ms : APP_HTTP_CONNECT_TIMEOUT_MAX_MS,
+    cm_httpc_settings settings = {
+        .connect_timeout_ms = total_ms < DL_HTTP_CONNECT_TIMEOUT_MAX_MS ? total_ms : DL_HTTP_CONNECT_TIMEOUT_MAX_MS,
         .total_timeout_ms = total_ms,
         .verify_tls = config->delivery.verify_tls,
     };
-    delivery->pool = app_http_pool_new(&settings);
-    delivery->tokens = app_token_source_new(config);
-    if (!delivery->base_url || !delivery->pool || !delivery->tokens) {
+    delivery->pool = cm_httpc_pool_new(&settings);
+    dl_token_login login = dl_token_login_of_config(config);
+    char token_error[DL_TOKEN_ERROR_MAX];
+    delivery->tokens = dl_token_source_new(&login, token_error);
+    if (!delivery->tokens) {
         destroy(&delivery->base);
-        snprintf(error, APP_DELIVERY_ERROR_MAX, "out of memory");
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "%s", token_error);
+        return NULL;
+    }
+    if (!delivery->base_url || !delivery->pool) {
+        destroy(&delivery->base);
+        snprintf(error, DL_DELIVERY_ERROR_MAX, "out of memory");
         return NULL;
     }
     size_t length = strlen(delivery->base_url);

@@ -8,51 +8,59 @@
  * the status with growing pauses, read the result file and refuse each failed line's record.
  * Outcomes follow queue/delivery.h through q_classify_http_status: no answer, timeouts, 5xx and
  * 429 (with Retry-After) are RETRY; other 4xx are FINAL with the status and OCI's errorCode and
- * message. A 401 renews an OAuth token and tries once more. An import that ended (COMPLETED,
+ * message. A 401 renews a token obtained by a login (OAuth or JWT, delivery/token_source.h) and
+ * tries once more. An import that ended (COMPLETED,
  * FAILED, EXPIRED, STOPPED) is deleted afterwards, best effort. Re-delivering a chunk is harmless:
  * its record ids are deterministic and OCI skips ids it has applied.
  * Every call carries a new correlation-id, which failure messages quote.
  */
-#ifndef APP_DELIVERY_HTTP_H
-#define APP_DELIVERY_HTTP_H
+#ifndef DL_DELIVERY_HTTP_H
+#define DL_DELIVERY_HTTP_H
 
 #include "common/config.h"
 #include "queue/delivery.h"
 
-#define APP_DELIVERY_ERROR_MAX 256
+#define DL_DELIVERY_ERROR_MAX 600
 /* Connecting takes at most this long, or delivery.timeoutSeconds when that is shorter. */
-#define APP_HTTP_CONNECT_TIMEOUT_MAX_MS 10000
+#define DL_HTTP_CONNECT_TIMEOUT_MAX_MS 10000
 /* How long an import may take, from upload to result, before the chunk is retried. */
-#define APP_IMPORT_WAIT_MAX_MS (15 * 60 * 1000)
-#define APP_IMPORT_POLL_FIRST_MS 50
-#define APP_IMPORT_POLL_MAX_MS 2000
+#define DL_IMPORT_WAIT_MAX_MS (15 * 60 * 1000)
+#define DL_IMPORT_POLL_FIRST_MS 50
+#define DL_IMPORT_POLL_MAX_MS 2000
 /* Failures in a row tolerated while polling an import before the chunk is handed back for retry. */
-#define APP_IMPORT_POLL_FAILURES_MAX 5
+#define DL_IMPORT_POLL_FAILURES_MAX 5
 
 /* The largest import result file read. A chunk's file lists at most one failed line per record
  * (~200 bytes each); a larger file is reported as an error, never cut short. */
-#define APP_RESULT_FILE_MAX (64 * 1024 * 1024)
+#define DL_RESULT_FILE_MAX (64 * 1024 * 1024)
 
 /* Tuning for tests; zero fields take the defaults above. */
-typedef struct app_delivery_http_options {
+typedef struct dl_delivery_http_options {
     int64_t import_wait_max_ms;
     int64_t poll_first_ms;
     int64_t poll_max_ms;
     int64_t result_file_max;
-} app_delivery_http_options;
+} dl_delivery_http_options;
 
 /*
  * A new http delivery for the delivery section of `config` (which must outlive it). Initializes
  * libcurl: call from the main thread before worker threads start. On failure returns NULL with
  * one sentence in `error`. Destroy with its destroy member.
  */
-q_delivery *app_delivery_http_new(const cm_config *config, const app_delivery_http_options *options,
-                                  char error[APP_DELIVERY_ERROR_MAX]);
+q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http_options *options,
+                                  char error[DL_DELIVERY_ERROR_MAX]);
 
 /* OAuth tokens obtained so far by this delivery (0 with a fixed token): for tests. */
-int64_t app_delivery_http_token_fetches(q_delivery *delivery);
+int64_t dl_delivery_http_token_fetches(q_delivery *delivery);
+
+/* The delivery's token source, to share its login (and its renewals) with other callers of the
+ * same OCI. Borrowed: lives as long as the delivery. */
+struct dl_token_source *dl_delivery_http_tokens(q_delivery *delivery);
+
+/* Internal organization calls made after JWT logins (0 with other logins): for tests. */
+int64_t dl_delivery_http_provisions(q_delivery *delivery);
 
 /* Imports this delivery deleted (or found already gone) after they ended: for tests. */
-int64_t app_delivery_http_imports_deleted(q_delivery *delivery);
+int64_t dl_delivery_http_imports_deleted(q_delivery *delivery);
 
 #endif

@@ -1,4 +1,4 @@
-#include "app/delivery_bundled.h"
+#include "delivery/delivery_bundled.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +78,7 @@ static int graph_changing(q_delivery *self, const char *organization_id)
     return oci_core_graph_changing(((bundled_delivery *)self)->core, organization_id);
 }
 
-q_delivery *app_delivery_bundled_new(oci_core *core)
+q_delivery *dl_delivery_bundled_new(oci_core *core)
 {
     bundled_delivery *delivery = calloc(1, sizeof *delivery);
     if (!delivery)

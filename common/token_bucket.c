@@ -1,12 +1,12 @@
-/* rate_limit.c - token buckets per organization (rate_limit.h). */
-#include "oci_core/rate_limit.h"
+/* token_bucket.c - the token bucket both rate limiters use (token_bucket.h). */
+#include "common/token_bucket.h"
 
 #include <math.h>
 #include <string.h>
 
-#define OCI_RATE_MS_PER_SECOND 1000.0
+#define CM_BUCKET_MS_PER_SECOND 1000.0
 
-void oci_rate_init(oci_rate_bucket *bucket, double requests_per_second, double burst, int64_t now_ms)
+void cm_bucket_init(cm_token_bucket *bucket, double requests_per_second, double burst, int64_t now_ms)
 {
     memset(bucket, 0, sizeof *bucket);
     pthread_mutex_init(&bucket->lock, NULL);
@@ -18,12 +18,12 @@ void oci_rate_init(oci_rate_bucket *bucket, double requests_per_second, double b
     bucket->refilled_ms = now_ms;
 }
 
-void oci_rate_destroy(oci_rate_bucket *bucket)
+void cm_bucket_destroy(cm_token_bucket *bucket)
 {
     pthread_mutex_destroy(&bucket->lock);
 }
 
-void oci_rate_take(oci_rate_bucket *bucket, int64_t now_ms, oci_rate_decision *out)
+void cm_bucket_take(cm_token_bucket *bucket, int64_t now_ms, cm_bucket_decision *out)
 {
     memset(out, 0, sizeof *out);
     if (!(bucket->rate > 0)) {
@@ -33,7 +33,7 @@ void oci_rate_take(oci_rate_bucket *bucket, int64_t now_ms, oci_rate_decision *o
     pthread_mutex_lock(&bucket->lock);
     /* A clock that steps back refills nothing (and does not drain the bucket either). */
     if (now_ms > bucket->refilled_ms) {
-        bucket->tokens += (double)(now_ms - bucket->refilled_ms) / OCI_RATE_MS_PER_SECOND * bucket->rate;
+        bucket->tokens += (double)(now_ms - bucket->refilled_ms) / CM_BUCKET_MS_PER_SECOND * bucket->rate;
         if (bucket->tokens > bucket->burst)
             bucket->tokens = bucket->burst;
         bucket->refilled_ms = now_ms;
@@ -51,6 +51,6 @@ void oci_rate_take(oci_rate_bucket *bucket, int64_t now_ms, oci_rate_decision *o
     }
     out->remaining = (int64_t)floor(bucket->tokens);
     double to_full_s = (bucket->burst - bucket->tokens) / bucket->rate;
-    out->reset_epoch_s = (int64_t)ceil(((double)bucket->refilled_ms / OCI_RATE_MS_PER_SECOND) + to_full_s);
+    out->reset_epoch_s = (int64_t)ceil(((double)bucket->refilled_ms / CM_BUCKET_MS_PER_SECOND) + to_full_s);
     pthread_mutex_unlock(&bucket->lock);
 }

@@ -1,4 +1,4 @@
-#include "app/http_call.h"
+#include "common/http_client.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -11,21 +11,21 @@
 
 #define USER_AGENT "omsgw/" OMSGW_VERSION
 
-struct app_http_client {
+struct cm_httpc_client {
     CURL *handle;
-    const app_http_settings *settings; /* the pool's */
-    app_http_client *next_idle;
+    const cm_httpc_settings *settings; /* the pool's */
+    cm_httpc_client *next_idle;
 };
 
-struct app_http_pool {
-    app_http_settings settings;
+struct cm_httpc_pool {
+    cm_httpc_settings settings;
     pthread_mutex_t lock;
-    app_http_client *idle; /* a stack of clients nobody holds */
+    cm_httpc_client *idle; /* a stack of clients nobody holds */
 };
 
 /* What the callbacks of one transfer share. */
 typedef struct transfer {
-    app_http_response *response;
+    cm_httpc_response *response;
     size_t response_max;
     int overflow;      /* the body passed response_max */
     int out_of_memory; /* the body could not be stored */
@@ -34,16 +34,16 @@ typedef struct transfer {
     void *stop_data;
 } transfer;
 
-cm_err app_http_global_init(void)
+cm_err cm_httpc_global_init(void)
 {
     /* curl_global_init is reference-counted inside libcurl and not thread-safe in old versions:
      * it is called from the main thread before workers start. */
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? CM_OK : CM_EIO;
 }
 
-app_http_pool *app_http_pool_new(const app_http_settings *settings)
+cm_httpc_pool *cm_httpc_pool_new(const cm_httpc_settings *settings)
 {
-    app_http_pool *pool = calloc(1, sizeof *pool);
+    cm_httpc_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return NULL;
     pool->settings = *settings;
@@ -51,12 +51,12 @@ app_http_pool *app_http_pool_new(const app_http_settings *settings)
     return pool;
 }
 
-void app_http_pool_free(app_http_pool *pool)
+void cm_httpc_pool_free(cm_httpc_pool *pool)
 {
     if (!pool)
         return;
     while (pool->idle) {
-        app_http_client *client = pool->idle;
+        cm_httpc_client *client = pool->idle;
         pool->idle = client->next_idle;
         curl_easy_cleanup(client->handle);
         free(client);
@@ -65,10 +65,10 @@ void app_http_pool_free(app_http_pool *pool)
     free(pool);
 }
 
-app_http_client *app_http_take(app_http_pool *pool)
+cm_httpc_client *cm_httpc_take(cm_httpc_pool *pool)
 {
     pthread_mutex_lock(&pool->lock);
-    app_http_client *client = pool->idle;
+    cm_httpc_client *client = pool->idle;
     if (client)
         pool->idle = client->next_idle;
     pthread_mutex_unlock(&pool->lock);
@@ -84,7 +84,7 @@ app_http_client *app_http_take(app_http_pool *pool)
     return client;
 }
 
-void app_http_give(app_http_pool *pool, app_http_client *client)
+void cm_httpc_give(cm_httpc_pool *pool, cm_httpc_client *client)
 {
     if (!client)
         return;
@@ -112,7 +112,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 
 /*
  * Reads a Retry-After value: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Returns the wait in
- * ms (0 for a date already past), capped at APP_HTTP_RETRY_AFTER_MAX_MS, or -1 when unreadable.
+ * ms (0 for a date already past), capped at CM_HTTPC_RETRY_AFTER_MAX_MS, or -1 when unreadable.
  * Parsed here rather than taken from CURLINFO_RETRY_AFTER so that the value surely belongs to this
  * transfer's final response and a huge number cannot overflow.
  */
@@ -126,13 +126,13 @@ static int64_t parse_retry_after(const char *value)
         int64_t seconds = 0;
         const char *p = value;
         for (; isdigit((unsigned char)*p); p++) {
-            if (seconds <= APP_HTTP_RETRY_AFTER_MAX_MS / 1000)
+            if (seconds <= CM_HTTPC_RETRY_AFTER_MAX_MS / 1000)
                 seconds = seconds * 10 + (*p - '0');
         }
         while (*p == ' ' || *p == '\t')
             p++;
         if (!*p) {
-            int64_t ms = seconds > APP_HTTP_RETRY_AFTER_MAX_MS / 1000 ? APP_HTTP_RETRY_AFTER_MAX_MS : seconds * 1000;
+            int64_t ms = seconds > CM_HTTPC_RETRY_AFTER_MAX_MS / 1000 ? CM_HTTPC_RETRY_AFTER_MAX_MS : seconds * 1000;
             return ms;
         }
         /* Digits followed by more text: a date such as "1 Jan 2030 …" is tried below. */
@@ -144,7 +144,7 @@ static int64_t parse_retry_after(const char *value)
     if (when <= now)
         return 0;
     int64_t seconds = (int64_t)(when - now);
-    return seconds > APP_HTTP_RETRY_AFTER_MAX_MS / 1000 ? APP_HTTP_RETRY_AFTER_MAX_MS : seconds * 1000;
+    return seconds > CM_HTTPC_RETRY_AFTER_MAX_MS / 1000 ? CM_HTTPC_RETRY_AFTER_MAX_MS : seconds * 1000;
 }
 
 static size_t on_header(char *data, size_t size, size_t count, void *user)
@@ -207,19 +207,19 @@ static int on_progress(void *user, curl_off_t down_total, curl_off_t down_now, c
     return state->should_stop && state->should_stop(state->stop_data) ? 1 : 0;
 }
 
-void app_http_response_free(app_http_response *response)
+void cm_httpc_response_free(cm_httpc_response *response)
 {
     cm_body_free(&response->body);
 }
 
-cm_err app_http_perform(app_http_client *client, const app_http_request *request,
-                        app_http_response *response)
+cm_err cm_httpc_perform(cm_httpc_client *client, const cm_httpc_request *request,
+                        cm_httpc_response *response)
 {
     memset(response, 0, sizeof *response);
     response->retry_after_ms = -1;
     cm_body_init(&response->body, request->response_max ? request->response_max : 1024 * 1024);
     cm_uuid_random(response->correlation_id);
-    const app_http_settings *settings = client->settings;
+    const cm_httpc_settings *settings = client->settings;
     CURL *handle = client->handle;
     /* Reset drops the previous call's options but keeps the connection cache: reuse. */
     curl_easy_reset(handle);

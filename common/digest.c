@@ -1,0 +1,95 @@
+/* digest.c - SHA-256 / SHA-512 on libcrypto's EVP interface (digest.h). */
+#include "common/digest.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+static void begin(cm_digest_ctx *ctx, const EVP_MD *kind)
+{
+    ctx->failed = 0;
+    ctx->evp = EVP_MD_CTX_new();
+    if (!ctx->evp || EVP_DigestInit_ex(ctx->evp, kind, NULL) != 1)
+        ctx->failed = 1;
+}
+
+void cm_sha256_init(cm_sha256_ctx *ctx)
+{
+    begin(ctx, EVP_sha256());
+}
+
+void cm_sha512_init(cm_sha512_ctx *ctx)
+{
+    begin(ctx, EVP_sha512());
+}
+
+void cm_digest_update(cm_digest_ctx *ctx, const void *data, size_t len)
+{
+    if (ctx->failed || len == 0)
+        return;
+    if (EVP_DigestUpdate(ctx->evp, data, len) != 1)
+        ctx->failed = 1;
+}
+
+void cm_digest_discard(cm_digest_ctx *ctx)
+{
+    EVP_MD_CTX_free(ctx->evp);
+    ctx->evp = NULL;
+}
+
+static cm_err finish(cm_digest_ctx *ctx, uint8_t *digest, size_t len)
+{
+    unsigned written = 0;
+    if (!ctx->failed && (EVP_DigestFinal_ex(ctx->evp, digest, &written) != 1 || written != len))
+        ctx->failed = 1;
+    cm_digest_discard(ctx);
+    if (ctx->failed) {
+        memset(digest, 0, len);
+        return CM_ENOMEM;
+    }
+    return CM_OK;
+}
+
+cm_err cm_sha256_final(cm_sha256_ctx *ctx, uint8_t digest[CM_SHA256_LEN])
+{
+    return finish(ctx, digest, CM_SHA256_LEN);
+}
+
+cm_err cm_sha512_final(cm_sha512_ctx *ctx, uint8_t digest[CM_SHA512_LEN])
+{
+    return finish(ctx, digest, CM_SHA512_LEN);
+}
+
+cm_err cm_sha256(const void *data, size_t len, uint8_t digest[CM_SHA256_LEN])
+{
+    cm_sha256_ctx ctx;
+    cm_sha256_init(&ctx);
+    cm_digest_update(&ctx, data, len);
+    return cm_sha256_final(&ctx, digest);
+}
+
+void cm_digest_hex(const uint8_t *digest, size_t len, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[i * 2] = hex[digest[i] >> 4];
+        out[i * 2 + 1] = hex[digest[i] & 15];
+    }
+    out[len * 2] = '\0';
+}
+
+void cm_sha256_hex(const uint8_t digest[CM_SHA256_LEN], char out[CM_SHA256_HEX_LEN + 1])
+{
+    cm_digest_hex(digest, CM_SHA256_LEN, out);
+}
+
+void cm_sha512_hex(const uint8_t digest[CM_SHA512_LEN], char out[CM_SHA512_HEX_LEN + 1])
+{
+    cm_digest_hex(digest, CM_SHA512_LEN, out);
+}
+
+int cm_const_time_equal(const void *a, const void *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len) == 0;
+}
