@@ -1,4 +1,5 @@
 #include "app/delivery_http.h"
+#include "queue/queue_metrics.h"
 #include "app/http_call.h"
 #include "app/oci_token.h"
 #include "common/body.h"
@@ -120,7 +121,13 @@ static int authorized_call(attempt *self, app_http_request *request, app_http_re
         request->bearer = token;
         request->should_stop = self->should_stop;
         request->stop_data = self->stop_data;
+        double call_started = q_metrics_clock();
         app_http_perform(self->client, request, response);
+        q_metrics_oci_call(q_metrics_clock() - call_started, response->status);
+        /* Retried: no answer, 5xx and 429 by the worker's back-off; a 401 here by one renewal. */
+        if (response->status == 0 || response->status == 429 || response->status >= 500 ||
+            (response->status == 401 && tries == 0 && app_token_renewable(self->delivery->tokens)))
+            q_metrics_retry(response->status);
         request->bearer = no_token;
         if (response->status != 401 || tries > 0 || !app_token_renewable(self->delivery->tokens))
             break;

@@ -1,4 +1,5 @@
 #include "app/serve.h"
+#include "admin/admin.h"
 #include "app/data_lock.h"
 #include "app/delivery_bundled.h"
 #include "app/delivery_http.h"
@@ -8,6 +9,7 @@
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
+#include "common/tls.h"
 #include "gateway/gateway.h"
 #include "oci_core/oci_core.h"
 #include "queue/store.h"
@@ -37,6 +39,8 @@ typedef struct app_runtime {
     cm_http_server *gateway_server;
     cm_http_server *oci_server;
     app_location_probe *location_probe; /* http delivery: the background graph check */
+    adm_admin *admin;
+    cm_http_server *admin_server;
 } app_runtime;
 
 static atomic_int shutdown_done;
@@ -84,12 +88,15 @@ static void close_runtime(app_runtime *runtime)
     runtime->location_probe = NULL;
     cm_http_server_quiesce(runtime->gateway_server);
     cm_http_server_quiesce(runtime->oci_server);
+    cm_http_server_quiesce(runtime->admin_server);
     q_pool_stop(runtime->pool);
     runtime->pool = NULL;
     if (runtime->core)
         oci_core_stop(runtime->core);
     cm_http_server_stop(runtime->gateway_server);
     cm_http_server_stop(runtime->oci_server);
+    cm_http_server_stop(runtime->admin_server);
+    adm_close(runtime->admin);
     gw_close(runtime->gateway);
     if (runtime->delivery)
         runtime->delivery->destroy(runtime->delivery);
@@ -151,6 +158,13 @@ static int open_queue_store(const cm_config *config, const char *data_dir, q_sto
     return 0;
 }
 
+/*
+ * Starts one listener; with `tls` files set, over HTTPS. A certificate and key that cannot be
+ * read or do not pair are one line naming the field, and the caller exits 2.
+ */
+static int start_listener_tls(app_runtime *runtime, const char *field, const cm_tls_files *tls,
+                              cm_http_server_config *server_config, cm_http_server **out);
+
 static int start_listener(app_runtime *runtime, const char *field, cm_http_server_config *server_config,
                           cm_http_server **out)
 {
@@ -164,6 +178,55 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
         return -1;
     }
     return 0;
+}
+
+static int start_listener_tls(app_runtime *runtime, const char *field, const cm_tls_files *tls,
+                              cm_http_server_config *server_config, cm_http_server **out)
+{
+    if (!tls->certificate_path)
+        return start_listener(runtime, field, server_config, out);
+    char *certificate = NULL, *key = NULL;
+    char error[CM_TLS_ERROR_MAX];
+    char tls_field[64];
+    snprintf(tls_field, sizeof tls_field, "%.*s.tls", (int)(strchr(field, '.') ? strchr(field, '.') - field : 0),
+             field);
+    if (cm_tls_load_pair(tls->certificate_path, tls->key_path, &certificate, &key, error) != CM_OK) {
+        fprintf(stderr, "omsgw: config %s: field %s: %s\n", runtime->config->path, tls_field, error);
+        return -1;
+    }
+    server_config->tls_certificate_pem = certificate;
+    server_config->tls_key_pem = key;
+    int rc = start_listener(runtime, field, server_config, out);
+    /* The server keeps its own copies. */
+    server_config->tls_certificate_pem = NULL;
+    server_config->tls_key_pem = NULL;
+    free(certificate);
+    free(key);
+    return rc;
+}
+
+/* The operator's listener (admin/): metrics, console, admin API; only with a queue to show. */
+static int start_admin(app_runtime *runtime)
+{
+    const cm_config *config = runtime->config;
+    if (config->admin.port == 0)
+        return 0;
+    adm_options admin_options = {.config = config, .store = runtime->store, .tls = config->admin.tls.certificate_path != NULL};
+    if (adm_open(&admin_options, &runtime->admin) != CM_OK) {
+        fprintf(stderr, "omsgw: cannot start the admin listener: out of memory\n");
+        return -1;
+    }
+    cm_http_server_config server_config = {
+        .name = "admin",
+        .bind_address = config->admin.bind,
+        .port = config->admin.port,
+        .body_limit = (size_t)config->gateway.body_limit_bytes,
+        .threads = 2,
+        .connection_timeout_seconds = config->gateway.connection_timeout_seconds,
+        .connection_limit = 64,
+    };
+    adm_http_config(runtime->admin, &server_config);
+    return start_listener_tls(runtime, "admin.port", &config->admin.tls, &server_config, &runtime->admin_server);
 }
 
 int app_serve(const app_options *options)
@@ -254,7 +317,8 @@ int app_serve(const app_options *options)
                 .connection_limit = runtime.config->gateway.connection_limit,
             };
             gw_http_config(runtime.gateway, &server_config);
-            if (start_listener(&runtime, "gateway.port", &server_config, &runtime.gateway_server) != 0)
+            if (start_listener_tls(&runtime, "gateway.port", &runtime.config->gateway.tls, &server_config,
+                                   &runtime.gateway_server) != 0)
                 goto out;
         }
     }
@@ -270,9 +334,11 @@ int app_serve(const app_options *options)
             .temp_dir = options->data_dir,
         };
         oci_core_http_config(runtime.core, &server_config);
-        if (start_listener(&runtime, "oci.port", &server_config, &runtime.oci_server) != 0)
+        if (start_listener_tls(&runtime, "oci.port", &runtime.config->oci.tls, &server_config, &runtime.oci_server) != 0)
             goto out;
     }
+    if (serve_gateway && start_admin(&runtime) != 0)
+        goto out;
     app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
     if (serve_gateway)
         runtime.location_probe = app_location_probe_start(runtime.config);
@@ -280,6 +346,9 @@ int app_serve(const app_options *options)
                 OMSGW_VERSION, runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
                 runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir,
                 runtime.config->gateway.bind, runtime.config->oci.bind);
+    if (runtime.admin_server)
+        cm_log_info("admin.ready", "admin_port=%d admin_bind=%s tls=%d", cm_http_server_port(runtime.admin_server),
+                    runtime.config->admin.bind, runtime.config->admin.tls.certificate_path != NULL);
 
     int received = 0;
     sigwait(&stop_signals, &received);

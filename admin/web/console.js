@@ -1,0 +1,169 @@
+// The omsgw console: a few views over the JSON admin API (/api/...), routed by the URL hash.
+// No framework and no build step: the file is served as written, embedded in the binary.
+'use strict';
+
+const main = document.getElementById('main');
+let timer = null; // the current view's refresh timer, cleared when the view changes
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === 'onclick' || key === 'onsubmit') node[key] = value;
+    else if (value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(path, options) {
+  const response = await fetch(path, Object.assign({credentials: 'same-origin'}, options || {}));
+  if (response.status === 401) { location.href = '/login'; throw new Error('not logged in'); }
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.message || response.statusText);
+  return body;
+}
+
+function status(job) {
+  return el('span', {class: 'status ' + job.status, 'data-status': job.status}, job.status);
+}
+
+function progress(job) {
+  const p = job.progress || {};
+  const percent = p.chunksTotal ? Math.round(100 * p.chunksDone / p.chunksTotal) : 0;
+  const bar = el('span', {class: 'bar', title: percent + '%'}, el('span', {style: 'width:' + percent + '%'}));
+  return el('span', {class: 'progress', 'data-job': job.jobID},
+    bar, ` chunks ${p.chunksDone}/${p.chunksTotal}, items ${p.itemsApplied} applied, ${p.itemsFailed} refused`);
+}
+
+function jobLink(job) {
+  return el('a', {href: '#/job/' + job.jobID, class: 'job-link', 'data-job': job.jobID}, '#' + job.jobID);
+}
+
+function showError(error) {
+  main.replaceChildren(el('p', {class: 'error', role: 'alert'}, 'Error: ' + error.message));
+}
+
+// ---- views ----
+
+async function viewTenants() {
+  const body = await api('/api/tenants');
+  main.replaceChildren(el('h1', {}, 'Tenants'), el('table', {id: 'tenants'},
+    el('tr', {}, ['Tenant', 'Pending', 'Working', 'Oldest pending', 'Running job', 'Last finished'].map(h => el('th', {}, h))),
+    body.tenants.map(t => el('tr', {'data-tenant': t.tenantId},
+      el('td', {}, t.tenantId, t.configured ? '' : ' (not configured)'),
+      el('td', {}, t.pending), el('td', {}, t.working),
+      el('td', {}, t.oldestPendingAgeSeconds ? t.oldestPendingAgeSeconds.toFixed(1) + ' s' : '—'),
+      el('td', {}, t.runningJob ? [jobLink(t.runningJob), ' ', progress(t.runningJob)] : '—'),
+      el('td', {}, t.lastFinishedJob ? [jobLink(t.lastFinishedJob), ' ', status(t.lastFinishedJob), ' ',
+        t.lastFinishedJob.finished] : '—')))));
+  timer = setTimeout(route, 2000);
+}
+
+async function viewRunning() {
+  const body = await api('/api/jobs?status=WORKING&limit=100');
+  const pending = await api('/api/jobs?status=PENDING&limit=100');
+  main.replaceChildren(el('h1', {}, 'Running jobs'),
+    body.jobs.length ? el('table', {id: 'running'},
+      el('tr', {}, ['Job', 'Tenant', 'Location', 'Items', 'Progress', 'Started'].map(h => el('th', {}, h))),
+      body.jobs.map(j => el('tr', {'data-job': j.jobID}, el('td', {}, jobLink(j)), el('td', {}, j.tenantID),
+        el('td', {}, j.locationCode), el('td', {}, j.itemCount), el('td', {}, progress(j)), el('td', {}, j.started))))
+      : el('p', {id: 'running-none'}, 'No job is running.'),
+    el('h2', {}, 'Pending'), jobTable(pending.jobs, 'pending'));
+  timer = setTimeout(route, 1000); // live progress without reloading the page
+}
+
+function jobTable(jobs, id) {
+  if (!jobs.length) return el('p', {id: id + '-none'}, 'None.');
+  return el('table', {id: id},
+    el('tr', {}, ['Job', 'Tenant', 'Type', 'Location', 'Items', 'Status', 'Added', 'Finished'].map(h => el('th', {}, h))),
+    jobs.map(j => el('tr', {'data-job': j.jobID}, el('td', {}, jobLink(j)), el('td', {}, j.tenantID),
+      el('td', {}, j.type), el('td', {}, j.locationCode), el('td', {}, j.itemCount), el('td', {}, status(j)),
+      el('td', {}, j.added), el('td', {}, j.finished || '—'))));
+}
+
+async function viewJobs(params) {
+  const query = new URLSearchParams(params);
+  if (!query.get('limit')) query.set('limit', '25');
+  const body = await api('/api/jobs?' + query.toString());
+  const field = (name, label, attrs) => el('label', {}, label,
+    el('input', Object.assign({name: name, id: 'filter-' + name, value: query.get(name) || ''}, attrs || {})));
+  const select = (name, label, options) => el('label', {}, label,
+    el('select', {name: name, id: 'filter-' + name}, options.map(o => {
+      const option = el('option', {value: o}, o || 'any');
+      if ((query.get(name) || '') === o) option.selected = true;
+      return option;
+    })));
+  const form = el('form', {class: 'filters', id: 'filters', onsubmit: event => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) if (value) next.set(key, value);
+    location.hash = '#/jobs?' + next.toString();
+  }},
+    field('tenant', 'Tenant'), select('status', 'Status', ['', 'PENDING', 'WORKING', 'SUCCESS', 'FAILED']),
+    select('type', 'Type', ['', 'REFRESH', 'ADJUST']), field('location', 'Location (OCI id)'),
+    field('from', 'Added from', {placeholder: '2026-12-01T00:00:00Z'}), field('to', 'Added before'),
+    el('button', {type: 'submit', id: 'filter-apply'}, 'Apply'));
+  const offset = Number(query.get('offset') || 0), limit = Number(query.get('limit'));
+  const page = delta => { const next = new URLSearchParams(query); next.set('offset', String(Math.max(0, offset + delta)));
+    return '#/jobs?' + next.toString(); };
+  main.replaceChildren(el('h1', {}, 'Jobs'), form, jobTable(body.jobs, 'jobs'),
+    el('div', {class: 'pager'},
+      offset > 0 ? el('a', {href: page(-limit), id: 'page-previous'}, '← newer') : '',
+      `jobs ${offset + 1}–${offset + body.jobs.length}`,
+      body.hasMore ? el('a', {href: page(limit), id: 'page-next'}, 'older →') : ''));
+}
+
+async function viewJob(id) {
+  const body = await api('/api/jobs/' + encodeURIComponent(id));
+  const job = body.job, admin = job.admin || {};
+  const fields = ['jobID', 'tenantID', 'locationID', 'locationCode', 'locationName', 'type', 'added', 'started',
+    'finished', 'originalFilename', 'hasData', 'itemCount', 'status', 'success', 'numResults'];
+  const actions = [];
+  if (job.status === 'PENDING') {
+    actions.push(el('button', {id: 'cancel', onclick: async () => {
+      if (!confirm('Cancel job ' + job.jobID + '? It will end FAILED and its items will not be delivered.')) return;
+      try { await api('/api/jobs/' + job.jobID + '/cancel', {method: 'POST'}); route(); } catch (error) { showError(error); }
+    }}, 'Cancel this job'));
+  }
+  main.replaceChildren(el('h1', {}, 'Job ', job.jobID, ' ', status(job)), el('div', {}, actions),
+    el('h2', {}, 'Legacy reply'),
+    el('dl', {id: 'job-fields'}, fields.map(f => [el('dt', {}, f),
+      el('dd', {'data-field': f}, job[f] === null ? 'null' : String(job[f]))])),
+    el('h2', {}, 'Progress'), progress(job),
+    el('h2', {}, 'Queue'),
+    el('dl', {id: 'job-admin'}, Object.entries(admin).map(([k, v]) => [el('dt', {}, k),
+      el('dd', {'data-field': k}, v === null ? '—' : String(v))]),
+      el('dt', {}, 'attempts'), el('dd', {}, job.progress.attempts),
+      el('dt', {}, 'interruptions'), el('dd', {'data-field': 'interruptions'}, job.progress.interruptions)),
+    el('h2', {}, 'Messages'), el('ul', {id: 'messages'}, job.messages.map(m => el('li', {}, m))),
+    el('h2', {}, 'Refused items (', body.refusalsShown, ')'),
+    body.refusals.length ? el('table', {id: 'refusals'},
+      el('tr', {}, ['Item', 'SKU', 'Code', 'Message'].map(h => el('th', {}, h))),
+      body.refusals.map(r => el('tr', {}, el('td', {}, r.itemIndex), el('td', {}, r.sku), el('td', {}, r.errorCode),
+        el('td', {}, r.message)))) : el('p', {id: 'refusals-none'}, 'None.'));
+  if (job.status === 'PENDING' || job.status === 'WORKING') timer = setTimeout(route, 1000);
+}
+
+// ---- routing ----
+
+async function route() {
+  clearTimeout(timer);
+  const hash = location.hash || '#/tenants';
+  const [path, query] = hash.slice(1).split('?');
+  const parts = path.split('/').filter(Boolean);
+  for (const a of document.querySelectorAll('header nav a')) a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
+  try {
+    if (parts[0] === 'jobs') await viewJobs(query || '');
+    else if (parts[0] === 'job' && parts[1]) await viewJob(parts[1]);
+    else if (parts[0] === 'running') await viewRunning();
+    else await viewTenants();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
