@@ -178,16 +178,14 @@ void adm_route_jobs(cm_http_request *request, void *data)
                             "status must be PENDING, WORKING, SUCCESS or FAILED.", "status");
         return;
     }
-    /* Every job the queue runs today is a refresh: REFRESH filters nothing out, another type
-     * matches nothing, and a misspelt one is a mistake worth saying. */
-    int no_type_match = 0;
+    /* The store filters on its type column; a misspelt type is a mistake worth saying rather than
+     * an empty page. ADJUST is the type the adjust routes will store. */
     if ((value = cm_http_query(request, "type")) && *value) {
-        if (strcmp(value, "ADJUST") == 0)
-            no_type_match = 1;
-        else if (strcmp(value, Q_JOB_TYPE_NAME) != 0) {
+        if (strcmp(value, "ADJUST") != 0 && strcmp(value, "REFRESH") != 0) {
             cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", "type must be REFRESH or ADJUST.", "type");
             return;
         }
+        filter.type = value;
     }
     if ((value = cm_http_query(request, "location")) && *value)
         filter.oci_location = value;
@@ -223,7 +221,7 @@ void adm_route_jobs(cm_http_request *request, void *data)
     filter.limit = page + 1; /* one more tells whether a next page exists */
     q_job *jobs = NULL;
     size_t count = 0;
-    cm_err rc = no_type_match ? CM_OK : q_store_admin_jobs(admin->store, &filter, &jobs, &count);
+    cm_err rc = q_store_admin_jobs(admin->store, &filter, &jobs, &count);
     if (rc) {
         reply_store_error(request, rc);
         return;

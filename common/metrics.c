@@ -267,8 +267,11 @@ static void write_number(FILE *out, double value)
 static void write_family(FILE *out, const cm_metric *metric)
 {
     static const char *const type_names[] = {"counter", "gauge", "histogram"};
-    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", metric->name, metric->help, metric->name,
-            type_names[metric->kind]);
+    fprintf(out, "# HELP %s ", metric->name);
+    /* HELP text escapes backslash and newline (not quotes, unlike label values). */
+    for (const char *c = metric->help; *c; c++)
+        fputs(*c == '\\' ? "\\\\" : *c == '\n' ? "\\n" : (char[2]){*c, 0}, out);
+    fprintf(out, "\n# TYPE %s %s\n", metric->name, type_names[metric->kind]);
     for (const series *entry = metric->first; entry; entry = entry->next) {
         if (metric->kind != KIND_HISTOGRAM) {
             fputs(metric->name, out);

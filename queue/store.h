@@ -201,6 +201,7 @@ typedef struct q_admin_filter {
     int64_t added_from_ms;    /* 0: no lower bound (inclusive) */
     int64_t added_to_ms;      /* 0: no upper bound (exclusive) */
     int64_t job_id;           /* 0: any */
+    const char *type;         /* NULL: any; else the job type ("REFRESH") */
     size_t limit;             /* 0: 50 */
     size_t offset;
 } q_admin_filter;
@@ -208,8 +209,8 @@ typedef struct q_admin_filter {
 /* Jobs of any tenant, newest first, `offset` skipped. Same ownership as q_store_list_jobs. */
 cm_err q_store_admin_jobs(q_store *store, const q_admin_filter *filter, q_job **jobs, size_t *count);
 
-/* Ends a PENDING job that no worker holds as FAILED with `messages_json` (its stored items are
- * deleted), in one transaction. CM_ENOTFOUND when there is no such job, CM_ESTATE when it is not
+/* Ends a PENDING job that no worker holds as FAILED with `messages_json`, started and finished at
+ * `now_ms` (its stored items are deleted), in one transaction. CM_ENOTFOUND when there is no such job, CM_ESTATE when it is not
  * pending any more (a worker took it, or it finished): nothing is changed then. */
 cm_err q_store_cancel(q_store *store, int64_t job_id, int64_t now_ms, const char *messages_json);
 

@@ -940,9 +940,9 @@ static const cm_pg_statement SQL_ADMIN_JOBS = {
     "SELECT " JOB_COLUMNS " FROM omsgw.jobs WHERE ($1::bigint IS NULL OR tenant_id = $1::bigint)"
     " AND ($2::text IS NULL OR status = $2::text) AND ($3::text IS NULL OR oci_location = $3::text)"
     " AND ($4::bigint IS NULL OR added_ms >= $4::bigint) AND ($5::bigint IS NULL OR added_ms < $5::bigint)"
-    " AND ($6::bigint IS NULL OR job_id = $6::bigint)"
+    " AND ($6::bigint IS NULL OR job_id = $6::bigint) AND ($9::text IS NULL OR type = $9::text)"
     " ORDER BY job_id DESC LIMIT $7::bigint OFFSET $8::bigint",
-    8};
+    9};
 
 static cm_err pg_admin_jobs(q_store *base, const q_admin_filter *filter, q_job **jobs, size_t *count)
 {
@@ -959,7 +959,8 @@ static cm_err pg_admin_jobs(q_store *base, const q_admin_filter *filter, q_job *
                             filter->added_to_ms ? to.text : NULL,
                             filter->job_id ? id.text : NULL,
                             limit.text,
-                            offset.text};
+                            offset.text,
+                            filter->type};
     cm_pg_conn *conn = cm_pg_acquire(store->pool);
     PGresult *result = NULL;
     cm_err rc = cm_pg_exec(conn, &SQL_ADMIN_JOBS, values, &result);
@@ -988,7 +989,8 @@ static cm_err pg_admin_jobs(q_store *base, const q_admin_filter *filter, q_job *
 
 static const cm_pg_statement SQL_CANCEL = {
     "q_cancel",
-    "UPDATE omsgw.jobs SET status = 'FAILED', success = false, finished_ms = $2::bigint, messages = $3::jsonb"
+    "UPDATE omsgw.jobs SET status = 'FAILED', success = false, started_ms = $2::bigint, finished_ms = $2::bigint,"
+    " messages = $3::jsonb"
     " WHERE job_id = $1::bigint AND status = 'PENDING' AND claimed_by IS NULL",
     3};
 static const cm_pg_statement SQL_JOB_EXISTS = {"q_job_exists", "SELECT count(*) FROM omsgw.jobs WHERE job_id = $1::bigint", 1};

@@ -1056,7 +1056,7 @@ static const char SQL_ADMIN_JOBS[] =
     "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR tenant_id = ?1)"
     " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR oci_location = ?3)"
     " AND (?4 IS NULL OR added_ms >= ?4) AND (?5 IS NULL OR added_ms < ?5)"
-    " AND (?6 IS NULL OR job_id = ?6)"
+    " AND (?6 IS NULL OR job_id = ?6) AND (?9 IS NULL OR type = ?9)"
     " ORDER BY job_id DESC LIMIT ?7 OFFSET ?8";
 
 static cm_err sqlite_admin_jobs(q_store *base, const q_admin_filter *filter, q_job **jobs, size_t *count)
@@ -1087,6 +1087,8 @@ static cm_err sqlite_admin_jobs(q_store *base, const q_admin_filter *filter, q_j
             sqlite3_bind_int64(stmt, 6, filter->job_id);
         sqlite3_bind_int64(stmt, 7, (int64_t)limit);
         sqlite3_bind_int64(stmt, 8, (int64_t)filter->offset);
+        if (filter->type)
+            sqlite3_bind_text(stmt, 9, filter->type, -1, SQLITE_STATIC);
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
             rc = read_job(stmt, &list[found]);
@@ -1111,7 +1113,7 @@ static cm_err sqlite_admin_jobs(q_store *base, const q_admin_filter *filter, q_j
 }
 
 static const char SQL_CANCEL[] =
-    "UPDATE jobs SET status = 'FAILED', success = 0, finished_ms = ?2, messages = ?3"
+    "UPDATE jobs SET status = 'FAILED', success = 0, started_ms = ?2, finished_ms = ?2, messages = ?3"
     " WHERE job_id = ?1 AND status = 'PENDING' AND claimed_by IS NULL";
 static const char SQL_JOB_EXISTS[] = "SELECT 1 FROM jobs WHERE job_id = ?1";
 
