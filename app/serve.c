@@ -41,7 +41,12 @@ typedef struct app_runtime {
     app_location_probe *location_probe; /* http delivery: the background graph check */
     adm_admin *admin;
     cm_http_server *admin_server;
+    /* The listeners' TLS certificate and key (PEM), read and checked before anything starts;
+     * NULL for a plain-HTTP listener. Indexed by tls_listener. */
+    char *tls_certificate[3], *tls_key[3];
 } app_runtime;
+
+typedef enum tls_listener { TLS_GATEWAY, TLS_OCI, TLS_ADMIN } tls_listener;
 
 static atomic_int shutdown_done;
 
@@ -102,6 +107,10 @@ static void close_runtime(app_runtime *runtime)
         runtime->delivery->destroy(runtime->delivery);
     q_store_close(runtime->store);
     oci_core_close(runtime->core);
+    for (int i = 0; i < 3; i++) {
+        free(runtime->tls_certificate[i]);
+        free(runtime->tls_key[i]);
+    }
     cm_config_free(runtime->config);
     memset(runtime, 0, sizeof *runtime);
 }
@@ -158,13 +167,6 @@ static int open_queue_store(const cm_config *config, const char *data_dir, q_sto
     return 0;
 }
 
-/*
- * Starts one listener; with `tls` files set, over HTTPS. A certificate and key that cannot be
- * read or do not pair are one line naming the field, and the caller exits 2.
- */
-static int start_listener_tls(app_runtime *runtime, const char *field, const cm_tls_files *tls,
-                              cm_http_server_config *server_config, cm_http_server **out);
-
 static int start_listener(app_runtime *runtime, const char *field, cm_http_server_config *server_config,
                           cm_http_server **out)
 {
@@ -180,29 +182,43 @@ static int start_listener(app_runtime *runtime, const char *field, cm_http_serve
     return 0;
 }
 
-static int start_listener_tls(app_runtime *runtime, const char *field, const cm_tls_files *tls,
+/*
+ * Reads and checks every listener's TLS certificate and key before anything starts, so that a
+ * missing file or a key that is not the certificate's is one line naming the field (exit 2), with
+ * nothing started and nothing else said.
+ */
+static int load_tls_pairs(app_runtime *runtime, int serve_gateway)
+{
+    const cm_config *config = runtime->config;
+    const struct {
+        const char *field;
+        const cm_tls_files *files;
+        int used;
+    } listeners[3] = {
+        [TLS_GATEWAY] = {"gateway.tls", &config->gateway.tls, serve_gateway && config->gateway.port != 0},
+        [TLS_OCI] = {"oci.tls", &config->oci.tls, config->oci.port != 0},
+        [TLS_ADMIN] = {"admin.tls", &config->admin.tls, serve_gateway && config->admin.port != 0},
+    };
+    for (int i = 0; i < 3; i++) {
+        if (!listeners[i].used || !listeners[i].files->certificate_path)
+            continue;
+        char error[CM_TLS_ERROR_MAX];
+        if (cm_tls_load_pair(listeners[i].files->certificate_path, listeners[i].files->key_path,
+                             &runtime->tls_certificate[i], &runtime->tls_key[i], error) != CM_OK) {
+            fprintf(stderr, "omsgw: config %s: field %s: %s\n", config->path, listeners[i].field, error);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Starts one listener, over HTTPS when its pair was loaded (the server keeps its own copies). */
+static int start_listener_tls(app_runtime *runtime, const char *field, tls_listener which,
                               cm_http_server_config *server_config, cm_http_server **out)
 {
-    if (!tls->certificate_path)
-        return start_listener(runtime, field, server_config, out);
-    char *certificate = NULL, *key = NULL;
-    char error[CM_TLS_ERROR_MAX];
-    char tls_field[64];
-    snprintf(tls_field, sizeof tls_field, "%.*s.tls", (int)(strchr(field, '.') ? strchr(field, '.') - field : 0),
-             field);
-    if (cm_tls_load_pair(tls->certificate_path, tls->key_path, &certificate, &key, error) != CM_OK) {
-        fprintf(stderr, "omsgw: config %s: field %s: %s\n", runtime->config->path, tls_field, error);
-        return -1;
-    }
-    server_config->tls_certificate_pem = certificate;
-    server_config->tls_key_pem = key;
-    int rc = start_listener(runtime, field, server_config, out);
-    /* The server keeps its own copies. */
-    server_config->tls_certificate_pem = NULL;
-    server_config->tls_key_pem = NULL;
-    free(certificate);
-    free(key);
-    return rc;
+    server_config->tls_certificate_pem = runtime->tls_certificate[which];
+    server_config->tls_key_pem = runtime->tls_key[which];
+    return start_listener(runtime, field, server_config, out);
 }
 
 /* The operator's listener (admin/): metrics, console, admin API; only with a queue to show. */
@@ -226,7 +242,7 @@ static int start_admin(app_runtime *runtime)
         .connection_limit = 64,
     };
     adm_http_config(runtime->admin, &server_config);
-    return start_listener_tls(runtime, "admin.port", &config->admin.tls, &server_config, &runtime->admin_server);
+    return start_listener_tls(runtime, "admin.port", TLS_ADMIN, &server_config, &runtime->admin_server);
 }
 
 int app_serve(const app_options *options)
@@ -263,6 +279,8 @@ int app_serve(const app_options *options)
 
     int serve_gateway = options->command == APP_CMD_SERVE;
     int exit_code = APP_EXIT_USAGE;
+    if (load_tls_pairs(&runtime, serve_gateway) != 0)
+        goto out;
     char oci_error[OCI_ERROR_MAX];
     /* The queue's storage first: a wrong database setting is the most likely start-up mistake of
      * a deployment, and it is reported before anything else starts. */
@@ -317,8 +335,7 @@ int app_serve(const app_options *options)
                 .connection_limit = runtime.config->gateway.connection_limit,
             };
             gw_http_config(runtime.gateway, &server_config);
-            if (start_listener_tls(&runtime, "gateway.port", &runtime.config->gateway.tls, &server_config,
-                                   &runtime.gateway_server) != 0)
+            if (start_listener_tls(&runtime, "gateway.port", TLS_GATEWAY, &server_config, &runtime.gateway_server) != 0)
                 goto out;
         }
     }
@@ -334,7 +351,7 @@ int app_serve(const app_options *options)
             .temp_dir = options->data_dir,
         };
         oci_core_http_config(runtime.core, &server_config);
-        if (start_listener_tls(&runtime, "oci.port", &runtime.config->oci.tls, &server_config, &runtime.oci_server) != 0)
+        if (start_listener_tls(&runtime, "oci.port", TLS_OCI, &server_config, &runtime.oci_server) != 0)
             goto out;
     }
     if (serve_gateway && start_admin(&runtime) != 0)
