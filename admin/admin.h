@@ -9,7 +9,8 @@
  *   Only GET/POST /login and GET /healthz answer without a token (they reveal nothing).
  * - Its routes exist only on the admin listener: the gateway and OCI listeners do not know them.
  * - Errors are JSON {"error", "message", "errorCode", "field"} with the HTTP status.
- * - It never writes to the queue except to cancel a pending job (store.h q_store_cancel).
+ * - It never writes to the queue except to cancel a pending job (q_store_cancel) and to retry a
+ *   failed one as a new job with the same items (q_store_accept), so the legacy history stays true.
  * It does not own what it is given: config, store and core outlive it.
  */
 #ifndef ADM_ADMIN_H
@@ -19,12 +20,14 @@
 #include "common/err.h"
 #include "common/http_server.h"
 #include "queue/store.h"
+#include "queue/worker.h"
 
 typedef struct adm_admin adm_admin;
 
 typedef struct adm_options {
     const cm_config *config;
     q_store *store;
+    q_pool *pool; /* woken when a retry is accepted; NULL: the workers' next poll finds it */
     int tls; /* 1: the listener speaks HTTPS, so the session cookie is marked Secure */
 } adm_options;
 

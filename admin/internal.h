@@ -22,6 +22,7 @@ typedef struct adm_session {
 struct adm_admin {
     const cm_config *config;
     q_store *store;
+    q_pool *pool;
     int tls;
     pthread_mutex_t sessions_lock;
     adm_session sessions[ADM_SESSION_MAX];
@@ -51,6 +52,7 @@ void adm_route_tenants(cm_http_request *request, void *data);
 void adm_route_jobs(cm_http_request *request, void *data);
 void adm_route_job(cm_http_request *request, void *data);
 void adm_route_cancel(cm_http_request *request, void *data);
+void adm_route_retry(cm_http_request *request, void *data);
 
 /* ---- console.c ---- */
 

@@ -5,6 +5,7 @@
  *                                     jobs of every tenant, newest first, one page
  *   GET  /api/jobs/{jobID}            one job: the legacy reply, the queue's own fields, refusals
  *   POST /api/jobs/{jobID}/cancel     a pending job ends FAILED ("Cancelled by an operator.")
+ *   POST /api/jobs/{jobID}/retry      a failed job's items accepted again as a new job
  * A job is shown as the legacy job routes show it (gateway/job_json.h), so the console and the
  * integrations see the same thing, plus an "admin" object with what only an operator needs.
  */
@@ -324,4 +325,77 @@ void adm_route_cancel(cm_http_request *request, void *data)
     json_object_object_add(body, "job", job_json(&job));
     q_job_clear(&job);
     cm_http_reply_json(request, 200, body);
+}
+
+/* Accepts the failed job's stored items again as a new job of the same tenant and location; the
+ * failed job stays as it was, so what the integration was told remains true. */
+void adm_route_retry(cm_http_request *request, void *data)
+{
+    adm_admin *admin = data;
+    q_job job;
+    if (load_job(request, admin, &job) != 0)
+        return;
+    if (job.status != Q_FAILED) {
+        q_job_clear(&job);
+        cm_http_reply_error(request, 409, "CONFLICT", "Only a failed job can be retried.", "jobID");
+        return;
+    }
+    size_t chunk_count = (size_t)job.chunks_total;
+    char **payloads = calloc(chunk_count, sizeof *payloads);
+    size_t *lengths = calloc(chunk_count, sizeof *lengths);
+    cm_err rc = payloads && lengths ? CM_OK : CM_ENOMEM;
+    for (size_t c = 0; !rc && c < chunk_count; c++)
+        rc = q_store_load_chunk(admin->store, job.job_id, (int64_t)c, &payloads[c], &lengths[c]);
+    int64_t new_id = 0;
+    if (rc == CM_ENOTFOUND) {
+        cm_http_reply_error(request, 409, "CONFLICT",
+                            "The items of this job are no longer kept, so it cannot be retried.", "jobID");
+        goto out;
+    }
+    if (!rc) {
+        char note[96];
+        snprintf(note, sizeof note, "[\"Retry of job %" PRId64 ", started by an operator.\"]", job.job_id);
+        q_new_job retry = {
+            .tenant_id = job.tenant_id,
+            .location_name = job.location_name,
+            .oci_location = job.oci_location,
+            .organization_id = job.organization_id,
+            .accepted_ms = cm_now_ms(),
+            .item_count = job.item_count,
+            .chunk_size = job.chunk_size,
+            .chunk_payloads = (const char *const *)payloads,
+            .chunk_lengths = lengths,
+            .chunk_count = chunk_count,
+            .messages_json = note,
+        };
+        rc = q_store_accept(admin->store, &retry, &new_id);
+    }
+    if (rc) {
+        reply_store_error(request, rc);
+        goto out;
+    }
+    cm_log_warn("admin.job_retried", "job=%" PRId64 " tenant=%" PRId64 " retry_job=%" PRId64, job.job_id,
+                job.tenant_id, new_id);
+    q_metrics_job_accepted(job.tenant_id, Q_JOB_TYPE_NAME);
+    if (admin->pool)
+        q_pool_notify(admin->pool);
+    q_admin_filter filter = {.status = -1, .job_id = new_id, .limit = 1};
+    q_job *jobs = NULL;
+    size_t count = 0;
+    json_object *body = json_object_new_object();
+    json_object_object_add(body, "retryOf", json_object_new_int64(job.job_id));
+    if (q_store_admin_jobs(admin->store, &filter, &jobs, &count) == CM_OK && count == 1)
+        json_object_object_add(body, "job", job_json(&jobs[0]));
+    else
+        json_object_object_add(body, "jobID", json_object_new_int64(new_id));
+    for (size_t i = 0; i < count; i++)
+        q_job_clear(&jobs[i]);
+    free(jobs);
+    cm_http_reply_json(request, 200, body);
+out:
+    for (size_t c = 0; payloads && c < chunk_count; c++)
+        free(payloads[c]);
+    free(payloads);
+    free(lengths);
+    q_job_clear(&job);
 }

@@ -160,7 +160,8 @@ cm_err q_store_park(q_store *store, int64_t job_id, const char *worker_token, in
 /* Releases a held job at once (graceful shutdown). */
 cm_err q_store_release(q_store *store, int64_t job_id, const char *worker_token);
 
-/* Ends a held job: SUCCESS or FAILED with its messages; its stored items are deleted. */
+/* Ends a held job: SUCCESS or FAILED with its messages. A SUCCESS job's stored items are deleted;
+ * a FAILED job keeps them until it is pruned, so that an operator can retry it as a new job. */
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status,
                       int success, const char *messages_json, int64_t now_ms);
 
@@ -210,7 +211,7 @@ typedef struct q_admin_filter {
 cm_err q_store_admin_jobs(q_store *store, const q_admin_filter *filter, q_job **jobs, size_t *count);
 
 /* Ends a PENDING job that no worker holds as FAILED with `messages_json`, started and finished at
- * `now_ms` (its stored items are deleted), in one transaction. CM_ENOTFOUND when there is no such job, CM_ESTATE when it is not
+ * `now_ms`, in one transaction; like every FAILED job it keeps its items until pruned. CM_ENOTFOUND when there is no such job, CM_ESTATE when it is not
  * pending any more (a worker took it, or it finished): nothing is changed then. */
 cm_err q_store_cancel(q_store *store, int64_t job_id, int64_t now_ms, const char *messages_json);
 

@@ -507,8 +507,8 @@ static cm_err finish_in_transaction(cm_pg_conn *conn, int64_t job_id, const char
     if (!rc && cm_pg_changes(result) != 1)
         rc = CM_ESTATE;
     PQclear(result);
-    if (rc)
-        return rc;
+    if (rc || status == Q_FAILED)
+        return rc; /* a failed job keeps its items until pruned, so an operator can retry it */
     const char *delete_values[] = {id.text};
     return cm_pg_exec(conn, &SQL_CHUNKS_DELETE, delete_values, NULL);
 }
@@ -1014,8 +1014,6 @@ static cm_err pg_cancel(q_store *base, int64_t job_id, int64_t now_ms, const cha
             rc = exists ? CM_ESTATE : CM_ENOTFOUND;
     }
     PQclear(result);
-    if (!rc)
-        rc = cm_pg_exec(conn, &SQL_CHUNKS_DELETE, id_values, NULL);
     if (!rc)
         rc = cm_pg_commit(conn);
     if (rc)

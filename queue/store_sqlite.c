@@ -698,6 +698,8 @@ static cm_err finish_in_transaction(connection *conn, int64_t job_id, const char
         return rc;
     if (sqlite3_changes(conn->db) != 1)
         return CM_ESTATE;
+    if (status == Q_FAILED)
+        return CM_OK; /* a failed job keeps its items until pruned, so an operator can retry it */
     stmt = statement(conn, SQL_CHUNKS_DELETE);
     if (!stmt)
         return CM_EDB;
@@ -1147,14 +1149,6 @@ static cm_err sqlite_cancel(q_store *base, int64_t job_id, int64_t now_ms, const
         done(stmt);
         goto out;
     }
-    stmt = statement(conn, SQL_CHUNKS_DELETE);
-    if (!stmt) {
-        rc = CM_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(stmt, 1, job_id);
-    if ((rc = step_done(stmt)))
-        goto out;
     rc = cm_db_commit(conn->db);
 out:
     if (rc)

@@ -128,6 +128,15 @@ async function viewJob(id) {
       try { await api('/api/jobs/' + job.jobID + '/cancel', {method: 'POST'}); route(); } catch (error) { showError(error); }
     }}, 'Cancel this job'));
   }
+  if (job.status === 'FAILED') {
+    actions.push(el('button', {id: 'retry', onclick: async () => {
+      if (!confirm('Retry job ' + job.jobID + ' as a new job with the same items? This job stays as it is.')) return;
+      try {
+        const reply = await api('/api/jobs/' + job.jobID + '/retry', {method: 'POST'});
+        location.hash = '#/job/' + (reply.job ? reply.job.jobID : reply.jobID);
+      } catch (error) { showError(error); }
+    }}, 'Retry as a new job'));
+  }
   main.replaceChildren(el('h1', {}, 'Job ', job.jobID, ' ', status(job)), el('div', {}, actions),
     el('h2', {}, 'Legacy reply'),
     el('dl', {id: 'job-fields'}, fields.map(f => [el('dt', {}, f),

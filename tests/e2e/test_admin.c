@@ -348,9 +348,43 @@ static void test_job_page_lists_refusals(void **state)
         if (!json_object_object_get_ex(job, fields[i], NULL))
             fail_msg("the job lacks %s", fields[i]);
     json_object_put(detail);
+
+    /* Retry: a new job with the same items; the failed one stays as the integration saw it. */
+    char path[80];
+    snprintf(path, sizeof path, "/api/jobs/%" PRId64 "/retry", job_id);
+    assert_int_equal(admin_call(port, "POST", path, ADMIN_BEARER, NULL, &response), 0);
+    if (response.status != 200)
+        fail_msg("retry answered %ld: %s", response.status, response.body);
+    json_object *retried = th_json(&response);
+    th_response_free(&response);
+    assert_int_equal(json_object_get_int64(json_object_object_get(retried, "retryOf")), job_id);
+    json_object *new_job = json_object_object_get(retried, "job");
+    int64_t new_id = json_object_get_int64(json_object_object_get(new_job, "jobID"));
+    assert_true(new_id > job_id);
+    assert_int_equal(json_object_get_int64(json_object_object_get(new_job, "itemCount")), 3);
+    assert_int_equal(json_object_get_int64(json_object_object_get(new_job, "tenantID")), 23456);
+    assert_non_null(strstr(json_object_to_json_string(json_object_object_get(new_job, "messages")), "Retry of job"));
+    json_object_put(retried);
+    detail = wait_admin_status(port, new_id, "FAILED"); /* the location is still unknown */
+    assert_int_equal(json_object_array_length(json_object_object_get(detail, "refusals")), 3);
+    json_object_put(detail);
+    snprintf(path, sizeof path, "/api/jobs/%" PRId64, job_id);
+    detail = admin_get_json(port, path);
+    assert_string_equal(job_status(json_object_object_get(detail, "job")), "FAILED");
+    json_object_put(detail);
+    /* Only a failed job can be retried. */
+    body = e2e_refresh_body("Location 1", 2, "OK", 1);
+    int64_t good = e2e_refresh(process.gateway_port, "/api/v5/inventory/refresh", DEMO_V5_KEY, body);
+    free(body);
+    json_object_put(wait_admin_status(port, good, "SUCCESS"));
+    snprintf(path, sizeof path, "/api/jobs/%" PRId64 "/retry", good);
+    assert_int_equal(admin_call(port, "POST", path, ADMIN_BEARER, NULL, &response), 0);
+    assert_int_equal(response.status, 409);
+    th_response_free(&response);
+
     th_prom prom;
     admin_scrape(port, &prom);
-    assert_true(th_prom_sum(&prom, "omsgw_items_refused_total", "tenant=\"23456\"") == 3);
+    assert_true(th_prom_sum(&prom, "omsgw_items_refused_total", "tenant=\"23456\"") == 6);
     th_prom_free(&prom);
     assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
     th_omsgw_cleanup(&process);
