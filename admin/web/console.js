@@ -11,7 +11,7 @@ function el(tag, attrs, ...children) {
     if (key === 'onclick' || key === 'onsubmit') node[key] = value;
     else if (value !== null && value !== undefined) node.setAttribute(key, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -144,16 +144,14 @@ async function viewJob(id) {
     el('h2', {}, 'Progress'), progress(job),
     el('h2', {}, 'Queue'),
     el('dl', {id: 'job-admin'}, Object.entries(admin).map(([k, v]) => [el('dt', {}, k),
-      el('dd', {'data-field': k}, v === null ? '—' : String(v))]),
-      el('dt', {}, 'attempts'), el('dd', {}, job.progress.attempts),
-      el('dt', {}, 'interruptions'), el('dd', {'data-field': 'interruptions'}, job.progress.interruptions)),
+      el('dd', {'data-field': k}, v === null ? '—' : String(v))])),
     el('h2', {}, 'Messages'), el('ul', {id: 'messages'}, job.messages.map(m => el('li', {}, m))),
     el('h2', {}, 'Refused items (', body.refusalsShown, ')'),
     body.refusals.length ? el('table', {id: 'refusals'},
       el('tr', {}, ['Item', 'SKU', 'Code', 'Message'].map(h => el('th', {}, h))),
       body.refusals.map(r => el('tr', {}, el('td', {}, r.itemIndex), el('td', {}, r.sku), el('td', {}, r.errorCode),
         el('td', {}, r.message)))) : el('p', {id: 'refusals-none'}, 'None.'));
-  if (job.status === 'PENDING' || job.status === 'WORKING') timer = setTimeout(route, 1000);
+  if (job.status === 'PENDING' || job.status === 'WORKING') timer = setTimeout(route, 500);
 }
 
 // ---- routing ----
