@@ -30,6 +30,9 @@ static cm_http_route routes_template[] = {
     {{"GET", "/api/jobs/{jobID}"}, adm_route_job, NULL, 0, 0},
     {{"POST", "/api/jobs/{jobID}/cancel"}, adm_route_cancel, NULL, API_BODY_LIMIT, 0},
     {{"POST", "/api/jobs/{jobID}/retry"}, adm_route_retry, NULL, API_BODY_LIMIT, 0},
+    {{"GET", "/api/core/organizations"}, adm_route_core_organizations, NULL, 0, 0},
+    {{"GET", "/api/core/graph"}, adm_route_core_graph, NULL, 0, 0},
+    {{"GET", "/api/core/availability"}, adm_route_core_availability, NULL, 0, 0},
     {{"GET", "/"}, adm_route_asset, NULL, 0, 0},
     {{"GET", "/console.js"}, adm_route_asset, NULL, 0, 0},
     {{"GET", "/console.css"}, adm_route_asset, NULL, 0, 0},
@@ -67,6 +70,7 @@ cm_err adm_open(const adm_options *options, adm_admin **out)
     admin->config = options->config;
     admin->store = options->store;
     admin->pool = options->pool;
+    admin->core = options->core;
     admin->tls = options->tls;
     pthread_mutex_init(&admin->sessions_lock, NULL);
     memcpy(whole->routes, routes_template, sizeof routes_template);

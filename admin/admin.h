@@ -21,6 +21,7 @@
 #include "common/http_server.h"
 #include "queue/store.h"
 #include "queue/worker.h"
+#include "oci_core/oci_core.h"
 
 typedef struct adm_admin adm_admin;
 
@@ -28,6 +29,7 @@ typedef struct adm_options {
     const cm_config *config;
     q_store *store;
     q_pool *pool; /* woken when a retry is accepted; NULL: the workers' next poll finds it */
+    oci_core *core; /* the bundled core, for its views (availability, graph); NULL: none */
     int tls; /* 1: the listener speaks HTTPS, so the session cookie is marked Secure */
 } adm_options;
 

@@ -23,6 +23,7 @@ struct adm_admin {
     const cm_config *config;
     q_store *store;
     q_pool *pool;
+    oci_core *core;
     int tls;
     pthread_mutex_t sessions_lock;
     adm_session sessions[ADM_SESSION_MAX];
@@ -53,6 +54,12 @@ void adm_route_jobs(cm_http_request *request, void *data);
 void adm_route_job(cm_http_request *request, void *data);
 void adm_route_cancel(cm_http_request *request, void *data);
 void adm_route_retry(cm_http_request *request, void *data);
+
+/* ---- route_core.c ---- */
+
+void adm_route_core_organizations(cm_http_request *request, void *data);
+void adm_route_core_graph(cm_http_request *request, void *data);
+void adm_route_core_availability(cm_http_request *request, void *data);
 
 /* ---- console.c ---- */
 

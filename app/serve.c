@@ -227,7 +227,7 @@ static int start_admin(app_runtime *runtime)
     const cm_config *config = runtime->config;
     if (config->admin.port == 0)
         return 0;
-    adm_options admin_options = {.config = config, .store = runtime->store, .pool = runtime->pool, .tls = config->admin.tls.certificate_path != NULL};
+    adm_options admin_options = {.config = config, .store = runtime->store, .pool = runtime->pool, .core = runtime->core, .tls = config->admin.tls.certificate_path != NULL};
     if (adm_open(&admin_options, &runtime->admin) != CM_OK) {
         fprintf(stderr, "omsgw: cannot start the admin listener: out of memory\n");
         return -1;

@@ -154,6 +154,46 @@ async function viewJob(id) {
   if (job.status === 'PENDING' || job.status === 'WORKING') timer = setTimeout(route, 500);
 }
 
+async function viewCore(params) {
+  const query = new URLSearchParams(params);
+  const orgs = (await api('/api/core/organizations')).organizations;
+  const org = query.get('organization') || orgs[0] || '';
+  const sku = query.get('sku') || '';
+  const form = el('form', {class: 'filters', id: 'core-form', onsubmit: event => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) if (value) next.set(key, value);
+    location.hash = '#/core?' + next.toString();
+  }},
+    el('label', {}, 'Organization', el('select', {name: 'organization', id: 'core-organization'}, orgs.map(o => {
+      const option = el('option', {value: o}, o);
+      if (o === org) option.selected = true;
+      return option;
+    }))),
+    el('label', {}, 'SKU', el('input', {name: 'sku', id: 'core-sku', value: sku, required: 'required'})),
+    el('button', {type: 'submit', id: 'core-show'}, 'Show availability'));
+  const parts = [el('h1', {}, 'Bundled OCI core'), form];
+  if (org && sku) {
+    const body = await api('/api/core/availability?' + new URLSearchParams({organization: org, sku}).toString());
+    const columns = ['onHand', 'reserved', 'safetyStockCount', 'atf', 'ato'];
+    const table = (id, places) => el('table', {id: id},
+      el('tr', {}, ['Place', ...columns, 'Futures'].map(h => el('th', {}, h))),
+      places.map(p => { const r = p.records[0] || {};
+        return el('tr', {'data-place': p.id}, el('td', {}, p.id), columns.map(c => el('td', {}, r[c] ?? '—')),
+          el('td', {}, (r.futures || []).map(f => `${f.quantity} on ${f.expectedDate}`).join(', ') || '—')); }));
+    parts.push(el('h2', {}, 'Locations'), table('core-locations', body.locations),
+      el('h2', {}, 'Groups'), table('core-groups', body.groups || []));
+  }
+  if (org) {
+    const graph = await api('/api/core/graph?' + new URLSearchParams({organization: org}).toString());
+    const grouped = new Set(graph.groups.flatMap(g => g.locations));
+    parts.push(el('h2', {}, 'Location graph'), el('ul', {id: 'core-graph'},
+      graph.groups.map(g => el('li', {'data-group': g.id}, el('strong', {}, g.id), ': ', g.locations.join(', '))),
+      graph.locations.filter(l => !grouped.has(l)).map(l => el('li', {'data-location': l}, l, ' (in no group)'))));
+  }
+  main.replaceChildren(...parts);
+}
+
 // ---- routing ----
 
 async function route() {
@@ -166,6 +206,7 @@ async function route() {
     if (parts[0] === 'jobs') await viewJobs(query || '');
     else if (parts[0] === 'job' && parts[1]) await viewJob(parts[1]);
     else if (parts[0] === 'running') await viewRunning();
+    else if (parts[0] === 'core') await viewCore(query || '');
     else await viewTenants();
   } catch (error) {
     showError(error);

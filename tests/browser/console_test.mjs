@@ -2,7 +2,8 @@
 // (the `ws` package is the only dependency). It starts its own omsgw (OMSGW_BIN) on free loopback
 // ports with an admin listener, then, as an operator would: logs in through the form, sends a
 // 12000-item refresh, watches its progress reach SUCCESS in the page, opens the job, cancels a
-// pending job after the confirmation, and sees a refused item on a failed job's page. Screenshots
+// pending job after the confirmation, sees a refused item on a failed job's page, and looks a SKU up
+// at every location and group of the bundled core. Screenshots
 // go to the output folder (argv[2]). Exit 0 when every step passed; otherwise one line says which
 // step failed and the omsgw log is printed.
 //
@@ -190,6 +191,15 @@ async function main() {
   await until('the filtered list', () => evaluate(
     `document.querySelectorAll('#jobs tr[data-job]').length === 2 && !!document.querySelector('#jobs tr[data-job="${waiting}"]')`));
   await screenshot('06-jobs-failed.png');
+  step = 'the bundled core: a SKU everywhere, and the graph';
+  await send('Page.navigate', {url: `${admin}/#/core`});
+  await until('the core form', () => evaluate(`!!document.getElementById('core-sku')`));
+  await evaluate(`document.getElementById('core-sku').value = 'BR-7'; document.getElementById('core-show').click(); true`);
+  await until('the SKU at warehouse-1', () => evaluate(
+    `document.querySelector('#core-locations tr[data-place="warehouse-1"]')?.children[1]?.textContent === '7'`));
+  await until('the group and the graph', () => evaluate(
+    `!!document.querySelector('#core-groups tr[data-place="online"]') && !!document.querySelector('#core-graph li[data-group="stores"]')`));
+  await screenshot('07-core.png');
   socket.close();
   step = 'stop omsgw cleanly';
   const exited = new Promise(resolve => server.once('exit', (code, signal) => resolve(signal || code)));

@@ -22,6 +22,10 @@ static const struct {
     {"GET", "/api/jobs?status=PENDING", 1},
     {"GET", "/api/jobs/1", 1},
     {"POST", "/api/jobs/1/cancel", 1},
+    {"POST", "/api/jobs/1/retry", 1},
+    {"GET", "/api/core/organizations", 1},
+    {"GET", "/api/core/graph?organization=f_ecom_demo_001", 1},
+    {"GET", "/api/core/availability?organization=f_ecom_demo_001&sku=101010", 1},
     {"POST", "/logout", 0},
     {"GET", "/api/no-such-route", 1},
     {"GET", "/no/such/page", 0},
@@ -390,6 +394,50 @@ static void test_job_page_lists_refusals(void **state)
     th_omsgw_cleanup(&process);
 }
 
+/* The bundled core's views: the SKU just refreshed at every location and group, and the graph. */
+static void test_core_views(void **state)
+{
+    (void)state;
+    char *config = admin_config(NULL);
+    th_omsgw process;
+    int port = admin_start(&process, config);
+    free(config);
+    char *body = e2e_refresh_body("Location 1", 2, "CORE", 40);
+    int64_t job_id = e2e_refresh(process.gateway_port, "/api/v5/inventory/refresh", DEMO_V5_KEY, body);
+    free(body);
+    json_object_put(e2e_wait_job(process.gateway_port, "/api/v1/queue/", DEMO_V5_KEY, job_id, 20000));
+    json_object *orgs = admin_get_json(port, "/api/core/organizations");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(json_object_object_get(orgs, "organizations"), 0)),
+                        "f_ecom_demo_001");
+    json_object_put(orgs);
+    json_object *view = admin_get_json(port, "/api/core/availability?organization=f_ecom_demo_001&sku=CORE-1");
+    json_object *locations = json_object_object_get(view, "locations");
+    assert_int_equal(json_object_array_length(locations), 5);
+    json_object *first = json_object_array_get_idx(locations, 0);
+    assert_string_equal(json_object_get_string(json_object_object_get(first, "id")), "warehouse-1");
+    json_object *record = json_object_array_get_idx(json_object_object_get(first, "records"), 0);
+    assert_int_equal(json_object_get_int64(json_object_object_get(record, "onHand")), 41);
+    json_object *groups = json_object_object_get(view, "groups");
+    assert_int_equal(json_object_array_length(groups), 2);
+    json_object *online = json_object_array_get_idx(groups, 0);
+    assert_string_equal(json_object_get_string(json_object_object_get(online, "id")), "online");
+    record = json_object_array_get_idx(json_object_object_get(online, "records"), 0);
+    assert_int_equal(json_object_get_int64(json_object_object_get(record, "onHand")), 41);
+    json_object_put(view);
+    json_object *graph = admin_get_json(port, "/api/core/graph?organization=f_ecom_demo_001");
+    assert_int_equal(json_object_array_length(json_object_object_get(graph, "locations")), 5);
+    json_object_put(graph);
+    expect_bad_request(port, "GET", "/api/core/availability?organization=f_ecom_demo_001&sku=a%20b", "sku");
+    expect_bad_request(port, "GET", "/api/core/availability?organization=f_ecom_demo_001", "sku");
+    expect_bad_request(port, "GET", "/api/core/graph", "organization");
+    th_response response;
+    assert_int_equal(admin_call(port, "GET", "/api/core/graph?organization=nope", ADMIN_BEARER, NULL, &response), 0);
+    assert_int_equal(response.status, 404);
+    th_response_free(&response);
+    assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
+    th_omsgw_cleanup(&process);
+}
+
 static void test_admin_config_errors(void **state)
 {
     (void)state;
@@ -426,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_login_form_and_session),
         cmocka_unit_test(test_api_lists_and_cancel),
         cmocka_unit_test(test_job_page_lists_refusals),
+        cmocka_unit_test(test_core_views),
         cmocka_unit_test(test_admin_config_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
