@@ -30,6 +30,8 @@ static cm_http_route routes_template[] = {
     {{"GET", "/api/jobs/{jobID}"}, adm_route_job, NULL, 0, 0},
     {{"POST", "/api/jobs/{jobID}/cancel"}, adm_route_cancel, NULL, API_BODY_LIMIT, 0},
     {{"POST", "/api/jobs/{jobID}/retry"}, adm_route_retry, NULL, API_BODY_LIMIT, 0},
+    {{"POST", "/api/compare"}, adm_route_compare_start, NULL, 0, 1},
+    {{"GET", "/api/compare/{id}"}, adm_route_compare_get, NULL, 0, 0},
     {{"GET", "/api/core/organizations"}, adm_route_core_organizations, NULL, 0, 0},
     {{"GET", "/api/core/graph"}, adm_route_core_graph, NULL, 0, 0},
     {{"GET", "/api/core/availability"}, adm_route_core_availability, NULL, 0, 0},
@@ -71,6 +73,10 @@ cm_err adm_open(const adm_options *options, adm_admin **out)
     admin->store = options->store;
     admin->pool = options->pool;
     admin->core = options->core;
+    admin->gateway_port = options->gateway_port;
+    admin->oci_port = options->oci_port;
+    admin->temp_dir = options->temp_dir;
+    pthread_mutex_init(&admin->compares_lock, NULL);
     admin->tls = options->tls;
     pthread_mutex_init(&admin->sessions_lock, NULL);
     memcpy(whole->routes, routes_template, sizeof routes_template);
@@ -90,6 +96,7 @@ void adm_http_config(adm_admin *admin, cm_http_server_config *server_config)
     server_config->error_data = admin;
     server_config->before = adm_auth_before;
     server_config->before_data = admin;
+    server_config->temp_dir = admin->temp_dir;
 }
 
 void adm_close(adm_admin *admin)
@@ -97,6 +104,8 @@ void adm_close(adm_admin *admin)
     if (!admin)
         return;
     adm_metrics_stop(admin);
+    adm_compares_stop(admin);
+    pthread_mutex_destroy(&admin->compares_lock);
     pthread_mutex_destroy(&admin->sessions_lock);
     free((adm_with_routes *)admin);
 }

@@ -31,6 +31,8 @@ typedef struct adm_options {
     q_pool *pool; /* woken when a retry is accepted; NULL: the workers' next poll finds it */
     oci_core *core; /* the bundled core, for its views (availability, graph); NULL: none */
     int tls; /* 1: the listener speaks HTTPS, so the session cookie is marked Secure */
+    int gateway_port, oci_port; /* the running listeners, for comparisons (0: none) */
+    const char *temp_dir;       /* uploads of comparison requests (NULL: /tmp) */
 } adm_options;
 
 cm_err adm_open(const adm_options *options, adm_admin **out);

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "admin/admin.h"
 
@@ -13,6 +14,21 @@
 #define ADM_SESSION_ID_LEN 64 /* hex characters */
 #define ADM_SESSION_TTL_MS (12LL * 60 * 60 * 1000)
 #define ADM_SESSION_COOKIE "omsgw_admin"
+
+#define ADM_COMPARE_KEPT 8
+#define ADM_COMPARE_RUNNING 2
+
+typedef struct adm_compare_run {
+    int id; /* 0: free slot */
+    pid_t pid;
+    pthread_t thread;
+    pthread_mutex_t *lock; /* the admin's compares_lock, which guards done and the results */
+    int done;
+    int exit_code;
+    char *output; /* the command's stdout (JSON) */
+    char *errors; /* its stderr */
+    char request_path[1100], output_path[1110], error_path[1110];
+} adm_compare_run;
 
 typedef struct adm_session {
     char id[ADM_SESSION_ID_LEN + 1]; /* "" when the slot is free */
@@ -25,8 +41,13 @@ struct adm_admin {
     q_pool *pool;
     oci_core *core;
     int tls;
+    const char *temp_dir;
     pthread_mutex_t sessions_lock;
     adm_session sessions[ADM_SESSION_MAX];
+    int gateway_port, oci_port; /* where `omsgw compare` finds this server */
+    pthread_mutex_t compares_lock;
+    adm_compare_run compares[ADM_COMPARE_KEPT];
+    int compare_counter;
 };
 
 /* ---- auth.c ---- */
@@ -60,6 +81,13 @@ void adm_route_retry(cm_http_request *request, void *data);
 void adm_route_core_organizations(cm_http_request *request, void *data);
 void adm_route_core_graph(cm_http_request *request, void *data);
 void adm_route_core_availability(cm_http_request *request, void *data);
+
+/* ---- route_compare.c ---- */
+
+void adm_route_compare_start(cm_http_request *request, void *data);
+void adm_route_compare_get(cm_http_request *request, void *data);
+/* Ends running comparisons and frees the kept results (at close). */
+void adm_compares_stop(adm_admin *admin);
 
 /* ---- console.c ---- */
 

@@ -41,6 +41,7 @@ typedef struct app_runtime {
     app_location_probe *location_probe; /* http delivery: the background graph check */
     adm_admin *admin;
     cm_http_server *admin_server;
+    const char *data_dir;
     /* The listeners' TLS certificate and key (PEM), read and checked before anything starts;
      * NULL for a plain-HTTP listener. Indexed by tls_listener. */
     char *tls_certificate[3], *tls_key[3];
@@ -227,7 +228,13 @@ static int start_admin(app_runtime *runtime)
     const cm_config *config = runtime->config;
     if (config->admin.port == 0)
         return 0;
-    adm_options admin_options = {.config = config, .store = runtime->store, .pool = runtime->pool, .core = runtime->core, .tls = config->admin.tls.certificate_path != NULL};
+    adm_options admin_options = {.config = config, .store = runtime->store, .pool = runtime->pool, .core = runtime->core,
+                                 .tls = config->admin.tls.certificate_path != NULL, .temp_dir = runtime->data_dir,
+                                 /* The comparison speaks plain HTTP to this server's own listeners. */
+                                 .gateway_port = runtime->gateway_server && !config->gateway.tls.certificate_path
+                                                     ? cm_http_server_port(runtime->gateway_server) : 0,
+                                 .oci_port = runtime->oci_server && !config->oci.tls.certificate_path
+                                                 ? cm_http_server_port(runtime->oci_server) : 0};
     if (adm_open(&admin_options, &runtime->admin) != CM_OK) {
         fprintf(stderr, "omsgw: cannot start the admin listener: out of memory\n");
         return -1;
@@ -250,6 +257,7 @@ int app_serve(const app_options *options)
     cm_log_set_json(options->log_json);
     cm_log_set_level(options->log_level);
     app_runtime runtime = {0};
+    runtime.data_dir = options->data_dir;
     const char *config_path = options->config_path ? options->config_path : DEFAULT_CONFIG_PATH;
     char error[CM_CONFIG_ERROR_MAX];
     if (cm_config_load(config_path, options->overrides, options->override_count, &runtime.config, error) != CM_OK) {

@@ -194,6 +194,51 @@ async function viewCore(params) {
   main.replaceChildren(...parts);
 }
 
+async function viewCompare() {
+  const tenants = (await api('/api/tenants')).tenants.filter(t => t.configured);
+  const result = el('div', {id: 'compare-result'});
+  const form = el('form', {class: 'filters', id: 'compare-form', onsubmit: async event => {
+    event.preventDefault();
+    const file = document.getElementById('compare-file').files[0];
+    if (!file) return;
+    result.replaceChildren(el('p', {id: 'compare-running'}, 'Running the comparison…'));
+    try {
+      const tenant = document.getElementById('compare-tenant').value;
+      const started = await api('/api/compare?tenant=' + encodeURIComponent(tenant),
+        {method: 'POST', headers: {'content-type': 'application/json'}, body: await file.text()});
+      let run;
+      do { await new Promise(resolve => setTimeout(resolve, 500)); run = await api('/api/compare/' + started.id); }
+      while (run.status === 'running');
+      showComparison(result, run);
+    } catch (error) { result.replaceChildren(el('p', {class: 'error', role: 'alert'}, 'Error: ' + error.message)); }
+  }},
+    el('label', {}, 'Tenant', el('select', {id: 'compare-tenant'}, tenants.map(t => el('option', {value: t.tenantId}, t.tenantId)))),
+    el('label', {}, 'Request file (legacy refresh JSON)', el('input', {type: 'file', id: 'compare-file', accept: '.json,application/json', required: 'required'})),
+    el('button', {type: 'submit', id: 'compare-run'}, 'Run the comparison'));
+  main.replaceChildren(el('h1', {}, 'Compare: gateway vs native import'),
+    el('p', {}, 'Sends the request through this gateway, loads the same inventory natively into a second organization, and shows both sides per SKU.'),
+    form, result);
+}
+
+function showComparison(target, run) {
+  const r = run.result;
+  if (!r) {
+    target.replaceChildren(el('p', {class: 'error', id: 'compare-failed'}, `The comparison ended with exit code ${run.exitCode}.`),
+      el('pre', {}, run.stderr || ''));
+    return;
+  }
+  const figures = ['onHand', 'safetyStockCount', 'atf', 'ato', 'futures'];
+  const side = s => s && s.found ? figures.map(f => el('td', {}, s[f])) : figures.map(() => el('td', {}, '—'));
+  target.replaceChildren(
+    el('p', {id: 'compare-summary', 'data-different': r.different},
+      `${r.compared} rows compared, ${r.different} different (gateway ${r.gatewayOrganization}, native ${r.nativeOrganization}); exit code ${run.exitCode}.`),
+    el('table', {id: 'compare-table'},
+      el('tr', {}, el('th', {}, 'SKU'), el('th', {}, 'Location'), figures.map(f => el('th', {}, 'gateway ' + f)),
+        figures.map(f => el('th', {}, 'native ' + f)), el('th', {}, 'Equal')),
+      r.rows.map(row => el('tr', {'data-sku': row.sku, 'data-equal': String(row.equal)}, el('td', {}, row.sku),
+        el('td', {}, row.location), side(row.gateway), side(row.native), el('td', {}, row.equal ? 'yes' : 'NO')))));
+}
+
 // ---- routing ----
 
 async function route() {
@@ -207,6 +252,7 @@ async function route() {
     else if (parts[0] === 'job' && parts[1]) await viewJob(parts[1]);
     else if (parts[0] === 'running') await viewRunning();
     else if (parts[0] === 'core') await viewCore(query || '');
+    else if (parts[0] === 'compare') await viewCompare();
     else await viewTenants();
   } catch (error) {
     showError(error);

@@ -3,7 +3,8 @@
 // ports with an admin listener, then, as an operator would: logs in through the form, sends a
 // 12000-item refresh, watches its progress reach SUCCESS in the page, opens the job, cancels a
 // pending job after the confirmation, sees a refused item on a failed job's page, and looks a SKU up
-// at every location and group of the bundled core. Screenshots
+// at every location and group of the bundled core, and runs a comparison of an uploaded request file.
+// Screenshots
 // go to the output folder (argv[2]). Exit 0 when every step passed; otherwise one line says which
 // step failed and the omsgw log is printed.
 //
@@ -200,6 +201,20 @@ async function main() {
   await until('the group and the graph', () => evaluate(
     `!!document.querySelector('#core-groups tr[data-place="online"]') && !!document.querySelector('#core-graph li[data-group="stores"]')`));
   await screenshot('07-core.png');
+  step = 'run a comparison';
+  const requestFile = path.join(work, 'compare-request.json');
+  fs.writeFileSync(requestFile, JSON.stringify({locationName: 'Location 2', items: items.slice(0, 5)}));
+  await send('Page.navigate', {url: `${admin}/#/compare`});
+  await until('the compare form', () => evaluate(`!!document.getElementById('compare-file')`));
+  const {root} = await send('DOM.getDocument', {});
+  const {nodeId} = await send('DOM.querySelector', {nodeId: root.nodeId, selector: '#compare-file'});
+  await send('DOM.setFileInputFiles', {nodeId, files: [requestFile]});
+  await evaluate(`document.getElementById('compare-run').click(); true`);
+  await until('the comparison table', () => evaluate(`document.querySelectorAll('#compare-table tr[data-sku]').length === 5`),
+    120000);
+  const summary = await evaluate(`document.getElementById('compare-summary').dataset.different`);
+  if (summary !== '0') throw new Error(`the comparison found ${summary} different rows`);
+  await screenshot('08-compare.png');
   socket.close();
   step = 'stop omsgw cleanly';
   const exited = new Promise(resolve => server.once('exit', (code, signal) => resolve(signal || code)));

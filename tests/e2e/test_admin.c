@@ -24,6 +24,8 @@ static const struct {
     {"POST", "/api/jobs/1/cancel", 1},
     {"POST", "/api/jobs/1/retry", 1},
     {"GET", "/api/core/organizations", 1},
+    {"POST", "/api/compare?tenant=12345", 1},
+    {"GET", "/api/compare/1", 1},
     {"GET", "/api/core/graph?organization=f_ecom_demo_001", 1},
     {"GET", "/api/core/availability?organization=f_ecom_demo_001&sku=101010", 1},
     {"POST", "/logout", 0},
@@ -438,6 +440,54 @@ static void test_core_views(void **state)
     th_omsgw_cleanup(&process);
 }
 
+/* The comparison of the console: `omsgw compare --json` run against this server, polled. */
+static void test_compare_runs_in_the_background(void **state)
+{
+    (void)state;
+    char *config = admin_config(NULL);
+    th_omsgw process;
+    int port = admin_start(&process, config);
+    free(config);
+    char *request = e2e_refresh_body("Location 1", 3, "CMP", 5);
+    th_response response;
+    assert_int_equal(admin_call(port, "POST", "/api/compare?tenant=12345", ADMIN_BEARER, request, &response), 0);
+    if (response.status != 202)
+        fail_msg("compare answered %ld: %s", response.status, response.body);
+    json_object *started = th_json(&response);
+    int id = json_object_get_int(json_object_object_get(started, "id"));
+    json_object_put(started);
+    th_response_free(&response);
+    free(request);
+    char path[64];
+    snprintf(path, sizeof path, "/api/compare/%d", id);
+    json_object *run = NULL;
+    for (int waited = 0; waited < 60000; waited += 50) {
+        run = admin_get_json(port, path);
+        if (strcmp(json_object_get_string(json_object_object_get(run, "status")), "done") == 0)
+            break;
+        json_object_put(run);
+        run = NULL;
+        usleep(50000);
+    }
+    assert_non_null(run);
+    if (json_object_get_int(json_object_object_get(run, "exitCode")) != 0)
+        fail_msg("compare: %s", json_object_to_json_string(run));
+    json_object *result = json_object_object_get(run, "result");
+    assert_int_equal(json_object_get_int(json_object_object_get(result, "compared")), 3);
+    assert_int_equal(json_object_get_int(json_object_object_get(result, "different")), 0);
+    json_object *row = json_object_array_get_idx(json_object_object_get(result, "rows"), 0);
+    assert_true(json_object_get_boolean(json_object_object_get(row, "equal")));
+    json_object_put(run);
+    expect_bad_request(port, "POST", "/api/compare?tenant=999", "tenant");
+    expect_bad_request(port, "POST", "/api/compare?tenant=12345", "body");
+    expect_bad_request(port, "GET", "/api/compare/x", "id");
+    assert_int_equal(admin_call(port, "GET", "/api/compare/777", ADMIN_BEARER, NULL, &response), 0);
+    assert_int_equal(response.status, 404);
+    th_response_free(&response);
+    assert_int_equal(th_omsgw_stop(&process, SIGTERM, 10000), 0);
+    th_omsgw_cleanup(&process);
+}
+
 static void test_admin_config_errors(void **state)
 {
     (void)state;
@@ -475,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_api_lists_and_cancel),
         cmocka_unit_test(test_job_page_lists_refusals),
         cmocka_unit_test(test_core_views),
+        cmocka_unit_test(test_compare_runs_in_the_background),
         cmocka_unit_test(test_admin_config_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
