@@ -95,8 +95,16 @@ static cm_err read_tokens(const json_object *admin, const char *origin, cm_confi
         char field[48];
         snprintf(field, sizeof field, "admin.tokens[%zu]", i);
         cm_admin_token *token = &config->admin.tokens[i];
-        if (entry && json_object_is_type(entry, json_type_string)) {
-            const char *text = json_object_get_string(entry);
+        /* {"token": "..."} is the form that takes ${ENV} and "tokenFile" (config_secrets.c). */
+        const char *plain = NULL;
+        if (entry && json_object_is_type(entry, json_type_object) && cm_json_string(entry, "token", &plain) == CM_JSON_OK) {
+            if (json_object_object_get_ex(entry, "sha256", NULL))
+                return fail(error, origin, field, "give either token or sha256, not both");
+        } else if (entry && json_object_is_type(entry, json_type_string)) {
+            plain = json_object_get_string(entry);
+        }
+        if (plain) {
+            const char *text = plain;
             if (strlen(text) < 16)
                 return fail(error, origin, field, "is too short: an admin token needs at least 16 characters");
             cm_sha256(text, strlen(text), token->sha256);
@@ -113,7 +121,7 @@ static cm_err read_tokens(const json_object *admin, const char *origin, cm_confi
                 token->sha256[b] = (uint8_t)(high * 16 + low);
             }
         } else {
-            return fail(error, origin, field, "must be a token (string) or {\"sha256\": HEX}");
+            return fail(error, origin, field, "must be a token (string), {\"token\": TEXT} or {\"sha256\": HEX}");
         }
         config->admin.token_count = i + 1;
     }

@@ -80,6 +80,7 @@ static const known_field fields[] = {
     {"admin.bind", 0},
     {"admin.tokens", 0},
     {"admin.tokens[].sha256", 0},
+    {"admin.tokens[].token", FIELD_SECRET},
     {"admin.tls", 0},
     {"admin.tls.certificate", 0},
     {"admin.tls.key", 0},
