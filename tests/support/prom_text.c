@@ -189,7 +189,9 @@ static int read_labels(reader *r, const char **p, char *labels, size_t size, cha
         value[length] = '\0';
         (*p)++;
         if (strcmp(name, "le") == 0) {
-            snprintf(le, le_size, "%s", value);
+            if (length >= le_size)
+                return fail(r, "le value too long");
+            memcpy(le, value, length + 1);
         } else {
             int n = snprintf(labels + used, size - used, "%s%s=\"%s\"", used ? "," : "", name, value);
             if (n < 0 || (size_t)n >= size - used)
