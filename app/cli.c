@@ -72,7 +72,7 @@ static int add_named_override(app_options *options, const char *path, const char
 
 /* The options of serve and oci-core; --gateway-port and --workers are serve's only. */
 static const app_opt serve_options[] = {
-    {"--config", 1}, {"--data-dir", 1}, {"--gateway-port", 1}, {"--oci-port", 1}, {"--workers", 1},
+    {"--config", 1}, {"--data-dir", 1}, {"--gateway-port", 1}, {"--oci-port", 1}, {"--workers", 1}, {"--admin-port", 1},
     {"--set", 1},    {"--log-format", 1}, {"--log-level", 1}, {"--import-state", 1}, {"--export-state-on-exit", 1},
 };
 static const app_opt oci_core_options[] = {
@@ -108,6 +108,7 @@ void app_print_command_help(app_command command)
            "  --data-dir DIR         where the SQLite files live (default: ./data); one process per folder\n"
            "  --gateway-port N       legacy API port (0 disables the listener); same as --set gateway.port=N\n"
            "  --oci-port N           OCI API port (0 disables the listener); same as --set oci.port=N\n"
+           "  --admin-port N         admin listener port: metrics, console, admin API (0 disables it); same as --set admin.port=N\n"
            "  --workers N            queue worker threads; same as --set queue.workers=N\n"
            "  --set PATH=VALUE       override any configuration value (repeatable), e.g. --set queue.chunkSize=1000\n"
            "  --log-format plain|json\n"
@@ -170,6 +171,8 @@ int app_parse_args(int argc, char **argv, app_options *options)
             rc = add_named_override(options, "gateway.port", flag, value);
         else if (strcmp(flag, "--oci-port") == 0)
             rc = add_named_override(options, "oci.port", flag, value);
+        else if (strcmp(flag, "--admin-port") == 0)
+            rc = add_named_override(options, "admin.port", flag, value);
         else if (strcmp(flag, "--workers") == 0)
             rc = add_named_override(options, "queue.workers", flag, value);
         else if (strcmp(flag, "--set") == 0)

@@ -1,4 +1,5 @@
 #include "app/serve.h"
+#include "admin/admin.h"
 #include "app/data_lock.h"
 #include "app/demo_secrets.h"
 #include "app/location_check.h"
@@ -9,6 +10,7 @@
 #include "common/clock.h"
 #include "common/http_server.h"
 #include "common/log.h"
+#include "common/tls.h"
 #include "gateway/gateway.h"
 #include "oci_core/oci_core.h"
 #include "queue/store.h"
@@ -38,7 +40,15 @@ typedef struct app_runtime {
     cm_http_server *oci_server;
     app_location_probe *location_probe; /* http delivery: the background graph check */
     char data_dir_token_path[1100];     /* where a generated control token was written */
+    adm_admin *admin;
+    cm_http_server *admin_server;
+    const char *data_dir;
+    /* The listeners' TLS certificate and key (PEM), read and checked before anything starts;
+     * NULL for a plain-HTTP listener. Indexed by tls_listener. */
+    char *tls_certificate[3], *tls_key[3];
 } app_runtime;
+
+typedef enum tls_listener { TLS_GATEWAY, TLS_OCI, TLS_ADMIN } tls_listener;
 
 static atomic_int shutdown_done;
 
@@ -85,17 +95,24 @@ static void close_runtime(app_runtime *runtime)
     runtime->location_probe = NULL;
     cm_http_server_quiesce(runtime->gateway_server);
     cm_http_server_quiesce(runtime->oci_server);
+    cm_http_server_quiesce(runtime->admin_server);
     q_pool_stop(runtime->pool);
     runtime->pool = NULL;
     if (runtime->core)
         oci_core_stop(runtime->core);
     cm_http_server_stop(runtime->gateway_server);
     cm_http_server_stop(runtime->oci_server);
+    cm_http_server_stop(runtime->admin_server);
+    adm_close(runtime->admin);
     gw_close(runtime->gateway);
     if (runtime->delivery)
         runtime->delivery->destroy(runtime->delivery);
     q_store_close(runtime->store);
     oci_core_close(runtime->core);
+    for (int i = 0; i < 3; i++) {
+        free(runtime->tls_certificate[i]);
+        free(runtime->tls_key[i]);
+    }
     cm_config_free(runtime->config);
     memset(runtime, 0, sizeof *runtime);
 }
@@ -157,11 +174,81 @@ static void log_emulator(const app_runtime *runtime)
                 enabled && generated ? runtime->data_dir_token_path : "");
 }
 
+/*
+ * Reads and checks every listener's TLS certificate and key before anything starts, so that a
+ * missing file or a key that is not the certificate's is one line naming the field (exit 2), with
+ * nothing started and nothing else said.
+ */
+static int load_tls_pairs(app_runtime *runtime, int serve_gateway)
+{
+    const cm_config *config = runtime->config;
+    const struct {
+        const char *field;
+        const cm_tls_files *files;
+        int used;
+    } listeners[3] = {
+        [TLS_GATEWAY] = {"gateway.tls", &config->gateway.tls, serve_gateway && config->gateway.port != 0},
+        [TLS_OCI] = {"oci.tls", &config->oci.tls, config->oci.port != 0},
+        [TLS_ADMIN] = {"admin.tls", &config->admin.tls, serve_gateway && config->admin.port != 0},
+    };
+    for (int i = 0; i < 3; i++) {
+        if (!listeners[i].used || !listeners[i].files->certificate_path)
+            continue;
+        char error[CM_TLS_ERROR_MAX];
+        if (cm_tls_load_pair(listeners[i].files->certificate_path, listeners[i].files->key_path,
+                             &runtime->tls_certificate[i], &runtime->tls_key[i], error) != CM_OK) {
+            fprintf(stderr, "omsgw: config %s: field %s: %s\n", config->path, listeners[i].field, error);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Starts one listener, over HTTPS when its pair was loaded (the server keeps its own copies). */
+static int start_listener_tls(app_runtime *runtime, const char *field, tls_listener which,
+                              cm_http_server_config *server_config, cm_http_server **out)
+{
+    server_config->tls_certificate_pem = runtime->tls_certificate[which];
+    server_config->tls_key_pem = runtime->tls_key[which];
+    return start_listener(runtime, field, server_config, out);
+}
+
+/* The operator's listener (admin/): metrics, console, admin API; only with a queue to show. */
+static int start_admin(app_runtime *runtime)
+{
+    const cm_config *config = runtime->config;
+    if (config->admin.port == 0)
+        return 0;
+    adm_options admin_options = {.config = config, .store = runtime->store, .pool = runtime->pool, .core = runtime->core,
+                                 .tls = config->admin.tls.certificate_path != NULL, .temp_dir = runtime->data_dir,
+                                 /* The comparison speaks plain HTTP to this server's own listeners. */
+                                 .gateway_port = runtime->gateway_server && !config->gateway.tls.certificate_path
+                                                     ? cm_http_server_port(runtime->gateway_server) : 0,
+                                 .oci_port = runtime->oci_server && !config->oci.tls.certificate_path
+                                                 ? cm_http_server_port(runtime->oci_server) : 0};
+    if (adm_open(&admin_options, &runtime->admin) != CM_OK) {
+        fprintf(stderr, "omsgw: cannot start the admin listener: out of memory\n");
+        return -1;
+    }
+    cm_http_server_config server_config = {
+        .name = "admin",
+        .bind_address = config->admin.bind,
+        .port = config->admin.port,
+        .body_limit = (size_t)config->gateway.body_limit_bytes,
+        .threads = 2,
+        .connection_timeout_seconds = config->gateway.connection_timeout_seconds,
+        .connection_limit = 64,
+    };
+    adm_http_config(runtime->admin, &server_config);
+    return start_listener_tls(runtime, "admin.port", TLS_ADMIN, &server_config, &runtime->admin_server);
+}
+
 int app_serve(const app_options *options)
 {
     cm_log_set_json(options->log_json);
     cm_log_set_level(options->log_level);
     app_runtime runtime = {0};
+    runtime.data_dir = options->data_dir;
     const char *config_path = options->config_path ? options->config_path : DEFAULT_CONFIG_PATH;
     char error[CM_CONFIG_ERROR_MAX];
     if (cm_config_load(config_path, options->overrides, options->override_count, &runtime.config, error) != CM_OK) {
@@ -191,6 +278,8 @@ int app_serve(const app_options *options)
 
     int serve_gateway = options->command == APP_CMD_SERVE;
     int exit_code = APP_EXIT_USAGE;
+    if (load_tls_pairs(&runtime, serve_gateway) != 0)
+        goto out;
     char oci_error[OCI_ERROR_MAX];
     /* The queue's storage first: a wrong database setting is the most likely start-up mistake of
      * a deployment, and it is reported before anything else starts. */
@@ -249,7 +338,7 @@ int app_serve(const app_options *options)
                 .connection_limit = runtime.config->gateway.connection_limit,
             };
             gw_http_config(runtime.gateway, &server_config);
-            if (start_listener(&runtime, "gateway.port", &server_config, &runtime.gateway_server) != 0)
+            if (start_listener_tls(&runtime, "gateway.port", TLS_GATEWAY, &server_config, &runtime.gateway_server) != 0)
                 goto out;
         }
     }
@@ -265,9 +354,11 @@ int app_serve(const app_options *options)
             .temp_dir = options->data_dir,
         };
         oci_core_http_config(runtime.core, &server_config);
-        if (start_listener(&runtime, "oci.port", &server_config, &runtime.oci_server) != 0)
+        if (start_listener_tls(&runtime, "oci.port", TLS_OCI, &server_config, &runtime.oci_server) != 0)
             goto out;
     }
+    if (serve_gateway && start_admin(&runtime) != 0)
+        goto out;
     app_warn_demo_secrets(runtime.config, runtime.gateway_server != NULL, runtime.oci_server != NULL);
     if (serve_gateway)
         runtime.location_probe = app_location_probe_start(
@@ -278,6 +369,9 @@ int app_serve(const app_options *options)
                 OMSGW_VERSION, runtime.gateway_server ? cm_http_server_port(runtime.gateway_server) : 0,
                 runtime.oci_server ? cm_http_server_port(runtime.oci_server) : 0, options->data_dir,
                 runtime.config->gateway.bind, runtime.config->oci.bind);
+    if (runtime.admin_server)
+        cm_log_info("admin.ready", "admin_port=%d admin_bind=%s tls=%d", cm_http_server_port(runtime.admin_server),
+                    runtime.config->admin.bind, runtime.config->admin.tls.certificate_path != NULL);
 
     int received = 0;
     sigwait(&stop_signals, &received);

@@ -1,4 +1,5 @@
 #include "common/config.h"
+#include "common/config_admin.h"
 #include "common/config_fields.h"
 #include "common/config_secrets.h"
 #include "common/json_util.h"
@@ -928,6 +929,8 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
         goto out;
     if ((rc = read_storage(&ctx, storage, config)))
         goto out;
+    if ((rc = cm_config_read_admin(root, origin, base_dir, config, error)))
+        goto out;
     if (config->gateway.port != 0 && config->gateway.port == config->oci.port) {
         rc = fail(&ctx, "oci.port", "must differ from gateway.port (%d)", config->gateway.port);
         goto out;
@@ -1029,6 +1032,7 @@ void cm_config_free(cm_config *config)
     free(config->oci.bind);
     free(config->oci.control.token);
     free(config->oci.public_url);
+    cm_config_free_admin(config);
     free(config->delivery.base_url);
     free(config->delivery.token);
     free(config->delivery.oauth_token_url);

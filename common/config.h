@@ -112,6 +112,18 @@ typedef struct cm_tenant {
     cm_rate_limit rate_limit; /* falls back to gateway.rateLimit when not given */
 } cm_tenant;
 
+/* gateway.tls, oci.tls, admin.tls: PEM file paths (resolved against the config's folder), both
+ * NULL when the listener speaks plain HTTP. */
+typedef struct cm_tls_files {
+    char *certificate_path;
+    char *key_path;
+} cm_tls_files;
+
+/* An admin token, kept only as its SHA-256 digest (admin.tokens[]: "text" or {"sha256": "hex"}). */
+typedef struct cm_admin_token {
+    uint8_t sha256[CM_SHA256_LEN];
+} cm_admin_token;
+
 typedef struct cm_config {
     char *path;       /* the file read */
     char *config_dir; /* its folder, for relative paths */
@@ -123,6 +135,7 @@ typedef struct cm_config {
         int connection_limit;
         cm_rate_limit rate_limit;
         char *bind; /* gateway.bind: the IPv4 address to listen on (default CM_DEFAULT_BIND) */
+        cm_tls_files tls;
     } gateway;
     struct {
         int port;
@@ -144,7 +157,15 @@ typedef struct cm_config {
         int reservation_expiry_lag_seconds; /* oci.reservationExpiryLagSeconds */
         int graph_change_seconds;           /* oci.graphChangeSeconds: a graph replacement takes this long */
         char *public_url; /* oci.publicUrl: the core's own base URL (instance_url); NULL: from the request */
+        cm_tls_files tls;
     } oci;
+    struct {
+        int port; /* 0 (the default when the file has no admin section): no admin listener */
+        char *bind;
+        cm_admin_token *tokens;
+        size_t token_count;
+        cm_tls_files tls;
+    } admin;
     struct {
         cm_delivery_mode mode;
         char *base_url;

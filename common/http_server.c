@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "common/metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +26,8 @@ struct cm_http_server {
     int listen_fd;
     int port;
     int quiesced;
+    char *tls_certificate_pem; /* copies kept while the daemon runs (MHD keeps the pointers) */
+    char *tls_key_pem;
 };
 
 typedef enum request_phase {
@@ -247,6 +250,11 @@ const char *cm_http_header(const cm_http_request *request, const char *name)
     return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
 }
 
+const char *cm_http_cookie(const cm_http_request *request, const char *name)
+{
+    return MHD_lookup_connection_value(request->connection, MHD_COOKIE_KIND, name);
+}
+
 const char *cm_http_body(const cm_http_request *request, size_t *length)
 {
     if (length)
@@ -383,6 +391,41 @@ static void log_request(const cm_http_request *request, enum MHD_RequestTerminat
            termination == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " ended=before_the_reply_was_sent");
 }
 
+/* Counts the request in the registry. The route label is the matched pattern or "unmatched", so
+ * a scan of random paths cannot grow the series without bound. */
+static void count_request(const cm_http_request *request)
+{
+    if (!request->method_copy[0])
+        return;
+    static const char *const labels[] = {"listener", "route", "status", NULL};
+    static const char *const duration_labels[] = {"listener", "route", NULL};
+    cm_metric *requests = cm_metrics_counter("omsgw_http_requests_total",
+                                             "HTTP requests answered, by listener, route pattern and status.", labels);
+    cm_metric *durations = cm_metrics_histogram("omsgw_http_request_duration_seconds",
+                                                "Time from the request line to the end of the reply.",
+                                                duration_labels, cm_metrics_latency_buckets,
+                                                cm_metrics_latency_bucket_count);
+    char status[8];
+    snprintf(status, sizeof status, "%d", request->replied ? request->status : 0);
+    const char *listener = request->server->config.name ? request->server->config.name : "http";
+    const char *route = request->route ? request->route->match.pattern : "unmatched";
+    const char *values[] = {listener, route, status};
+    cm_metric_add(requests, values, 1);
+    cm_metric_observe(durations, values, (double)(cm_mono_ms() - request->started_ms) / 1000.0);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)connection;
+    (void)socket_context;
+    static const char *const labels[] = {"listener", NULL};
+    cm_metric *open = cm_metrics_gauge("omsgw_http_open_connections", "HTTP connections open now.", labels);
+    const cm_http_server *server = cls;
+    const char *values[] = {server->config.name ? server->config.name : "http"};
+    cm_metric_add(open, values, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode termination)
 {
@@ -394,6 +437,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         if (request->phase != PHASE_NEW)
             notify_after(request);
         log_request(request, termination);
+        count_request(request);
         free_request(request);
     }
     *con_cls = NULL;
@@ -647,6 +691,24 @@ cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server 
         return CM_EIO;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* TLS options go through an option array so that one start call serves both kinds. */
+    struct MHD_OptionItem tls_options[3] = {{MHD_OPTION_END, 0, NULL}};
+    if (config->tls_certificate_pem && config->tls_key_pem) {
+        server->tls_certificate_pem = strdup(config->tls_certificate_pem);
+        server->tls_key_pem = strdup(config->tls_key_pem);
+        if (!server->tls_certificate_pem || !server->tls_key_pem) {
+            snprintf(error, CM_HTTP_ERROR_MAX, "out of memory");
+            free(server->tls_certificate_pem);
+            free(server->tls_key_pem);
+            close(server->listen_fd);
+            free(server);
+            return CM_ENOMEM;
+        }
+        flags |= MHD_USE_TLS;
+        tls_options[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, server->tls_key_pem};
+        tls_options[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, server->tls_certificate_pem};
+        tls_options[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
     server->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
         MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
@@ -656,11 +718,14 @@ cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server 
         (unsigned)(config->connection_timeout_seconds > 0 ? config->connection_timeout_seconds : 30),
         MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(config->connection_limit > 0 ? config->connection_limit : 1024),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
     if (!server->daemon) {
-        snprintf(error, CM_HTTP_ERROR_MAX, "%s: the HTTP server could not start on port %d",
-                 config->name, server->port);
+        snprintf(error, CM_HTTP_ERROR_MAX, "%s: the HTTP server could not start on port %d%s",
+                 config->name, server->port, server->tls_key_pem ? " (TLS could not be set up)" : "");
         close(server->listen_fd);
+        free(server->tls_certificate_pem);
+        free(server->tls_key_pem);
         free(server);
         return CM_EIO;
     }
@@ -689,5 +754,7 @@ void cm_http_server_stop(cm_http_server *server)
         return;
     /* MHD closes the listening socket it was given, unless quiesce already handed it back. */
     MHD_stop_daemon(server->daemon);
+    free(server->tls_certificate_pem);
+    free(server->tls_key_pem);
     free(server);
 }

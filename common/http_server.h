@@ -14,6 +14,8 @@
  * - Per-request state is created on the first callback and freed in exactly one place, the
  *   request-completed callback.
  * - cm_http_server_start binds the listening socket itself, so "port in use" is reported clearly.
+ * - Every request is counted in the metrics registry (common/metrics.h) by listener, route
+ *   pattern (never the raw path) and status, with its latency; open connections are a gauge.
  */
 #ifndef CM_HTTP_SERVER_H
 #define CM_HTTP_SERVER_H
@@ -81,6 +83,10 @@ typedef struct cm_http_server_config {
     /* A header added to every reply of this server, errors of the server itself included
      * (NULL: none). Both strings must outlive the server. */
     const char *fixed_header_name, *fixed_header_value;
+    /* TLS (HTTPS through libmicrohttpd's GnuTLS support): both PEM texts, or both NULL for plain
+     * HTTP. Copied at start; common/tls.h loads and checks them. */
+    const char *tls_certificate_pem;
+    const char *tls_key_pem;
 } cm_http_server_config;
 
 /* Starts listening. The config's route table must outlive the server. */
@@ -107,6 +113,8 @@ const char *cm_http_query(const cm_http_request *request, const char *name);
 const cm_query *cm_http_query_all(const cm_http_request *request);
 /* A request header (case-insensitive name), or NULL. */
 const char *cm_http_header(const cm_http_request *request, const char *name);
+/* A cookie the request carries (parsed by libmicrohttpd), or NULL. */
+const char *cm_http_cookie(const cm_http_request *request, const char *name);
 /* The body held in memory (NUL-terminated for convenience; may contain NULs). */
 const char *cm_http_body(const cm_http_request *request, size_t *length);
 /* For body_to_file routes: the temporary file's path and size. The file is removed when the request

@@ -1,6 +1,7 @@
 #include "delivery/delivery_http.h"
 #include "common/http_client.h"
 #include "delivery/token_source.h"
+#include "queue/queue_metrics.h"
 #include "common/body.h"
 #include "common/clock.h"
 #include "common/json_util.h"
@@ -121,7 +122,13 @@ static int authorized_call(attempt *self, cm_httpc_request *request, cm_httpc_re
         request->bearer = token;
         request->should_stop = self->should_stop;
         request->stop_data = self->stop_data;
+        double call_started = q_metrics_clock();
         cm_httpc_perform(self->client, request, response);
+        q_metrics_oci_call(q_metrics_clock() - call_started, response->status);
+        /* Retried: no answer, 5xx and 429 by the worker's back-off; a 401 here by one renewal. */
+        if (response->status == 0 || response->status == 429 || response->status >= 500 ||
+            (response->status == 401 && tries == 0 && dl_token_renewable(self->delivery->tokens)))
+            q_metrics_retry(response->status);
         request->bearer = no_token;
         if (response->status != 401 || tries > 0 || !dl_token_renewable(self->delivery->tokens))
             break;

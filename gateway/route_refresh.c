@@ -4,6 +4,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "queue/queue_metrics.h"
 #include "gateway/errors.h"
 #include "gateway/internal.h"
 #include "gateway/validate.h"
@@ -114,6 +115,7 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
         return;
     }
     cm_log_info("job.accepted", "job=%" PRId64 " tenant=%" PRId64 " items=%zu", job_id, tenant->id, item_count);
+    q_metrics_job_accepted(tenant->id, Q_JOB_TYPE_NAME);
     q_pool_notify(gateway->pool);
     json_object *reply = json_object_new_object();
     json_object_object_add(reply, "jobID", json_object_new_int64(job_id));

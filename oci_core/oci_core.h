@@ -14,6 +14,7 @@
 #define OCI_CORE_H
 
 #include <stddef.h>
+#include <json-c/json.h>
 #include <stdint.h>
 
 #include "common/config.h"
@@ -91,6 +92,13 @@ cm_err oci_core_apply_records(oci_core *core, const char *org_id, const oci_reco
 /* Reads one location record. CM_OK with exists=0 when the SKU was never loaded there. */
 cm_err oci_core_get_location_record(oci_core *core, const char *org_id, const char *location_id,
                                     const char *sku, oci_availability *out);
+
+/* For the operator's console (admin/): one SKU at every location and group of an organization's
+ * graph, as get-availability renders it ({"locations": [...], "groups": [...]}), and the graph
+ * itself in the export format. New objects the caller puts. CM_ENOTFOUND: no such organization;
+ * CM_EINVAL: not a valid SKU. */
+cm_err oci_core_view_availability(oci_core *core, const char *org_id, const char *sku, json_object **out);
+cm_err oci_core_view_graph(oci_core *core, const char *org_id, json_object **out);
 
 /* Stops background work at a safe point (imports in progress are resumed at the next open). */
 void oci_core_stop(oci_core *core);

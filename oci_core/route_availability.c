@@ -274,3 +274,48 @@ void oci_route_get_availability(cm_http_request *request, void *data)
     else
         oci_reply_invalid(request, error.field, error.message);
 }
+
+/* ---- the operator's console (oci_core.h: oci_core_view_*) ---- */
+
+cm_err oci_core_view_availability(oci_core *core, const char *org_id, const char *sku, json_object **out)
+{
+    *out = NULL;
+    if (!oci_core_org(core, org_id))
+        return CM_ENOTFOUND;
+    if (!oci_valid_sku(sku))
+        return CM_EINVAL;
+    oci_graph *graph = oci_core_graph_acquire(core, org_id);
+    request_lists *lists = calloc(1, sizeof *lists);
+    json_object *reply = json_object_new_object();
+    cm_err rc = graph && lists && reply ? CM_OK : CM_ENOMEM;
+    if (!rc) {
+        /* Every location and every group of the graph: the same figures get-availability gives. */
+        lists->skus.items[lists->skus.count++] = sku;
+        for (size_t i = 0; i < graph->location_count && lists->locations.count < MAX_LIST; i++)
+            lists->locations.items[lists->locations.count++] = graph->locations[i];
+        for (size_t i = 0; i < graph->group_count && lists->groups.count < MAX_LIST; i++)
+            lists->groups.items[lists->groups.count++] = graph->groups[i].id;
+        oci_store_conn *reader = oci_store_read_begin(core->store);
+        rc = reader ? build_reply(reader, graph, org_id, lists, 1, 0, reply) : CM_EDB;
+        oci_store_read_end(reader);
+    }
+    oci_core_graph_release(core, graph);
+    free(lists);
+    if (rc) {
+        json_object_put(reply);
+        return rc;
+    }
+    *out = reply;
+    return CM_OK;
+}
+
+cm_err oci_core_view_graph(oci_core *core, const char *org_id, json_object **out)
+{
+    *out = NULL;
+    if (!oci_core_org(core, org_id))
+        return CM_ENOTFOUND;
+    oci_graph *graph = oci_core_graph_acquire(core, org_id);
+    *out = graph ? oci_graph_to_json(graph) : NULL;
+    oci_core_graph_release(core, graph);
+    return *out ? CM_OK : CM_ENOMEM;
+}

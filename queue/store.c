@@ -1,6 +1,7 @@
 /*
  * store.c - forwards the backend-neutral queue interface (store.h) to the chosen backend.
  */
+#include "queue/queue_metrics.h"
 #include "queue/store_backend.h"
 
 #include <stdio.h>
@@ -34,7 +35,10 @@ const char *q_store_backend_name(const q_store *store)
 
 cm_err q_store_accept(q_store *store, const q_new_job *job, int64_t *job_id)
 {
-    return store->ops->accept(store, job, job_id);
+    double started = q_metrics_clock();
+    cm_err rc = store->ops->accept(store, job, job_id);
+    q_metrics_db_commit(store->ops->name, "accept", q_metrics_clock() - started);
+    return rc;
 }
 
 cm_err q_store_get_job(q_store *store, int64_t tenant_id, int64_t job_id, q_job *out)
@@ -54,7 +58,12 @@ cm_err q_store_count(q_store *store, q_status status, int64_t *count)
 
 cm_err q_store_claim(q_store *store, const char *worker_token, int64_t now_ms, q_job *out)
 {
-    return store->ops->claim(store, worker_token, now_ms, out);
+    double started = q_metrics_clock();
+    cm_err rc = store->ops->claim(store, worker_token, now_ms, out);
+    /* Idle polls that find nothing would drown the claims that matter. */
+    if (rc != CM_ENOTFOUND)
+        q_metrics_db_commit(store->ops->name, "claim", q_metrics_clock() - started);
+    return rc;
 }
 
 int64_t q_store_lease_ms(const q_store *store)
@@ -74,7 +83,10 @@ cm_err q_store_load_chunk(q_store *store, int64_t job_id, int64_t chunk_index, c
 
 cm_err q_store_checkpoint(q_store *store, const q_checkpoint *checkpoint)
 {
-    return store->ops->checkpoint(store, checkpoint);
+    double started = q_metrics_clock();
+    cm_err rc = store->ops->checkpoint(store, checkpoint);
+    q_metrics_db_commit(store->ops->name, "checkpoint", q_metrics_clock() - started);
+    return rc;
 }
 
 cm_err q_store_park(q_store *store, int64_t job_id, const char *worker_token, int64_t next_attempt_ms,
@@ -91,7 +103,10 @@ cm_err q_store_release(q_store *store, int64_t job_id, const char *worker_token)
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status, int success,
                       const char *messages_json, int64_t now_ms)
 {
-    return store->ops->finish(store, job_id, worker_token, status, success, messages_json, now_ms);
+    double started = q_metrics_clock();
+    cm_err rc = store->ops->finish(store, job_id, worker_token, status, success, messages_json, now_ms);
+    q_metrics_db_commit(store->ops->name, "finish", q_metrics_clock() - started);
+    return rc;
 }
 
 cm_err q_store_each_failure(q_store *store, int64_t job_id, size_t limit,
@@ -139,4 +154,19 @@ cm_err q_store_watch(q_store *store, void (*wake)(void *data), void *data)
 void q_store_unwatch(q_store *store)
 {
     store->ops->unwatch(store);
+}
+
+cm_err q_store_tenant_stats(q_store *store, q_tenant_stats **stats, size_t *count)
+{
+    return store->ops->tenant_stats(store, stats, count);
+}
+
+cm_err q_store_admin_jobs(q_store *store, const q_admin_filter *filter, q_job **jobs, size_t *count)
+{
+    return store->ops->admin_jobs(store, filter, jobs, count);
+}
+
+cm_err q_store_cancel(q_store *store, int64_t job_id, int64_t now_ms, const char *messages_json)
+{
+    return store->ops->cancel(store, job_id, now_ms, messages_json);
 }

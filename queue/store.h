@@ -164,7 +164,8 @@ cm_err q_store_park(q_store *store, int64_t job_id, const char *worker_token, in
 /* Releases a held job at once (graceful shutdown). */
 cm_err q_store_release(q_store *store, int64_t job_id, const char *worker_token);
 
-/* Ends a held job: SUCCESS or FAILED with its messages; its stored items are deleted. */
+/* Ends a held job: SUCCESS or FAILED with its messages. A SUCCESS job's stored items are deleted;
+ * a FAILED job keeps them until it is pruned, so that an operator can retry it as a new job. */
 cm_err q_store_finish(q_store *store, int64_t job_id, const char *worker_token, q_status status,
                       int success, const char *messages_json, int64_t now_ms);
 
@@ -203,6 +204,39 @@ cm_err q_store_release_hold(q_store *store, int64_t tenant_id, q_hold_kind kind)
 
 /* The reason of the tenant's first hold (a new string the caller frees), or CM_ENOTFOUND. */
 cm_err q_store_get_hold(q_store *store, int64_t tenant_id, char **reason);
+
+/* ---- the operator's view (admin/): read-only queries across tenants, and cancelling ---- */
+
+typedef struct q_tenant_stats {
+    int64_t tenant_id;
+    int64_t pending;               /* jobs PENDING */
+    int64_t working;               /* jobs WORKING (held, or parked for a retry) */
+    int64_t oldest_pending_added_ms; /* acceptance time of the oldest PENDING job, 0 when none */
+} q_tenant_stats;
+
+/* One entry per tenant that has any job, in tenant order. *stats is a new array (caller frees);
+ * *count its length. */
+cm_err q_store_tenant_stats(q_store *store, q_tenant_stats **stats, size_t *count);
+
+typedef struct q_admin_filter {
+    int64_t tenant_id;        /* 0: every tenant */
+    int status;               /* -1: any; else a q_status */
+    const char *oci_location; /* NULL: any */
+    int64_t added_from_ms;    /* 0: no lower bound (inclusive) */
+    int64_t added_to_ms;      /* 0: no upper bound (exclusive) */
+    int64_t job_id;           /* 0: any */
+    const char *type;         /* NULL: any; else the job type ("REFRESH") */
+    size_t limit;             /* 0: 50 */
+    size_t offset;
+} q_admin_filter;
+
+/* Jobs of any tenant, newest first, `offset` skipped. Same ownership as q_store_list_jobs. */
+cm_err q_store_admin_jobs(q_store *store, const q_admin_filter *filter, q_job **jobs, size_t *count);
+
+/* Ends a PENDING job that no worker holds as FAILED with `messages_json`, started and finished at
+ * `now_ms`, in one transaction; like every FAILED job it keeps its items until pruned. CM_ENOTFOUND when there is no such job, CM_ESTATE when it is not
+ * pending any more (a worker took it, or it finished): nothing is changed then. */
+cm_err q_store_cancel(q_store *store, int64_t job_id, int64_t now_ms, const char *messages_json);
 
 /* ---- waking up ---- */
 

@@ -40,6 +40,9 @@ typedef struct q_store_ops {
     cm_err (*get_hold)(q_store *store, int64_t tenant_id, char **reason);
     cm_err (*watch)(q_store *store, void (*wake)(void *data), void *data);
     void (*unwatch)(q_store *store);
+    cm_err (*tenant_stats)(q_store *store, q_tenant_stats **stats, size_t *count);
+    cm_err (*admin_jobs)(q_store *store, const q_admin_filter *filter, q_job **jobs, size_t *count);
+    cm_err (*cancel)(q_store *store, int64_t job_id, int64_t now_ms, const char *messages_json);
 } q_store_ops;
 
 struct q_store {

@@ -533,8 +533,8 @@ static cm_err finish_in_transaction(cm_pg_conn *conn, int64_t job_id, const char
     if (!rc && cm_pg_changes(result) != 1)
         rc = CM_ESTATE;
     PQclear(result);
-    if (rc)
-        return rc;
+    if (rc || status == Q_FAILED)
+        return rc; /* a failed job keeps its items until pruned, so an operator can retry it */
     const char *delete_values[] = {id.text};
     return cm_pg_exec(conn, &SQL_CHUNKS_DELETE, delete_values, NULL);
 }
@@ -988,6 +988,129 @@ cm_err q_store_pg_open(const q_store_options *options, q_store **out, char error
     return CM_OK;
 }
 
+/* ---- the operator's view ---- */
+
+static const cm_pg_statement SQL_TENANT_STATS = {
+    "q_tenant_stats",
+    "SELECT tenant_id, count(*) FILTER (WHERE status = 'PENDING'), count(*) FILTER (WHERE status = 'WORKING'),"
+    " coalesce(min(added_ms) FILTER (WHERE status = 'PENDING'), 0)"
+    " FROM omsgw.jobs GROUP BY tenant_id ORDER BY tenant_id",
+    0};
+
+static cm_err pg_tenant_stats(q_store *base, q_tenant_stats **stats, size_t *count)
+{
+    pg_store *store = of(base);
+    *stats = NULL;
+    *count = 0;
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_TENANT_STATS, NULL, &result);
+    cm_pg_release(conn);
+    if (rc)
+        return rc;
+    int rows = PQntuples(result);
+    q_tenant_stats *list = calloc(rows ? (size_t)rows : 1, sizeof *list);
+    if (!list) {
+        PQclear(result);
+        return CM_ENOMEM;
+    }
+    for (int row = 0; row < rows; row++)
+        list[row] = (q_tenant_stats){value_int(result, row, 0), value_int(result, row, 1),
+                                     value_int(result, row, 2), value_int(result, row, 3)};
+    PQclear(result);
+    *stats = list;
+    *count = (size_t)rows;
+    return CM_OK;
+}
+
+/* One statement for every combination of filters: a NULL parameter means "any". */
+static const cm_pg_statement SQL_ADMIN_JOBS = {
+    "q_admin_jobs",
+    "SELECT " JOB_COLUMNS " FROM omsgw.jobs WHERE ($1::bigint IS NULL OR tenant_id = $1::bigint)"
+    " AND ($2::text IS NULL OR status = $2::text) AND ($3::text IS NULL OR oci_location = $3::text)"
+    " AND ($4::bigint IS NULL OR added_ms >= $4::bigint) AND ($5::bigint IS NULL OR added_ms < $5::bigint)"
+    " AND ($6::bigint IS NULL OR job_id = $6::bigint) AND ($9::text IS NULL OR type = $9::text)"
+    " ORDER BY job_id DESC LIMIT $7::bigint OFFSET $8::bigint",
+    9};
+
+static cm_err pg_admin_jobs(q_store *base, const q_admin_filter *filter, q_job **jobs, size_t *count)
+{
+    pg_store *store = of(base);
+    *jobs = NULL;
+    *count = 0;
+    number_text tenant = num(filter->tenant_id), from = num(filter->added_from_ms), to = num(filter->added_to_ms),
+                id = num(filter->job_id), limit = num((int64_t)(filter->limit ? filter->limit : 50)),
+                offset = num((int64_t)filter->offset);
+    const char *values[] = {filter->tenant_id ? tenant.text : NULL,
+                            filter->status >= 0 ? q_status_name((q_status)filter->status) : NULL,
+                            filter->oci_location,
+                            filter->added_from_ms ? from.text : NULL,
+                            filter->added_to_ms ? to.text : NULL,
+                            filter->job_id ? id.text : NULL,
+                            limit.text,
+                            offset.text,
+                            filter->type};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_ADMIN_JOBS, values, &result);
+    cm_pg_release(conn);
+    if (rc)
+        return rc;
+    int rows = PQntuples(result);
+    q_job *list = calloc(rows ? (size_t)rows : 1, sizeof *list);
+    if (!list)
+        rc = CM_ENOMEM;
+    int found = 0;
+    for (; !rc && found < rows; found++)
+        if ((rc = read_job(result, found, &list[found])))
+            break;
+    PQclear(result);
+    if (rc) {
+        for (int i = 0; list && i < found; i++)
+            q_job_clear(&list[i]);
+        free(list);
+        return rc;
+    }
+    *jobs = list;
+    *count = (size_t)rows;
+    return CM_OK;
+}
+
+static const cm_pg_statement SQL_CANCEL = {
+    "q_cancel",
+    "UPDATE omsgw.jobs SET status = 'FAILED', success = false, started_ms = $2::bigint, finished_ms = $2::bigint,"
+    " messages = $3::jsonb"
+    " WHERE job_id = $1::bigint AND status = 'PENDING' AND claimed_by IS NULL",
+    3};
+static const cm_pg_statement SQL_JOB_EXISTS = {"q_job_exists", "SELECT count(*) FROM omsgw.jobs WHERE job_id = $1::bigint", 1};
+
+static cm_err pg_cancel(q_store *base, int64_t job_id, int64_t now_ms, const char *messages_json)
+{
+    pg_store *store = of(base);
+    number_text id = num(job_id), now = num(now_ms);
+    const char *values[] = {id.text, now.text, messages_json ? messages_json : "[]"};
+    const char *id_values[] = {id.text};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_begin(conn, 0);
+    if (!rc)
+        rc = cm_pg_exec(conn, &SQL_CANCEL, values, &result);
+    if (!rc && cm_pg_changes(result) != 1) {
+        /* Nothing changed: tell "no such job" from "not pending any more". */
+        int64_t exists = 0;
+        rc = single_int(conn, &SQL_JOB_EXISTS, id_values, &exists);
+        if (!rc)
+            rc = exists ? CM_ESTATE : CM_ENOTFOUND;
+    }
+    PQclear(result);
+    if (!rc)
+        rc = cm_pg_commit(conn);
+    if (rc)
+        cm_pg_rollback(conn);
+    cm_pg_release(conn);
+    return rc;
+}
+
 static const q_store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -1013,4 +1136,7 @@ static const q_store_ops pg_ops = {
     .get_hold = pg_get_hold,
     .watch = pg_watch,
     .unwatch = pg_unwatch,
+    .tenant_stats = pg_tenant_stats,
+    .admin_jobs = pg_admin_jobs,
+    .cancel = pg_cancel,
 };

@@ -734,6 +734,8 @@ static cm_err finish_in_transaction(connection *conn, int64_t job_id, const char
         return rc;
     if (sqlite3_changes(conn->db) != 1)
         return CM_ESTATE;
+    if (status == Q_FAILED)
+        return CM_OK; /* a failed job keeps its items until pruned, so an operator can retry it */
     stmt = statement(conn, SQL_CHUNKS_DELETE);
     if (!stmt)
         return CM_EDB;
@@ -1107,6 +1109,155 @@ static void sqlite_unwatch(q_store *base)
     (void)base;
 }
 
+/* ---- the operator's view ---- */
+
+static const char SQL_TENANT_STATS[] =
+    "SELECT tenant_id, sum(status = 'PENDING'), sum(status = 'WORKING'),"
+    " coalesce(min(CASE WHEN status = 'PENDING' THEN added_ms END), 0)"
+    " FROM jobs GROUP BY tenant_id ORDER BY tenant_id";
+
+static cm_err sqlite_tenant_stats(q_store *base, q_tenant_stats **stats, size_t *count)
+{
+    sqlite_store *store = of(base);
+    *stats = NULL;
+    *count = 0;
+    size_t capacity = 0, found = 0;
+    q_tenant_stats *list = NULL;
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_TENANT_STATS);
+    cm_err rc = stmt ? CM_OK : CM_EDB;
+    int step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (found == capacity) {
+            size_t grown = capacity ? capacity * 2 : 16;
+            q_tenant_stats *bigger = realloc(list, grown * sizeof *list);
+            if (!bigger) {
+                rc = CM_ENOMEM;
+                break;
+            }
+            list = bigger;
+            capacity = grown;
+        }
+        list[found++] = (q_tenant_stats){sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+                                         sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3)};
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = cm_db_error(step);
+    done(stmt);
+    unlock(conn);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *stats = list;
+    *count = found;
+    return CM_OK;
+}
+
+/* One statement for every combination of filters: a NULL parameter means "any". */
+static const char SQL_ADMIN_JOBS[] =
+    "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR tenant_id = ?1)"
+    " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR oci_location = ?3)"
+    " AND (?4 IS NULL OR added_ms >= ?4) AND (?5 IS NULL OR added_ms < ?5)"
+    " AND (?6 IS NULL OR job_id = ?6) AND (?9 IS NULL OR type = ?9)"
+    " ORDER BY job_id DESC LIMIT ?7 OFFSET ?8";
+
+static cm_err sqlite_admin_jobs(q_store *base, const q_admin_filter *filter, q_job **jobs, size_t *count)
+{
+    sqlite_store *store = of(base);
+    *jobs = NULL;
+    *count = 0;
+    size_t limit = filter->limit ? filter->limit : 50;
+    q_job *list = calloc(limit, sizeof(q_job));
+    if (!list)
+        return CM_ENOMEM;
+    connection *conn = lock_reader(store);
+    sqlite3_stmt *stmt = statement(conn, SQL_ADMIN_JOBS);
+    cm_err rc = stmt ? CM_OK : CM_EDB;
+    size_t found = 0;
+    if (stmt) {
+        if (filter->tenant_id)
+            sqlite3_bind_int64(stmt, 1, filter->tenant_id);
+        if (filter->status >= 0)
+            sqlite3_bind_text(stmt, 2, q_status_name((q_status)filter->status), -1, SQLITE_STATIC);
+        if (filter->oci_location)
+            sqlite3_bind_text(stmt, 3, filter->oci_location, -1, SQLITE_STATIC);
+        if (filter->added_from_ms)
+            sqlite3_bind_int64(stmt, 4, filter->added_from_ms);
+        if (filter->added_to_ms)
+            sqlite3_bind_int64(stmt, 5, filter->added_to_ms);
+        if (filter->job_id)
+            sqlite3_bind_int64(stmt, 6, filter->job_id);
+        sqlite3_bind_int64(stmt, 7, (int64_t)limit);
+        sqlite3_bind_int64(stmt, 8, (int64_t)filter->offset);
+        if (filter->type)
+            sqlite3_bind_text(stmt, 9, filter->type, -1, SQLITE_STATIC);
+        int step;
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
+            rc = read_job(stmt, &list[found]);
+            if (rc)
+                break;
+            found++;
+        }
+        if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+            rc = cm_db_error(step);
+        done(stmt);
+    }
+    unlock(conn);
+    if (rc) {
+        for (size_t i = 0; i < found; i++)
+            q_job_clear(&list[i]);
+        free(list);
+        return rc;
+    }
+    *jobs = list;
+    *count = found;
+    return CM_OK;
+}
+
+static const char SQL_CANCEL[] =
+    "UPDATE jobs SET status = 'FAILED', success = 0, started_ms = ?2, finished_ms = ?2, messages = ?3"
+    " WHERE job_id = ?1 AND status = 'PENDING' AND claimed_by IS NULL";
+static const char SQL_JOB_EXISTS[] = "SELECT 1 FROM jobs WHERE job_id = ?1";
+
+static cm_err sqlite_cancel(q_store *base, int64_t job_id, int64_t now_ms, const char *messages_json)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    cm_err rc = cm_db_begin(conn->db);
+    if (rc)
+        goto out;
+    sqlite3_stmt *stmt = statement(conn, SQL_CANCEL);
+    if (!stmt) {
+        rc = CM_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 1, job_id);
+    sqlite3_bind_int64(stmt, 2, now_ms);
+    sqlite3_bind_text(stmt, 3, messages_json ? messages_json : "[]", -1, SQLITE_STATIC);
+    if ((rc = step_done(stmt)))
+        goto out;
+    if (sqlite3_changes(conn->db) != 1) {
+        /* Nothing changed: tell "no such job" from "not pending any more". */
+        stmt = statement(conn, SQL_JOB_EXISTS);
+        if (!stmt) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, job_id);
+        int step = sqlite3_step(stmt);
+        rc = step == SQLITE_ROW ? CM_ESTATE : step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        done(stmt);
+        goto out;
+    }
+    rc = cm_db_commit(conn->db);
+out:
+    if (rc)
+        cm_db_rollback(conn->db);
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
 static const q_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1132,4 +1283,7 @@ static const q_store_ops sqlite_ops = {
     .get_hold = sqlite_get_hold,
     .watch = sqlite_watch,
     .unwatch = sqlite_unwatch,
+    .tenant_stats = sqlite_tenant_stats,
+    .admin_jobs = sqlite_admin_jobs,
+    .cancel = sqlite_cancel,
 };

@@ -3,6 +3,7 @@
 #include "common/json_util.h"
 #include "common/log.h"
 #include "queue/hold_watch.h"
+#include "queue/queue_metrics.h"
 #include "queue/retry.h"
 #include "translate/item.h"
 
@@ -167,6 +168,8 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
     else if (rc)
         cm_log_error("job.finish_failed", "job=%" PRId64 " %s", job->job_id, cm_strerror(rc));
     else
+        q_metrics_job_finished(job->tenant_id, Q_JOB_TYPE_NAME, status);
+    if (!rc)
         cm_log(status == Q_FAILED ? CM_LOG_WARN : CM_LOG_INFO, "job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=%s success=%d reason=\"%s\"",
                     job->job_id, job->tenant_id, q_status_name(status), success, extra_message ? extra_message : "");
 }
@@ -361,10 +364,12 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         goto out;
     }
     *items_failed_total += (int64_t)failure_count;
+    q_metrics_items(job->tenant_id, checkpoint.items_applied, (int64_t)failure_count);
     job->chunks_done = chunk_index + 1;
     job->retry_started_ms = 0;
     job->chunk_retries = 0;
     if (checkpoint.finish_success) {
+        q_metrics_job_finished(job->tenant_id, Q_JOB_TYPE_NAME, Q_SUCCESS);
         cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=SUCCESS success=1", job->job_id,
                     job->tenant_id);
         outcome = CHUNK_JOB_ENDED;
@@ -413,7 +418,9 @@ static void run_job(worker *self, q_job *job)
                         job->job_id, chunk + 1);
             return;
         }
+        double chunk_started = q_metrics_clock();
         chunk_outcome outcome = run_chunk(self, job, tenant, chunk, &items_failed);
+        q_metrics_chunk_duration(q_metrics_clock() - chunk_started);
         if (outcome != CHUNK_DONE)
             return;
     }

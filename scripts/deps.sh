@@ -3,9 +3,11 @@
 # Run as root (or with sudo available). Safe to run again: a second run installs nothing.
 set -eu
 
-# libssl-dev: libcrypto (hashes, RS256). libpq-dev: the PostgreSQL storage backend's client. postgresql: the server binaries (initdb,
-# postgres) the tests start for themselves in a temporary folder; no system cluster is used.
-PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libpq-dev postgresql libssl-dev"
+# libssl-dev: libcrypto (hashes, RS256). libgnutls28-dev: TLS on the listeners (libmicrohttpd's own
+# TLS library; common/tls.c checks key pairs). libpq-dev: the PostgreSQL storage backend's client.
+# postgresql: the server binaries (initdb, postgres) the tests start for themselves in a temporary
+# folder; no system cluster is used.
+PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libcmocka-dev zlib1g-dev libpq-dev postgresql libssl-dev libgnutls28-dev"
 if [ "${OMSGW_WITH_CLANG:-0}" = "1" ]; then
     PACKAGES="$PACKAGES clang"
 fi

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+static char tls_ca_file[512]; /* "" : plain HTTP */
+
 typedef struct growing {
     char *data;
     size_t length;
@@ -53,6 +55,8 @@ int th_http(const char *method, const char *url, const char *const *headers, con
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &header_buffer);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (tls_ca_file[0])
+        curl_easy_setopt(curl, CURLOPT_CAINFO, tls_ca_file);
     CURLcode code = curl_easy_perform(curl);
     out->curl_code = (int)code;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
@@ -103,5 +107,10 @@ void th_response_free(th_response *response)
 
 void th_url(char *out, size_t size, int port, const char *path)
 {
-    snprintf(out, size, "http://127.0.0.1:%d%s", port, path);
+    snprintf(out, size, "%s://127.0.0.1:%d%s", tls_ca_file[0] ? "https" : "http", port, path);
+}
+
+void th_http_use_tls(const char *ca_file)
+{
+    snprintf(tls_ca_file, sizeof tls_ca_file, "%s", ca_file ? ca_file : "");
 }

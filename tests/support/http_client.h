@@ -30,7 +30,11 @@ json_object *th_json(const th_response *response);
 
 void th_response_free(th_response *response);
 
-/* Builds "http://127.0.0.1:<port><path>" into out. */
+/* Builds "http://127.0.0.1:<port><path>" into out ("https://…" after th_http_use_tls). */
 void th_url(char *out, size_t size, int port, const char *path);
+
+/* From now on in this process: th_url builds https URLs and th_http verifies servers against the
+ * CA certificate in `ca_file` (PEM); NULL goes back to plain HTTP. For the TLS tests. */
+void th_http_use_tls(const char *ca_file);
 
 #endif

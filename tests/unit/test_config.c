@@ -850,6 +850,56 @@ static void parse_from_memory_names_its_origin(void **state)
     assert_config_error(rc, config, error, "<embedded>", fragments);
 }
 
+
+/* ---- the admin listener and TLS (common/config_admin.c) ---- */
+
+static void admin_and_tls_fields(void **state)
+{
+    (void)state;
+    cm_config *config = load_ok("{}", NULL, 0);
+    assert_int_equal(config->admin.port, 0); /* no section: no admin listener */
+    assert_string_equal(config->admin.bind, "127.0.0.1");
+    assert_null(config->gateway.tls.certificate_path);
+    cm_config_free(config);
+
+    setenv("OMSGW_TEST_ADMIN_TOKEN", "from-the-environment-123", 1);
+    config = load_ok("{\"admin\": {\"tokens\": [\"plain-admin-token-123\", {\"token\": \"${OMSGW_TEST_ADMIN_TOKEN}\"},"
+                     " {\"sha256\": \"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\"}],"
+                     " \"tls\": {\"certificate\": \"a.pem\", \"key\": \"/abs/a.key\"}},"
+                     " \"gateway\": {\"tls\": {\"certificate\": \"g.pem\", \"key\": \"g.key\"}}}", NULL, 0);
+    assert_int_equal(config->admin.port, 8082); /* the section turns it on at the conventional port */
+    assert_int_equal(config->admin.token_count, 3);
+    assert_key_digest(config->admin.tokens[0].sha256, "plain-admin-token-123");
+    assert_key_digest(config->admin.tokens[1].sha256, "from-the-environment-123");
+    assert_key_digest(config->admin.tokens[2].sha256, "test");
+    assert_non_null(strstr(config->admin.tls.certificate_path, "/a.pem"));
+    assert_string_equal(config->admin.tls.key_path, "/abs/a.key");
+    assert_non_null(strstr(config->gateway.tls.key_path, "/g.key"));
+    assert_null(config->oci.tls.certificate_path);
+    cm_config_free(config);
+
+    const char *const port_override[] = {"admin.port=9100"};
+    config = load_ok("{\"admin\": {\"tokens\": [\"plain-admin-token-123\"]}}", port_override, 1);
+    assert_int_equal(config->admin.port, 9100);
+    cm_config_free(config);
+
+    EXPECT_ERROR("{\"admin\": {}}", "admin.tokens", "at least one token");
+    EXPECT_ERROR("{\"admin\": {\"tokens\": [\"short\"]}}", "admin.tokens[0]", "at least 16 characters");
+    EXPECT_ERROR("{\"admin\": {\"tokens\": [{\"sha256\": \"abc\"}]}}", "admin.tokens[0].sha256", "64 hexadecimal");
+    EXPECT_ERROR("{\"admin\": {\"tokens\": [7]}}", "admin.tokens[0]", "must be a token");
+    EXPECT_ERROR("{\"admin\": {\"tokens\": [{\"token\": \"plain-admin-token-123\", \"sha256\": \"x\"}]}}",
+                 "admin.tokens[0]", "not both");
+    EXPECT_ERROR("{\"admin\": {\"port\": 8080, \"tokens\": [\"plain-admin-token-123\"]}}", "admin.port", "must differ");
+    EXPECT_ERROR("{\"admin\": {\"port\": 70000, \"tokens\": [\"plain-admin-token-123\"]}}", "admin.port", "between 0 and 65535");
+    EXPECT_ERROR("{\"admin\": {\"bind\": \"localhost\", \"tokens\": [\"plain-admin-token-123\"]}}", "admin.bind",
+                 "not an IPv4 address");
+    EXPECT_ERROR("{\"oci\": {\"tls\": {\"certificate\": \"c.pem\"}}}", "oci.tls.key", "is required");
+    EXPECT_ERROR("{\"gateway\": {\"tls\": \"on\"}}", "gateway.tls", "must be an object");
+    EXPECT_ERROR("{\"admin\": {\"tokens\": [\"plain-admin-token-123\"], \"tls\": {\"certificate\": \"\", \"key\": \"k\"}}}",
+                 "admin.tls.certificate", "must not be empty");
+    EXPECT_ERROR("{\"admin\": {\"tokenz\": []}}", "admin.tokenz", "unknown field");
+}
+
 /* ---- lookups and scopes ---- */
 
 static void lookups(void **state)
@@ -937,6 +987,7 @@ int main(void)
         cmocka_unit_test(empty_object_gives_all_defaults),
         cmocka_unit_test(tenant_defaults),
         cmocka_unit_test(missing_file),
+        cmocka_unit_test(admin_and_tls_fields),
         cmocka_unit_test(not_json_names_the_position),
         cmocka_unit_test(top_level_must_be_an_object),
         cmocka_unit_test(wrong_types),

@@ -1206,6 +1206,113 @@ static void test_classify(void **state)
     assert_int_equal(q_classify_http_status(204), Q_DELIVERY_OK);
 }
 
+
+/* ---- the operator's view (admin/) ---- */
+
+static size_t admin_count(fixture *f, const q_admin_filter *filter, int64_t *first_id)
+{
+    q_job *jobs = NULL;
+    size_t count = 0;
+    assert_int_equal(q_store_admin_jobs(f->store, filter, &jobs, &count), CM_OK);
+    if (first_id)
+        *first_id = count ? jobs[0].job_id : 0;
+    for (size_t i = 0; i < count; i++)
+        q_job_clear(&jobs[i]);
+    free(jobs);
+    return count;
+}
+
+static void test_admin_views_across_tenants(void **state)
+{
+    fixture *f = *state;
+    int64_t a = accept_job(f, 1, 2, "AA", 2, 0, 3000);
+    int64_t b = accept_job(f, 2, 3, "BB", 3, 0, 3000);
+    int64_t c = accept_job(f, 1, 1, "CC", 1, 0, 3000);
+
+    q_tenant_stats *stats = NULL;
+    size_t count = 0;
+    assert_int_equal(q_store_tenant_stats(f->store, &stats, &count), CM_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(stats[0].tenant_id, 1);
+    assert_int_equal(stats[0].pending, 2);
+    assert_int_equal(stats[0].working, 0);
+    assert_true(stats[0].oldest_pending_added_ms > 0);
+    assert_int_equal(stats[1].tenant_id, 2);
+    assert_int_equal(stats[1].pending, 1);
+    free(stats);
+
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "w1", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, a);
+    q_job_clear(&job);
+    assert_int_equal(q_store_tenant_stats(f->store, &stats, &count), CM_OK);
+    assert_int_equal(stats[0].pending, 1);
+    assert_int_equal(stats[0].working, 1);
+    free(stats);
+
+    int64_t first = 0;
+    q_admin_filter all = {.status = -1};
+    assert_int_equal(admin_count(f, &all, &first), 3);
+    assert_int_equal(first, c); /* newest first */
+    q_admin_filter tenant2 = {.status = -1, .tenant_id = 2};
+    assert_int_equal(admin_count(f, &tenant2, &first), 1);
+    assert_int_equal(first, b);
+    q_admin_filter pending = {.status = Q_PENDING};
+    assert_int_equal(admin_count(f, &pending, &first), 2);
+    q_admin_filter working = {.status = Q_WORKING};
+    assert_int_equal(admin_count(f, &working, &first), 1);
+    assert_int_equal(first, a);
+    q_admin_filter by_id = {.status = -1, .job_id = b};
+    assert_int_equal(admin_count(f, &by_id, &first), 1);
+    assert_int_equal(first, b);
+    q_admin_filter page = {.status = -1, .limit = 1, .offset = 1};
+    assert_int_equal(admin_count(f, &page, &first), 1);
+    assert_int_equal(first, b);
+    q_admin_filter past_end = {.status = -1, .offset = 3};
+    assert_int_equal(admin_count(f, &past_end, NULL), 0);
+    q_admin_filter location = {.status = -1, .oci_location = "loc-1"};
+    assert_int_equal(admin_count(f, &location, NULL), 3);
+    q_admin_filter nowhere = {.status = -1, .oci_location = "nowhere"};
+    assert_int_equal(admin_count(f, &nowhere, NULL), 0);
+    q_admin_filter refresh = {.status = -1, .type = "REFRESH"};
+    assert_int_equal(admin_count(f, &refresh, NULL), 3);
+    q_admin_filter adjust = {.status = -1, .type = "ADJUST"};
+    assert_int_equal(admin_count(f, &adjust, NULL), 0);
+    q_admin_filter before_all = {.status = -1, .added_to_ms = 1};
+    assert_int_equal(admin_count(f, &before_all, NULL), 0);
+    q_admin_filter since_start = {.status = -1, .added_from_ms = 1, .added_to_ms = cm_now_ms() + 1000};
+    assert_int_equal(admin_count(f, &since_start, NULL), 3);
+
+    /* Cancel: only a pending job nobody holds; its items go, the reason stays. */
+    assert_int_equal(q_store_cancel(f->store, c, cm_now_ms(), "[\"Cancelled by an operator.\"]"), CM_OK);
+    assert_int_equal(q_store_get_job(f->store, 1, c, &job), CM_OK);
+    assert_int_equal(job.status, Q_FAILED);
+    assert_true(job.finished_ms > 0);
+    assert_non_null(strstr(job.messages_json, "Cancelled by an operator."));
+    q_job_clear(&job);
+    /* A failed job keeps its items (an operator may retry it) until it is pruned. */
+    char *payload = NULL;
+    size_t length = 0;
+    assert_int_equal(q_store_load_chunk(f->store, c, 0, &payload, &length), CM_OK);
+    assert_non_null(strstr(payload, "CC-0"));
+    free(payload);
+    assert_int_equal(q_store_cancel(f->store, c, cm_now_ms(), "[]"), CM_ESTATE);
+    assert_int_equal(q_store_cancel(f->store, a, cm_now_ms(), "[]"), CM_ESTATE); /* held by w1 */
+    assert_int_equal(q_store_cancel(f->store, 987654321, cm_now_ms(), "[]"), CM_ENOTFOUND);
+    assert_int_equal(q_store_get_job(f->store, 1, a, &job), CM_OK);
+    assert_int_equal(job.status, Q_WORKING);
+    q_job_clear(&job);
+    assert_int_equal(q_store_tenant_stats(f->store, &stats, &count), CM_OK);
+    assert_int_equal(stats[0].pending, 0);
+    free(stats);
+    int64_t deleted = 0;
+    assert_int_equal(q_store_prune(f->store, cm_now_ms() + 1000, 100, &deleted), CM_OK);
+    assert_int_equal(deleted, 1);
+    payload = NULL;
+    assert_int_not_equal(q_store_load_chunk(f->store, c, 0, &payload, &length), CM_OK);
+    free(payload);
+}
+
 static int group_teardown(void **state)
 {
     (void)state;
@@ -1240,6 +1347,7 @@ int main(void)
         ON_BOTH(test_hold_watch_follows_the_graph),
         ON_BOTH(test_parked_head_blocks_only_its_tenant),
         ON_BOTH(test_concurrent_claims_take_one_job_per_tenant),
+        ON_BOTH(test_admin_views_across_tenants),
         {"postgresql: test_lease_expiry_takeover_and_fencing", test_lease_expiry_takeover_and_fencing,
          setup_pg_short_lease, teardown, NULL},
         {"postgresql: test_lease_is_renewed_while_running", test_lease_is_renewed_while_running,
