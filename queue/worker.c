@@ -2,6 +2,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "queue/adjust.h"
 #include "queue/hold_watch.h"
 #include "queue/retry.h"
 #include "translate/item.h"
@@ -135,6 +136,10 @@ static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed
         json_object_put(messages);
         messages = json_object_new_array();
     }
+    /* An adjust's notes (deltas that would have taken on-hand below 0) live in its chunks' saved
+     * state, which survives crashes; they are gathered here, before the chunks are deleted. */
+    for (int64_t c = 0; job->type == Q_JOB_ADJUST && c < job->chunks_total; c++)
+        q_adjust_add_notes(pool->config.store, job->job_id, c, messages);
     if (extra)
         json_object_array_add(messages, json_object_new_string(extra));
     if (items_failed > 0) {
@@ -257,7 +262,8 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
                 "the item has no valid OCI sku under the tenant's current identifier order"};
             continue;
         }
-        json_object *extra = tr_extras(item, identifier_key(&legacy, records[record_count].sku));
+        /* An adjust carries no legacy fields to keep (binID aside): the last refresh's stay. */
+        json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, records[record_count].sku));
         if (extra) {
             extra_objects[extra_count] = extra;
             extras[extra_count].sku = records[record_count].sku;
@@ -268,7 +274,33 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     }
 
     q_delivery_result result = {.refusals = refusals, .retry_after_ms = -1};
-    if (record_count > 0) {
+    q_adjust_outcome prepared = Q_ADJUST_READY;
+    if (job->type == Q_JOB_ADJUST && record_count > 0) {
+        q_adjust_chunk adjust = {
+            .store = pool->config.store,
+            .delivery = pool->config.delivery,
+            .worker_token = self->token,
+            .job_id = job->job_id,
+            .chunk_index = chunk_index,
+            .organization_id = job->organization_id,
+            .records = records,
+            .record_count = record_count,
+        };
+        prepared = q_adjust_prepare(&adjust, result.message);
+        if (prepared == Q_ADJUST_LOST) {
+            cm_log_warn("job.lease_lost", "job=%" PRId64 " chunk=%" PRId64 " was taken over; this worker lets it go",
+                        job->job_id, chunk_index + 1);
+            outcome = CHUNK_STOPPED;
+            goto out;
+        }
+        if (prepared == Q_ADJUST_RETRY)
+            result.status = Q_DELIVERY_RETRY;
+        else if (prepared == Q_ADJUST_FINAL)
+            result.status = Q_DELIVERY_FINAL;
+    }
+    if (prepared != Q_ADJUST_READY) {
+        /* result.status and message are set: handled below like a delivery that failed. */
+    } else if (record_count > 0) {
         q_chunk chunk = {
             .tenant_id = job->tenant_id,
             .job_id = job->job_id,
@@ -341,7 +373,9 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         .extras = extras,
         .extra_count = extra_count,
         .now_ms = now,
-        .finish_success = chunk_index == job->chunks_total - 1 && failure_count == 0 && *items_failed_total == 0,
+        /* An adjust ends through finish(), which gathers its notes from the chunks' saved state. */
+        .finish_success = job->type != Q_JOB_ADJUST && chunk_index == job->chunks_total - 1 && failure_count == 0 &&
+                          *items_failed_total == 0,
     };
     rc = q_store_checkpoint(pool->config.store, &checkpoint);
     if (rc == CM_ESTATE) {
