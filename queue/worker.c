@@ -264,6 +264,19 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         }
         /* An adjust carries no legacy fields to keep (binID aside): the last refresh's stay. */
         json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, records[record_count].sku));
+        /* floor and safetyStock reach OCI only combined (safetyStockCount): the inquiry routes show
+         * them apart, as the refresh sent them, so they are kept with the other legacy fields. */
+        json_object *floor_value = NULL, *safety_value = NULL;
+        json_object_object_get_ex(item, "floor", &floor_value);
+        json_object_object_get_ex(item, "safetyStock", &safety_value);
+        if (job->type != Q_JOB_ADJUST && (floor_value || safety_value)) {
+            if (!extra)
+                extra = json_object_new_object();
+            if (floor_value)
+                json_object_object_add(extra, "floor", json_object_get(floor_value));
+            if (safety_value)
+                json_object_object_add(extra, "safetyStock", json_object_get(safety_value));
+        }
         if (extra) {
             extra_objects[extra_count] = extra;
             extras[extra_count].sku = records[record_count].sku;
