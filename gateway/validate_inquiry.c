@@ -3,6 +3,7 @@
 #include "translate/item.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,10 @@ static int whole_field(json_object *root, const char *key, int64_t minimum, int6
     int64_t number = 0;
     if (value && json_object_is_type(value, json_type_int)) {
         number = json_object_get_int64(value);
-    } else if (value && json_object_is_type(value, json_type_double) &&
-               json_object_get_double(value) == (double)(int64_t)json_object_get_double(value)) {
+    } else if (value && json_object_is_type(value, json_type_double) && isfinite(json_object_get_double(value)) &&
+               fabs(json_object_get_double(value)) <= (double)GW_MAX_QUANTITY &&
+               json_object_get_double(value) == floor(json_object_get_double(value))) {
+        /* Bounded before the cast: a double out of int64's range would be undefined behaviour. */
         number = (int64_t)json_object_get_double(value);
     } else if (value && json_object_is_type(value, json_type_string) && *json_object_get_string(value) &&
                strspn(json_object_get_string(value), "0123456789") == strlen(json_object_get_string(value)) &&
