@@ -30,7 +30,10 @@ static int apply_state(q_adjust_chunk *chunk, const char *text, size_t length)
     }
     for (size_t i = 0; i < chunk->record_count; i++) {
         json_object *pair = json_object_array_get_idx(values, i);
-        if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2) {
+        if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2 ||
+            !json_object_is_type(json_object_array_get_idx(pair, 0), json_type_int) ||
+            !json_object_is_type(json_object_array_get_idx(pair, 1), json_type_int) ||
+            !json_object_is_type(read_ms, json_type_int)) {
             json_object_put(state);
             return -1;
         }
