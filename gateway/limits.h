@@ -12,6 +12,9 @@
 #define GW_MAX_INQUIRY_ITEMS 1000
 #define GW_MAX_INQUIRY_LOCATIONS 1000 /* entries of a whitelist, blacklist or priority list */
 #define GW_MAX_INQUIRY_ROWS 100000
+/* items × selected locations of one inquiry or aggregate: bounds the OCI calls (1000 of 100) and the
+ * memory of one answer, priority rows (never cut by limit) included. */
+#define GW_MAX_INQUIRY_CELLS 100000
 /* How long a synchronous adjust or smart request waits for its job (its turn in the tenant's
  * order included) before answering 202-style with the jobID instead. */
 #define GW_SYNC_WAIT_MS 20000

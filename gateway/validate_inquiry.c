@@ -332,6 +332,12 @@ int gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *t
     bool_field(root, "ignoreSafetyStock", &out->inquiry.ignore_safety_stock, problems);
     bool_field(root, "includeNegativeInventory", &out->inquiry.include_negative, problems);
     select_locations(root, tenant, out, problems);
+    if (problems->total == 0 && out->inquiry.item_count * out->inquiry.location_count > GW_MAX_INQUIRY_CELLS)
+        problem(problems, 0, "items",
+                "%zu items at %zu locations make %zu (item, location) pairs; at most %d are read per request: name "
+                "fewer locations (locationWhitelist) or send fewer items.",
+                out->inquiry.item_count, out->inquiry.location_count,
+                out->inquiry.item_count * out->inquiry.location_count, GW_MAX_INQUIRY_CELLS);
     if (problems->total > 0) {
         gw_inquiry_request_clear(out);
         return -1;

@@ -194,6 +194,20 @@ static void test_inquiry_names_every_bad_field(void **state)
     assert_true(has_problem(&problems, "items"));
     assert_int_equal(inquiry("{\"items\":[]}", 1, 1, &out, &problems), -1);
     assert_true(has_problem(&problems, "items"));
+    /* 1000 items × 101 whitelisted (autoLocations) locations: over the 100000 pairs one request reads. */
+    cm_body body;
+    cm_body_init(&body, 1 << 20);
+    cm_body_appendf(&body, "{\"items\":[");
+    for (int i = 0; i < GW_MAX_INQUIRY_ITEMS; i++)
+        cm_body_appendf(&body, "%s{\"upc\":\"U%d\",\"quantity\":1}", i ? "," : "", i);
+    cm_body_appendf(&body, "],\"locationWhitelist\":[");
+    for (int l = 0; l < 101; l++)
+        cm_body_appendf(&body, "%s\"Shop %d\"", l ? "," : "", l);
+    cm_body_appendf(&body, "]}");
+    assert_int_equal(inquiry(body.data, 2, 0, &out, &problems), -1);
+    assert_true(has_problem(&problems, "items"));
+    assert_non_null(strstr(problems.list[0].message, "at most 100000"));
+    cm_body_free(&body);
     /* Aggregate items need no quantity; ignored fields are accepted. */
     assert_int_equal(inquiry("{\"manufacturerID\":100,\"items\":[{\"sku\":\"A1\",\"tags\":{}}],\"directShip\":true,"
                              "\"requestLocation\":{\"radius\":5}}",
