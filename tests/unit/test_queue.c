@@ -1449,7 +1449,7 @@ static void test_migration_from_the_previous_schema(void **state)
                               "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (type IN (''REFRESH'', ''ADJUST''))',"
                               " 'CHECK (type IN (''REFRESH''))') WHERE type = 'table' AND name = 'jobs';"
                               "PRAGMA writable_schema=OFF; ALTER TABLE job_chunks DROP COLUMN state;"
-                              "UPDATE schema_version SET version = 2 WHERE component = 'queue'; COMMIT;",
+                              "UPDATE schema_version SET version = 3 WHERE component = 'queue'; COMMIT;",
                               NULL, NULL, &error);
         if (rc != SQLITE_OK)
             fail_msg("downgrade: %s", error);
@@ -1460,7 +1460,7 @@ static void test_migration_from_the_previous_schema(void **state)
         PGresult *result = PQexec(conn, "ALTER TABLE omsgw.jobs DROP CONSTRAINT jobs_type_check,"
                                         " ADD CONSTRAINT jobs_type_check CHECK (type IN ('REFRESH'));"
                                         "ALTER TABLE omsgw.job_chunks DROP COLUMN state;"
-                                        "UPDATE omsgw.schema_version SET version = 1 WHERE component = 'queue'");
+                                        "UPDATE omsgw.schema_version SET version = 2 WHERE component = 'queue'");
         if (PQresultStatus(result) != PGRES_COMMAND_OK)
             fail_msg("downgrade: %s", PQerrorMessage(conn));
         PQclear(result);
