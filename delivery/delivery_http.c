@@ -654,7 +654,7 @@ static long index_of(const char *const *names, size_t count, const char *name)
 }
 
 /* Fills read->out from a get-availability answer; entries OCI did not list stay "not found". */
-static int read_availability_reply(const q_read *read, const app_http_response *response)
+static int read_availability_reply(const q_read *read, const cm_httpc_response *response)
 {
     json_object *root = reply_object(response);
     json_object *locations = NULL;
@@ -716,7 +716,7 @@ static q_delivery_status read_availability(q_delivery *base, const q_read *read,
     q_delivery_result result = {.retry_after_ms = -1};
     attempt self = {.delivery = delivery, .chunk = &no_chunk, .result = &result};
     q_delivery_status status = Q_DELIVERY_RETRY;
-    self.client = app_http_take(delivery->pool);
+    self.client = cm_httpc_take(delivery->pool);
     if (!self.client) {
         snprintf(message, Q_DELIVERY_MESSAGE_MAX, "out of memory");
     } else if (build_url(url, delivery->base_url, "availability", read->organization_id,
@@ -724,13 +724,13 @@ static q_delivery_status read_availability(q_delivery *base, const q_read *read,
         snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the get-availability URL is too long");
         status = Q_DELIVERY_FINAL;
     } else {
-        app_http_request request = {.method = "POST",
+        cm_httpc_request request = {.method = "POST",
                                     .url = url,
                                     .content_type = "application/json",
                                     .body = text,
                                     .body_length = strlen(text),
                                     .response_max = JSON_REPLY_MAX};
-        app_http_response response;
+        cm_httpc_response response;
         if (authorized_call(&self, &request, &response) != 0) {
             status = result.status;
             snprintf(message, Q_DELIVERY_MESSAGE_MAX, "%s", result.message);
@@ -746,11 +746,11 @@ static q_delivery_status read_availability(q_delivery *base, const q_read *read,
                 status = result.status;
                 snprintf(message, Q_DELIVERY_MESSAGE_MAX, "%s", result.message);
             }
-            app_http_response_free(&response);
+            cm_httpc_response_free(&response);
         }
     }
     if (self.client)
-        app_http_give(delivery->pool, self.client);
+        cm_httpc_give(delivery->pool, self.client);
     json_object_put(request_body);
     return status;
 }
