@@ -302,6 +302,7 @@ void adm_route_cancel(cm_http_request *request, void *data)
     if (load_job(request, admin, &job) != 0)
         return;
     int64_t job_id = job.job_id, tenant_id = job.tenant_id;
+    q_job_type type = job.type;
     q_job_clear(&job);
     cm_err rc = q_store_cancel(admin->store, job_id, cm_now_ms(), CANCEL_MESSAGE);
     if (rc == CM_ESTATE) {
@@ -318,7 +319,7 @@ void adm_route_cancel(cm_http_request *request, void *data)
         return;
     }
     cm_log_warn("admin.job_cancelled", "job=%" PRId64 " tenant=%" PRId64, job_id, tenant_id);
-    q_metrics_job_finished(tenant_id, Q_JOB_TYPE_NAME, Q_FAILED);
+    q_metrics_job_finished(tenant_id, q_job_type_name(type), Q_FAILED);
     if (load_job(request, admin, &job) != 0)
         return;
     json_object *body = json_object_new_object();
@@ -356,6 +357,7 @@ void adm_route_retry(cm_http_request *request, void *data)
         char note[96];
         snprintf(note, sizeof note, "[\"Retry of job %" PRId64 ", started by an operator.\"]", job.job_id);
         q_new_job retry = {
+            .type = job.type, /* an adjust retried is an adjust: it reads on-hand again */
             .tenant_id = job.tenant_id,
             .location_name = job.location_name,
             .oci_location = job.oci_location,
@@ -376,7 +378,7 @@ void adm_route_retry(cm_http_request *request, void *data)
     }
     cm_log_warn("admin.job_retried", "job=%" PRId64 " tenant=%" PRId64 " retry_job=%" PRId64, job.job_id,
                 job.tenant_id, new_id);
-    q_metrics_job_accepted(job.tenant_id, Q_JOB_TYPE_NAME);
+    q_metrics_job_accepted(job.tenant_id, q_job_type_name(job.type));
     if (admin->pool)
         q_pool_notify(admin->pool);
     q_admin_filter filter = {.status = -1, .job_id = new_id, .limit = 1};

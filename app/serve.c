@@ -322,7 +322,8 @@ int app_serve(const app_options *options)
             fprintf(stderr, "omsgw: cannot start the queue workers\n");
             goto out;
         }
-        gw_options gateway_options = {.config = runtime.config, .store = runtime.store, .pool = runtime.pool};
+        gw_options gateway_options = {
+            .config = runtime.config, .store = runtime.store, .pool = runtime.pool, .delivery = runtime.delivery};
         if (gw_open(&gateway_options, &runtime.gateway) != CM_OK) {
             fprintf(stderr, "omsgw: cannot start the gateway\n");
             goto out;

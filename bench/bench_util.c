@@ -86,6 +86,21 @@ static int healthy(bench_client *client, int port)
 int bench_server_start(bench_server *server, const char *omsgw, const char *source_dir,
                        const char *const *overrides)
 {
+    return bench_server_start_with(server, omsgw, source_dir, NULL, NULL, overrides);
+}
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    if (!file)
+        return -1;
+    int ok = fputs(text, file) >= 0;
+    return fclose(file) == 0 && ok ? 0 : -1;
+}
+
+int bench_server_start_with(bench_server *server, const char *omsgw, const char *source_dir,
+                            const char *config_json, const char *graph_json, const char *const *overrides)
+{
     memset(server, 0, sizeof *server);
     const char *tmp = getenv("TMPDIR");
     snprintf(server->dir, sizeof server->dir, "%s/omsgw-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -100,6 +115,8 @@ int bench_server_start(bench_server *server, const char *omsgw, const char *sour
     char graph[600];
     snprintf(graph, sizeof graph, "%s/location-graph.json", server->dir);
     if (copy_file(from, graph) != 0)
+        return -1;
+    if ((config_json && write_text(to, config_json) != 0) || (graph_json && write_text(graph, graph_json) != 0))
         return -1;
     snprintf(server->data_dir, sizeof server->data_dir, "%s/data", server->dir);
     snprintf(server->log_path, sizeof server->log_path, "%s/omsgw.log", server->dir);

@@ -28,6 +28,10 @@ typedef struct bench_server {
  * NULL-terminated) in a fresh temporary folder. Returns 0 when both listeners answer /healthz. */
 int bench_server_start(bench_server *server, const char *omsgw, const char *source_dir,
                        const char *const *overrides);
+/* The same with another configuration and location graph (NULL: the samples' own); the graph is
+ * written as location-graph.json next to the configuration. */
+int bench_server_start_with(bench_server *server, const char *omsgw, const char *source_dir,
+                            const char *config_json, const char *graph_json, const char *const *overrides);
 void bench_server_stop(bench_server *server);
 
 /* Resident memory of a process from /proc: current (VmRSS) and peak (VmHWM), in KiB. */

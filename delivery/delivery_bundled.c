@@ -67,6 +67,43 @@ static void deliver(q_delivery *self, const q_chunk *chunk, q_delivery_result *r
     free(results);
 }
 
+/* One in-process read per (location, sku): the core answers from its store, no HTTP. */
+static q_delivery_status read_availability(q_delivery *self, const q_read *read, char message[Q_DELIVERY_MESSAGE_MAX])
+{
+    bundled_delivery *delivery = (bundled_delivery *)self;
+    message[0] = '\0';
+    if (read->sku_count * read->location_count > Q_READ_MAX_COMBINATIONS) {
+        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "get-availability: %zu combinations; at most %d a call",
+                 read->sku_count * read->location_count, Q_READ_MAX_COMBINATIONS);
+        return Q_DELIVERY_FINAL;
+    }
+    for (size_t l = 0; l < read->location_count; l++) {
+        for (size_t s = 0; s < read->sku_count; s++) {
+            oci_availability record;
+            cm_err rc = oci_core_get_location_record(delivery->core, read->organization_id, read->locations[l],
+                                                     read->skus[s], &record);
+            if (rc == CM_ENOTFOUND) {
+                snprintf(message, Q_DELIVERY_MESSAGE_MAX, "organization %s is not served by the bundled OCI core",
+                         read->organization_id);
+                return Q_DELIVERY_FINAL;
+            }
+            if (rc) {
+                snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the bundled OCI core could not read availability: %s",
+                         cm_strerror(rc));
+                return Q_DELIVERY_RETRY;
+            }
+            read->out[l * read->sku_count + s] = (q_availability){
+                .found = record.exists,
+                .on_hand_milli = record.on_hand_milli,
+                .reserved_milli = record.reserved_milli,
+                .safety_stock_milli = record.safety_stock_milli,
+                .atf_milli = record.atf_milli,
+            };
+        }
+    }
+    return Q_DELIVERY_OK;
+}
+
 static void destroy(q_delivery *self)
 {
     free(self);
@@ -84,6 +121,7 @@ q_delivery *dl_delivery_bundled_new(oci_core *core)
     if (!delivery)
         return NULL;
     delivery->base.deliver = deliver;
+    delivery->base.read = read_availability;
     delivery->base.destroy = destroy;
     delivery->base.graph_changing = graph_changing;
     delivery->core = core;

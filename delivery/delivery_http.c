@@ -640,6 +640,128 @@ static void deliver(q_delivery *base, const q_chunk *chunk, q_delivery_result *r
     free(self.refused);
 }
 
+/* ---- get-availability ---- */
+
+/* Milli-units of a JSON number (OCI quantities are multiples of 0.001). */
+static int64_t milli_of(json_object *record, const char *key)
+{
+    json_object *value = NULL;
+    if (!json_object_object_get_ex(record, key, &value) || !value)
+        return 0;
+    double number = json_object_get_double(value);
+    return (int64_t)(number * 1000.0 + (number < 0 ? -0.5 : 0.5));
+}
+
+static long index_of(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; name && i < count; i++)
+        if (strcmp(names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Fills read->out from a get-availability answer; entries OCI did not list stay "not found". */
+static int read_availability_reply(const q_read *read, const cm_httpc_response *response)
+{
+    json_object *root = reply_object(response);
+    json_object *locations = NULL;
+    if (!root || !json_object_object_get_ex(root, "locations", &locations) ||
+        !json_object_is_type(locations, json_type_array)) {
+        json_object_put(root);
+        return -1;
+    }
+    for (size_t i = 0; i < json_object_array_length(locations); i++) {
+        json_object *location = json_object_array_get_idx(locations, i), *id = NULL, *records = NULL;
+        if (!json_object_object_get_ex(location, "id", &id) || !json_object_object_get_ex(location, "records", &records) ||
+            !json_object_is_type(records, json_type_array))
+            continue;
+        long l = index_of(read->locations, read->location_count, json_object_get_string(id));
+        if (l < 0)
+            continue;
+        for (size_t r = 0; r < json_object_array_length(records); r++) {
+            json_object *record = json_object_array_get_idx(records, r), *sku = NULL;
+            if (!json_object_object_get_ex(record, "sku", &sku))
+                continue;
+            long k = index_of(read->skus, read->sku_count, json_object_get_string(sku));
+            if (k < 0)
+                continue;
+            read->out[(size_t)l * read->sku_count + (size_t)k] = (q_availability){
+                .found = 1,
+                .on_hand_milli = milli_of(record, "onHand"),
+                .reserved_milli = milli_of(record, "reserved"),
+                .safety_stock_milli = milli_of(record, "safetyStockCount"),
+                .atf_milli = milli_of(record, "atf"),
+            };
+        }
+    }
+    json_object_put(root);
+    return 0;
+}
+
+static q_delivery_status read_availability(q_delivery *base, const q_read *read, char message[Q_DELIVERY_MESSAGE_MAX])
+{
+    http_delivery *delivery = (http_delivery *)base;
+    message[0] = '\0';
+    if (read->sku_count * read->location_count > Q_READ_MAX_COMBINATIONS) {
+        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "get-availability: %zu combinations; at most %d a call",
+                 read->sku_count * read->location_count, Q_READ_MAX_COMBINATIONS);
+        return Q_DELIVERY_FINAL;
+    }
+    memset(read->out, 0, read->sku_count * read->location_count * sizeof *read->out);
+    json_object *request_body = json_object_new_object();
+    json_object *skus = json_object_new_array(), *locations = json_object_new_array();
+    for (size_t s = 0; s < read->sku_count; s++)
+        json_object_array_add(skus, json_object_new_string(read->skus[s]));
+    for (size_t l = 0; l < read->location_count; l++)
+        json_object_array_add(locations, json_object_new_string(read->locations[l]));
+    json_object_object_add(request_body, "skus", skus);
+    json_object_object_add(request_body, "locations", locations);
+    const char *text = json_object_to_json_string_ext(request_body, JSON_C_TO_STRING_PLAIN);
+    char url[URL_MAX];
+    /* The attempt helpers report against a chunk: a read has none, so a blank one stands in. */
+    q_chunk no_chunk = {.organization_id = read->organization_id};
+    q_delivery_result result = {.retry_after_ms = -1};
+    attempt self = {.delivery = delivery, .chunk = &no_chunk, .result = &result};
+    q_delivery_status status = Q_DELIVERY_RETRY;
+    self.client = cm_httpc_take(delivery->pool);
+    if (!self.client) {
+        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "out of memory");
+    } else if (build_url(url, delivery->base_url, "availability", read->organization_id,
+                         "/actions/get-availability") != 0) {
+        snprintf(message, Q_DELIVERY_MESSAGE_MAX, "the get-availability URL is too long");
+        status = Q_DELIVERY_FINAL;
+    } else {
+        cm_httpc_request request = {.method = "POST",
+                                    .url = url,
+                                    .content_type = "application/json",
+                                    .body = text,
+                                    .body_length = strlen(text),
+                                    .response_max = JSON_REPLY_MAX};
+        cm_httpc_response response;
+        if (authorized_call(&self, &request, &response) != 0) {
+            status = result.status;
+            snprintf(message, Q_DELIVERY_MESSAGE_MAX, "%s", result.message);
+        } else {
+            if (response.status == 200 && read_availability_reply(read, &response) == 0) {
+                status = Q_DELIVERY_OK;
+            } else if (response.status == 200) {
+                snprintf(message, Q_DELIVERY_MESSAGE_MAX,
+                         "get-availability: OCI answered 200 with an unreadable body [correlation-id %s]",
+                         response.correlation_id);
+            } else {
+                fail_from_response(&self, "get-availability", &response);
+                status = result.status;
+                snprintf(message, Q_DELIVERY_MESSAGE_MAX, "%s", result.message);
+            }
+            cm_httpc_response_free(&response);
+        }
+    }
+    if (self.client)
+        cm_httpc_give(delivery->pool, self.client);
+    json_object_put(request_body);
+    return status;
+}
+
 static void destroy(q_delivery *base)
 {
     http_delivery *delivery = (http_delivery *)base;
@@ -690,6 +812,7 @@ q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http
         return NULL;
     }
     delivery->base.deliver = deliver;
+    delivery->base.read = read_availability;
     delivery->base.destroy = destroy;
     delivery->config = config;
     if (options)

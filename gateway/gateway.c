@@ -26,14 +26,32 @@ static const route_template templates[] = {
     {"GET", "/healthz", route_healthz, GW_PACKAGE_ANY, 0},
     /* Inventory V5 */
     {"POST", "/api/v5/inventory/refresh", gw_route_refresh, GW_PACKAGE_V5, 0},
+    {"POST", "/api/v5/inventory/adjust", gw_route_adjust, GW_PACKAGE_V5, 0},
+    {"POST", "/api/v5/inventory/sync-adjust", gw_route_sync_adjust, GW_PACKAGE_V5, 0},
+    {"POST", "/api/v5/inventory/smart-adjust", gw_route_smart_adjust, GW_PACKAGE_V5, 0},
+    {"POST", "/api/v5/inventory/smart-refresh", gw_route_smart_refresh, GW_PACKAGE_V5, 0},
+    {"POST", "/api/v5/inventory", gw_route_inquiry, GW_PACKAGE_V5, 0},
+    {"POST", "/api/v5/inventory/aggregate", gw_route_aggregate, GW_PACKAGE_V5, 0},
     {"GET", "/api/v1/queue/{jobID}", gw_route_job, GW_PACKAGE_V5, 0},
     {"GET", "/api/v1/queue", gw_route_job_list, GW_PACKAGE_V5, 0},
     /* Inventory Specific */
     {"POST", "/inv/api/v5/inventory/refresh", gw_route_refresh, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
+    {"POST", "/inv/api/v5/inventory/adjust", gw_route_adjust, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
+    {"POST", "/inv/api/v5/inventory/sync-adjust", gw_route_sync_adjust, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
+    {"POST", "/inv/api/v5/inventory/smart-adjust", gw_route_smart_adjust, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
+    {"POST", "/inv/api/v5/inventory/smart-refresh", gw_route_smart_refresh, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
+    {"POST", "/inv/api/v5/inventory", gw_route_inquiry, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
+    {"POST", "/inv/api/v5/inventory/aggregate", gw_route_aggregate, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
     {"GET", "/inv/api/v1/queue/{jobID}", gw_route_job, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
     {"GET", "/inv/api/v1/queue", gw_route_job_list, GW_PACKAGE_INVENTORY_SPECIFIC, 0},
     /* Modern paths, as Kibo's SDKs call them */
     {"POST", "/api/commerce/inventory/v5/inventory/refresh", gw_route_refresh, GW_PACKAGE_ANY, 1},
+    {"POST", "/api/commerce/inventory/v5/inventory/adjust", gw_route_adjust, GW_PACKAGE_ANY, 1},
+    {"POST", "/api/commerce/inventory/v5/inventory/sync-adjust", gw_route_sync_adjust, GW_PACKAGE_ANY, 1},
+    {"POST", "/api/commerce/inventory/v5/inventory/smart-adjust", gw_route_smart_adjust, GW_PACKAGE_ANY, 1},
+    {"POST", "/api/commerce/inventory/v5/inventory/smart-refresh", gw_route_smart_refresh, GW_PACKAGE_ANY, 1},
+    {"POST", "/api/commerce/inventory/v5/inventory", gw_route_inquiry, GW_PACKAGE_ANY, 1},
+    {"POST", "/api/commerce/inventory/v5/inventory/aggregate", gw_route_aggregate, GW_PACKAGE_ANY, 1},
     {"GET", "/api/commerce/inventory/v1/queue/{jobID}", gw_route_job, GW_PACKAGE_ANY, 1},
     {"GET", "/api/commerce/inventory/v1/queue", gw_route_job_list, GW_PACKAGE_ANY, 1},
 };
@@ -47,6 +65,7 @@ cm_err gw_open(const gw_options *options, gw_gateway **out)
     gateway->config = options->config;
     gateway->store = options->store;
     gateway->pool = options->pool;
+    gateway->delivery = options->delivery;
     gateway->limiter = gw_rate_limiter_new(options->config);
     if (!gateway->limiter || sem_init(&gateway->large_refreshes, 0, GW_MAX_CONCURRENT_LARGE_REFRESHES) != 0) {
         gw_rate_limiter_free(gateway->limiter);

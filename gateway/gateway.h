@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/http_server.h"
 #include "queue/store.h"
+#include "queue/delivery.h"
 #include "queue/worker.h"
 
 typedef struct gw_gateway gw_gateway;
@@ -20,6 +21,9 @@ typedef struct gw_options {
     const cm_config *config; /* must outlive the gateway */
     q_store *store;
     q_pool *pool; /* may be NULL (then nobody is woken; workers poll) */
+    /* The delivery's OCI, for the synchronous reads of inquiry and aggregate (its read operation).
+     * May be NULL: those routes answer 503 then. */
+    q_delivery *delivery;
 } gw_options;
 
 cm_err gw_open(const gw_options *options, gw_gateway **out);

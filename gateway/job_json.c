@@ -20,7 +20,7 @@ json_object *gw_job_to_json(const q_job *job)
     json_object_object_add(body, "locationID", json_object_new_int64(job->location_num));
     json_object_object_add(body, "locationCode", json_object_new_string(job->oci_location));
     json_object_object_add(body, "locationName", json_object_new_string(job->location_name));
-    json_object_object_add(body, "type", json_object_new_string("REFRESH"));
+    json_object_object_add(body, "type", json_object_new_string(q_job_type_name(job->type)));
     json_object_object_add(body, "added", time_or_null(job->added_ms));
     json_object_object_add(body, "started", time_or_null(job->started_ms));
     json_object_object_add(body, "finished", time_or_null(job->finished_ms));

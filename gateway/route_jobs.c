@@ -162,11 +162,14 @@ static int read_time(cm_http_request *request, const char *name, int64_t *ms)
     return 0;
 }
 
-/* `types` may be repeated (types=A&types=B) or a comma list; only REFRESH jobs exist here. */
-static int wants_refresh_jobs(const cm_http_request *request)
+/* `types` may be repeated (types=A&types=B) or a comma list: the q_job_type bits asked for; 0 when
+ * the parameter is absent (every type). Unknown names select nothing, as the legacy list did for
+ * types it had no jobs of; -1 when types were given but none is known (an empty list). */
+static int wanted_types(const cm_http_request *request, unsigned *types)
 {
     const cm_query *query = cm_http_query_all(request);
     int given = 0;
+    *types = 0;
     for (size_t i = 0; i < query->count; i++) {
         if (strcmp(query->names[i], "types") != 0 || !*query->values[i])
             continue;
@@ -174,10 +177,9 @@ static int wants_refresh_jobs(const cm_http_request *request)
         char copy[256];
         snprintf(copy, sizeof copy, "%s", query->values[i]);
         for (char *save = NULL, *type = strtok_r(copy, ",", &save); type; type = strtok_r(NULL, ",", &save))
-            if (strcmp(type, "REFRESH") == 0)
-                return 1;
+            *types |= (unsigned)q_job_type_from_name(type);
     }
-    return !given;
+    return given && *types == 0 ? -1 : 0;
 }
 
 void gw_route_job_list(cm_http_request *request, void *data)
@@ -212,8 +214,10 @@ void gw_route_job_list(cm_http_request *request, void *data)
         return;
     const char *location_code = cm_http_query(request, "locationCode");
     json_object *list = json_object_new_array();
-    if (wants_refresh_jobs(request)) {
+    unsigned types = 0;
+    if (wanted_types(request, &types) == 0) {
         q_job_filter filter = {
+            .types = types,
             .tenant_id = tenant->id,
             .job_ids = job_ids,
             .job_id_count = job_id_count,

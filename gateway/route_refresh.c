@@ -16,7 +16,7 @@
 #include <strings.h>
 
 /* application/json, in any case, with any parameters ("; charset=utf-8"). */
-static int is_json_content_type(const char *value)
+int gw_is_json_content_type(const char *value)
 {
     if (!value)
         return 0;
@@ -48,7 +48,7 @@ static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, cm_body *
 
 /* Parses, validates and stores one refresh, then answers. */
 static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, const char *body,
-                           size_t length)
+                           size_t length, int smart)
 {
     char parse_error[CM_JSON_ERROR_MAX];
     gw_problems *problems = malloc(sizeof *problems);
@@ -70,6 +70,24 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
         return;
     }
 
+    int64_t job_id = 0;
+    size_t item_count = refresh.item_count;
+    if (gw_store_job(request, gateway, tenant, Q_JOB_REFRESH, &refresh, &job_id) != 0)
+        return;
+    if (smart) {
+        gw_reply_smart(request, gateway, tenant, job_id, item_count);
+        return;
+    }
+    json_object *reply = json_object_new_object();
+    json_object_object_add(reply, "jobID", json_object_new_int64(job_id));
+    cm_http_reply_json(request, 200, reply);
+}
+
+int gw_store_job(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, q_job_type type,
+                 gw_refresh *validated, int64_t *job_id_out)
+{
+    gw_refresh refresh = *validated; /* taken over: cleared here */
+    memset(validated, 0, sizeof *validated);
     int64_t chunk_size = gateway->config->queue.chunk_size;
     size_t chunk_count = (size_t)q_chunk_count((int64_t)refresh.item_count, chunk_size);
     cm_body *chunks = calloc(chunk_count, sizeof *chunks);
@@ -82,6 +100,7 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
                                    ? json_object_to_json_string_ext(refresh.messages, JSON_C_TO_STRING_PLAIN)
                                    : NULL;
         q_new_job job = {
+            .type = type,
             .tenant_id = tenant->id,
             .location_name = refresh.location_name,
             .oci_location = refresh.oci_location,
@@ -107,29 +126,29 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
     if (rc == CM_EFULL) {
         cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
                             "The gateway's disk is full; the job was not stored. Retry later.", NULL);
-        return;
+        return -1;
     }
     if (rc) {
         cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
                             "The job could not be stored right now; it was not accepted. Retry later.", NULL);
-        return;
+        return -1;
     }
-    cm_log_info("job.accepted", "job=%" PRId64 " tenant=%" PRId64 " items=%zu", job_id, tenant->id, item_count);
-    q_metrics_job_accepted(tenant->id, Q_JOB_TYPE_NAME);
+    cm_log_info("job.accepted", "job=%" PRId64 " tenant=%" PRId64 " type=%s items=%zu", job_id, tenant->id,
+                q_job_type_name(type), item_count);
+    q_metrics_job_accepted(tenant->id, q_job_type_name(type));
     q_pool_notify(gateway->pool);
-    json_object *reply = json_object_new_object();
-    json_object_object_add(reply, "jobID", json_object_new_int64(job_id));
-    cm_http_reply_json(request, 200, reply);
+    *job_id_out = job_id;
+    return 0;
 }
 
-void gw_route_refresh(cm_http_request *request, void *data)
+static void route_refresh(cm_http_request *request, void *data, int smart)
 {
     gw_route_data *route = data;
     gw_gateway *gateway = route->gateway;
     const cm_tenant *tenant = gw_authenticate(request, gateway->config, route->package, gateway->limiter);
     if (!tenant)
         return;
-    if (!is_json_content_type(cm_http_header(request, "Content-Type"))) {
+    if (!gw_is_json_content_type(cm_http_header(request, "Content-Type"))) {
         cm_http_reply_error(request, 415, "UNSUPPORTED_MEDIA_TYPE",
                             "The body must be sent as Content-Type: application/json.", "Content-Type");
         return;
@@ -140,7 +159,18 @@ void gw_route_refresh(cm_http_request *request, void *data)
     if (large)
         while (sem_wait(&gateway->large_refreshes) != 0) {
         }
-    accept_refresh(request, gateway, tenant, body, length);
+    accept_refresh(request, gateway, tenant, body, length, smart);
     if (large)
         sem_post(&gateway->large_refreshes);
+}
+
+void gw_route_refresh(cm_http_request *request, void *data)
+{
+    route_refresh(request, data, 0);
+}
+
+/* Like refresh; small requests wait for their job and answer "sync" (route_adjust.c). */
+void gw_route_smart_refresh(cm_http_request *request, void *data)
+{
+    route_refresh(request, data, 1);
 }

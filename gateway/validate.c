@@ -213,7 +213,7 @@ static void check_decimal_field(json_object *item, const char *key, const char *
     }
 }
 
-static void check_item(json_object *item, size_t index, const cm_tenant *tenant, gw_problems *problems,
+static void check_item(json_object *item, size_t index, const cm_tenant *tenant, int adjust, gw_problems *problems,
                        json_object *normalized, const char **sku_out)
 {
     char prefix[24];
@@ -264,15 +264,20 @@ static void check_item(json_object *item, size_t index, const cm_tenant *tenant,
             add_problem(problems, INVALID, field, "%s must be an integer (a number or a string of digits).", field);
         else if (rc == 2)
             add_problem(problems, INVALID, field, "%s must be a whole number.", field);
-        else if (number < 0)
+        else if (number < 0 && !adjust)
             add_problem(problems, INVALID, field, "%s must not be negative; got %" PRId64 ".", field, number);
-        else if (number > GW_MAX_QUANTITY)
-            add_problem(problems, INVALID, field, "%s is larger than %lld.", field, GW_MAX_QUANTITY);
+        else if (number > GW_MAX_QUANTITY || number < -GW_MAX_QUANTITY)
+            add_problem(problems, INVALID, field, "%s is larger than %lld%s.", field, GW_MAX_QUANTITY,
+                        adjust ? " in size" : "");
         else
             json_object_object_add(normalized, "quantity", json_object_new_int64(number));
     }
 
     check_integer_field(item, "binID", prefix, 1, problems, normalized);
+    /* An adjust item is identifiers, binID and a signed quantity (legacy-adjust-inquiry.md §1); the
+     * current model's extras (tags, lotCode, …) have no OCI place and are accepted and ignored. */
+    if (adjust)
+        return;
     check_integer_field(item, "floor", prefix, 0, problems, normalized);
     check_integer_field(item, "safetyStock", prefix, 0, problems, normalized);
     check_integer_field(item, "currencyID", prefix, 0, problems, normalized);
@@ -471,7 +476,7 @@ int gw_session_item(gw_session *session, json_object *item, size_t index)
     if (!normalized)
         return -2;
     const char *sku = NULL;
-    check_item(item, index, session->tenant, session->problems, normalized, &sku);
+    check_item(item, index, session->tenant, session->adjust, session->problems, normalized, &sku);
     session->sku_offsets[index] = SIZE_MAX;
     /* The sku is copied: in the streaming path the item's tree is gone before duplicates are
      * counted. */
@@ -515,7 +520,8 @@ int gw_session_finish(gw_session *session, int rc)
             for (size_t i = 0; i < session->count; i++)
                 skus[i] = session->sku_offsets[i] == SIZE_MAX ? NULL : session->sku_arena.data + session->sku_offsets[i];
             out->item_count = session->count;
-            if (note_duplicates(skus, session->count, out->messages) != 0)
+            /* In an adjust a repeated SKU is not overridden: its deltas add up (queue/adjust.h). */
+            if (!session->adjust && note_duplicates(skus, session->count, out->messages) != 0)
                 rc = -2;
             free(skus);
         }
@@ -529,16 +535,26 @@ int gw_session_finish(gw_session *session, int rc)
 
 int gw_check_items_count(size_t count, gw_problems *problems)
 {
+    return gw_check_items_count_max(count, GW_MAX_REFRESH_ITEMS, "refresh", problems);
+}
+
+int gw_check_items_count_max(size_t count, size_t max, const char *what, gw_problems *problems)
+{
     if (count == 0) {
         add_problem(problems, MISSING, "items", "items must contain at least one item.");
         return -1;
     }
-    if (count > GW_MAX_REFRESH_ITEMS) {
-        add_problem(problems, INVALID, "items", "items has %zu entries; at most %d are allowed per refresh.",
-                    count, GW_MAX_REFRESH_ITEMS);
+    if (count > max) {
+        add_problem(problems, INVALID, "items", "items has %zu entries; at most %zu are allowed per %s.", count,
+                    max, what);
         return -1;
     }
     return 0;
+}
+
+void gw_add_problem(gw_problems *problems, int missing, const char *field, const char *message)
+{
+    add_problem(problems, missing ? MISSING : INVALID, field, "%s", message);
 }
 
 void gw_problem_items_missing(gw_problems *problems, int present_but_not_array)

@@ -15,6 +15,7 @@ typedef struct gw_session {
     size_t count;
     cm_body sku_arena;   /* the chosen skus, NUL-terminated, one after another */
     size_t *sku_offsets; /* per item: offset in sku_arena, or SIZE_MAX */
+    int adjust;          /* adjust items: signed quantity, identifiers and binID only; set after begin */
 } gw_session;
 
 /* Prepares *out for `count` items. 0, or -2 when memory runs out (then call finish anyway). */
@@ -28,6 +29,10 @@ int gw_session_finish(gw_session *session, int rc);
 
 /* The problems outside items, phrased once for both paths. */
 int gw_check_items_count(size_t count, gw_problems *problems);
+/* The same with another maximum; `what` names the request ("adjust") in the message. */
+int gw_check_items_count_max(size_t count, size_t max, const char *what, gw_problems *problems);
+/* One problem with a ready message (MISSING_REQUEST_DATA when `missing`, else INVALID_…). */
+void gw_add_problem(gw_problems *problems, int missing, const char *field, const char *message);
 void gw_problem_items_missing(gw_problems *problems, int present_but_not_array);
 void gw_problem_not_object(gw_problems *problems);
 /* Checks locationName/locationCode among `members` (an object holding at least those keys). */

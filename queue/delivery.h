@@ -9,6 +9,10 @@
  * - Q_DELIVERY_FINAL: the chunk can never be delivered as it is (HTTP 4xx other than 429).
  * Delivering the same chunk twice must change nothing twice: records carry deterministic ids.
  * Implementations: bundled (in-process calls into oci_core) and http (libcurl), in delivery/.
+ *
+ * `read` is OCI's get-availability for (skus × locations), at most Q_READ_MAX_COMBINATIONS a call
+ * (OCI's own cap): the adjust jobs read on-hand through it, and the inquiry routes answer from it.
+ * The caller batches; one read call is one OCI call.
  */
 #ifndef Q_DELIVERY_H
 #define Q_DELIVERY_H
@@ -48,6 +52,24 @@ typedef struct q_delivery_result {
     q_refusal *refusals; /* room for record_count entries, provided by the caller */
 } q_delivery_result;
 
+#define Q_READ_MAX_COMBINATIONS 100
+
+/* One (location, sku) as OCI reports it, quantities in thousandths. found = 0 when OCI has no
+ * record (never loaded there): all quantities are 0 then. */
+typedef struct q_availability {
+    int found;
+    int64_t on_hand_milli, reserved_milli, safety_stock_milli, atf_milli;
+} q_availability;
+
+typedef struct q_read {
+    const char *organization_id;
+    const char *const *skus;
+    size_t sku_count;
+    const char *const *locations;
+    size_t location_count; /* sku_count × location_count ≤ Q_READ_MAX_COMBINATIONS */
+    q_availability *out;   /* sku_count × location_count, out[l * sku_count + s] */
+} q_read;
+
 typedef struct q_delivery q_delivery;
 struct q_delivery {
     /* Delivers one chunk; fills *result (status always set). Must be callable from several worker
@@ -55,6 +77,10 @@ struct q_delivery {
      * implementation may give up with Q_DELIVERY_RETRY. */
     void (*deliver)(q_delivery *self, const q_chunk *chunk, q_delivery_result *result,
                     int (*should_stop)(void *), void *stop_data);
+    /* Reads availability (see above). Returns Q_DELIVERY_OK with every entry of read->out set, or
+     * RETRY / FINAL with `message` saying why (nothing of out is meaningful then). Callable from
+     * several threads at once. */
+    q_delivery_status (*read)(q_delivery *self, const q_read *read, char message[Q_DELIVERY_MESSAGE_MAX]);
     void (*destroy)(q_delivery *self);
     /* Optional (NULL: the delivery cannot tell): 1 while the organization's location graph is
      * changing, so no import should start (OCI's guides ask for that); the pool's hold watcher

@@ -1,6 +1,7 @@
 #include "queue/job.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const char *q_status_name(q_status status)
 {
@@ -11,6 +12,20 @@ const char *q_status_name(q_status status)
     case Q_FAILED: return "FAILED";
     }
     return "PENDING";
+}
+
+const char *q_job_type_name(q_job_type type)
+{
+    return type == Q_JOB_ADJUST ? "ADJUST" : "REFRESH";
+}
+
+q_job_type q_job_type_from_name(const char *name)
+{
+    if (name && strcmp(name, "REFRESH") == 0)
+        return Q_JOB_REFRESH;
+    if (name && strcmp(name, "ADJUST") == 0)
+        return Q_JOB_ADJUST;
+    return (q_job_type)0;
 }
 
 void q_job_clear(q_job *job)

@@ -1,5 +1,5 @@
 /*
- * job.h - what a refresh job is, as the queue stores and reports it (decisions.md, "Jobs").
+ * job.h - what a job (refresh or adjust) is, as the queue stores and reports it (decisions.md, "Jobs").
  *
  * Status moves PENDING → WORKING → SUCCESS or FAILED and never back. A WORKING job is either held
  * by a worker (claimed) or parked until `next_attempt_ms` after a delivery failure that may pass.
@@ -16,8 +16,14 @@
 
 typedef enum q_status { Q_PENDING, Q_WORKING, Q_SUCCESS, Q_FAILED } q_status;
 
+/* What a job does. Both kinds share one per-tenant order (store.h): a refresh then an adjust of
+ * the same SKU apply in that order. The values are bits so that list filters can combine them. */
+typedef enum q_job_type { Q_JOB_REFRESH = 1, Q_JOB_ADJUST = 2 } q_job_type;
+#define Q_JOB_TYPES_ALL (Q_JOB_REFRESH | Q_JOB_ADJUST)
+
 typedef struct q_job {
     int64_t job_id;
+    q_job_type type;
     int64_t tenant_id;
     int64_t location_num; /* the legacy integer locationID of (tenant, OCI location) */
     char location_name[Q_LOCATION_NAME_MAX + 1];
@@ -36,6 +42,11 @@ typedef struct q_job {
 } q_job;
 
 const char *q_status_name(q_status status);
+
+/* "REFRESH" or "ADJUST", as the schemas store it and job replies show it. */
+const char *q_job_type_name(q_job_type type);
+/* The type named `name` (exact, upper case), or 0 when none is. */
+q_job_type q_job_type_from_name(const char *name);
 
 /* Frees what the job owns (not the struct). */
 void q_job_clear(q_job *job);

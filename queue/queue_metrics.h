@@ -12,9 +12,6 @@
 
 #include "queue/job.h"
 
-/* The type label of the jobs the queue runs today (refresh only; a job type column would feed it). */
-#define Q_JOB_TYPE_NAME "REFRESH"
-
 /* Monotonic seconds with sub-millisecond resolution, for durations. */
 double q_metrics_clock(void);
 

@@ -81,6 +81,18 @@ cm_err q_store_load_chunk(q_store *store, int64_t job_id, int64_t chunk_index, c
     return store->ops->load_chunk(store, job_id, chunk_index, payload, length);
 }
 
+cm_err q_store_save_chunk_state(q_store *store, int64_t job_id, const char *worker_token, int64_t chunk_index,
+                                const char *state_json)
+{
+    return store->ops->save_chunk_state(store, job_id, worker_token, chunk_index, state_json);
+}
+
+cm_err q_store_load_chunk_state(q_store *store, int64_t job_id, int64_t chunk_index, char **state_json,
+                                size_t *length)
+{
+    return store->ops->load_chunk_state(store, job_id, chunk_index, state_json, length);
+}
+
 cm_err q_store_checkpoint(q_store *store, const q_checkpoint *checkpoint)
 {
     double started = q_metrics_clock();

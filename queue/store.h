@@ -64,6 +64,7 @@ const char *q_store_backend_name(const q_store *store);
 /* ---- acceptance ---- */
 
 typedef struct q_new_job {
+    q_job_type type; /* 0 is read as Q_JOB_REFRESH */
     int64_t tenant_id;
     const char *location_name;
     const char *oci_location;
@@ -97,6 +98,7 @@ typedef struct q_job_filter {
     size_t status_count;
     int64_t added_from_ms;     /* 0: no lower bound; else only jobs accepted at or after it */
     int64_t added_to_ms;       /* 0: no upper bound; else only jobs accepted before it */
+    unsigned types;            /* q_job_type bits; 0: any */
     size_t limit;
 } q_job_filter;
 
@@ -122,6 +124,20 @@ cm_err q_store_renew_lease(q_store *store, int64_t job_id, const char *worker_to
 /* Loads the stored items of one chunk: a new NUL-terminated JSON array text (caller frees). */
 cm_err q_store_load_chunk(q_store *store, int64_t job_id, int64_t chunk_index, char **payload,
                           size_t *length);
+
+/*
+ * A chunk's computed state: what a worker worked out for the chunk before delivering it (an
+ * adjust chunk's absolute on-hand values, read + delta), so that a chunk delivered again after a
+ * crash or a retry delivers the same values instead of adding its deltas twice.
+ * Saving is fenced like the other holder calls (CM_ESTATE when the worker no longer holds the job,
+ * nothing written) and committed durably (synchronous) before it returns. The worker always loads
+ * first and computes only when nothing was saved, so a saved state is never recomputed.
+ * Loading returns a new NUL-terminated text (caller frees), or CM_ENOTFOUND when none was saved.
+ */
+cm_err q_store_save_chunk_state(q_store *store, int64_t job_id, const char *worker_token, int64_t chunk_index,
+                                const char *state_json);
+cm_err q_store_load_chunk_state(q_store *store, int64_t job_id, int64_t chunk_index, char **state_json,
+                                size_t *length);
 
 typedef struct q_item_failure {
     int64_t item_index;

@@ -24,6 +24,10 @@ typedef struct q_store_ops {
     cm_err (*renew_lease)(q_store *store, int64_t job_id, const char *worker_token);
     cm_err (*load_chunk)(q_store *store, int64_t job_id, int64_t chunk_index, char **payload, size_t *length);
     cm_err (*checkpoint)(q_store *store, const q_checkpoint *checkpoint);
+    cm_err (*save_chunk_state)(q_store *store, int64_t job_id, const char *worker_token, int64_t chunk_index,
+                               const char *state_json);
+    cm_err (*load_chunk_state)(q_store *store, int64_t job_id, int64_t chunk_index, char **state_json,
+                               size_t *length);
     cm_err (*park)(q_store *store, int64_t job_id, const char *worker_token, int64_t next_attempt_ms,
                    int64_t retry_started_ms, const char *reason);
     cm_err (*release)(q_store *store, int64_t job_id, const char *worker_token);

@@ -84,7 +84,7 @@ static void log_failure(const char *event, cm_pg_conn *conn, cm_err rc, int64_t 
     "job_id, tenant_id, location_num, location_name, oci_location, organization_id, status,"       \
     " success::int, added_ms, coalesce(started_ms, 0), coalesce(finished_ms, 0), item_count,"     \
     " chunk_size, chunks_total, chunks_done, items_applied, items_failed, attempts,"              \
-    " interruptions, next_attempt_ms, retry_started_ms, messages::text, chunk_retries, last_error"
+    " interruptions, next_attempt_ms, retry_started_ms, messages::text, chunk_retries, last_error, type"
 
 static void copy_value(char *out, size_t size, PGresult *result, int row, int column)
 {
@@ -128,6 +128,9 @@ static cm_err read_job(PGresult *result, int row, q_job *job)
     job->retry_started_ms = value_int(result, row, 20);
     job->messages_json = strdup(PQgetvalue(result, row, 21));
     job->chunk_retries = value_int(result, row, 22);
+    job->type = q_job_type_from_name(PQgetvalue(result, row, 24));
+    if (!job->type)
+        job->type = Q_JOB_REFRESH;
     if (!PQgetisnull(result, row, 23) && !(job->last_error = strdup(PQgetvalue(result, row, 23)))) {
         q_job_clear(job);
         return CM_ENOMEM;
@@ -161,10 +164,10 @@ static const cm_pg_statement SQL_LOCATION = {
 static const cm_pg_statement SQL_JOB_INSERT = {
     "q_job_insert",
     "INSERT INTO omsgw.jobs (tenant_id, location_num, location_name, oci_location, organization_id,"
-    " added_ms, item_count, chunk_size, chunks_total, messages)"
+    " added_ms, item_count, chunk_size, chunks_total, messages, type)"
     " VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::bigint, $7::integer, $8::integer,"
-    " $9::integer, coalesce($10::jsonb, '[]'::jsonb)) RETURNING job_id",
-    10};
+    " $9::integer, coalesce($10::jsonb, '[]'::jsonb), $11::text) RETURNING job_id",
+    11};
 static const cm_pg_statement SQL_CHUNK_INSERT = {
     "q_chunk_insert", "INSERT INTO omsgw.job_chunks (job_id, chunk_index, items) VALUES ($1::bigint, $2::integer, $3::text)",
     3};
@@ -205,7 +208,8 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
                 chunk_size = num(job->chunk_size), chunks = num((int64_t)job->chunk_count);
     const char *job_values[] = {tenant.text,      location_text.text, job->location_name, job->oci_location,
                                 job->organization_id, added.text,     items.text,         chunk_size.text,
-                                chunks.text,      job->messages_json};
+                                chunks.text,      job->messages_json,
+                                q_job_type_name(job->type ? job->type : Q_JOB_REFRESH)};
     if ((rc = single_int(conn, &SQL_JOB_INSERT, job_values, &new_id)))
         goto out;
     number_text id_text = num(new_id);
@@ -257,8 +261,9 @@ static const cm_pg_statement SQL_JOB_LIST = {
     " AND ($4::text IS NULL OR oci_location = $4::text)"
     " AND ($6::text[] IS NULL OR status = ANY ($6::text[]))"
     " AND ($7::bigint IS NULL OR added_ms >= $7::bigint) AND ($8::bigint IS NULL OR added_ms < $8::bigint)"
+    " AND ($9::integer = 0 OR ($9::integer & (CASE type WHEN 'REFRESH' THEN 1 WHEN 'ADJUST' THEN 2 ELSE 0 END)) <> 0)"
     " ORDER BY job_id DESC LIMIT $5::bigint",
-    8};
+    9};
 
 /* A PostgreSQL array literal of integers ("{1,2,3}"), or NULL when there are none. */
 static char *id_array(const int64_t *ids, size_t count)
@@ -309,10 +314,10 @@ static cm_err pg_list_jobs(q_store *base, const q_job_filter *filter, q_job **jo
         return CM_ENOMEM;
     }
     number_text tenant = num(filter->tenant_id), limit_text = num((int64_t)limit), from = num(filter->added_from_ms),
-                to = num(filter->added_to_ms);
+                to = num(filter->added_to_ms), types = num((int64_t)filter->types);
     const char *values[] = {tenant.text,     job_ids,         location_nums,
                             filter->location_code, limit_text.text, statuses,
-                            filter->added_from_ms ? from.text : NULL, filter->added_to_ms ? to.text : NULL};
+                            filter->added_from_ms ? from.text : NULL, filter->added_to_ms ? to.text : NULL, types.text};
     cm_pg_conn *conn = cm_pg_acquire(store->pool);
     PGresult *result = NULL;
     cm_err rc = cm_pg_exec(conn, &SQL_JOB_LIST, values, &result);
@@ -474,6 +479,54 @@ static cm_err pg_load_chunk(q_store *base, int64_t job_id, int64_t chunk_index, 
         if (*payload) {
             memcpy(*payload, PQgetvalue(result, 0, 0), bytes);
             (*payload)[bytes] = '\0';
+            *length = bytes;
+        } else {
+            rc = CM_ENOMEM;
+        }
+    }
+    PQclear(result);
+    return rc;
+}
+
+static const cm_pg_statement SQL_CHUNK_STATE_SAVE = {
+    "q_chunk_state_save",
+    "UPDATE omsgw.job_chunks SET state = $3::jsonb WHERE job_id = $1::bigint AND chunk_index = $4::integer"
+    " AND EXISTS (SELECT 1 FROM omsgw.jobs WHERE job_id = $1::bigint AND claimed_by = $2::text)",
+    4};
+static const cm_pg_statement SQL_CHUNK_STATE_LOAD = {
+    "q_chunk_state_load",
+    "SELECT state::text FROM omsgw.job_chunks WHERE job_id = $1::bigint AND chunk_index = $2::integer"
+    " AND state IS NOT NULL",
+    2};
+
+/* Fenced by the holder's token like park and release; synchronous_commit=on makes it durable. */
+static cm_err pg_save_chunk_state(q_store *base, int64_t job_id, const char *worker_token, int64_t chunk_index,
+                                  const char *state_json)
+{
+    number_text id = num(job_id), index = num(chunk_index);
+    const char *values[] = {id.text, worker_token, state_json, index.text};
+    return held_update(of(base), &SQL_CHUNK_STATE_SAVE, values, job_id, "queue.chunk_state");
+}
+
+static cm_err pg_load_chunk_state(q_store *base, int64_t job_id, int64_t chunk_index, char **state_json,
+                                  size_t *length)
+{
+    pg_store *store = of(base);
+    *state_json = NULL;
+    number_text id = num(job_id), index = num(chunk_index);
+    const char *values[] = {id.text, index.text};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_CHUNK_STATE_LOAD, values, &result);
+    cm_pg_release(conn);
+    if (!rc && PQntuples(result) != 1)
+        rc = CM_ENOTFOUND;
+    if (!rc) {
+        size_t bytes = (size_t)PQgetlength(result, 0, 0);
+        *state_json = malloc(bytes + 1);
+        if (*state_json) {
+            memcpy(*state_json, PQgetvalue(result, 0, 0), bytes);
+            (*state_json)[bytes] = '\0';
             *length = bytes;
         } else {
             rc = CM_ENOMEM;
@@ -1124,6 +1177,8 @@ static const q_store_ops pg_ops = {
     .renew_lease = pg_renew_lease,
     .load_chunk = pg_load_chunk,
     .checkpoint = pg_checkpoint,
+    .save_chunk_state = pg_save_chunk_state,
+    .load_chunk_state = pg_load_chunk_state,
     .park = pg_park,
     .release = pg_release,
     .finish = pg_finish,

@@ -135,9 +135,19 @@ static const char *const version_2[] = {
     NULL,
 };
 
+/* Version 3: ADJUST jobs share the jobs table (and so the per-tenant order) with refreshes; job_chunks.state
+ * holds a chunk's computed values (store.h, q_store_save_chunk_state). */
+static const char *const version_3[] = {
+    "ALTER TABLE omsgw.jobs DROP CONSTRAINT jobs_type_check,"
+    " ADD CONSTRAINT jobs_type_check CHECK (type IN ('REFRESH', 'ADJUST'));"
+    "ALTER TABLE omsgw.job_chunks ADD COLUMN state jsonb;",
+    NULL,
+};
+
 static const pg_migration migrations[] = {
     {1, version_1},
     {2, version_2},
+    {3, version_3},
 };
 
 int q_pg_schema_version(void)

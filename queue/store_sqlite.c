@@ -97,6 +97,17 @@ static const cm_db_migration migrations[] = {
         "  reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 300),"
         "  since_ms INTEGER NOT NULL,"
         "  PRIMARY KEY (tenant_id, kind)) WITHOUT ROWID;"},
+    /* ADJUST jobs share the jobs table (and so the per-tenant order) with refreshes. SQLite cannot
+     * alter a CHECK constraint, and rebuilding jobs would cascade-delete its chunks (foreign keys
+     * are on and cannot be turned off inside the migration's transaction), so the constraint's
+     * text is widened in place, as SQLite's ALTER TABLE page describes for CHECK changes; the
+     * ALTER TABLE that follows bumps the schema cookie so every connection re-reads the schema.
+     * job_chunks.state holds a chunk's computed values (store.h, q_store_save_chunk_state). */
+    {4, "PRAGMA writable_schema=ON;"
+        "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (type IN (''REFRESH''))',"
+        " 'CHECK (type IN (''REFRESH'', ''ADJUST''))') WHERE type = 'table' AND name = 'jobs';"
+        "PRAGMA writable_schema=OFF;"
+        "ALTER TABLE job_chunks ADD COLUMN state TEXT CHECK (state IS NULL OR json_valid(state));"},
 };
 
 typedef struct cached_stmt {
@@ -330,7 +341,7 @@ static q_status status_from_text(const unsigned char *text)
     "job_id, tenant_id, location_num, location_name, oci_location, organization_id, status,"       \
     " success, added_ms, coalesce(started_ms, 0), coalesce(finished_ms, 0), item_count,"          \
     " chunk_size, chunks_total, chunks_done, items_applied, items_failed, attempts,"              \
-    " interruptions, next_attempt_ms, retry_started_ms, messages, chunk_retries, last_error"
+    " interruptions, next_attempt_ms, retry_started_ms, messages, chunk_retries, last_error, type"
 
 static cm_err read_job(sqlite3_stmt *stmt, q_job *job)
 {
@@ -359,6 +370,9 @@ static cm_err read_job(sqlite3_stmt *stmt, q_job *job)
     const unsigned char *messages = sqlite3_column_text(stmt, 21);
     job->messages_json = strdup(messages ? (const char *)messages : "[]");
     job->chunk_retries = sqlite3_column_int64(stmt, 22);
+    job->type = q_job_type_from_name((const char *)sqlite3_column_text(stmt, 24));
+    if (!job->type)
+        job->type = Q_JOB_REFRESH;
     const unsigned char *last_error = sqlite3_column_text(stmt, 23);
     if (last_error && !(job->last_error = strdup((const char *)last_error))) {
         q_job_clear(job);
@@ -376,8 +390,8 @@ static const char SQL_LOCATION_SELECT[] =
     "SELECT location_num FROM tenant_locations WHERE tenant_id = ?1 AND oci_location = ?2";
 static const char SQL_JOB_INSERT[] =
     "INSERT INTO jobs (tenant_id, location_num, location_name, oci_location, organization_id,"
-    " added_ms, item_count, chunk_size, chunks_total, messages)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce(?10, '[]'))";
+    " added_ms, item_count, chunk_size, chunks_total, messages, type)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce(?10, '[]'), ?11)";
 static const char SQL_CHUNK_INSERT[] =
     "INSERT INTO job_chunks (job_id, chunk_index, items) VALUES (?1, ?2, ?3)";
 
@@ -430,6 +444,7 @@ static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id
     sqlite3_bind_int64(stmt, 9, (int64_t)job->chunk_count);
     if (job->messages_json)
         sqlite3_bind_text(stmt, 10, job->messages_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 11, q_job_type_name(job->type ? job->type : Q_JOB_REFRESH), -1, SQLITE_STATIC);
     rc = step_done(stmt);
     if (rc)
         goto out;
@@ -494,6 +509,7 @@ static const char SQL_JOB_LIST[] =
     " AND (?4 IS NULL OR oci_location = ?4)"
     " AND (?6 IS NULL OR status IN (SELECT value FROM json_each(?6)))"
     " AND (?7 IS NULL OR added_ms >= ?7) AND (?8 IS NULL OR added_ms < ?8)"
+    " AND (?9 = 0 OR (?9 & (CASE type WHEN 'REFRESH' THEN 1 WHEN 'ADJUST' THEN 2 ELSE 0 END)) <> 0)"
     " ORDER BY job_id DESC LIMIT ?5";
 
 /* The status names as a JSON array text for json_each (caller frees), or NULL when there are none. */
@@ -564,6 +580,7 @@ static cm_err sqlite_list_jobs(q_store *base, const q_job_filter *filter, q_job 
             sqlite3_bind_int64(stmt, 7, filter->added_from_ms);
         if (filter->added_to_ms)
             sqlite3_bind_int64(stmt, 8, filter->added_to_ms);
+        sqlite3_bind_int64(stmt, 9, (int64_t)filter->types);
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
             rc = read_job(stmt, &list[found]);
@@ -695,6 +712,68 @@ static cm_err sqlite_load_chunk(q_store *base, int64_t job_id, int64_t chunk_ind
         done(stmt);
     }
     unlock(conn);
+    return rc;
+}
+
+static const char SQL_CHUNK_STATE_SAVE[] =
+    "UPDATE job_chunks SET state = ?3 WHERE job_id = ?1 AND chunk_index = ?4"
+    " AND EXISTS (SELECT 1 FROM jobs WHERE job_id = ?1 AND claimed_by = ?2)";
+static const char SQL_CHUNK_STATE_LOAD[] =
+    "SELECT state FROM job_chunks WHERE job_id = ?1 AND chunk_index = ?2 AND state IS NOT NULL";
+
+static cm_err sqlite_save_chunk_state(q_store *base, int64_t job_id, const char *worker_token, int64_t chunk_index,
+                                      const char *state_json)
+{
+    sqlite_store *store = of(base);
+    /* Durable: the state must be on disk before the chunk is delivered, or a power loss between
+     * delivery and checkpoint would let a redelivery add the deltas again. */
+    connection *conn = lock_writer(store, 1);
+    sqlite3_stmt *stmt = statement(conn, SQL_CHUNK_STATE_SAVE);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, state_json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 4, chunk_index);
+        rc = step_done(stmt);
+        if (!rc && sqlite3_changes(conn->db) != 1)
+            rc = CM_ESTATE;
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static cm_err sqlite_load_chunk_state(q_store *base, int64_t job_id, int64_t chunk_index, char **state_json,
+                                      size_t *length)
+{
+    sqlite_store *store = of(base);
+    *state_json = NULL;
+    /* From the writer: the state a worker saved a moment ago must be what it reads back. */
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_CHUNK_STATE_LOAD);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, job_id);
+        sqlite3_bind_int64(stmt, 2, chunk_index);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW) {
+            int bytes = sqlite3_column_bytes(stmt, 0);
+            const unsigned char *text = sqlite3_column_text(stmt, 0);
+            *state_json = malloc((size_t)bytes + 1);
+            if (*state_json) {
+                memcpy(*state_json, text, (size_t)bytes);
+                (*state_json)[bytes] = '\0';
+                *length = (size_t)bytes;
+                rc = CM_OK;
+            } else {
+                rc = CM_ENOMEM;
+            }
+        } else {
+            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+        }
+        done(stmt);
+    }
+    pthread_mutex_unlock(&conn->lock);
     return rc;
 }
 
@@ -1271,6 +1350,8 @@ static const q_store_ops sqlite_ops = {
     .renew_lease = sqlite_renew_lease,
     .load_chunk = sqlite_load_chunk,
     .checkpoint = sqlite_checkpoint,
+    .save_chunk_state = sqlite_save_chunk_state,
+    .load_chunk_state = sqlite_load_chunk_state,
     .park = sqlite_park,
     .release = sqlite_release,
     .finish = sqlite_finish,

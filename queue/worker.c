@@ -2,6 +2,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "queue/adjust.h"
 #include "queue/hold_watch.h"
 #include "queue/queue_metrics.h"
 #include "queue/retry.h"
@@ -136,6 +137,10 @@ static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed
         json_object_put(messages);
         messages = json_object_new_array();
     }
+    /* An adjust's notes (deltas that would have taken on-hand below 0) live in its chunks' saved
+     * state, which survives crashes; they are gathered here, before the chunks are deleted. */
+    for (int64_t c = 0; job->type == Q_JOB_ADJUST && c < job->chunks_total; c++)
+        q_adjust_add_notes(pool->config.store, job->job_id, c, messages);
     if (extra)
         json_object_array_add(messages, json_object_new_string(extra));
     if (items_failed > 0) {
@@ -168,7 +173,7 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
     else if (rc)
         cm_log_error("job.finish_failed", "job=%" PRId64 " %s", job->job_id, cm_strerror(rc));
     else
-        q_metrics_job_finished(job->tenant_id, Q_JOB_TYPE_NAME, status);
+        q_metrics_job_finished(job->tenant_id, q_job_type_name(job->type), status);
     if (!rc)
         cm_log(status == Q_FAILED ? CM_LOG_WARN : CM_LOG_INFO, "job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=%s success=%d reason=\"%s\"",
                     job->job_id, job->tenant_id, q_status_name(status), success, extra_message ? extra_message : "");
@@ -260,7 +265,21 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
                 "the item has no valid OCI sku under the tenant's current identifier order"};
             continue;
         }
-        json_object *extra = tr_extras(item, identifier_key(&legacy, records[record_count].sku));
+        /* An adjust carries no legacy fields to keep (binID aside): the last refresh's stay. */
+        json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, records[record_count].sku));
+        /* floor and safetyStock reach OCI only combined (safetyStockCount): the inquiry routes show
+         * them apart, as the refresh sent them, so they are kept with the other legacy fields. */
+        json_object *floor_value = NULL, *safety_value = NULL;
+        json_object_object_get_ex(item, "floor", &floor_value);
+        json_object_object_get_ex(item, "safetyStock", &safety_value);
+        if (job->type != Q_JOB_ADJUST && (floor_value || safety_value)) {
+            if (!extra)
+                extra = json_object_new_object();
+            if (floor_value)
+                json_object_object_add(extra, "floor", json_object_get(floor_value));
+            if (safety_value)
+                json_object_object_add(extra, "safetyStock", json_object_get(safety_value));
+        }
         if (extra) {
             extra_objects[extra_count] = extra;
             extras[extra_count].sku = records[record_count].sku;
@@ -271,7 +290,33 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     }
 
     q_delivery_result result = {.refusals = refusals, .retry_after_ms = -1};
-    if (record_count > 0) {
+    q_adjust_outcome prepared = Q_ADJUST_READY;
+    if (job->type == Q_JOB_ADJUST && record_count > 0) {
+        q_adjust_chunk adjust = {
+            .store = pool->config.store,
+            .delivery = pool->config.delivery,
+            .worker_token = self->token,
+            .job_id = job->job_id,
+            .chunk_index = chunk_index,
+            .organization_id = job->organization_id,
+            .records = records,
+            .record_count = record_count,
+        };
+        prepared = q_adjust_prepare(&adjust, result.message);
+        if (prepared == Q_ADJUST_LOST) {
+            cm_log_warn("job.lease_lost", "job=%" PRId64 " chunk=%" PRId64 " was taken over; this worker lets it go",
+                        job->job_id, chunk_index + 1);
+            outcome = CHUNK_STOPPED;
+            goto out;
+        }
+        if (prepared == Q_ADJUST_RETRY)
+            result.status = Q_DELIVERY_RETRY;
+        else if (prepared == Q_ADJUST_FINAL)
+            result.status = Q_DELIVERY_FINAL;
+    }
+    if (prepared != Q_ADJUST_READY) {
+        /* result.status and message are set: handled below like a delivery that failed. */
+    } else if (record_count > 0) {
         q_chunk chunk = {
             .tenant_id = job->tenant_id,
             .job_id = job->job_id,
@@ -344,7 +389,9 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         .extras = extras,
         .extra_count = extra_count,
         .now_ms = now,
-        .finish_success = chunk_index == job->chunks_total - 1 && failure_count == 0 && *items_failed_total == 0,
+        /* An adjust ends through finish(), which gathers its notes from the chunks' saved state. */
+        .finish_success = job->type != Q_JOB_ADJUST && chunk_index == job->chunks_total - 1 && failure_count == 0 &&
+                          *items_failed_total == 0,
     };
     rc = q_store_checkpoint(pool->config.store, &checkpoint);
     if (rc == CM_ESTATE) {
@@ -369,7 +416,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     job->retry_started_ms = 0;
     job->chunk_retries = 0;
     if (checkpoint.finish_success) {
-        q_metrics_job_finished(job->tenant_id, Q_JOB_TYPE_NAME, Q_SUCCESS);
+        q_metrics_job_finished(job->tenant_id, q_job_type_name(job->type), Q_SUCCESS);
         cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=SUCCESS success=1", job->job_id,
                     job->tenant_id);
         outcome = CHUNK_JOB_ENDED;

@@ -4,13 +4,13 @@
 # the committed seeds under tests/fuzz/corpus/ are only read. A crash stops that target, leaves its
 # input in build/fuzz/tests/fuzz/artifacts/<target>/ and makes the script exit non-zero; keep the
 # input under tests/fuzz/regressions/<target>/ once the bug is fixed.
-#   ./scripts/fuzz.sh [seconds-per-target] [target…]    targets: refresh import config router multipart fault_rule token
+#   ./scripts/fuzz.sh [seconds-per-target] [target…]    targets: refresh import config router multipart fault_rule token adjust
 # Environment: OMSGW_FUZZ_BUILD_DIR (default build/fuzz), OMSGW_FUZZ_JOBS (build jobs, default 2).
 set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
-targets="${*:-refresh import config router multipart fault_rule token}"
+targets="${*:-refresh import config router multipart fault_rule token adjust}"
 build="${OMSGW_FUZZ_BUILD_DIR:-build/fuzz}"
 jobs="${OMSGW_FUZZ_JOBS:-2}"
 
@@ -26,7 +26,7 @@ else
 fi
 
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMSGW_FUZZ=ON -DOMSGW_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target fuzz_refresh fuzz_import fuzz_config fuzz_router fuzz_multipart fuzz_fault_rule token
+cmake --build "$build" -j"$jobs" --target fuzz_refresh fuzz_import fuzz_config fuzz_router fuzz_multipart fuzz_fault_rule fuzz_token fuzz_adjust
 
 status=0
 for target in $targets; do

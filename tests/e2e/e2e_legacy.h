@@ -66,25 +66,28 @@ static inline int64_t e2e_refresh(int port, const char *path, const char *key, c
 }
 
 /*
- * Sends one refresh of `count` random SKUs "<prefix>-<0..sku_pool-1>" with random quantities to
- * Location 1, writing each item's sku number and quantity into `skus` and `quantities` (room for
- * `count`). Returns the jobID, or -1 when the server did not answer 200 (then nothing was promised).
+ * Sends one refresh (or, when `adjust`, one adjust of signed deltas −1000..1000) of `count` random
+ * SKUs "<prefix>-<n>" (n < sku_pool) to Location 1, writing each item's sku number and quantity into
+ * `skus` and `quantities` (room for `count`). Returns the jobID, or -1 when the server did not
+ * answer 200 (then nothing was promised).
  */
-static inline int64_t e2e_send_random_refresh(int port, const char *tenant, const char *key, const char *prefix,
-                                              int sku_pool, size_t count, unsigned *seed, int *skus, long *quantities)
+static inline int64_t e2e_send_random_job(int port, const char *tenant, const char *key, const char *prefix,
+                                          int sku_pool, size_t count, unsigned *seed, int *skus, long *quantities,
+                                          int adjust)
 {
     cm_body body;
     cm_body_init(&body, 8 * 1024 * 1024);
     cm_body_appendf(&body, "{\"locationName\":\"Location 1\",\"items\":[");
     for (size_t i = 0; i < count; i++) {
         skus[i] = rand_r(seed) % sku_pool;
-        quantities[i] = rand_r(seed) % 100000;
+        quantities[i] = adjust ? rand_r(seed) % 2001 - 1000 : rand_r(seed) % 100000;
         cm_body_appendf(&body, "%s{\"sku\":\"%s-%d\",\"quantity\":%ld}", i ? "," : "", prefix, skus[i], quantities[i]);
     }
     cm_body_appendf(&body, "]}");
     th_response response;
     int64_t job_id = -1;
-    if (e2e_call(port, "POST", "/api/v5/inventory/refresh", tenant, key, body.data, &response) == 0 &&
+    if (e2e_call(port, "POST", adjust ? "/api/v5/inventory/adjust" : "/api/v5/inventory/refresh", tenant, key,
+                 body.data, &response) == 0 &&
         response.status == 200) {
         json_object *reply = th_json(&response);
         job_id = json_object_get_int64(json_object_object_get(reply, "jobID"));
@@ -93,6 +96,24 @@ static inline int64_t e2e_send_random_refresh(int port, const char *tenant, cons
     th_response_free(&response);
     cm_body_free(&body);
     return job_id;
+}
+
+static inline int64_t e2e_send_random_refresh(int port, const char *tenant, const char *key, const char *prefix,
+                                              int sku_pool, size_t count, unsigned *seed, int *skus, long *quantities)
+{
+    return e2e_send_random_job(port, tenant, key, prefix, sku_pool, count, seed, skus, quantities, 0);
+}
+
+/* What an accepted item promises for its SKU's on-hand `*expected` (-1: never sent): a refresh
+ * sets it; an adjust adds to it (0 when never sent) and never goes below OCI's minimum 0. */
+static inline void e2e_expect_item(long *expected, long quantity, int adjust)
+{
+    if (!adjust) {
+        *expected = quantity;
+        return;
+    }
+    long sum = (*expected < 0 ? 0 : *expected) + quantity;
+    *expected = sum < 0 ? 0 : sum;
 }
 
 /* Polls the job until SUCCESS or FAILED; returns the final job object (caller puts). */

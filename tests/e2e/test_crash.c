@@ -1,6 +1,7 @@
 /*
  * test_crash.c - kill -9 against the real `omsgw serve`: an answered jobID is never lost, and a
- * queue killed at random moments resumes without losing or doubling anything.
+ * queue killed at random moments resumes without losing or doubling anything: refresh values, and
+ * adjust deltas (each applied exactly once: never twice after a kill, never lost).
  */
 #include "e2e_legacy.h"
 
@@ -49,22 +50,24 @@ static const char *const tenant_ids[2] = {"12345", "23456"};
 static const char *const tenant_keys[2] = {DEMO_V5_KEY, "second-v5-key"};
 static const char *const tenant_prefix[2] = {"CA", "CB"};
 
-/* Sends one refresh of `count` random SKUs of the pool; records what it promises when answered. */
-static void send_random_job(const th_omsgw *server, expected *want, int tenant, size_t count, unsigned *seed)
+/* Sends one refresh (or, when `adjust`, one adjust of signed deltas) of `count` random SKUs of the
+ * pool; records what it promises when answered. */
+static void send_random_job(const th_omsgw *server, expected *want, int tenant, size_t count, unsigned *seed,
+                            int adjust)
 {
     long *quantities = calloc(count, sizeof *quantities);
     int *skus = calloc(count, sizeof *skus);
-    int64_t job_id = e2e_send_random_refresh(server->gateway_port, tenant_ids[tenant], tenant_keys[tenant],
-                                             tenant_prefix[tenant], SKU_POOL, count, seed, skus, quantities);
+    int64_t job_id = e2e_send_random_job(server->gateway_port, tenant_ids[tenant], tenant_keys[tenant],
+                                         tenant_prefix[tenant], SKU_POOL, count, seed, skus, quantities, adjust);
     if (job_id <= 0)
-        fail_msg("a refresh to a running server was refused");
+        fail_msg("a job sent to a running server was refused");
     assert_true(want->job_count < MAX_JOBS);
     want->jobs[want->job_count] = job_id;
     want->job_tenant[want->job_count] = tenant;
     want->job_count++;
-    /* Jobs of a tenant apply in acceptance order and the later item of a SKU wins. */
+    /* Jobs of a tenant apply in acceptance order: the later item of a SKU wins, a delta adds. */
     for (size_t i = 0; i < count; i++)
-        want->quantity[tenant][skus[i]] = quantities[i];
+        e2e_expect_item(&want->quantity[tenant][skus[i]], quantities[i], adjust);
     free(quantities);
     free(skus);
 }
@@ -88,7 +91,11 @@ static void test_random_sigkills_lose_and_double_nothing(void **state)
         int jobs = 1 + rand_r(&seed) % 3;
         for (int j = 0; j < jobs; j++) {
             size_t sizes[] = {1, 499, 500, 501, 1500, 3001, 6000};
-            send_random_job(&server, want, rand_r(&seed) % 2, sizes[rand_r(&seed) % 7], &seed);
+            size_t adjust_sizes[] = {1, 499, 500, 501, 1000};
+            if (rand_r(&seed) % 2)
+                send_random_job(&server, want, rand_r(&seed) % 2, adjust_sizes[rand_r(&seed) % 5], &seed, 1);
+            else
+                send_random_job(&server, want, rand_r(&seed) % 2, sizes[rand_r(&seed) % 7], &seed, 0);
         }
         usleep((useconds_t)(rand_r(&seed) % 400) * 1000);
         assert_int_equal(th_omsgw_stop(&server, SIGKILL, 5000), 128 + SIGKILL);

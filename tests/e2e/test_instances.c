@@ -2,10 +2,10 @@
  * test_instances.c - several `omsgw serve` on one real PostgreSQL, delivering over HTTP to one real
  * `omsgw oci-core` (the topology of the README's "Running several instances"):
  * - start-up errors of the storage settings: exit 2, one line, never the password;
- * - three instances, jobs of three tenants sent round-robin, instances killed with SIGKILL at random
+ * - three instances, jobs (refreshes and adjusts) of three tenants sent round-robin, instances killed with SIGKILL at random
  *   moments and restarted: every answered job ends SUCCESS, readable from every instance, ids
  *   unique, a tenant's job k started only after job k-1 finished, every SKU at the last accepted
- *   quantity, no record id applied twice in the core;
+ *   quantity plus the later deltas (each applied exactly once), no record id applied twice in the core;
  * - PostgreSQL stopped and started mid-run: JSON 503 while it is away, everything answered before
  *   and after ends SUCCESS.
  */
@@ -203,19 +203,21 @@ typedef struct expected {
     size_t job_count;
 } expected;
 
-/* Sends one refresh of random SKUs to `instance`; records what it promises once answered. A
- * refusal (the instance just died) promises nothing. */
-static int send_random_job(const th_omsgw *instance, expected *want, int tenant, size_t count, unsigned *seed)
+/* Sends one refresh (or, when `adjust`, one adjust of signed deltas) of random SKUs to `instance`;
+ * records what it promises once answered. A refusal (the instance just died) promises nothing. */
+static int send_random_job(const th_omsgw *instance, expected *want, int tenant, size_t count, unsigned *seed,
+                           int adjust)
 {
     long *quantities = calloc(count, sizeof *quantities);
     int *skus = calloc(count, sizeof *skus);
-    int64_t job_id = e2e_send_random_refresh(instance->gateway_port, tenant_ids[tenant], tenant_keys[tenant],
-                                             tenant_prefix[tenant], SKU_POOL, count, seed, skus, quantities);
+    int64_t job_id = e2e_send_random_job(instance->gateway_port, tenant_ids[tenant], tenant_keys[tenant],
+                                         tenant_prefix[tenant], SKU_POOL, count, seed, skus, quantities, adjust);
     if (job_id > 0) {
         assert_true(want->job_count < MAX_JOBS);
         want->jobs[want->job_count++] = (sent_job){job_id, tenant};
+        /* The later item of a SKU wins; a delta adds (each applied exactly once). */
         for (size_t i = 0; i < count; i++)
-            want->quantity[tenant][skus[i]] = quantities[i];
+            e2e_expect_item(&want->quantity[tenant][skus[i]], quantities[i], adjust);
     }
     free(quantities);
     free(skus);
@@ -359,14 +361,21 @@ static void test_three_instances_survive_random_kills(void **state)
     while (kills < MIN_KILLS * 2 && (kills < MIN_KILLS || mono_ms() - began < KILL_TIME_BUDGET_MS / 2) &&
            mono_ms() - began < KILL_TIME_BUDGET_MS) {
         int jobs = 1 + rand_r(&seed) % 3;
-        for (int j = 0; j < jobs; j++, round++)
-            send_random_job(&c.instances[round % INSTANCES], want, round % TENANTS, sizes[rand_r(&seed) % 6], &seed);
+        for (int j = 0; j < jobs; j++, round++) {
+            size_t adjust_sizes[] = {1, 499, 500, 501, 1000};
+            if (rand_r(&seed) % 2)
+                send_random_job(&c.instances[round % INSTANCES], want, round % TENANTS, adjust_sizes[rand_r(&seed) % 5],
+                                &seed, 1);
+            else
+                send_random_job(&c.instances[round % INSTANCES], want, round % TENANTS, sizes[rand_r(&seed) % 6], &seed,
+                                0);
+        }
         usleep((useconds_t)(rand_r(&seed) % 400) * 1000);
         int victim = rand_r(&seed) % INSTANCES;
         assert_int_equal(th_omsgw_stop(&c.instances[victim], SIGKILL, 5000), 128 + SIGKILL);
         kills++;
         /* The others keep accepting while the victim is down. */
-        send_random_job(&c.instances[(victim + 1) % INSTANCES], want, round++ % TENANTS, 3, &seed);
+        send_random_job(&c.instances[(victim + 1) % INSTANCES], want, round++ % TENANTS, 3, &seed, rand_r(&seed) % 2);
         launch_instance(&c, victim);
     }
     assert_true(kills >= MIN_KILLS);
@@ -405,9 +414,9 @@ static void test_database_stopped_and_started(void **state)
     cluster c;
     start_cluster(&c, 2, 2);
     /* Work in flight when the database goes: a large job and a few small ones. */
-    assert_true(send_random_job(&c.instances[0], want, 0, 6000, &seed));
+    assert_true(send_random_job(&c.instances[0], want, 0, 6000, &seed, 0));
     for (int j = 0; j < 4; j++)
-        assert_true(send_random_job(&c.instances[j % 2], want, j % TENANTS, 50, &seed));
+        assert_true(send_random_job(&c.instances[j % 2], want, j % TENANTS, 50, &seed, 0));
     usleep(300000);
     th_pg_stop(&c.pg);
     char *body = e2e_refresh_body("Location 1", 2, "IA", 1);
@@ -423,7 +432,7 @@ static void test_database_stopped_and_started(void **state)
     /* Acceptance comes back by itself; refusals meanwhile promised nothing. */
     int sent_after = 0;
     for (int tries = 0; tries < 200 && sent_after < 6; tries++) {
-        if (send_random_job(&c.instances[tries % 2], want, tries % TENANTS, 40, &seed))
+        if (send_random_job(&c.instances[tries % 2], want, tries % TENANTS, 40, &seed, 0))
             sent_after++;
         else
             usleep(100000);

@@ -72,6 +72,15 @@ static void test_every_curl_script(void **state)
     /* Without arguments it asks for SKUs the samples load: SHIRT-RED-M comes from refresh-all-fields. */
     expect_script("samples/curl/refresh-and-wait.sh samples/requests/refresh-all-fields.json", "\"status\":\"SUCCESS\"");
     expect_script("samples/curl/get-availability.sh", "\"sku\":\"SHIRT-RED-M\",\"atf\":93,\"ato\":93,\"onHand\":101");
+    /* Adjust, then the synchronous variants (each waits its turn behind the adjust), then the reads:
+     * SHIRT-RED-M 101 − 1 + 3 − 2 = 101, 202020 42 − 2 = 40. */
+    expect_script("samples/curl/adjust.sh", "\"jobID\":");
+    expect_script("samples/curl/sync-adjust.sh", "\"sku\":\"SHIRT-RED-M\"");
+    expect_script("samples/curl/smart-adjust.sh", "\"method\":\"sync\"");
+    expect_script("samples/curl/smart-refresh.sh", "\"method\":\"sync\"");
+    expect_script("samples/curl/inquiry.sh", "\"tenantID\":12345,\"onHand\":101,\"available\":93,\"allocated\":0");
+    expect_script("samples/curl/inquiry.sh", "\"onHand\":40,\"available\":38");
+    expect_script("samples/curl/aggregate.sh", "\"onHand\":101,\"available\":93,\"sku\":\"SHIRT-RED-M\",\"floor\":5");
     expect_script("samples/curl/batch-update.sh", "HTTP 204");
     expect_script("samples/curl/import.sh", "COMPLETED_WITHOUT_ERRORS");
     expect_script("samples/curl/import.sh samples/imports/import-legacy-layout.ndjson", "COMPLETED_WITHOUT_ERRORS");

@@ -10,6 +10,8 @@
 #include "gateway/limits.h"
 #include "gateway/validate.h"
 #include "oci_core/fault_rule.h"
+#include "gateway/validate_adjust.h"
+#include "gateway/validate_inquiry.h"
 #include "oci_core/import_parser.h"
 #include "oci_core/multipart.h"
 #include "oci_core/token_form.h"
@@ -492,10 +494,86 @@ int fz_token(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* ---- adjust, inquiry and aggregate bodies ---- */
+
+static void fz_check_problems(const gw_problems *problems)
+{
+    if (problems->count == 0 || problems->count > GW_MAX_REPORTED_PROBLEMS || problems->total < problems->count)
+        fz_broken("problem counts");
+    for (size_t i = 0; i < problems->count; i++) {
+        fz_check_string(problems->list[i].field, sizeof problems->list[i].field, "problem field");
+        fz_check_string(problems->list[i].message, sizeof problems->list[i].message, "problem message");
+        if (!problems->list[i].code)
+            fz_broken("problem without code");
+    }
+}
+
+static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *tenant, gw_problems *problems)
+{
+    char parse_error[CM_JSON_ERROR_MAX];
+    gw_refresh adjust;
+    int rc = gw_validate_adjust_text((const char *)data, size, tenant, &adjust, problems, parse_error);
+    if (rc == 0) {
+        if (adjust.item_count == 0 || adjust.item_count > GW_MAX_ADJUST_ITEMS)
+            fz_broken("a valid adjust with an item count outside 1..1000");
+        json_object *items = gw_refresh_items_json(&adjust);
+        if (!items || json_object_array_length(items) != adjust.item_count)
+            fz_broken("normalized adjust items do not match item_count");
+        json_object_put(items);
+        gw_refresh_clear(&adjust);
+    } else if (rc == -1) {
+        fz_check_problems(problems);
+    } else if (rc == -3) {
+        fz_check_string(parse_error, sizeof parse_error, "parse error message");
+    }
+    for (int aggregate = 0; aggregate <= 1; aggregate++) {
+        gw_inquiry_request inquiry;
+        rc = gw_validate_inquiry_text((const char *)data, size, tenant, aggregate, &inquiry, problems, parse_error);
+        if (rc == 0) {
+            const gw_inquiry *q = &inquiry.inquiry;
+            if (q->item_count == 0 || q->item_count > GW_MAX_INQUIRY_ITEMS || q->location_count == 0 ||
+                q->priority_count > q->location_count)
+                fz_broken("a valid inquiry with impossible counts");
+            for (size_t i = 0; i < q->item_count; i++)
+                if (!q->items[i].sku || q->items[i].quantity < 0)
+                    fz_broken("a valid inquiry item without sku or with a negative quantity");
+            for (size_t l = 0; l < q->location_count; l++)
+                if (!q->locations[l].code || !q->locations[l].name)
+                    fz_broken("a selected location without code or name");
+            /* The rows of an all-zero availability must build (no OCI involved). */
+            size_t cells = q->item_count * q->location_count;
+            q_availability *matrix = calloc(cells, sizeof *matrix);
+            if (matrix) {
+                json_object_put(gw_inquiry_rows(q, matrix, NULL, NULL));
+                json_object_put(gw_aggregate_rows(q, matrix, NULL, NULL));
+                free(matrix);
+            }
+            gw_inquiry_request_clear(&inquiry);
+        } else if (rc == -1) {
+            fz_check_problems(problems);
+        }
+    }
+}
+
+int fz_adjust(const uint8_t *data, size_t size)
+{
+    if (size > FZ_MAX_INPUT)
+        size = FZ_MAX_INPUT;
+    const cm_config *config = fz_tenants();
+    gw_problems *problems = malloc(sizeof *problems);
+    if (problems) {
+        fz_adjust_for(data, size, cm_config_tenant(config, 1), problems);
+        fz_adjust_for(data, size, cm_config_tenant(config, 2), problems);
+        free(problems);
+    }
+    return 0;
+}
+
 static const fz_target FZ_TARGETS[] = {
     {"refresh", fz_refresh}, {"import", fz_import},       {"config", fz_config},
     {"router", fz_router},   {"multipart", fz_multipart}, {"fault_rule", fz_fault_rule},
     {"token", fz_token},
+    {"adjust", fz_adjust},
 };
 
 const fz_target *fz_targets(size_t *count)

@@ -26,6 +26,9 @@ int fz_config(const uint8_t *data, size_t size);
 /* A request line: first byte picks the method, the rest is "path?query" matched against the
  * gateway's and the OCI core's route tables, and the query parsed. */
 int fz_router(const uint8_t *data, size_t size);
+/* An adjust, inquiry or aggregate body: gw_validate_adjust_text and gw_validate_inquiry_text (both
+ * kinds) for both tenants; a valid inquiry's rows are built on an all-zero availability. */
+int fz_adjust(const uint8_t *data, size_t size);
 /* An upload: the first line is the Content-Type header value, the rest the multipart body. */
 int fz_multipart(const uint8_t *data, size_t size);
 

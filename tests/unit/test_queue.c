@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/json_util.h"
+#include "queue/adjust.h"
 #include "queue/retry.h"
 #include "queue/store.h"
 #include "queue/worker.h"
@@ -17,6 +18,7 @@
 #include "tests/support/test_support.h"
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -60,6 +62,10 @@ typedef struct test_delivery {
     char **record_ids; /* RECORD_SLOTS slots */
     size_t record_id_count;
     atomic_int graph_changing; /* what graph_changing answers for org1 */
+    size_t reads;             /* get-availability calls */
+    size_t max_read_cells;    /* the largest sku × location count of one read */
+    int64_t last_effective_ms; /* of the last record applied */
+    int64_t last_safety_milli; /* of the last record applied */
 } test_delivery;
 
 static uint64_t hash_text(const char *text)
@@ -149,11 +155,37 @@ static void test_deliver(q_delivery *self, const q_chunk *chunk, q_delivery_resu
                 continue;
             }
             *on_hand_slot(d, record->sku) = record->on_hand_milli;
+            d->last_effective_ms = record->effective_ms;
+            d->last_safety_milli = record->safety_stock_milli;
         }
     }
     d->concurrent--;
     d->per_tenant_concurrent[slot]--;
     pthread_mutex_unlock(&d->lock);
+}
+
+/* get-availability on the map: a sku never applied is "not found" (on-hand 0). */
+static q_delivery_status test_read(q_delivery *self, const q_read *read, char message[Q_DELIVERY_MESSAGE_MAX])
+{
+    test_delivery *d = (test_delivery *)self;
+    message[0] = '\0';
+    pthread_mutex_lock(&d->lock);
+    d->reads++;
+    size_t cells = read->sku_count * read->location_count;
+    if (cells > d->max_read_cells)
+        d->max_read_cells = cells;
+    for (size_t l = 0; l < read->location_count; l++)
+        for (size_t s = 0; s < read->sku_count; s++) {
+            size_t slot = (size_t)hash_text(read->skus[s]) % (MAX_SKUS * 4);
+            while (d->skus[slot] && strcmp(d->skus[slot], read->skus[s]) != 0)
+                slot = (slot + 1) % (MAX_SKUS * 4);
+            int found = d->skus[slot] != NULL;
+            read->out[l * read->sku_count + s] =
+                (q_availability){.found = found, .on_hand_milli = found ? d->on_hand[slot] : 0,
+                                 .safety_stock_milli = 2000};
+        }
+    pthread_mutex_unlock(&d->lock);
+    return cells > Q_READ_MAX_COMBINATIONS ? Q_DELIVERY_FINAL : Q_DELIVERY_OK;
 }
 
 static void test_destroy(q_delivery *self)
@@ -177,6 +209,7 @@ static test_delivery *new_delivery(void)
 {
     test_delivery *d = calloc(1, sizeof *d);
     d->base.deliver = test_deliver;
+    d->base.read = test_read;
     d->base.destroy = test_destroy;
     d->base.graph_changing = test_graph_changing;
     d->refuse_item_index = -1;
@@ -304,6 +337,9 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The type the next accept_job* call gives its job (then back to REFRESH). */
+static q_job_type next_job_type = Q_JOB_REFRESH;
+
 /* Accepts a job of `count` items into `store`: sku "<prefix>-<i % distinct>", quantity base + i. */
 static int64_t accept_job_into(q_store *store, int64_t tenant, size_t count, const char *prefix, size_t distinct,
                           int64_t quantity_base, int64_t chunk_size)
@@ -324,6 +360,7 @@ static int64_t accept_job_into(q_store *store, int64_t tenant, size_t count, con
         texts[c] = cm_body_take(&body, &lengths[c]);
     }
     q_new_job job = {
+        .type = next_job_type,
         .tenant_id = tenant,
         .location_name = "L",
         .oci_location = "loc-1",
@@ -337,6 +374,7 @@ static int64_t accept_job_into(q_store *store, int64_t tenant, size_t count, con
     };
     int64_t id = 0;
     assert_int_equal(q_store_accept(store, &job, &id), CM_OK);
+    next_job_type = Q_JOB_REFRESH;
     for (size_t c = 0; c < chunk_count; c++)
         free(texts[c]);
     free(texts);
@@ -1325,6 +1363,230 @@ static int group_teardown(void **state)
 #define ON_POSTGRESQL(test) {"postgresql: " #test, test, setup_pg, teardown, NULL}
 #define ON_BOTH(test) ON_SQLITE(test), ON_POSTGRESQL(test)
 
+
+/* ---- adjust jobs ---- */
+
+/* Accepts an ADJUST job of explicit items (a JSON array text) in one chunk. */
+static int64_t accept_adjust(fixture *f, int64_t tenant, const char *items_json, int64_t item_count)
+{
+    const char *texts[] = {items_json};
+    size_t lengths[] = {strlen(items_json)};
+    q_new_job job = {
+        .type = Q_JOB_ADJUST,
+        .tenant_id = tenant,
+        .location_name = "L",
+        .oci_location = "loc-1",
+        .organization_id = "org1",
+        .accepted_ms = cm_now_ms(),
+        .item_count = item_count,
+        .chunk_size = 3000,
+        .chunk_payloads = texts,
+        .chunk_lengths = lengths,
+        .chunk_count = 1,
+    };
+    int64_t id = 0;
+    assert_int_equal(q_store_accept(f->store, &job, &id), CM_OK);
+    return id;
+}
+
+static int64_t on_hand_of(fixture *f, const char *sku)
+{
+    return *on_hand_slot(f->delivery, sku);
+}
+
+static void test_adjust_arithmetic(void **state)
+{
+    (void)state;
+    int clamped = 0;
+    assert_int_equal(q_adjust_on_hand(10000, -3, &clamped), 7000);
+    assert_false(clamped);
+    assert_int_equal(q_adjust_on_hand(10000, 5, &clamped), 15000);
+    assert_int_equal(q_adjust_on_hand(0, 0, &clamped), 0);
+    assert_false(clamped);
+    /* OCI's onHand has minimum 0: a delta past it writes 0 and says so. */
+    assert_int_equal(q_adjust_on_hand(2000, -5, &clamped), 0);
+    assert_true(clamped);
+    /* Fractional on-hand (thousandths) keeps its fraction. */
+    assert_int_equal(q_adjust_on_hand(2500, -2, &clamped), 500);
+    assert_false(clamped);
+}
+
+/* A refresh, then an adjust, then a refresh of the same SKUs: applied in that order; within the
+ * adjust, a SKU listed twice adds both deltas; an unknown SKU starts from 0; a delta below 0
+ * writes 0 with a note; safety stock is kept as read; the list's types filter selects by type. */
+static void test_refresh_then_adjust_in_order(void **state)
+{
+    fixture *f = *state;
+    int64_t refresh = accept_job(f, 1, 3, "ADJ", 3, 10, 3000); /* ADJ-0 10, ADJ-1 11, ADJ-2 12 */
+    int64_t adjust = accept_adjust(f, 1,
+                                   "[{\"sku\":\"ADJ-0\",\"quantity\":-3},{\"sku\":\"ADJ-1\",\"quantity\":4},"
+                                   "{\"sku\":\"ADJ-0\",\"quantity\":-2},{\"sku\":\"NEW-1\",\"quantity\":5},"
+                                   "{\"sku\":\"ADJ-2\",\"quantity\":-100}]",
+                                   5);
+    next_job_type = Q_JOB_ADJUST;
+    int64_t second_adjust = accept_job(f, 1, 1, "ADJ", 1, -1, 3000); /* ADJ-0 −1 */
+    start_pool(f, 3, 60000);
+    q_job job = wait_finished(f, 1, second_adjust, 20000);
+    assert_int_equal(job.type, Q_JOB_ADJUST);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    job = wait_finished(f, 1, adjust, 20000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    assert_true(job.success);
+    assert_non_null(strstr(job.messages_json, "items[4] (sku ADJ-2): on-hand 12 -100 would be below 0"));
+    q_job_clear(&job);
+    assert_int_equal(on_hand_of(f, "ADJ-0"), (10 - 3 - 2 - 1) * 1000);
+    assert_int_equal(on_hand_of(f, "ADJ-1"), 15000);
+    assert_int_equal(on_hand_of(f, "NEW-1"), 5000);
+    assert_int_equal(on_hand_of(f, "ADJ-2"), 0);
+    assert_int_equal(f->delivery->last_safety_milli, 2000); /* as the read reported it */
+    /* Strictly in acceptance order, one at a time. */
+    assert_int_equal(f->delivery->max_per_tenant_concurrent, 1);
+    for (size_t c = 1; c < f->delivery->call_count; c++)
+        assert_true(f->delivery->calls[c].job_id > f->delivery->calls[c - 1].job_id);
+    assert_int_equal(f->delivery->calls[0].job_id, refresh);
+
+    q_job *jobs = NULL;
+    size_t count = 0;
+    q_job_filter filter = {.tenant_id = 1, .types = Q_JOB_ADJUST, .limit = 10};
+    assert_int_equal(q_store_list_jobs(f->store, &filter, &jobs, &count), CM_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(jobs[0].job_id, second_adjust);
+    assert_int_equal(jobs[1].job_id, adjust);
+    for (size_t i = 0; i < count; i++)
+        q_job_clear(&jobs[i]);
+    free(jobs);
+    filter.types = Q_JOB_REFRESH;
+    assert_int_equal(q_store_list_jobs(f->store, &filter, &jobs, &count), CM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(jobs[0].type, Q_JOB_REFRESH);
+    q_job_clear(&jobs[0]);
+    free(jobs);
+    filter.types = 0;
+    assert_int_equal(q_store_list_jobs(f->store, &filter, &jobs, &count), CM_OK);
+    assert_int_equal(count, 3);
+    for (size_t i = 0; i < count; i++)
+        q_job_clear(&jobs[i]);
+    free(jobs);
+}
+
+/* A chunk delivered again (here after a retry) writes the values saved before the first try,
+ * not a fresh read + delta: the delta is never added twice, even if on-hand moved meanwhile. */
+static void test_adjust_redelivery_uses_saved_values(void **state)
+{
+    fixture *f = *state;
+    int64_t refresh = accept_job(f, 1, 1, "RD", 1, 10, 3000); /* RD-0 = 10 */
+    start_pool(f, 1, 60000);
+    q_job job = wait_finished(f, 1, refresh, 20000);
+    q_job_clear(&job);
+    /* The adjust's first delivery fails (call 1), the second succeeds. */
+    f->delivery->script[0] = Q_DELIVERY_OK;
+    f->delivery->script[1] = Q_DELIVERY_RETRY;
+    f->delivery->script_retry_after[1] = -1;
+    f->delivery->script_length = 2;
+    int64_t before = cm_now_ms();
+    int64_t adjust = accept_adjust(f, 1, "[{\"sku\":\"RD-0\",\"quantity\":5}]", 1);
+    q_pool_notify(f->pool);
+    job = wait_finished(f, 1, adjust, 20000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    assert_int_equal(f->delivery->call_count, 3);
+    assert_int_equal(f->delivery->reads, 1); /* read once; the retry used the saved values */
+    assert_int_equal(on_hand_of(f, "RD-0"), 15000);
+    /* effectiveDate = the moment of the read. */
+    assert_true(f->delivery->last_effective_ms >= before);
+    assert_true(f->delivery->last_effective_ms <= cm_now_ms());
+}
+
+/* 250 distinct SKUs in one chunk: read in calls of at most 100. */
+static void test_adjust_reads_in_batches_of_100(void **state)
+{
+    fixture *f = *state;
+    next_job_type = Q_JOB_ADJUST;
+    int64_t adjust = accept_job(f, 1, 250, "BAT", 250, 1, 3000);
+    start_pool(f, 1, 60000);
+    q_job job = wait_finished(f, 1, adjust, 20000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    assert_int_equal(f->delivery->reads, 3);
+    assert_int_equal(f->delivery->max_read_cells, 100);
+    assert_int_equal(on_hand_of(f, "BAT-249"), 250000);
+}
+
+/* The chunk-state call is fenced by the holder's token, and what it saved is what loads. */
+static void test_chunk_state_is_fenced(void **state)
+{
+    fixture *f = *state;
+    int64_t adjust = accept_adjust(f, 1, "[{\"sku\":\"FEN-1\",\"quantity\":1}]", 1);
+    char *text = NULL;
+    size_t length = 0;
+    assert_int_equal(q_store_load_chunk_state(f->store, adjust, 0, &text, &length), CM_ENOTFOUND);
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "holder", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, adjust);
+    assert_int_equal(job.type, Q_JOB_ADJUST);
+    q_job_clear(&job);
+    assert_int_equal(q_store_save_chunk_state(f->store, adjust, "someone-else", 0, "{\"a\":1}"), CM_ESTATE);
+    assert_int_equal(q_store_load_chunk_state(f->store, adjust, 0, &text, &length), CM_ENOTFOUND);
+    assert_int_equal(q_store_save_chunk_state(f->store, adjust, "holder", 0, "{\"a\":2}"), CM_OK);
+    assert_int_equal(q_store_load_chunk_state(f->store, adjust, 0, &text, &length), CM_OK);
+    assert_non_null(strstr(text, "2"));
+    free(text);
+    assert_int_equal(q_store_load_chunk_state(f->store, adjust, 1, &text, &length), CM_ENOTFOUND);
+    assert_int_equal(q_store_release(f->store, adjust, "holder"), CM_OK);
+}
+
+/* A database made before ADJUST existed (the previous schema version, with a queued refresh in it)
+ * is migrated in place on open: the refresh and its stored chunk survive, and ADJUST jobs and
+ * chunk states can be stored afterwards. The old schema is made by undoing the new step. */
+static void test_migration_from_the_previous_schema(void **state)
+{
+    fixture *f = *state;
+    int64_t refresh = accept_job(f, 1, 2, "MIG", 2, 1, 3000);
+    q_store_close(f->store);
+    f->store = NULL;
+    if (f->backend == Q_STORE_SQLITE) {
+        char path[320];
+        snprintf(path, sizeof path, "%s/gateway.db", f->dir);
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        char *error = NULL;
+        int rc = sqlite3_exec(db,
+                              "BEGIN; PRAGMA writable_schema=ON;"
+                              "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (type IN (''REFRESH'', ''ADJUST''))',"
+                              " 'CHECK (type IN (''REFRESH''))') WHERE type = 'table' AND name = 'jobs';"
+                              "PRAGMA writable_schema=OFF; ALTER TABLE job_chunks DROP COLUMN state;"
+                              "UPDATE schema_version SET version = 3 WHERE component = 'queue'; COMMIT;",
+                              NULL, NULL, &error);
+        if (rc != SQLITE_OK)
+            fail_msg("downgrade: %s", error);
+        sqlite3_close(db);
+    } else {
+        PGconn *conn = PQconnectdb(f->url);
+        assert_int_equal(PQstatus(conn), CONNECTION_OK);
+        PGresult *result = PQexec(conn, "ALTER TABLE omsgw.jobs DROP CONSTRAINT jobs_type_check,"
+                                        " ADD CONSTRAINT jobs_type_check CHECK (type IN ('REFRESH'));"
+                                        "ALTER TABLE omsgw.job_chunks DROP COLUMN state;"
+                                        "UPDATE omsgw.schema_version SET version = 2 WHERE component = 'queue'");
+        if (PQresultStatus(result) != PGRES_COMMAND_OK)
+            fail_msg("downgrade: %s", PQerrorMessage(conn));
+        PQclear(result);
+        PQfinish(conn);
+    }
+    f->store = open_store(f, 0);
+    char *payload = NULL;
+    size_t length = 0;
+    assert_int_equal(q_store_load_chunk(f->store, refresh, 0, &payload, &length), CM_OK);
+    assert_non_null(strstr(payload, "MIG-1"));
+    free(payload);
+    int64_t adjust = accept_adjust(f, 1, "[{\"sku\":\"MIG-1\",\"quantity\":-1}]", 1);
+    start_pool(f, 1, 60000);
+    q_job job = wait_finished(f, 1, adjust, 20000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    assert_int_equal(on_hand_of(f, "MIG-1"), 1000); /* 2 − 1 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1357,6 +1619,12 @@ int main(void)
         ON_POSTGRESQL(test_migrations_race_and_newer_schema),
         ON_POSTGRESQL(test_connection_errors_hide_the_password),
         ON_POSTGRESQL(test_database_restart),
+        ON_BOTH(test_refresh_then_adjust_in_order),
+        ON_BOTH(test_adjust_redelivery_uses_saved_values),
+        ON_BOTH(test_adjust_reads_in_batches_of_100),
+        ON_BOTH(test_chunk_state_is_fenced),
+        ON_BOTH(test_migration_from_the_previous_schema),
+        cmocka_unit_test(test_adjust_arithmetic),
         cmocka_unit_test(test_backoff_bounds),
         cmocka_unit_test(test_classify),
     };
