@@ -461,24 +461,26 @@ static cm_err pg_renew_lease(q_store *base, int64_t job_id, const char *worker_t
 static const cm_pg_statement SQL_CHUNK_LOAD = {
     "q_chunk_load", "SELECT items FROM omsgw.job_chunks WHERE job_id = $1::bigint AND chunk_index = $2::integer", 2};
 
-static cm_err pg_load_chunk(q_store *base, int64_t job_id, int64_t chunk_index, char **payload, size_t *length)
+/* One text column of one chunk row, copied out NUL-terminated (caller frees); CM_ENOTFOUND when
+ * there is no such row. */
+static cm_err chunk_text(pg_store *store, const cm_pg_statement *statement, int64_t job_id, int64_t chunk_index,
+                         char **text, size_t *length)
 {
-    pg_store *store = of(base);
-    *payload = NULL;
+    *text = NULL;
     number_text id = num(job_id), index = num(chunk_index);
     const char *values[] = {id.text, index.text};
     cm_pg_conn *conn = cm_pg_acquire(store->pool);
     PGresult *result = NULL;
-    cm_err rc = cm_pg_exec(conn, &SQL_CHUNK_LOAD, values, &result);
+    cm_err rc = cm_pg_exec(conn, statement, values, &result);
     cm_pg_release(conn);
     if (!rc && PQntuples(result) != 1)
         rc = CM_ENOTFOUND;
     if (!rc) {
         size_t bytes = (size_t)PQgetlength(result, 0, 0);
-        *payload = malloc(bytes + 1);
-        if (*payload) {
-            memcpy(*payload, PQgetvalue(result, 0, 0), bytes);
-            (*payload)[bytes] = '\0';
+        *text = malloc(bytes + 1);
+        if (*text) {
+            memcpy(*text, PQgetvalue(result, 0, 0), bytes);
+            (*text)[bytes] = '\0';
             *length = bytes;
         } else {
             rc = CM_ENOMEM;
@@ -486,6 +488,11 @@ static cm_err pg_load_chunk(q_store *base, int64_t job_id, int64_t chunk_index, 
     }
     PQclear(result);
     return rc;
+}
+
+static cm_err pg_load_chunk(q_store *base, int64_t job_id, int64_t chunk_index, char **payload, size_t *length)
+{
+    return chunk_text(of(base), &SQL_CHUNK_LOAD, job_id, chunk_index, payload, length);
 }
 
 static const cm_pg_statement SQL_CHUNK_STATE_SAVE = {
@@ -511,29 +518,7 @@ static cm_err pg_save_chunk_state(q_store *base, int64_t job_id, const char *wor
 static cm_err pg_load_chunk_state(q_store *base, int64_t job_id, int64_t chunk_index, char **state_json,
                                   size_t *length)
 {
-    pg_store *store = of(base);
-    *state_json = NULL;
-    number_text id = num(job_id), index = num(chunk_index);
-    const char *values[] = {id.text, index.text};
-    cm_pg_conn *conn = cm_pg_acquire(store->pool);
-    PGresult *result = NULL;
-    cm_err rc = cm_pg_exec(conn, &SQL_CHUNK_STATE_LOAD, values, &result);
-    cm_pg_release(conn);
-    if (!rc && PQntuples(result) != 1)
-        rc = CM_ENOTFOUND;
-    if (!rc) {
-        size_t bytes = (size_t)PQgetlength(result, 0, 0);
-        *state_json = malloc(bytes + 1);
-        if (*state_json) {
-            memcpy(*state_json, PQgetvalue(result, 0, 0), bytes);
-            (*state_json)[bytes] = '\0';
-            *length = bytes;
-        } else {
-            rc = CM_ENOMEM;
-        }
-    }
-    PQclear(result);
-    return rc;
+    return chunk_text(of(base), &SQL_CHUNK_STATE_LOAD, job_id, chunk_index, state_json, length);
 }
 
 static const cm_pg_statement SQL_JOB_ADVANCE = {

@@ -682,35 +682,43 @@ static cm_err sqlite_claim(q_store *base, const char *worker_token, int64_t now_
 static const char SQL_CHUNK_LOAD[] =
     "SELECT items FROM job_chunks WHERE job_id = ?1 AND chunk_index = ?2";
 
+/* One text column of one chunk row on `conn` (locked by the caller), copied out NUL-terminated
+ * (caller frees); CM_ENOTFOUND when there is no such row. */
+static cm_err chunk_text(connection *conn, const char *sql, int64_t job_id, int64_t chunk_index, char **text,
+                         size_t *length)
+{
+    *text = NULL;
+    sqlite3_stmt *stmt = statement(conn, sql);
+    if (!stmt)
+        return CM_EDB;
+    sqlite3_bind_int64(stmt, 1, job_id);
+    sqlite3_bind_int64(stmt, 2, chunk_index);
+    cm_err rc;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        int bytes = sqlite3_column_bytes(stmt, 0);
+        const unsigned char *value = sqlite3_column_text(stmt, 0);
+        *text = malloc((size_t)bytes + 1);
+        if (*text) {
+            memcpy(*text, value, (size_t)bytes);
+            (*text)[bytes] = '\0';
+            *length = (size_t)bytes;
+            rc = CM_OK;
+        } else {
+            rc = CM_ENOMEM;
+        }
+    } else {
+        rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
+    }
+    done(stmt);
+    return rc;
+}
+
 static cm_err sqlite_load_chunk(q_store *base, int64_t job_id, int64_t chunk_index, char **payload,
                           size_t *length)
 {
-    sqlite_store *store = of(base);
-    *payload = NULL;
-    connection *conn = lock_reader(store);
-    sqlite3_stmt *stmt = statement(conn, SQL_CHUNK_LOAD);
-    cm_err rc = CM_EDB;
-    if (stmt) {
-        sqlite3_bind_int64(stmt, 1, job_id);
-        sqlite3_bind_int64(stmt, 2, chunk_index);
-        int step = sqlite3_step(stmt);
-        if (step == SQLITE_ROW) {
-            int bytes = sqlite3_column_bytes(stmt, 0);
-            const unsigned char *text = sqlite3_column_text(stmt, 0);
-            *payload = malloc((size_t)bytes + 1);
-            if (*payload) {
-                memcpy(*payload, text, (size_t)bytes);
-                (*payload)[bytes] = '\0';
-                *length = (size_t)bytes;
-                rc = CM_OK;
-            } else {
-                rc = CM_ENOMEM;
-            }
-        } else {
-            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
-        }
-        done(stmt);
-    }
+    connection *conn = lock_reader(of(base));
+    cm_err rc = chunk_text(conn, SQL_CHUNK_LOAD, job_id, chunk_index, payload, length);
     unlock(conn);
     return rc;
 }
@@ -746,33 +754,9 @@ static cm_err sqlite_save_chunk_state(q_store *base, int64_t job_id, const char 
 static cm_err sqlite_load_chunk_state(q_store *base, int64_t job_id, int64_t chunk_index, char **state_json,
                                       size_t *length)
 {
-    sqlite_store *store = of(base);
-    *state_json = NULL;
     /* From the writer: the state a worker saved a moment ago must be what it reads back. */
-    connection *conn = lock_writer(store, 0);
-    sqlite3_stmt *stmt = statement(conn, SQL_CHUNK_STATE_LOAD);
-    cm_err rc = CM_EDB;
-    if (stmt) {
-        sqlite3_bind_int64(stmt, 1, job_id);
-        sqlite3_bind_int64(stmt, 2, chunk_index);
-        int step = sqlite3_step(stmt);
-        if (step == SQLITE_ROW) {
-            int bytes = sqlite3_column_bytes(stmt, 0);
-            const unsigned char *text = sqlite3_column_text(stmt, 0);
-            *state_json = malloc((size_t)bytes + 1);
-            if (*state_json) {
-                memcpy(*state_json, text, (size_t)bytes);
-                (*state_json)[bytes] = '\0';
-                *length = (size_t)bytes;
-                rc = CM_OK;
-            } else {
-                rc = CM_ENOMEM;
-            }
-        } else {
-            rc = step == SQLITE_DONE ? CM_ENOTFOUND : cm_db_error(step);
-        }
-        done(stmt);
-    }
+    connection *conn = lock_writer(of(base), 0);
+    cm_err rc = chunk_text(conn, SQL_CHUNK_STATE_LOAD, job_id, chunk_index, state_json, length);
     pthread_mutex_unlock(&conn->lock);
     return rc;
 }
