@@ -142,6 +142,28 @@ static cm_err read_job(PGresult *result, int row, q_job *job)
     return CM_OK;
 }
 
+/* Every row of a job query as a new array (free each with q_job_clear, then free()); on failure
+ * nothing is returned. The result stays the caller's. */
+static cm_err jobs_of(PGresult *result, q_job **jobs, size_t *count)
+{
+    int rows = PQntuples(result);
+    q_job *list = calloc(rows ? (size_t)rows : 1, sizeof *list);
+    if (!list)
+        return CM_ENOMEM;
+    for (int row = 0; row < rows; row++) {
+        cm_err rc = read_job(result, row, &list[row]);
+        if (rc) {
+            for (int i = 0; i < row; i++)
+                q_job_clear(&list[i]);
+            free(list);
+            return rc;
+        }
+    }
+    *jobs = list;
+    *count = (size_t)rows;
+    return CM_OK;
+}
+
 /* ---- acceptance ---- */
 
 /* Locks the tenant's row for the rest of the transaction (creating it the first time): the
@@ -327,24 +349,9 @@ static cm_err pg_list_jobs(q_store *base, const q_job_filter *filter, q_job **jo
     free(statuses);
     if (rc)
         return rc;
-    int rows = PQntuples(result);
-    q_job *list = calloc(rows ? (size_t)rows : 1, sizeof *list);
-    if (!list)
-        rc = CM_ENOMEM;
-    int found = 0;
-    for (; !rc && found < rows; found++)
-        if ((rc = read_job(result, found, &list[found])))
-            break;
+    rc = jobs_of(result, jobs, count);
     PQclear(result);
-    if (rc) {
-        for (int i = 0; list && i < found; i++)
-            q_job_clear(&list[i]);
-        free(list);
-        return rc;
-    }
-    *jobs = list;
-    *count = (size_t)rows;
-    return CM_OK;
+    return rc;
 }
 
 static const cm_pg_statement SQL_COUNT = {"q_count", "SELECT count(*) FROM omsgw.jobs WHERE status = $1::text", 1};
@@ -1094,24 +1101,9 @@ static cm_err pg_admin_jobs(q_store *base, const q_admin_filter *filter, q_job *
     cm_pg_release(conn);
     if (rc)
         return rc;
-    int rows = PQntuples(result);
-    q_job *list = calloc(rows ? (size_t)rows : 1, sizeof *list);
-    if (!list)
-        rc = CM_ENOMEM;
-    int found = 0;
-    for (; !rc && found < rows; found++)
-        if ((rc = read_job(result, found, &list[found])))
-            break;
+    rc = jobs_of(result, jobs, count);
     PQclear(result);
-    if (rc) {
-        for (int i = 0; list && i < found; i++)
-            q_job_clear(&list[i]);
-        free(list);
-        return rc;
-    }
-    *jobs = list;
-    *count = (size_t)rows;
-    return CM_OK;
+    return rc;
 }
 
 static const cm_pg_statement SQL_CANCEL = {

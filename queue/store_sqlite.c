@@ -381,6 +381,24 @@ static cm_err read_job(sqlite3_stmt *stmt, q_job *job)
     return job->messages_json ? CM_OK : CM_ENOMEM;
 }
 
+/* Steps a bound job query, reading up to `limit` rows into `list`; *found counts what was read
+ * (each to be cleared by the caller, also on failure). Resets the statement. */
+static cm_err read_jobs(sqlite3_stmt *stmt, q_job *list, size_t limit, size_t *found)
+{
+    cm_err rc = CM_OK;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && *found < limit) {
+        rc = read_job(stmt, &list[*found]);
+        if (rc)
+            break;
+        (*found)++;
+    }
+    if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = cm_db_error(step);
+    done(stmt);
+    return rc;
+}
+
 /* ---- acceptance ---- */
 
 static const char SQL_LOCATION_INSERT[] =
@@ -581,16 +599,7 @@ static cm_err sqlite_list_jobs(q_store *base, const q_job_filter *filter, q_job 
         if (filter->added_to_ms)
             sqlite3_bind_int64(stmt, 8, filter->added_to_ms);
         sqlite3_bind_int64(stmt, 9, (int64_t)filter->types);
-        int step;
-        while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
-            rc = read_job(stmt, &list[found]);
-            if (rc)
-                break;
-            found++;
-        }
-        if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
-            rc = cm_db_error(step);
-        done(stmt);
+        rc = read_jobs(stmt, list, limit, &found);
     }
     unlock(conn);
     free(job_ids);
@@ -1255,16 +1264,7 @@ static cm_err sqlite_admin_jobs(q_store *base, const q_admin_filter *filter, q_j
         sqlite3_bind_int64(stmt, 8, (int64_t)filter->offset);
         if (filter->type)
             sqlite3_bind_text(stmt, 9, filter->type, -1, SQLITE_STATIC);
-        int step;
-        while ((step = sqlite3_step(stmt)) == SQLITE_ROW && found < limit) {
-            rc = read_job(stmt, &list[found]);
-            if (rc)
-                break;
-            found++;
-        }
-        if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
-            rc = cm_db_error(step);
-        done(stmt);
+        rc = read_jobs(stmt, list, limit, &found);
     }
     unlock(conn);
     if (rc) {
