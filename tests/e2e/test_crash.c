@@ -3,10 +3,10 @@
  * queue killed at random moments resumes without losing or doubling anything: refresh values, and
  * adjust deltas (each applied exactly once: never twice after a kill, never lost).
  */
+#include "e2e_core_state.h"
 #include "e2e_legacy.h"
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <time.h>
 
 #define CRASH_ROUNDS 24
@@ -133,42 +133,7 @@ static void test_random_sigkills_lose_and_double_nothing(void **state)
     assert_int_equal(th_omsgw_stop(&server, SIGTERM, 10000), 0);
 
     /* Straight from the OCI core's database: no record id applied twice, and on-hand = last sent. */
-    char path[400];
-    snprintf(path, sizeof path, "%s/oci.db", server.data_dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT count(*) FROM (SELECT record_id FROM events WHERE record_id IS NOT NULL"
-                                        " GROUP BY record_id HAVING count(*) > 1)",
-                                        -1, &stmt, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int64(stmt, 0), 0);
-    sqlite3_finalize(stmt);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT on_hand FROM records WHERE org = 'f_ecom_demo_001'"
-                                        " AND location = 'warehouse-1' AND sku = ?1",
-                                        -1, &stmt, NULL),
-                     SQLITE_OK);
-    size_t checked = 0;
-    for (int t = 0; t < 2; t++) {
-        for (int s = 0; s < SKU_POOL; s++) {
-            if (want->quantity[t][s] < 0)
-                continue;
-            char sku[32];
-            snprintf(sku, sizeof sku, "%s-%d", tenant_prefix[t], s);
-            sqlite3_reset(stmt);
-            sqlite3_bind_text(stmt, 1, sku, -1, SQLITE_TRANSIENT);
-            assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-            if (sqlite3_column_int64(stmt, 0) != want->quantity[t][s] * 1000)
-                fail_msg("%s: on hand %lld, last accepted %ld", sku, (long long)sqlite3_column_int64(stmt, 0) / 1000,
-                         want->quantity[t][s]);
-            checked++;
-        }
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
+    size_t checked = e2e_check_core_state(server.data_dir, tenant_prefix, 2, SKU_POOL, &want->quantity[0][0]);
     fprintf(stderr, "crash test: %d kills, %zu jobs, %zu SKUs checked\n", rounds, want->job_count, checked);
     assert_true(checked > 0);
     th_omsgw_cleanup(&server);

@@ -10,11 +10,11 @@
  *   and after ends SUCCESS.
  */
 #include "common/body.h"
+#include "tests/e2e/e2e_core_state.h"
 #include "tests/e2e/e2e_legacy.h"
 #include "tests/support/pg_server.h"
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <time.h>
 
 #define INSTANCES 3
@@ -261,42 +261,7 @@ static json_object *wait_finished(cluster *c, const sent_job *job, int timeout_m
 /* The core's own database: no record id applied twice, every SKU at the last accepted quantity. */
 static size_t check_core_state(const cluster *c, const expected *want)
 {
-    char path[400];
-    snprintf(path, sizeof path, "%s/oci.db", c->core.data_dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT count(*) FROM (SELECT record_id FROM events WHERE record_id IS NOT NULL"
-                                        " GROUP BY record_id HAVING count(*) > 1)",
-                                        -1, &stmt, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int64(stmt, 0), 0);
-    sqlite3_finalize(stmt);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT on_hand FROM records WHERE org = '" ORG "'"
-                                        " AND location = 'warehouse-1' AND sku = ?1",
-                                        -1, &stmt, NULL),
-                     SQLITE_OK);
-    size_t checked = 0;
-    for (int t = 0; t < TENANTS; t++)
-        for (int s = 0; s < SKU_POOL; s++) {
-            if (want->quantity[t][s] < 0)
-                continue;
-            char sku[32];
-            snprintf(sku, sizeof sku, "%s-%d", tenant_prefix[t], s);
-            sqlite3_reset(stmt);
-            sqlite3_bind_text(stmt, 1, sku, -1, SQLITE_TRANSIENT);
-            assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-            if (sqlite3_column_int64(stmt, 0) != want->quantity[t][s] * 1000)
-                fail_msg("%s: on hand %lld, last accepted %ld", sku, (long long)sqlite3_column_int64(stmt, 0) / 1000,
-                         want->quantity[t][s]);
-            checked++;
-        }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return checked;
+    return e2e_check_core_state(c->core.data_dir, tenant_prefix, TENANTS, SKU_POOL, &want->quantity[0][0]);
 }
 
 /* Every answered job: SUCCESS, the same on every instance, ids unique, and per tenant job k started
