@@ -72,7 +72,7 @@ typedef struct q_new_job {
     int64_t accepted_ms;
     int64_t item_count;
     int64_t chunk_size;
-    const char *const *chunk_payloads; /* one JSON array text per chunk */
+    const char *const *chunk_payloads; /* one NUL-terminated JSON array text per chunk */
     const size_t *chunk_lengths;
     size_t chunk_count;
     const char *messages_json; /* NULL or a JSON array of strings known at acceptance */
