@@ -98,8 +98,19 @@ static void test_graph_change_holds_deliveries(void **state)
 
     json_object_put(oci_call(server.oci_port, OCI_AUTH, "PUT", "/admin/organizations/" ORG "/location-graph",
                              NEW_GRAPH, 200));
-    /* The watcher looks every half second: give it a moment to hold the tenant. */
-    usleep(1500000);
+    /* The watcher looks every half second: wait until it says it holds the tenant. */
+    int held = 0;
+    for (int waited = 0; waited < 20000 && !held; waited += 50) {
+        char *log = th_read_file(server.log_path, NULL);
+        held = log && strstr(log, "queue.held tenant=12345") != NULL;
+        free(log);
+        if (!held)
+            usleep(50000);
+    }
+    if (!held) {
+        th_omsgw_dump_log(&server);
+        fail_msg("the tenant was not held while its organization's graph changes");
+    }
     int64_t jobs[2] = {refresh(server.gateway_port, "Location 1", "HOLD-G", 2),
                        refresh(server.gateway_port, "Location 2", "HOLD-G", 9)};
     expect_held(server.gateway_port, jobs[0], "location graph of organization " ORG " is changing");
