@@ -90,11 +90,20 @@ unsigned cm_scope_from_name(const char *name)
 
 /* ---- typed field readers: each leaves *out unchanged when the field is absent ---- */
 
+/* Writes "<path><key>" for error messages. Paths come from the schema and are short; a longer one
+ * is cut rather than refused, since it only names a field in a message. */
+static void field_name(char *out, size_t size, const char *path, const char *key)
+{
+    int n = snprintf(out, size, "%s%s", path, key);
+    if (n < 0 || (size_t)n >= size)
+        out[size - 1] = '\0';
+}
+
 static cm_err read_int(parse_ctx *ctx, json_object *obj, const char *key, const char *path,
                        int64_t min, int64_t max, int64_t *out)
 {
     char field[256];
-    snprintf(field, sizeof field, "%s%s", path, key);
+    field_name(field, sizeof field, path, key);
     int64_t value;
     switch (cm_json_int64(obj, key, &value)) {
     case CM_JSON_ABSENT: return CM_OK;
@@ -124,7 +133,7 @@ static cm_err read_bool(parse_ctx *ctx, json_object *obj, const char *key, const
     case CM_JSON_OK: return CM_OK;
     default: {
         char field[256];
-        snprintf(field, sizeof field, "%s%s", path, key);
+        field_name(field, sizeof field, path, key);
         return fail(ctx, field, "must be true or false");
     }
     }
@@ -134,7 +143,7 @@ static cm_err read_number(parse_ctx *ctx, json_object *obj, const char *key, con
                           double *out)
 {
     char field[256];
-    snprintf(field, sizeof field, "%s%s", path, key);
+    field_name(field, sizeof field, path, key);
     switch (cm_json_number(obj, key, out)) {
     case CM_JSON_ABSENT: return CM_OK;
     case CM_JSON_OK: break;
@@ -150,7 +159,7 @@ static cm_err read_string(parse_ctx *ctx, json_object *obj, const char *key, con
                           int required, char **out)
 {
     char field[256];
-    snprintf(field, sizeof field, "%s%s", path, key);
+    field_name(field, sizeof field, path, key);
     const char *value;
     switch (cm_json_string(obj, key, &value)) {
     case CM_JSON_ABSENT:
@@ -179,7 +188,7 @@ static cm_err read_rate_limit(parse_ctx *ctx, json_object *obj, const char *path
 {
     json_object *section = NULL;
     char field[256];
-    snprintf(field, sizeof field, "%srateLimit", path);
+    field_name(field, sizeof field, path, "rateLimit");
     switch (cm_json_object(obj, "rateLimit", &section)) {
     case CM_JSON_ABSENT: return CM_OK;
     case CM_JSON_OK: break;
@@ -210,7 +219,7 @@ static cm_err read_scopes(parse_ctx *ctx, json_object *obj, const char *path, un
 {
     json_object *list = NULL;
     char field[256];
-    snprintf(field, sizeof field, "%sscopes", path);
+    field_name(field, sizeof field, path, "scopes");
     switch (cm_json_array(obj, "scopes", &list)) {
     case CM_JSON_ABSENT: return fail(ctx, field, "is required");
     case CM_JSON_OK: break;
@@ -236,7 +245,7 @@ static cm_err read_connected_apps(parse_ctx *ctx, json_object *item, const char 
 {
     json_object *apps = NULL;
     char field[160];
-    snprintf(field, sizeof field, "%sconnectedApps", path);
+    field_name(field, sizeof field, path, "connectedApps");
     switch (cm_json_array(item, "connectedApps", &apps)) {
     case CM_JSON_ABSENT: return CM_OK;
     case CM_JSON_OK: break;
@@ -344,7 +353,7 @@ static cm_err read_organizations(parse_ctx *ctx, json_object *oci, cm_config *co
         for (size_t j = 0; j < i; j++)
             if (strcmp(config->oci.organizations[j].id, org->id) == 0) {
                 char field[80];
-                snprintf(field, sizeof field, "%sid", path);
+                field_name(field, sizeof field, path, "id");
                 return fail(ctx, field, "duplicate organization id \"%s\"", org->id);
             }
         if ((rc = read_rate_limit(ctx, item, path, &org->rate_limit)))
@@ -362,7 +371,7 @@ static cm_err read_organizations(parse_ctx *ctx, json_object *oci, cm_config *co
         json_object *tokens = NULL;
         if (cm_json_array(item, "tokens", &tokens) == CM_JSON_WRONG_TYPE) {
             char field[80];
-            snprintf(field, sizeof field, "%stokens", path);
+            field_name(field, sizeof field, path, "tokens");
             return fail(ctx, field, "must be an array");
         }
         size_t token_count = tokens ? json_object_array_length(tokens) : 0;
@@ -381,7 +390,7 @@ static cm_err read_organizations(parse_ctx *ctx, json_object *oci, cm_config *co
         json_object *clients = NULL;
         if (cm_json_array(item, "clients", &clients) == CM_JSON_WRONG_TYPE) {
             char field[80];
-            snprintf(field, sizeof field, "%sclients", path);
+            field_name(field, sizeof field, path, "clients");
             return fail(ctx, field, "must be an array");
         }
         size_t client_count = clients ? json_object_array_length(clients) : 0;
@@ -416,7 +425,7 @@ static cm_err read_api_keys(parse_ctx *ctx, json_object *tenant_obj, const char 
 {
     json_object *keys = NULL;
     char field[128];
-    snprintf(field, sizeof field, "%sapiKeys", path);
+    field_name(field, sizeof field, path, "apiKeys");
     switch (cm_json_object(tenant_obj, "apiKeys", &keys)) {
     case CM_JSON_ABSENT: return fail(ctx, field, "is required");
     case CM_JSON_OK: break;
@@ -478,7 +487,7 @@ static cm_err read_tenant(parse_ctx *ctx, json_object *item, size_t index, cm_co
     tenant->sku_from_count = 3;
     tenant->rate_limit = config->gateway.rate_limit;
 
-    snprintf(field, sizeof field, "%sid", path);
+    field_name(field, sizeof field, path, "id");
     if (cm_json_int64(item, "id", &tenant->id) == CM_JSON_ABSENT)
         return fail(ctx, field, "is required");
     cm_err rc = read_int(ctx, item, "id", path, 1, INT32_MAX, &tenant->id);
@@ -494,14 +503,14 @@ static cm_err read_tenant(parse_ctx *ctx, json_object *item, size_t index, cm_co
         (rc = read_rate_limit(ctx, item, path, &tenant->rate_limit)))
         return rc;
     if (!cm_config_org(config, tenant->organization_id)) {
-        snprintf(field, sizeof field, "%sorganizationId", path);
+        field_name(field, sizeof field, path, "organizationId");
         if (config->delivery.mode == CM_DELIVERY_BUNDLED)
             return fail(ctx, field, "organization \"%s\" is not in oci.organizations",
                         tenant->organization_id);
     }
 
     json_object *locations = NULL;
-    snprintf(field, sizeof field, "%slocations", path);
+    field_name(field, sizeof field, path, "locations");
     switch (cm_json_object(item, "locations", &locations)) {
     case CM_JSON_ABSENT: break;
     case CM_JSON_OK: break;
@@ -536,7 +545,7 @@ static cm_err read_tenant(parse_ctx *ctx, json_object *item, size_t index, cm_co
     }
 
     json_object *sku_from = NULL;
-    snprintf(field, sizeof field, "%sskuFrom", path);
+    field_name(field, sizeof field, path, "skuFrom");
     switch (cm_json_array(item, "skuFrom", &sku_from)) {
     case CM_JSON_ABSENT: break;
     case CM_JSON_OK: {
@@ -569,7 +578,7 @@ static cm_err read_tenant(parse_ctx *ctx, json_object *item, size_t index, cm_co
     }
 
     const char *floor = NULL;
-    snprintf(field, sizeof field, "%sfloor", path);
+    field_name(field, sizeof field, path, "floor");
     switch (cm_json_string(item, "floor", &floor)) {
     case CM_JSON_ABSENT: break;
     case CM_JSON_OK:
@@ -709,7 +718,7 @@ static cm_err read_delivery(parse_ctx *ctx, json_object *section, cm_config *con
 static cm_err read_bind(parse_ctx *ctx, json_object *section, const char *path, char **out)
 {
     char field[64];
-    snprintf(field, sizeof field, "%sbind", path);
+    field_name(field, sizeof field, path, "bind");
     if (section) {
         cm_err rc = read_string(ctx, section, "bind", path, 0, out);
         if (rc)
