@@ -118,6 +118,60 @@ static cm_err flush(oci_store_conn *writer, const oci_apply_batch *batch, group 
     return rc;
 }
 
+/* Adds record i to the group, writing the group first when it is full or has its place and sku. */
+static cm_err add_to_group(oci_store_conn *writer, const oci_apply_batch *batch, group *g, size_t i,
+                           oci_apply_result *results)
+{
+    const oci_record_update *update = update_at(batch, i);
+    cm_err rc = CM_OK;
+    if (g->count == OCI_STORE_GROUP_MAX || in_group(g, update))
+        rc = flush(writer, batch, g, results);
+    if (rc != CM_OK)
+        return rc;
+    /* The outcome is set when the group is written; a failure before leaves it unset and the
+     * caller rolls back anyway. */
+    g->index[g->count] = i;
+    g->locations[g->count] = update->location_id;
+    g->skus[g->count] = update->sku;
+    g->count++;
+    return CM_OK;
+}
+
+/* Claims the ids of a window of valid records (one statement for up to a group's worth), marks
+ * those applied before DUPLICATE and hands the others to the group. */
+static cm_err claim_window(oci_store_conn *writer, const oci_apply_batch *batch, group *g, const size_t *window,
+                           size_t count, oci_apply_result *results)
+{
+    const char *ids[OCI_STORE_GROUP_MAX], *locations[OCI_STORE_GROUP_MAX], *skus[OCI_STORE_GROUP_MAX];
+    int claimed[OCI_STORE_GROUP_MAX];
+    size_t with_id[OCI_STORE_GROUP_MAX], n = 0;
+    for (size_t k = 0; k < count; k++) {
+        const oci_record_update *update = update_at(batch, window[k]);
+        if (!batch->claim_ids || !update->record_id)
+            continue;
+        ids[n] = update->record_id;
+        locations[n] = update->location_id;
+        skus[n] = update->sku;
+        with_id[n++] = k;
+    }
+    /* Claimed before the changes are made: if anything below fails, the caller rolls the whole
+     * transaction back, claims included. */
+    cm_err rc = n ? oci_store_applied_claim_many(writer, batch->org, ids, locations, skus, n, batch->now_ms, claimed)
+                  : CM_OK;
+    int duplicate[OCI_STORE_GROUP_MAX] = {0};
+    for (size_t m = 0; rc == CM_OK && m < n; m++)
+        duplicate[with_id[m]] = !claimed[m];
+    for (size_t k = 0; rc == CM_OK && k < count; k++) {
+        if (duplicate[k]) {
+            results[window[k]].outcome = OCI_APPLY_DUPLICATE;
+            snprintf(results[window[k]].message, sizeof results[window[k]].message, "record id already applied");
+            continue;
+        }
+        rc = add_to_group(writer, batch, g, window[k], results);
+    }
+    return rc;
+}
+
 cm_err oci_apply_many(oci_store_conn *writer, const oci_graph *graph, const oci_apply_batch *batch,
                       oci_apply_result *results)
 {
@@ -126,37 +180,19 @@ cm_err oci_apply_many(oci_store_conn *writer, const oci_graph *graph, const oci_
         return CM_ENOMEM;
     g->count = 0;
     cm_err rc = CM_OK;
+    size_t window[OCI_STORE_GROUP_MAX], waiting = 0;
     for (size_t i = 0; rc == CM_OK && i < batch->count; i++) {
-        const oci_record_update *update = update_at(batch, i);
-        oci_apply_result *result = &results[i];
-        memset(result, 0, sizeof *result);
-        if (refused(graph, update, result))
+        memset(&results[i], 0, sizeof results[i]);
+        if (refused(graph, update_at(batch, i), &results[i]))
             continue;
-        if (batch->claim_ids && update->record_id) {
-            /* Claimed before the change is made: if anything below fails, the caller rolls the
-             * whole transaction back, claim included. */
-            int claimed = 0;
-            rc = oci_store_applied_claim(writer, batch->org, update->record_id, update->location_id, update->sku,
-                                         batch->now_ms, &claimed);
-            if (rc != CM_OK)
-                break;
-            if (!claimed) {
-                result->outcome = OCI_APPLY_DUPLICATE;
-                snprintf(result->message, sizeof result->message, "record id already applied");
-                continue;
-            }
+        window[waiting++] = i;
+        if (waiting == OCI_STORE_GROUP_MAX) {
+            rc = claim_window(writer, batch, g, window, waiting, results);
+            waiting = 0;
         }
-        /* The outcome is set when the group is written; until then a failure leaves it unset and
-         * the caller rolls back anyway. */
-        if (g->count == OCI_STORE_GROUP_MAX || in_group(g, update))
-            rc = flush(writer, batch, g, results);
-        if (rc != CM_OK)
-            break;
-        g->index[g->count] = i;
-        g->locations[g->count] = update->location_id;
-        g->skus[g->count] = update->sku;
-        g->count++;
     }
+    if (rc == CM_OK && waiting)
+        rc = claim_window(writer, batch, g, window, waiting, results);
     if (rc == CM_OK)
         rc = flush(writer, batch, g, results);
     free(g);

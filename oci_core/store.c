@@ -290,10 +290,12 @@ static cm_err finish(oci_store_conn *conn, sqlite3_stmt *statement, int step_rc)
     return reset_rc == SQLITE_OK ? CM_OK : cm_db_error(reset_rc);
 }
 
+/* SQLITE_STATIC: no copy. Every store function steps and finishes (resets and unbinds) its
+ * statement before it returns, and what it binds is the caller's, alive for the whole call. */
 static void bind_text(sqlite3_stmt *s, int index, const char *text)
 {
     if (text)
-        sqlite3_bind_text(s, index, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, index, text, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, index);
 }

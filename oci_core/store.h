@@ -113,6 +113,11 @@ cm_err oci_store_records_get_many(oci_store_conn *conn, const char *org, const c
 cm_err oci_store_records_put_many(oci_store_conn *writer, const char *org, const char *const *locations,
                                   const char *const *skus, const oci_quantities *records, size_t count,
                                   int64_t now_ms);
+/* Claims the record ids of a group at once (oci_store_applied_claim for each, in order: an id twice
+ * is claimed by its first entry). claimed[i] is 1 when entry i recorded its id. */
+cm_err oci_store_applied_claim_many(oci_store_conn *writer, const char *org, const char *const *record_ids,
+                                    const char *const *locations, const char *const *skus, size_t count,
+                                    int64_t now_ms, int *claimed);
 /* ---- batch markers (store_batch.c) ----
  *
  * In-process delivery applies a batch under a key at most once: the marker is written in the

@@ -22,11 +22,12 @@ enum {
     B_GET = OCI_STORE_SLOTS_BATCH,
     B_PUT = B_GET + SIZES,
     B_EVENT = B_PUT + SIZES,
-    B_MARK_GET = B_EVENT + SIZES,
+    B_CLAIM = B_EVENT + SIZES,
+    B_MARK_GET = B_CLAIM + SIZES,
     B_MARK_ADD,
     B_END
 };
-_Static_assert(B_END <= OCI_STORE_SLOTS_BATCH + 24, "store_batch.c owns 24 slots");
+_Static_assert(B_END <= OCI_STORE_EXTRA_STMTS, "store_batch.c owns the slots from OCI_STORE_SLOTS_BATCH on");
 _Static_assert((1 << (SIZES - 1)) == OCI_STORE_GROUP_MAX, "the largest statement takes a whole group");
 
 static const char *const SQL_MARK_GET =
@@ -35,7 +36,7 @@ static const char *const SQL_MARK_ADD =
     "INSERT INTO applied_batches (org, batch_key, record_count, fingerprint, refusals, applied_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-static char *sql_get[SIZES], *sql_put[SIZES], *sql_event[SIZES];
+static char *sql_get[SIZES], *sql_put[SIZES], *sql_event[SIZES], *sql_claim[SIZES];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 static int sql_failed;
 
@@ -94,6 +95,12 @@ static char *build(int kind, int rows)
                 " reserved = excluded.reserved, safety_stock = excluded.safety_stock,"
                 " effective_ms = excluded.effective_ms, futures = excluded.futures,"
                 " updated_ms = excluded.updated_ms");
+    } else if (kind == 3) {
+        /* RETURNING names the ids this statement recorded; the others were applied before. */
+        add(&t, "INSERT INTO applied_ids (org, record_id, location, sku, applied_ms) VALUES");
+        for (int k = 0; k < rows; k++)
+            ADDF(&t, "%s(?1, ?%d, ?%d, ?%d, ?2)", k ? ", " : " ", 3 + 3 * k, 4 + 3 * k, 5 + 3 * k);
+        add(&t, " ON CONFLICT (org, record_id) DO NOTHING RETURNING record_id");
     } else {
         add(&t, "INSERT INTO events (org, location, sku, event_type, record_id, created_ms, effective_ms,"
                 " old_on_hand, new_on_hand, old_reserved, new_reserved, old_safety_stock, new_safety_stock,"
@@ -115,18 +122,22 @@ static void build_all(void)
         sql_get[i] = build(0, 1 << i);
         sql_put[i] = build(1, 1 << i);
         sql_event[i] = build(2, 1 << i);
-        if (!sql_get[i] || !sql_put[i] || !sql_event[i])
+        sql_claim[i] = build(3, 1 << i);
+        if (!sql_get[i] || !sql_put[i] || !sql_event[i] || !sql_claim[i])
             sql_failed = 1;
     }
 }
 
-/* The statement of `kind` (B_GET, B_PUT, B_EVENT) for 2^size rows. */
+/* The statement of `kind` (B_GET, B_PUT, B_EVENT, B_CLAIM) for 2^size rows. */
 static sqlite3_stmt *multi(oci_store_conn *conn, int kind, int size)
 {
     pthread_once(&sql_once, build_all);
     if (sql_failed)
         return NULL;
-    const char *sql = kind == B_GET ? sql_get[size] : kind == B_PUT ? sql_put[size] : sql_event[size];
+    const char *sql = kind == B_GET   ? sql_get[size]
+                      : kind == B_PUT ? sql_put[size]
+                      : kind == B_CLAIM ? sql_claim[size]
+                                        : sql_event[size];
     return oci_store_prepare(conn, kind + size, sql);
 }
 
@@ -285,6 +296,49 @@ cm_err oci_store_events_add_many(oci_store_conn *writer, const oci_event *events
     }
     free(futures);
     return err;
+}
+
+cm_err oci_store_applied_claim_many(oci_store_conn *writer, const char *org, const char *const *record_ids,
+                                    const char *const *locations, const char *const *skus, size_t count,
+                                    int64_t now_ms, int *claimed)
+{
+    if (count > OCI_STORE_GROUP_MAX)
+        return CM_EINVAL;
+    for (size_t i = 0; i < count; i++)
+        claimed[i] = 0;
+    for (size_t done = 0; done < count;) {
+        int size = size_for(count - done);
+        size_t rows = (size_t)1 << size;
+        sqlite3_stmt *s = multi(writer, B_CLAIM, size);
+        if (!s)
+            return CM_EDB;
+        bind_static(s, 1, org);
+        sqlite3_bind_int64(s, 2, now_ms);
+        for (size_t k = 0; k < rows; k++) {
+            bind_static(s, 3 + 3 * (int)k, record_ids[done + k]);
+            bind_static(s, 4 + 3 * (int)k, locations[done + k]);
+            bind_static(s, 5 + 3 * (int)k, skus[done + k]);
+        }
+        /* Rows come back in insertion order: the next match is usually where the last one was. */
+        size_t cursor = 0;
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(s, 0);
+            for (size_t n = 0; id && n < rows; n++) {
+                size_t k = (cursor + n) % rows;
+                if (!claimed[done + k] && strcmp(record_ids[done + k], id) == 0) {
+                    claimed[done + k] = 1;
+                    cursor = k + 1;
+                    break;
+                }
+            }
+        }
+        cm_err err = oci_store_finish(writer, s, rc);
+        if (err != CM_OK)
+            return err;
+        done += rows;
+    }
+    return CM_OK;
 }
 
 /* ---- batch markers ---- */

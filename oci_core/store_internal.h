@@ -14,10 +14,10 @@
 
 #include "oci_core/store.h"
 
-#define OCI_STORE_EXTRA_STMTS 72
+#define OCI_STORE_EXTRA_STMTS 80
 #define OCI_STORE_SLOTS_RESERVE 0 /* store_reserve.c: slots 0..23 */
 #define OCI_STORE_SLOTS_MAINT 24  /* store_maint.c: slots 24..47 */
-#define OCI_STORE_SLOTS_BATCH 48  /* store_batch.c: slots 48..71 */
+#define OCI_STORE_SLOTS_BATCH 48  /* store_batch.c: slots 48..79 */
 
 /* The statement of `slot`, reset and unbound; NULL on error (logged). */
 sqlite3_stmt *oci_store_prepare(oci_store_conn *conn, int slot, const char *sql);

@@ -23,6 +23,7 @@
 #include "common/config.h"
 #include "common/http_server.h"
 #include "common/json_util.h"
+#include "oci_core/limits.h"
 #include "oci_core/oci_core.h"
 #include "oci_core/oci_core_testing.h"
 #include "tests/support/http_client.h"
@@ -414,6 +415,21 @@ static void test_apply_batch_contract(void **state)
     assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
     assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records, 1, results), CM_OK);
     assert_int_equal(results[0].outcome, OCI_APPLY_DUPLICATE);
+    /* An id twice in one call (one claim statement): the first entry applies, the second is a
+     * duplicate, and an id after them still applies. */
+    records[10].record_id = records[12].record_id = "twice-rid";
+    records[10].on_hand_milli = 1000;
+    records[12].on_hand_milli = 2000;
+    records[13].record_id = "after-twice-rid";
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records + 10, 4, results), CM_OK);
+    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(results[1].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(results[2].outcome, OCI_APPLY_DUPLICATE);
+    assert_int_equal(results[3].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-12", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 13000); /* unchanged by the duplicate */
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-10", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 1000);
 }
 
 /* Polls a status URL until its "status" is not one of the running ones. */
@@ -907,9 +923,10 @@ static void test_part1_gaps(void **state)
     free(token);
 
     /* An import interrupted after 2 batches resumes after a restart, applying no line twice. */
-    size_t capacity = 3500 * 120, length = 0;
+    enum { LINES = OCI_IMPORT_BATCH_LINES * 7 / 2 }; /* three and a half batches */
+    size_t capacity = (size_t)LINES * 120, length = 0;
     char *big = malloc(capacity);
-    for (int i = 0; i < 3500; i++)
+    for (int i = 0; i < LINES; i++)
         length += (size_t)snprintf(big + length, capacity - length,
                                    "{\"recordId\":\"rs-%d\",\"onHand\":%d,\"sku\":\"rs-%d\",\"locationId\":\"phoenix\"}\n", i, i % 7, i);
     oci_core_testing_import_batches(f->core, 2);
@@ -927,7 +944,7 @@ static void test_part1_gaps(void **state)
     for (int i = 0; i < 200 && !stopped; i++) {
         json = call(f, "GET", status_path, NULL, &code);
         int64_t read = import_count(json, "recordsReadCount");
-        stopped = strcmp(string(json, "status"), "RUNNING") == 0 && read == 2000;
+        stopped = strcmp(string(json, "status"), "RUNNING") == 0 && read == 2 * OCI_IMPORT_BATCH_LINES;
         json_object_put(json);
         if (!stopped)
             usleep(20000);
@@ -936,8 +953,8 @@ static void test_part1_gaps(void **state)
     restart(f);
     status = wait_status(f, status_path);
     assert_string_equal(string(status, "status"), "COMPLETED");
-    assert_int_equal(import_count(status, "recordsReadCount"), 3500);
-    assert_int_equal(import_count(status, "recordsProcessedCount"), 3500);
+    assert_int_equal(import_count(status, "recordsReadCount"), LINES);
+    assert_int_equal(import_count(status, "recordsProcessedCount"), LINES);
     assert_int_equal(import_count(status, "recordsSkippedCount"), 0);
     json_object_put(status);
     free(big);
