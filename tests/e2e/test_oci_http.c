@@ -780,6 +780,78 @@ static void restart(fixture *f)
     f->port = cm_http_server_port(f->server);
 }
 
+/* Puts the core's database back to schema 2 (the two event indexes, no batch markers) while the
+ * core is closed, then opens it again: migration 3 runs on a file with data in it. */
+static void downgrade_and_restart(fixture *f)
+{
+    cm_http_server_stop(f->server);
+    oci_core_close(f->core);
+    char path[400];
+    snprintf(path, sizeof path, "%s/oci.db", f->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE INDEX events_by_org ON events (org, seq);"
+                                  "CREATE INDEX events_by_time ON events (created_ms);"
+                                  "DROP TABLE applied_batches;"
+                                  "UPDATE schema_version SET version = 2 WHERE component = 'oci_core';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    char oci_error[OCI_ERROR_MAX];
+    if (oci_core_open(f->config, f->dir, &f->core, oci_error) != CM_OK)
+        fail_msg("reopen: %s", oci_error);
+    cm_http_server_config server_config = {.name = "oci", .bind_address = "127.0.0.1", .threads = 2};
+    oci_core_http_config(f->core, &server_config);
+    char http_error[CM_HTTP_ERROR_MAX];
+    if (cm_http_server_start(&server_config, &f->server, http_error) != CM_OK)
+        fail_msg("server: %s", http_error);
+    f->port = cm_http_server_port(f->server);
+}
+
+/* Migration 3 on a database with events in it: the events stay readable, a delta token taken
+ * before it still reads the changes after it, and batch markers work afterwards. */
+static void test_migration_3_keeps_events(void **state)
+{
+    fixture *f = *state;
+    oci_record_update records[3] = {
+        {.record_id = "m-1", .location_id = "phoenix", .sku = "mig-1", .has_on_hand = 1, .on_hand_milli = 1000},
+        {.record_id = "m-2", .location_id = "phoenix", .sku = "mig-2", .has_on_hand = 1, .on_hand_milli = 2000},
+        {.record_id = "m-3", .location_id = "phoenix", .sku = "mig-3", .has_on_hand = 1, .on_hand_milli = 3000},
+    };
+    oci_apply_result results[3];
+    assert_int_equal(oci_core_apply_records(f->core, ORG, records, 1, results), CM_OK);
+    char *file = NULL;
+    char *token = export_and_token(f, "{\"objects\":{\"locations\":[\"phoenix\"]}}", &file);
+    free(file);
+    assert_int_equal(oci_core_apply_records(f->core, ORG, records + 1, 1, results), CM_OK); /* before */
+    long long events = db_count(f, "SELECT count(*) FROM events");
+    downgrade_and_restart(f);
+    assert_int_equal(db_count(f, "SELECT version FROM schema_version WHERE component = 'oci_core'"), 3);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"),
+                     1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM events"), events);
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, "m/1/1/0", records + 2, 1, results), CM_OK); /* after */
+    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_batches"), 1);
+    oci_availability availability;
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "mig-1", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 1000);
+    /* The token from before the migration: the changes after it, before and after the migration. */
+    char body[256];
+    snprintf(body, sizeof body, "{\"deltaToken\":\"%s\"}", token);
+    long status;
+    json_object *json = call(f, "POST", AVAIL "/availability-records/actions/get-deltas", body, &status);
+    assert_int_equal(status, 200);
+    json_object *list;
+    assert_int_equal(cm_json_array(json, "records", &list), CM_JSON_OK);
+    assert_int_equal(json_object_array_length(list), 2);
+    assert_string_equal(string(json_object_array_get_idx(list, 0), "sku"), "mig-2");
+    assert_string_equal(string(json_object_array_get_idx(list, 1), "sku"), "mig-3");
+    json_object_put(json);
+    free(token);
+}
+
 /* The gaps of part 1: hashes, null bodies, 409s during exports, the upload example, deltas past
  * one page, by group and after a delete, resuming an import after a restart, the stored graph,
  * pruning. */
@@ -990,6 +1062,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_update_and_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_records_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_batch_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_3_keeps_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exports_and_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_50k_plain_and_gzip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_partial_failures_and_errors, setup, teardown),
