@@ -23,7 +23,8 @@ enum {
     B_PUT = B_GET + SIZES,
     B_EVENT = B_PUT + SIZES,
     B_CLAIM = B_EVENT + SIZES,
-    B_MARK_GET = B_CLAIM + SIZES,
+    B_FIND = B_CLAIM + SIZES,
+    B_MARK_GET = B_FIND + SIZES,
     B_MARK_ADD,
     B_END
 };
@@ -36,7 +37,7 @@ static const char *const SQL_MARK_ADD =
     "INSERT INTO applied_batches (org, batch_key, record_count, fingerprint, refusals, applied_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-static char *sql_get[SIZES], *sql_put[SIZES], *sql_event[SIZES], *sql_claim[SIZES];
+static char *sql_get[SIZES], *sql_put[SIZES], *sql_event[SIZES], *sql_claim[SIZES], *sql_find[SIZES];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 static int sql_failed;
 
@@ -96,11 +97,17 @@ static char *build(int kind, int rows)
                 " effective_ms = excluded.effective_ms, futures = excluded.futures,"
                 " updated_ms = excluded.updated_ms");
     } else if (kind == 3) {
-        /* RETURNING names the ids this statement recorded; the others were applied before. */
+        /* Only ids found new are inserted; DO NOTHING is the safety net, not the test (a RETURNING
+         * clause to learn which rows went in costs more than the look-up before). */
         add(&t, "INSERT INTO applied_ids (org, record_id, location, sku, applied_ms) VALUES");
         for (int k = 0; k < rows; k++)
             ADDF(&t, "%s(?1, ?%d, ?%d, ?%d, ?2)", k ? ", " : " ", 3 + 3 * k, 4 + 3 * k, 5 + 3 * k);
-        add(&t, " ON CONFLICT (org, record_id) DO NOTHING RETURNING record_id");
+        add(&t, " ON CONFLICT (org, record_id) DO NOTHING");
+    } else if (kind == 4) {
+        add(&t, "SELECT v.column1 FROM (VALUES");
+        for (int k = 0; k < rows; k++)
+            ADDF(&t, "%s(%d, ?%d)", k ? ", " : " ", k, 2 + k);
+        add(&t, ") AS v CROSS JOIN applied_ids AS a ON a.org = ?1 AND a.record_id = v.column2");
     } else {
         add(&t, "INSERT INTO events (org, location, sku, event_type, record_id, created_ms, effective_ms,"
                 " old_on_hand, new_on_hand, old_reserved, new_reserved, old_safety_stock, new_safety_stock,"
@@ -123,12 +130,13 @@ static void build_all(void)
         sql_put[i] = build(1, 1 << i);
         sql_event[i] = build(2, 1 << i);
         sql_claim[i] = build(3, 1 << i);
-        if (!sql_get[i] || !sql_put[i] || !sql_event[i] || !sql_claim[i])
+        sql_find[i] = build(4, 1 << i);
+        if (!sql_get[i] || !sql_put[i] || !sql_event[i] || !sql_claim[i] || !sql_find[i])
             sql_failed = 1;
     }
 }
 
-/* The statement of `kind` (B_GET, B_PUT, B_EVENT, B_CLAIM) for 2^size rows. */
+/* The statement of `kind` (B_GET, B_PUT, B_EVENT, B_CLAIM, B_FIND) for 2^size rows. */
 static sqlite3_stmt *multi(oci_store_conn *conn, int kind, int size)
 {
     pthread_once(&sql_once, build_all);
@@ -137,6 +145,7 @@ static sqlite3_stmt *multi(oci_store_conn *conn, int kind, int size)
     const char *sql = kind == B_GET   ? sql_get[size]
                       : kind == B_PUT ? sql_put[size]
                       : kind == B_CLAIM ? sql_claim[size]
+                      : kind == B_FIND  ? sql_find[size]
                                         : sql_event[size];
     return oci_store_prepare(conn, kind + size, sql);
 }
@@ -298,40 +307,24 @@ cm_err oci_store_events_add_many(oci_store_conn *writer, const oci_event *events
     return err;
 }
 
-cm_err oci_store_applied_claim_many(oci_store_conn *writer, const char *org, const char *const *record_ids,
-                                    const char *const *locations, const char *const *skus, size_t count,
-                                    int64_t now_ms, int *claimed)
+/* Sets found[i] for the ids of `org` already in applied_ids. */
+static cm_err find_ids(oci_store_conn *writer, const char *org, const char *const *record_ids, size_t count,
+                       int *found)
 {
-    if (count > OCI_STORE_GROUP_MAX)
-        return CM_EINVAL;
-    for (size_t i = 0; i < count; i++)
-        claimed[i] = 0;
     for (size_t done = 0; done < count;) {
         int size = size_for(count - done);
         size_t rows = (size_t)1 << size;
-        sqlite3_stmt *s = multi(writer, B_CLAIM, size);
+        sqlite3_stmt *s = multi(writer, B_FIND, size);
         if (!s)
             return CM_EDB;
         bind_static(s, 1, org);
-        sqlite3_bind_int64(s, 2, now_ms);
-        for (size_t k = 0; k < rows; k++) {
-            bind_static(s, 3 + 3 * (int)k, record_ids[done + k]);
-            bind_static(s, 4 + 3 * (int)k, locations[done + k]);
-            bind_static(s, 5 + 3 * (int)k, skus[done + k]);
-        }
-        /* Rows come back in insertion order: the next match is usually where the last one was. */
-        size_t cursor = 0;
+        for (size_t k = 0; k < rows; k++)
+            bind_static(s, 2 + (int)k, record_ids[done + k]);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(s, 0);
-            for (size_t n = 0; id && n < rows; n++) {
-                size_t k = (cursor + n) % rows;
-                if (!claimed[done + k] && strcmp(record_ids[done + k], id) == 0) {
-                    claimed[done + k] = 1;
-                    cursor = k + 1;
-                    break;
-                }
-            }
+            int64_t k = sqlite3_column_int64(s, 0);
+            if (k >= 0 && (size_t)k < rows)
+                found[done + (size_t)k] = 1;
         }
         cm_err err = oci_store_finish(writer, s, rc);
         if (err != CM_OK)
@@ -339,6 +332,46 @@ cm_err oci_store_applied_claim_many(oci_store_conn *writer, const char *org, con
         done += rows;
     }
     return CM_OK;
+}
+
+cm_err oci_store_applied_claim_many(oci_store_conn *writer, const char *org, const char *const *record_ids,
+                                    const char *const *locations, const char *const *skus, size_t count,
+                                    int64_t now_ms, int *claimed)
+{
+    if (count > OCI_STORE_GROUP_MAX)
+        return CM_EINVAL;
+    int found[OCI_STORE_GROUP_MAX] = {0};
+    cm_err err = find_ids(writer, org, record_ids, count, found);
+    if (err != CM_OK)
+        return err;
+    /* New ids, each claimed by its first entry. */
+    size_t fresh[OCI_STORE_GROUP_MAX], fresh_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        claimed[i] = !found[i];
+        for (size_t n = 0; claimed[i] && n < fresh_count; n++)
+            if (strcmp(record_ids[fresh[n]], record_ids[i]) == 0)
+                claimed[i] = 0;
+        if (claimed[i])
+            fresh[fresh_count++] = i;
+    }
+    for (size_t done = 0; done < fresh_count && err == CM_OK;) {
+        int size = size_for(fresh_count - done);
+        size_t rows = (size_t)1 << size;
+        sqlite3_stmt *s = multi(writer, B_CLAIM, size);
+        if (!s)
+            return CM_EDB;
+        bind_static(s, 1, org);
+        sqlite3_bind_int64(s, 2, now_ms);
+        for (size_t k = 0; k < rows; k++) {
+            size_t i = fresh[done + k];
+            bind_static(s, 3 + 3 * (int)k, record_ids[i]);
+            bind_static(s, 4 + 3 * (int)k, locations[i]);
+            bind_static(s, 5 + 3 * (int)k, skus[i]);
+        }
+        err = oci_store_run(writer, s);
+        done += rows;
+    }
+    return err;
 }
 
 /* ---- batch markers ---- */
