@@ -308,7 +308,7 @@ int app_serve(const app_options *options)
                 goto out;
             }
         } else {
-            runtime.delivery = dl_delivery_bundled_new(runtime.core);
+            runtime.delivery = dl_delivery_bundled_new(runtime.core, q_store_installation_id(runtime.store));
         }
         q_pool_config pool_config = {
             .store = runtime.store,

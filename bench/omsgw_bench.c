@@ -5,7 +5,10 @@
  * measures each figure over several runs together with a ceiling measured in the same run by a
  * minimal program (ceilings.h), and prints a table and writes it as JSON (see bench/README.md).
  *
- *   omsgw_bench --omsgw PATH --source DIR [--quick | --tiny] [--runs N] [--out FILE]
+ *   omsgw_bench --omsgw PATH --source DIR [--quick | --tiny] [--runs N] [--out FILE] [--only PARTS]
+ *
+ * --only takes a comma-separated list of parts (answer, apply, growth, small, http, import,
+ * storage) and measures only those; the other figures are reported as not measured.
  */
 #define _GNU_SOURCE
 #include "bench/bench_util.h"
@@ -100,6 +103,23 @@ static double growth_answer[GROWTH_COUNT][MAX_RUNS * 3], growth_apply[GROWTH_COU
 static int growth_count[GROWTH_COUNT];
 
 static const char *omsgw_path;
+static const char *only_parts; /* --only: NULL measures every part */
+
+/* 1 when `part` is to be measured (--only). */
+static int selected(const char *part)
+{
+    if (!only_parts)
+        return 1;
+    size_t length = strlen(part);
+    for (const char *p = only_parts; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == length && strncmp(p, part, n) == 0)
+            return 1;
+        p += n + (end ? 1 : 0);
+    }
+    return 0;
+}
 static const char *source_dir;
 static char work_dir[256];
 
@@ -247,24 +267,28 @@ static int run_gateway_figures(const sizes *size, int run)
     /* Answer time of 12000-item refreshes, and its ceiling on the same body. */
     size_t length = 0;
     char *body = refresh_body(12000, 0, run, &length);
+    int answer_requests = selected("answer") ? size->answer_requests : 0;
     double *answers = calloc((size_t)size->answer_requests, sizeof *answers);
     long long last_job = -1;
-    for (int i = 0; i < size->answer_requests; i++) {
+    for (int i = 0; i < answer_requests; i++) {
         last_job = post_refresh(&client, &server, body, length, &answers[i]);
         if (last_job < 0)
             return -1;
     }
-    double ceiling = ceiling_parse_and_commit(work_dir, body, length, size->answer_requests > 5 ? size->answer_requests : 5);
-    record(F_ANSWER_P50, bench_percentile(answers, (size_t)size->answer_requests, 50), ceiling);
-    record(F_ANSWER_P99, bench_percentile(answers, (size_t)size->answer_requests, 99), ceiling);
+    if (answer_requests) {
+        double ceiling =
+            ceiling_parse_and_commit(work_dir, body, length, size->answer_requests > 5 ? size->answer_requests : 5);
+        record(F_ANSWER_P50, bench_percentile(answers, (size_t)size->answer_requests, 50), ceiling);
+        record(F_ANSWER_P99, bench_percentile(answers, (size_t)size->answer_requests, 99), ceiling);
+    }
     free(answers);
     free(body);
-    if (wait_job(&client, &server, last_job, 20000) < 0)
+    if (answer_requests && wait_job(&client, &server, last_job, 20000) < 0)
         return -1;
 
     /* Items applied per second, first answer → last SUCCESS, bundled delivery. */
     double first_answer = -1;
-    for (int j = 0; j < size->apply_jobs; j++) {
+    for (int j = 0; j < size->apply_jobs && selected("apply"); j++) {
         body = refresh_body(size->apply_items, 0, 1000 + j, &length);
         double start = bench_now_ms();
         last_job = post_refresh(&client, &server, body, length, NULL);
@@ -274,17 +298,19 @@ static int run_gateway_figures(const sizes *size, int run)
         if (first_answer < 0)
             first_answer = start;
     }
-    double done = wait_job(&client, &server, last_job, 2000);
-    if (done < 0)
-        return -1;
-    double total = (double)size->apply_jobs * size->apply_items;
-    record(F_APPLY_BUNDLED, total / ((done - first_answer) / 1000.0),
-           ceiling_upserts(work_dir, (size_t)total, (size_t)size->apply_items, 3000));
-    long peak_kib = bench_peak_rss_kib(server.pid);
-    record(F_RSS, (double)(peak_kib - idle_kib) / 1024.0, 0);
+    if (selected("apply")) {
+        double done = wait_job(&client, &server, last_job, 2000);
+        if (done < 0)
+            return -1;
+        double total = (double)size->apply_jobs * size->apply_items;
+        record(F_APPLY_BUNDLED, total / ((done - first_answer) / 1000.0),
+               ceiling_upserts(work_dir, (size_t)total, (size_t)size->apply_items, 3000));
+        long peak_kib = bench_peak_rss_kib(server.pid);
+        record(F_RSS, (double)(peak_kib - idle_kib) / 1024.0, 0);
+    }
 
     /* How cost grows with size, on an idle server. */
-    for (size_t g = 0; g < GROWTH_COUNT && run == 0; g++) {
+    for (size_t g = 0; g < GROWTH_COUNT && run == 0 && selected("growth"); g++) {
         for (int rep = 0; rep < size->growth_reps; rep++) {
             body = refresh_body(GROWTH_SIZES[g], 500000, rep, &length);
             double answer = 0;
@@ -301,13 +327,16 @@ static int run_gateway_figures(const sizes *size, int run)
     }
 
     /* Small refreshes over 32 connections, against the bare handler as the ceiling. */
-    double rps = drive_small_refreshes(server.gateway_port, "/api/v5/inventory/refresh", size->small_requests,
-                                       size->connections);
-    int bare_port = ceiling_server_start(work_dir, 4);
-    double bare_rps = bare_port > 0 ? drive_small_refreshes(bare_port, "/", size->small_requests, size->connections) : -1;
-    ceiling_server_stop();
-    if (rps > 0 && bare_rps > 0)
-        record(F_SMALL_RPS, rps, bare_rps);
+    if (selected("small")) {
+        double rps = drive_small_refreshes(server.gateway_port, "/api/v5/inventory/refresh", size->small_requests,
+                                           size->connections);
+        int bare_port = ceiling_server_start(work_dir, 4);
+        double bare_rps =
+            bare_port > 0 ? drive_small_refreshes(bare_port, "/", size->small_requests, size->connections) : -1;
+        ceiling_server_stop();
+        if (rps > 0 && bare_rps > 0)
+            record(F_SMALL_RPS, rps, bare_rps);
+    }
 
     bench_client_free(&client);
     bench_server_stop(&server);
@@ -772,8 +801,10 @@ int main(int argc, char **argv)
             source_dir = argv[++i];
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
             runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only_parts = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick|--tiny] [--runs N] [--out FILE] [--omsgw PATH] [--source DIR]\n",
+            fprintf(stderr, "usage: %s [--quick|--tiny] [--runs N] [--out FILE] [--omsgw PATH] [--source DIR] [--only PARTS]\n",
                     argv[0]);
             return 2;
         }
@@ -789,17 +820,18 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int run = 0; run < chosen.runs; run++) {
+        int gateway = selected("answer") || selected("apply") || selected("growth") || selected("small");
         fprintf(stderr, "bench: run %d/%d: gateway figures\n", run + 1, chosen.runs);
-        if (run_gateway_figures(&chosen, run) != 0)
+        if (gateway && run_gateway_figures(&chosen, run) != 0)
             return 1;
         fprintf(stderr, "bench: run %d/%d: http delivery\n", run + 1, chosen.runs);
-        if (run_http_figure(&chosen) != 0)
+        if (selected("http") && run_http_figure(&chosen) != 0)
             return 1;
         fprintf(stderr, "bench: run %d/%d: import and get-availability\n", run + 1, chosen.runs);
-        if (run_import_and_availability(&chosen, run) != 0)
+        if (selected("import") && run_import_and_availability(&chosen, run) != 0)
             return 1;
         fprintf(stderr, "bench: run %d/%d: storage backends\n", run + 1, chosen.runs);
-        if (run_storage_figures(&chosen) != 0)
+        if (selected("storage") && run_storage_figures(&chosen) != 0)
             return 1;
     }
     if (bench_pg_state > 0)

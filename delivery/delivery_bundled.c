@@ -7,7 +7,19 @@
 typedef struct bundled_delivery {
     q_delivery base; /* first: the queue sees only this */
     oci_core *core;
+    char installation_id[80];
 } bundled_delivery;
+
+/* The chunk's own key, or one naming it: the installation keeps keys of two gateways (or of a
+ * queue database made anew) apart in one core; a job's chunk always holds the same items. */
+static const char *batch_key(const bundled_delivery *delivery, const q_chunk *chunk, char *out, size_t size)
+{
+    if (chunk->batch_key)
+        return chunk->batch_key;
+    snprintf(out, size, "%s/%lld/%lld/%lld", delivery->installation_id, (long long)chunk->tenant_id,
+             (long long)chunk->job_id, (long long)chunk->chunk_index);
+    return out;
+}
 
 static void deliver(q_delivery *self, const q_chunk *chunk, q_delivery_result *result,
                     int (*should_stop)(void *), void *stop_data)
@@ -41,9 +53,15 @@ static void deliver(q_delivery *self, const q_chunk *chunk, q_delivery_result *r
             .effective_ms = record->effective_ms,
         };
     }
-    cm_err rc = oci_core_apply_records(delivery->core, chunk->organization_id, updates, chunk->record_count,
-                                       results);
-    if (rc == CM_ENOTFOUND) {
+    char key_text[160];
+    const char *key = batch_key(delivery, chunk, key_text, sizeof key_text);
+    cm_err rc = oci_core_apply_batch(delivery->core, chunk->organization_id, key, updates, chunk->record_count,
+                                     results);
+    if (rc == CM_EEXIST) {
+        result->status = Q_DELIVERY_FINAL;
+        snprintf(result->message, sizeof result->message,
+                 "the bundled OCI core applied batch %.120s before with other records", key);
+    } else if (rc == CM_ENOTFOUND) {
         result->status = Q_DELIVERY_FINAL;
         snprintf(result->message, sizeof result->message, "organization %s is not served by the bundled OCI core",
                  chunk->organization_id);
@@ -115,7 +133,7 @@ static int graph_changing(q_delivery *self, const char *organization_id)
     return oci_core_graph_changing(((bundled_delivery *)self)->core, organization_id);
 }
 
-q_delivery *dl_delivery_bundled_new(oci_core *core)
+q_delivery *dl_delivery_bundled_new(oci_core *core, const char *installation_id)
 {
     bundled_delivery *delivery = calloc(1, sizeof *delivery);
     if (!delivery)
@@ -125,5 +143,7 @@ q_delivery *dl_delivery_bundled_new(oci_core *core)
     delivery->base.destroy = destroy;
     delivery->base.graph_changing = graph_changing;
     delivery->core = core;
+    snprintf(delivery->installation_id, sizeof delivery->installation_id, "%s",
+             installation_id ? installation_id : "");
     return &delivery->base;
 }

@@ -588,9 +588,10 @@ cm_err oci_core_apply_records(oci_core *core, const char *org_id, const oci_reco
     oci_store_conn *writer = NULL;
     cm_err rc = oci_store_write_begin(core->store, &writer);
     int64_t now = oci_core_now(core);
-    for (size_t i = 0; rc == CM_OK && i < count; i++)
-        rc = oci_apply_one(writer, graph, org_id, &records[i], OCI_APPLY_MERGE, "location_update", now,
-                           &results[i]);
+    oci_apply_batch batch = {.org = org_id, .updates = records, .count = count, .mode = OCI_APPLY_MERGE,
+                             .event_type = "location_update", .now_ms = now, .claim_ids = 1};
+    if (rc == CM_OK)
+        rc = oci_apply_many(writer, graph, &batch, results);
     if (writer)
         rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
     oci_core_graph_release(core, graph);

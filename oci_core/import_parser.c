@@ -199,6 +199,17 @@ void oci_import_parse_line(oci_import_parser *parser, const char *text, size_t l
                            oci_import_line *out)
 {
     memset(out, 0, sizeof *out);
+    size_t content = length && text[length - 1] == '\r' ? length - 1 : length;
+    if (!blank(text, content) && oci_import_parse_fast(parser, text, content, out)) {
+        parser->layout = OCI_LAYOUT_HIGH_PERFORMANCE;
+        return;
+    }
+    oci_import_parse_line_json(parser, text, length, out);
+}
+
+void oci_import_parse_line_json(oci_import_parser *parser, const char *text, size_t length, oci_import_line *out)
+{
+    memset(out, 0, sizeof *out);
     if (length && text[length - 1] == '\r')
         length--;
     if (blank(text, length)) {

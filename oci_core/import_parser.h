@@ -48,6 +48,14 @@ typedef struct oci_import_line {
 
 void oci_import_parser_init(oci_import_parser *parser);
 
+/* The two ways oci_import_parse_line reads a line. oci_import_parse_fast (import_fast.c) takes the
+ * common high-performance record (a flat object of known keys, plain values) without a JSON tree
+ * and returns 1, or returns 0 and leaves the line to oci_import_parse_line_json (json-c), which
+ * reads every line and writes every error; `out` is reset by the latter. For a line both take,
+ * both give the same result (tests/unit/test_oci_import_parser.c compares them). */
+int oci_import_parse_fast(const oci_import_parser *parser, const char *text, size_t length, oci_import_line *out);
+void oci_import_parse_line_json(oci_import_parser *parser, const char *text, size_t length, oci_import_line *out);
+
 /* Parses one line (without its '\n'; a trailing '\r' is ignored) of `length` bytes. */
 void oci_import_parse_line(oci_import_parser *parser, const char *text, size_t length,
                            oci_import_line *out);

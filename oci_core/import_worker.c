@@ -136,39 +136,64 @@ typedef struct pending_line {
     oci_import_line parsed;
 } pending_line;
 
-/* Applies one batch and saves the checkpoint in the same transaction. */
+/* Applies one batch and saves the checkpoint in the same transaction. The records of the batch
+ * go to oci_apply_many together (a few multi-row statements per group, apply.h); the counters and
+ * the failed lines are then written line by line, in order. */
 static cm_err commit_batch(oci_core *core, const oci_graph *graph, oci_import_row *row, pending_line *lines,
                            size_t count, const oci_import_parser *parser, int64_t cursor)
 {
     oci_import_row next = *row;
+    const oci_record_update **updates = calloc(count ? count : 1, sizeof *updates);
+    oci_apply_result *results = calloc(count ? count : 1, sizeof *results);
+    int *injected = calloc(count ? count : 1, sizeof *injected);
+    char (*injected_why)[160] = NULL;
     oci_store_conn *writer = NULL;
-    cm_err rc = oci_store_write_begin(core->store, &writer);
+    cm_err rc = updates && results && injected ? oci_store_write_begin(core->store, &writer) : CM_ENOMEM;
     int64_t now = oci_core_now(core);
+    size_t record_count = 0;
     for (size_t i = 0; rc == CM_OK && i < count; i++) {
         oci_import_line *line = &lines[i].parsed;
-        char injected[160];
-        if (line->kind == OCI_LINE_RECORD && oci_control_fail_import_line(core, row->org, line->sku, injected)) {
+        if (line->kind != OCI_LINE_RECORD)
+            continue;
+        char why[160];
+        if (oci_control_fail_import_line(core, row->org, line->sku, why)) {
             /* A failImportLines fault rule (control.h): refused as OCI refuses a bad line. */
+            if (!injected_why && !(injected_why = calloc(count, sizeof *injected_why)))
+                rc = CM_ENOMEM;
+            else {
+                injected[i] = 1;
+                memcpy(injected_why[i], why, sizeof why);
+            }
+            continue;
+        }
+        updates[record_count++] = &line->record;
+    }
+    if (rc == CM_OK && record_count) {
+        oci_apply_batch batch = {.org = row->org, .update_list = updates, .count = record_count,
+                                 .mode = OCI_APPLY_MERGE, .event_type = "location_import", .now_ms = now,
+                                 .claim_ids = 1};
+        rc = oci_apply_many(writer, graph, &batch, results);
+    }
+    size_t r = 0;
+    for (size_t i = 0; rc == CM_OK && i < count; i++) {
+        oci_import_line *line = &lines[i].parsed;
+        if (line->kind == OCI_LINE_RECORD && injected[i]) {
             char message[OCI_MESSAGE_MAX + 200];
-            snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, injected);
+            snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, injected_why[i]);
             next.read_count++;
             next.failed_count++;
             rc = oci_store_import_error_add(writer, row->id, lines[i].line_number, line->record_id, line->location_id,
                                             line->sku, message);
         } else if (line->kind == OCI_LINE_RECORD) {
             next.read_count++;
-            oci_apply_result result;
-            rc = oci_apply_one(writer, graph, row->org, &line->record, OCI_APPLY_MERGE, "location_import", now,
-                               &result);
-            if (rc != CM_OK)
-                break;
-            if (result.outcome == OCI_APPLY_APPLIED) {
+            const oci_apply_result *result = &results[r++];
+            if (result->outcome == OCI_APPLY_APPLIED) {
                 next.processed_count++;
-            } else if (result.outcome == OCI_APPLY_DUPLICATE) {
+            } else if (result->outcome == OCI_APPLY_DUPLICATE) {
                 next.skipped_count++;
             } else {
                 char message[OCI_MESSAGE_MAX + 32];
-                snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, result.message);
+                snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, result->message);
                 next.failed_count++;
                 rc = oci_store_import_error_add(writer, row->id, lines[i].line_number, line->record_id,
                                                 line->location_id, line->sku, message);
@@ -183,6 +208,10 @@ static cm_err commit_batch(oci_core *core, const oci_graph *graph, oci_import_ro
                                             line->sku, message);
         }
     }
+    free(updates);
+    free(results);
+    free(injected);
+    free(injected_why);
     next.line_cursor = cursor;
     next.parser_layout = (int)parser->layout;
     next.parser_has_location = parser->has_location;

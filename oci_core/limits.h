@@ -15,7 +15,7 @@
 #define OCI_DELTA_TOKEN_TTL_MS (23LL * 3600 * 1000 + 30LL * 60 * 1000) /* 23.5 hours */
 #define OCI_DELTA_PAGE_MAX_EVENTS 500   /* our choice: changes read per get-deltas call */
 #define OCI_RESULT_LINK_TTL_MS (24LL * 3600 * 1000) /* our choice: export/import result files */
-#define OCI_IMPORT_BATCH_LINES 1000     /* import lines applied per transaction (and checkpoint) */
+#define OCI_IMPORT_BATCH_LINES 4000     /* import lines applied per transaction (and checkpoint) */
 #define OCI_IMPORT_LINE_MAX 65536       /* a longer import line is refused as one failed line */
 #define OCI_JSON_BODY_MAX (1024u * 1024u) /* JSON request bodies of the OCI routes */
 #define OCI_GRAPH_BODY_MAX (16u * 1024u * 1024u) /* admin location-graph replacement */

@@ -7,6 +7,8 @@
  * - oci_core_apply_records: the in-process path used by bundled delivery, applying a batch of
  *   availability records in one transaction, each record id applied at most once per
  *   organization (a repeated id is reported as a duplicate and changes nothing);
+ *   oci_core_apply_batch: the same at most once per batch key, with one marker per batch instead
+ *   of one id per record;
  * - thread safety: every function may be called from any thread at any time.
  * It never calls the gateway or the queue.
  */
@@ -88,6 +90,20 @@ void oci_core_http_config(oci_core *core, cm_http_server_config *server_config);
  */
 cm_err oci_core_apply_records(oci_core *core, const char *org_id, const oci_record_update *records,
                               size_t count, oci_apply_result *results);
+
+/*
+ * The same for in-process delivery, at most once per `batch_key` (NULL: as oci_core_apply_records).
+ * A batch with a key is applied without claiming its record ids (they are still in its events):
+ * one marker per (organization, key) is written in the same transaction as the records, holding
+ * the batch's size, a fingerprint of its record ids and its refusals. A later call with the same key
+ * applies nothing and returns CM_OK with the results of the first one (the same refusals, every
+ * other record OCI_APPLY_APPLIED); with other records than the first it returns CM_EEXIST and
+ * applies nothing. The caller must therefore give a key to exactly one set of records, and must
+ * not deliver the same records both with a key and without (or over HTTP): ids are not claimed.
+ * Markers are pruned like record ids (OCI_ID_RETENTION_MS, 31 days, limits.h).
+ */
+cm_err oci_core_apply_batch(oci_core *core, const char *org_id, const char *batch_key,
+                            const oci_record_update *records, size_t count, oci_apply_result *results);
 
 /* Reads one location record. CM_OK with exists=0 when the SKU was never loaded there. */
 cm_err oci_core_get_location_record(oci_core *core, const char *org_id, const char *location_id,

@@ -128,10 +128,20 @@ void oci_route_batch_update(cm_http_request *request, void *data)
     oci_store_conn *writer = NULL;
     cm_err rc = oci_store_write_begin(core->store, &writer);
     int64_t now = oci_core_now(core);
-    for (size_t i = 0; rc == CM_OK && i < count; i++)
+    /* The valid items in one oci_apply_many (a few multi-row statements, apply.h). */
+    const oci_record_update *valid[OCI_BATCH_UPDATE_MAX_RECORDS];
+    oci_apply_result results[OCI_BATCH_UPDATE_MAX_RECORDS];
+    size_t valid_count = 0;
+    for (size_t i = 0; i < count && valid_count < OCI_BATCH_UPDATE_MAX_RECORDS; i++)
         if (!items[i].invalid)
-            rc = oci_apply_one(writer, graph, org, &items[i].update, OCI_APPLY_MERGE, "location_update", now,
-                               &items[i].result);
+            valid[valid_count++] = &items[i].update;
+    oci_apply_batch batch = {.org = org, .update_list = valid, .count = valid_count, .mode = OCI_APPLY_MERGE,
+                             .event_type = "location_update", .now_ms = now, .claim_ids = 1};
+    if (rc == CM_OK && valid_count)
+        rc = oci_apply_many(writer, graph, &batch, results);
+    for (size_t i = 0, v = 0; rc == CM_OK && i < count && v < valid_count; i++)
+        if (!items[i].invalid)
+            items[i].result = results[v++];
     if (writer)
         rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
     if (rc != CM_OK) {

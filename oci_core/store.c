@@ -113,6 +113,19 @@ static const cm_db_migration MIGRATIONS[] = {
      "INSERT INTO exports_v2 SELECT * FROM exports;"
      "DROP TABLE exports;"
      "ALTER TABLE exports_v2 RENAME TO exports;"},
+    /* Part 3: fewer writes per applied record. An event row now feeds one index: the deltas read
+     * the table itself in seq (rowid) order, the pruning walks that order from the oldest event,
+     * and events_by_sku (org first) serves the event-log export, the as-of reads and every
+     * "rows of this organization" statement. applied_batches holds one marker per batch that
+     * in-process delivery applied (store.h, "batch markers"), instead of one id per record. */
+    {3,
+     "DROP INDEX events_by_org;"
+     "DROP INDEX events_by_time;"
+     "CREATE TABLE applied_batches ("
+     " org TEXT NOT NULL, batch_key TEXT NOT NULL, record_count INTEGER NOT NULL,"
+     " fingerprint INTEGER NOT NULL, refusals TEXT NOT NULL, applied_ms INTEGER NOT NULL,"
+     " PRIMARY KEY (org, batch_key)) WITHOUT ROWID;"
+     "CREATE INDEX applied_batches_by_time ON applied_batches (applied_ms);"},
 };
 
 /* ---- statements ---- */
@@ -124,7 +137,6 @@ typedef enum stmt_id {
     S_RECORDS_BY_LOCATION,
     S_RECORDS_BY_SKU,
     S_RECORDS_COUNT,
-    S_EVENT_ADD,
     S_EVENTS_LAST,
     S_EVENTS_SCAN,
     S_APPLIED_GET,
@@ -178,13 +190,14 @@ static const char *const SQL[S_COUNT] = {
                          " (SELECT value FROM json_each(?2)) ORDER BY sku, location",
     [S_RECORDS_COUNT] = "SELECT count(*) FROM records WHERE org = ?1 AND location IN"
                         " (SELECT value FROM json_each(?2))",
-    [S_EVENT_ADD] =
-        "INSERT INTO events (org, location, sku, event_type, record_id, created_ms, effective_ms,"
-        " old_on_hand, new_on_hand, old_reserved, new_reserved, old_safety_stock, new_safety_stock,"
-        " old_atf, new_atf, old_ato, new_ato, old_futures, new_futures, deleted, place_type) VALUES"
-        " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-    [S_EVENTS_LAST] = "SELECT coalesce(max(seq), 0) FROM events WHERE org = ?1",
-    [S_EVENTS_SCAN] = "SELECT seq, place_type, location, sku FROM events WHERE org = ?1 AND seq > ?2 AND"
+    /* The table in seq order, newest first, stops at the organization's newest event; the index
+     * says first whether there is one at all (else that walk would read every other event). */
+    [S_EVENTS_LAST] = "SELECT CASE WHEN EXISTS (SELECT 1 FROM events INDEXED BY events_by_sku WHERE org = ?1)"
+                      " THEN (SELECT seq FROM events NOT INDEXED WHERE org = ?1 ORDER BY seq DESC LIMIT 1)"
+                      " ELSE 0 END",
+    /* The table in seq order from the token on: a delta poll reads the events written since its
+     * token (other organizations' among them), not the organization's whole history. */
+    [S_EVENTS_SCAN] = "SELECT seq, place_type, location, sku FROM events NOT INDEXED WHERE seq > ?2 AND org = ?1 AND"
                       " ((place_type = 'location' AND location IN (SELECT value FROM json_each(?3)))"
                       " OR (place_type = 'group' AND location IN (SELECT value FROM json_each(?5))))"
                       " ORDER BY seq LIMIT ?4",
@@ -277,10 +290,12 @@ static cm_err finish(oci_store_conn *conn, sqlite3_stmt *statement, int step_rc)
     return reset_rc == SQLITE_OK ? CM_OK : cm_db_error(reset_rc);
 }
 
+/* SQLITE_STATIC: no copy. Every store function steps and finishes (resets and unbinds) its
+ * statement before it returns, and what it binds is the caller's, alive for the whole call. */
 static void bind_text(sqlite3_stmt *s, int index, const char *text)
 {
     if (text)
-        sqlite3_bind_text(s, index, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, index, text, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, index);
 }
@@ -353,7 +368,7 @@ cm_err oci_store_exec(oci_store_conn *conn, const char *sql)
 
 /* ---- futures text: "expected_ms:quantity;…" ---- */
 
-static void futures_encode(const oci_quantities *record, char *out, size_t size)
+void oci_store_futures_encode(const oci_quantities *record, char *out, size_t size)
 {
     size_t used = 0;
     out[0] = '\0';
@@ -382,7 +397,7 @@ static void futures_decode(const char *text, oci_quantities *record)
     }
 }
 
-#define FUTURES_TEXT_MAX (OCI_MAX_FUTURES * 48)
+#define FUTURES_TEXT_MAX OCI_STORE_FUTURES_TEXT_MAX
 
 void oci_store_read_record(sqlite3_stmt *s, int first, oci_quantities *out)
 {
@@ -553,7 +568,7 @@ cm_err oci_store_record_put(oci_store_conn *writer, const char *org, const char 
     if (!s)
         return CM_EDB;
     char futures[FUTURES_TEXT_MAX];
-    futures_encode(record, futures, sizeof futures);
+    oci_store_futures_encode(record, futures, sizeof futures);
     bind_text(s, 1, org);
     bind_text(s, 2, location);
     bind_text(s, 3, sku);
@@ -619,38 +634,7 @@ cm_err oci_store_records_count(oci_store_conn *conn, const char *org, const char
 
 cm_err oci_store_event_add(oci_store_conn *writer, const oci_event *event)
 {
-    sqlite3_stmt *s = stmt(writer, S_EVENT_ADD);
-    if (!s)
-        return CM_EDB;
-    char old_futures[FUTURES_TEXT_MAX], new_futures[FUTURES_TEXT_MAX];
-    futures_encode(&event->old_values, old_futures, sizeof old_futures);
-    futures_encode(&event->new_values, new_futures, sizeof new_futures);
-    bind_text(s, 1, event->org);
-    bind_text(s, 2, event->location);
-    bind_text(s, 3, event->sku);
-    bind_text(s, 4, event->event_type);
-    bind_text(s, 5, event->record_id);
-    sqlite3_bind_int64(s, 6, event->created_ms);
-    if (event->has_effective_date)
-        sqlite3_bind_int64(s, 7, event->effective_ms);
-    else
-        sqlite3_bind_null(s, 7);
-    const oci_quantities *o = &event->old_values, *n = &event->new_values;
-    sqlite3_bind_int64(s, 8, o->on_hand);
-    sqlite3_bind_int64(s, 9, n->on_hand);
-    sqlite3_bind_int64(s, 10, o->reserved);
-    sqlite3_bind_int64(s, 11, n->reserved);
-    sqlite3_bind_int64(s, 12, o->safety_stock);
-    sqlite3_bind_int64(s, 13, n->safety_stock);
-    sqlite3_bind_int64(s, 14, oci_qty_record_atf(o));
-    sqlite3_bind_int64(s, 15, oci_qty_record_atf(n));
-    sqlite3_bind_int64(s, 16, oci_qty_record_ato(o));
-    sqlite3_bind_int64(s, 17, oci_qty_record_ato(n));
-    bind_text(s, 18, old_futures);
-    bind_text(s, 19, new_futures);
-    sqlite3_bind_int(s, 20, event->deleted ? 1 : 0);
-    bind_text(s, 21, event->place_type ? event->place_type : "location");
-    return run(writer, s);
+    return oci_store_events_add_many(writer, event, 1); /* one statement text for events (store_batch.c) */
 }
 
 cm_err oci_store_events_last_seq(oci_store_conn *conn, const char *org, int64_t *seq)

@@ -7,7 +7,9 @@
  * - writes happen only between oci_store_write_begin and _commit/_rollback (BEGIN IMMEDIATE);
  *   reads see one consistent snapshot between oci_store_read_begin and _end;
  * - tables: records (per org, location, sku), events (every change, old and new figures; place_type
- *   'group' for a group's own reservations), applied_ids (idempotency ids), imports and their
+ *   'group' for a group's own reservations; one index, by org and sku: deltas read the table in
+ *   seq order), applied_ids (idempotency ids), applied_batches (markers of batches applied
+ *   in-process, below), imports and their
  *   failed lines, exports (availability, graph, events), delta_tokens, group_reserved,
  *   reservations and reservation_lines, operation_ids, graphs (the admin-replaced graph);
  * - every sqlite3_step/sqlite3_reset is checked; errors come back as cm_err (CM_EDB, CM_EFULL,
@@ -81,6 +83,8 @@ typedef struct oci_event {
 } oci_event;
 
 cm_err oci_store_event_add(oci_store_conn *writer, const oci_event *event);
+/* Stores `count` (at most OCI_STORE_GROUP_MAX) events in order, in one statement (store_batch.c). */
+cm_err oci_store_events_add_many(oci_store_conn *writer, const oci_event *events, size_t count);
 /* The newest event sequence number of `org` (0 when none). */
 cm_err oci_store_events_last_seq(oci_store_conn *conn, const char *org, int64_t *seq);
 
@@ -92,6 +96,44 @@ typedef int (*oci_event_visitor)(void *context, int64_t seq, const char *place_t
 cm_err oci_store_events_scan(oci_store_conn *conn, const char *org, int64_t after_seq,
                              const char *locations_json, const char *groups_json, size_t limit,
                              oci_event_visitor visit, void *context, int *more);
+
+/* ---- several records in one statement (store_batch.c) ----
+ *
+ * The apply path (apply.h) hands records over in groups of at most OCI_STORE_GROUP_MAX: each call
+ * below is a handful of multi-row statements (prepared once per connection for 1, 2, 4, … rows)
+ * instead of one statement per record. A group must not name the same (location, sku) twice: the
+ * old figures read for it would not see the group's own earlier change. */
+
+#define OCI_STORE_GROUP_MAX 32
+
+/* The records of the (locations[i], skus[i]) of `org`: out[i] and exists[i] (0: none, zeros). */
+cm_err oci_store_records_get_many(oci_store_conn *conn, const char *org, const char *const *locations,
+                                  const char *const *skus, size_t count, oci_quantities *out, int *exists);
+/* Creates or replaces the records (locations[i], skus[i]) of `org` with records[i]. */
+cm_err oci_store_records_put_many(oci_store_conn *writer, const char *org, const char *const *locations,
+                                  const char *const *skus, const oci_quantities *records, size_t count,
+                                  int64_t now_ms);
+/* Claims the record ids of a group at once (oci_store_applied_claim for each, in order: an id twice
+ * is claimed by its first entry). claimed[i] is 1 when entry i recorded its id. */
+cm_err oci_store_applied_claim_many(oci_store_conn *writer, const char *org, const char *const *record_ids,
+                                    const char *const *locations, const char *const *skus, size_t count,
+                                    int64_t now_ms, int *claimed);
+/* ---- batch markers (store_batch.c) ----
+ *
+ * In-process delivery applies a batch under a key at most once: the marker is written in the
+ * transaction that applies the records, with what a replay must answer (the batch's size, a
+ * fingerprint of its records and its refusals as text the caller encodes). */
+typedef struct oci_batch_marker {
+    int64_t record_count;
+    int64_t fingerprint;
+    char *refusals; /* owned (oci_batch_marker_clear frees it) */
+} oci_batch_marker;
+
+void oci_batch_marker_clear(oci_batch_marker *marker);
+cm_err oci_store_batch_get(oci_store_conn *conn, const char *org, const char *batch_key, oci_batch_marker *out,
+                           int *found);
+cm_err oci_store_batch_add(oci_store_conn *writer, const char *org, const char *batch_key,
+                           const oci_batch_marker *marker, int64_t now_ms);
 
 /* ---- idempotency ids ---- */
 

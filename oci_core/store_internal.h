@@ -14,9 +14,10 @@
 
 #include "oci_core/store.h"
 
-#define OCI_STORE_EXTRA_STMTS 48
+#define OCI_STORE_EXTRA_STMTS 80
 #define OCI_STORE_SLOTS_RESERVE 0 /* store_reserve.c: slots 0..23 */
 #define OCI_STORE_SLOTS_MAINT 24  /* store_maint.c: slots 24..47 */
+#define OCI_STORE_SLOTS_BATCH 48  /* store_batch.c: slots 48..79 */
 
 /* The statement of `slot`, reset and unbound; NULL on error (logged). */
 sqlite3_stmt *oci_store_prepare(oci_store_conn *conn, int slot, const char *sql);
@@ -31,6 +32,9 @@ int oci_store_changes(oci_store_conn *conn);
 cm_err oci_store_exec(oci_store_conn *conn, const char *sql);
 /* The connection's database handle, for store_state.c's schema-generic statements. */
 sqlite3 *oci_store_db(oci_store_conn *conn);
+/* The futures of a record as the futures columns hold them ("expected_ms:quantity;…"). */
+#define OCI_STORE_FUTURES_TEXT_MAX (OCI_MAX_FUTURES * 48)
+void oci_store_futures_encode(const oci_quantities *record, char *out, size_t size);
 /* Reads the columns on_hand, reserved, safety_stock, effective_ms, futures starting at `first`. */
 void oci_store_read_record(sqlite3_stmt *statement, int first, oci_quantities *out);
 

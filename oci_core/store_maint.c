@@ -21,6 +21,7 @@ enum {
     M_LINES_DELETE,
     M_RESERVATIONS_DELETE,
     M_EVENTS_OF_SKU,
+    M_BATCHES_DELETE,
 };
 
 static const char *const SQL_GRAPH_GET = "SELECT graph FROM graphs WHERE org = ?1";
@@ -34,8 +35,16 @@ static const char *const SQL_EXPORTS_OLD = "SELECT id, file_path FROM exports WH
                                            " AND expires_ms < ?1 LIMIT ?2";
 static const char *const SQL_TOKENS_DELETE =
     "DELETE FROM delta_tokens WHERE token IN (SELECT token FROM delta_tokens WHERE created_ms < ?1 LIMIT ?2)";
+/* Events have no time index (one index per event row, store.c migration 3): the oldest events are
+ * the first in seq order, so a batch is the events before the first one young enough to keep. An
+ * old event behind a younger one (a clock set back) waits until that one is old too. */
 static const char *const SQL_EVENTS_DELETE =
-    "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_ms < ?1 ORDER BY seq LIMIT ?2)";
+    "DELETE FROM events WHERE seq IN (SELECT seq FROM events NOT INDEXED WHERE seq <"
+    " coalesce((SELECT seq FROM events NOT INDEXED WHERE created_ms >= ?1 ORDER BY seq LIMIT 1),"
+    " 9223372036854775807) ORDER BY seq LIMIT ?2)";
+static const char *const SQL_BATCHES_DELETE =
+    "DELETE FROM applied_batches WHERE (org, batch_key) IN"
+    " (SELECT org, batch_key FROM applied_batches WHERE applied_ms < ?1 LIMIT ?2)";
 static const char *const SQL_APPLIED_DELETE =
     "DELETE FROM applied_ids WHERE (org, record_id) IN"
     " (SELECT org, record_id FROM applied_ids WHERE applied_ms < ?1 LIMIT ?2)";
@@ -154,6 +163,9 @@ cm_err oci_store_prune(oci_store_conn *writer, const oci_prune_limits *limits, o
         rc = delete_before(writer, M_EVENTS_DELETE, SQL_EVENTS_DELETE, limits->events_before_ms, limits->batch, removed);
     if (rc == CM_OK)
         rc = delete_before(writer, M_APPLIED_DELETE, SQL_APPLIED_DELETE, limits->ids_before_ms, limits->batch, removed);
+    if (rc == CM_OK)
+        rc = delete_before(writer, M_BATCHES_DELETE, SQL_BATCHES_DELETE, limits->ids_before_ms, limits->batch,
+                           removed);
     if (rc == CM_OK)
         rc = delete_before(writer, M_OPS_DELETE, SQL_OPS_DELETE, limits->ids_before_ms, limits->batch, removed);
     if (rc == CM_OK)

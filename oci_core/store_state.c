@@ -22,6 +22,7 @@ static const state_table TABLES[] = {
     {"records", "org = ?1"},
     {"events", "org = ?1"},
     {"applied_ids", "org = ?1"},
+    {"applied_batches", "org = ?1"},
     {"imports", "org = ?1"},
     {"import_errors", "import_id IN (SELECT id FROM imports WHERE org = ?1)"},
     {"exports", "org = ?1"},

@@ -7,7 +7,8 @@
  * - Q_DELIVERY_RETRY: nothing (or nothing certain) was applied and the cause may pass (connection
  *   refused, timeout, HTTP 5xx, 429); `retry_after_ms` carries the server's Retry-After or -1;
  * - Q_DELIVERY_FINAL: the chunk can never be delivered as it is (HTTP 4xx other than 429).
- * Delivering the same chunk twice must change nothing twice: records carry deterministic ids.
+ * Delivering the same chunk twice must change nothing twice: records carry deterministic ids (HTTP),
+ * and bundled delivery applies a chunk under its batch key at most once (see batch_key).
  * Implementations: bundled (in-process calls into oci_core) and http (libcurl), in delivery/.
  *
  * `read` is OCI's get-availability for (skus × locations), at most Q_READ_MAX_COMBINATIONS a call
@@ -34,6 +35,12 @@ typedef struct q_chunk {
     int64_t chunk_index;
     const tr_record *records;
     size_t record_count;
+    /* Optional: the key under which in-process (bundled) delivery applies these records at most
+     * once, with one marker for the batch instead of one claimed id per record. NULL: the bundled
+     * delivery derives "<installation>/<tenant>/<job>/<chunk>". Whoever sets it guarantees that a
+     * key is only ever delivered with exactly the same records (a different set under a used key is
+     * refused as FINAL). HTTP delivery ignores it (OCI's record ids stay the idempotency there). */
+    const char *batch_key;
 } q_chunk;
 
 typedef enum q_delivery_status { Q_DELIVERY_OK, Q_DELIVERY_RETRY, Q_DELIVERY_FINAL } q_delivery_status;

@@ -109,7 +109,7 @@ static int setup(void **state)
              "sfcc.inventory.availability.rw sfcc.inventory.impex-inventory.rw sfcc.inventory.impex-inventory\"}}",
              port, port);
     f->delivery_config = parse_config(f->dir, delivery);
-    f->bundled = dl_delivery_bundled_new(f->core_a);
+    f->bundled = dl_delivery_bundled_new(f->core_a, "test-installation");
     char delivery_error[DL_DELIVERY_ERROR_MAX];
     dl_delivery_http_options options = {.poll_first_ms = 20, .poll_max_ms = 200};
     f->http = dl_delivery_http_new(f->delivery_config, &options, delivery_error);

@@ -18,9 +18,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <sqlite3.h>
+
 #include "common/config.h"
 #include "common/http_server.h"
 #include "common/json_util.h"
+#include "oci_core/limits.h"
 #include "oci_core/oci_core.h"
 #include "oci_core/oci_core_testing.h"
 #include "tests/support/http_client.h"
@@ -337,6 +340,96 @@ static void test_apply_records_contract(void **state)
     assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "skuA", &availability), CM_OK);
     assert_int_equal(availability.on_hand_milli, 3500);
     assert_int_equal(oci_core_apply_records(f->core, "nope", records, 1, results), CM_ENOTFOUND);
+}
+
+/* One number from the core's own database (read-only, next to the running core: WAL). */
+static long long db_count(fixture *f, const char *sql)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/oci.db", f->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *statement = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+    long long value = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return value;
+}
+
+/* oci_core_apply_batch: a batch (larger than one store group, a SKU twice, one refusal) is applied
+ * once under its key with one marker and no claimed ids; a replay answers the first results and
+ * changes nothing; other records under the key are refused; NULL keeps the record-id path. */
+static void test_apply_batch_contract(void **state)
+{
+    fixture *f = *state;
+    enum { COUNT = 70 };
+    oci_record_update records[COUNT];
+    char ids[COUNT][32], skus[COUNT][32];
+    for (int i = 0; i < COUNT; i++) {
+        snprintf(ids[i], sizeof ids[i], "batch-rid-%d", i);
+        snprintf(skus[i], sizeof skus[i], "bsku-%d", i == 40 ? 3 : i); /* record 40 changes bsku-3 again */
+        records[i] = (oci_record_update){.record_id = ids[i], .location_id = i == 7 ? "nowhere" : "phoenix",
+                                         .sku = skus[i], .has_on_hand = 1, .on_hand_milli = 1000 * (i + 1),
+                                         .has_safety_stock = 1, .safety_stock_milli = 0};
+    }
+    oci_apply_result results[COUNT];
+    long long events_before = db_count(f, "SELECT count(*) FROM events");
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT, results), CM_OK);
+    for (int i = 0; i < COUNT; i++)
+        assert_int_equal(results[i].outcome, i == 7 ? OCI_APPLY_REFUSED : OCI_APPLY_APPLIED);
+    assert_string_equal(results[7].error_code, "LocationDoesNotExist");
+    oci_availability availability;
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-3", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 41000); /* the later of the two changes */
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-69", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 70000);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM events") - events_before, COUNT - 1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM events WHERE sku = 'bsku-3' AND old_on_hand = 4000"
+                                 " AND new_on_hand = 41000"), 1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_ids WHERE record_id LIKE 'batch-rid-%'"), 0);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_batches"), 1);
+
+    /* A replay: the first results, nothing written (the figures given again do not count). */
+    records[69].on_hand_milli = 5;
+    memset(results, 0xff, sizeof results);
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT, results), CM_OK);
+    for (int i = 0; i < COUNT; i++)
+        assert_int_equal(results[i].outcome, i == 7 ? OCI_APPLY_REFUSED : OCI_APPLY_APPLIED);
+    assert_string_equal(results[7].error_code, "LocationDoesNotExist");
+    assert_non_null(strstr(results[7].message, "nowhere"));
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-69", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 70000);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM events") - events_before, COUNT - 1);
+
+    /* Other records under a used key: refused, nothing applied. */
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT - 1, results), CM_EEXIST);
+    records[0].record_id = "batch-rid-other";
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT, results), CM_EEXIST);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM events") - events_before, COUNT - 1);
+    /* The key is the organization's: another organization applies it for itself. */
+    assert_int_equal(oci_core_apply_batch(f->core, "nope", "inst/1/2/0", records, 1, results), CM_ENOTFOUND);
+    /* Without a key the ids are claimed as before. */
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records, 1, results), CM_OK);
+    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records, 1, results), CM_OK);
+    assert_int_equal(results[0].outcome, OCI_APPLY_DUPLICATE);
+    /* An id twice in one call (one claim statement): the first entry applies, the second is a
+     * duplicate, and an id after them still applies. */
+    records[10].record_id = records[12].record_id = "twice-rid";
+    records[10].on_hand_milli = 1000;
+    records[12].on_hand_milli = 2000;
+    records[13].record_id = "after-twice-rid";
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records + 10, 4, results), CM_OK);
+    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(results[1].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(results[2].outcome, OCI_APPLY_DUPLICATE);
+    assert_int_equal(results[3].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-12", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 13000); /* unchanged by the duplicate */
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-10", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 1000);
 }
 
 /* Polls a status URL until its "status" is not one of the running ones. */
@@ -687,6 +780,78 @@ static void restart(fixture *f)
     f->port = cm_http_server_port(f->server);
 }
 
+/* Puts the core's database back to schema 2 (the two event indexes, no batch markers) while the
+ * core is closed, then opens it again: migration 3 runs on a file with data in it. */
+static void downgrade_and_restart(fixture *f)
+{
+    cm_http_server_stop(f->server);
+    oci_core_close(f->core);
+    char path[400];
+    snprintf(path, sizeof path, "%s/oci.db", f->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE INDEX events_by_org ON events (org, seq);"
+                                  "CREATE INDEX events_by_time ON events (created_ms);"
+                                  "DROP TABLE applied_batches;"
+                                  "UPDATE schema_version SET version = 2 WHERE component = 'oci_core';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    char oci_error[OCI_ERROR_MAX];
+    if (oci_core_open(f->config, f->dir, &f->core, oci_error) != CM_OK)
+        fail_msg("reopen: %s", oci_error);
+    cm_http_server_config server_config = {.name = "oci", .bind_address = "127.0.0.1", .threads = 2};
+    oci_core_http_config(f->core, &server_config);
+    char http_error[CM_HTTP_ERROR_MAX];
+    if (cm_http_server_start(&server_config, &f->server, http_error) != CM_OK)
+        fail_msg("server: %s", http_error);
+    f->port = cm_http_server_port(f->server);
+}
+
+/* Migration 3 on a database with events in it: the events stay readable, a delta token taken
+ * before it still reads the changes after it, and batch markers work afterwards. */
+static void test_migration_3_keeps_events(void **state)
+{
+    fixture *f = *state;
+    oci_record_update records[3] = {
+        {.record_id = "m-1", .location_id = "phoenix", .sku = "mig-1", .has_on_hand = 1, .on_hand_milli = 1000},
+        {.record_id = "m-2", .location_id = "phoenix", .sku = "mig-2", .has_on_hand = 1, .on_hand_milli = 2000},
+        {.record_id = "m-3", .location_id = "phoenix", .sku = "mig-3", .has_on_hand = 1, .on_hand_milli = 3000},
+    };
+    oci_apply_result results[3];
+    assert_int_equal(oci_core_apply_records(f->core, ORG, records, 1, results), CM_OK);
+    char *file = NULL;
+    char *token = export_and_token(f, "{\"objects\":{\"locations\":[\"phoenix\"]}}", &file);
+    free(file);
+    assert_int_equal(oci_core_apply_records(f->core, ORG, records + 1, 1, results), CM_OK); /* before */
+    long long events = db_count(f, "SELECT count(*) FROM events");
+    downgrade_and_restart(f);
+    assert_int_equal(db_count(f, "SELECT version FROM schema_version WHERE component = 'oci_core'"), 3);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"),
+                     1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM events"), events);
+    assert_int_equal(oci_core_apply_batch(f->core, ORG, "m/1/1/0", records + 2, 1, results), CM_OK); /* after */
+    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_batches"), 1);
+    oci_availability availability;
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "mig-1", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 1000);
+    /* The token from before the migration: the changes after it, before and after the migration. */
+    char body[256];
+    snprintf(body, sizeof body, "{\"deltaToken\":\"%s\"}", token);
+    long status;
+    json_object *json = call(f, "POST", AVAIL "/availability-records/actions/get-deltas", body, &status);
+    assert_int_equal(status, 200);
+    json_object *list;
+    assert_int_equal(cm_json_array(json, "records", &list), CM_JSON_OK);
+    assert_int_equal(json_object_array_length(list), 2);
+    assert_string_equal(string(json_object_array_get_idx(list, 0), "sku"), "mig-2");
+    assert_string_equal(string(json_object_array_get_idx(list, 1), "sku"), "mig-3");
+    json_object_put(json);
+    free(token);
+}
+
 /* The gaps of part 1: hashes, null bodies, 409s during exports, the upload example, deltas past
  * one page, by group and after a delete, resuming an import after a restart, the stored graph,
  * pruning. */
@@ -830,9 +995,10 @@ static void test_part1_gaps(void **state)
     free(token);
 
     /* An import interrupted after 2 batches resumes after a restart, applying no line twice. */
-    size_t capacity = 3500 * 120, length = 0;
+    enum { LINES = OCI_IMPORT_BATCH_LINES * 7 / 2 }; /* three and a half batches */
+    size_t capacity = (size_t)LINES * 120, length = 0;
     char *big = malloc(capacity);
-    for (int i = 0; i < 3500; i++)
+    for (int i = 0; i < LINES; i++)
         length += (size_t)snprintf(big + length, capacity - length,
                                    "{\"recordId\":\"rs-%d\",\"onHand\":%d,\"sku\":\"rs-%d\",\"locationId\":\"phoenix\"}\n", i, i % 7, i);
     oci_core_testing_import_batches(f->core, 2);
@@ -850,7 +1016,7 @@ static void test_part1_gaps(void **state)
     for (int i = 0; i < 200 && !stopped; i++) {
         json = call(f, "GET", status_path, NULL, &code);
         int64_t read = import_count(json, "recordsReadCount");
-        stopped = strcmp(string(json, "status"), "RUNNING") == 0 && read == 2000;
+        stopped = strcmp(string(json, "status"), "RUNNING") == 0 && read == 2 * OCI_IMPORT_BATCH_LINES;
         json_object_put(json);
         if (!stopped)
             usleep(20000);
@@ -859,8 +1025,8 @@ static void test_part1_gaps(void **state)
     restart(f);
     status = wait_status(f, status_path);
     assert_string_equal(string(status, "status"), "COMPLETED");
-    assert_int_equal(import_count(status, "recordsReadCount"), 3500);
-    assert_int_equal(import_count(status, "recordsProcessedCount"), 3500);
+    assert_int_equal(import_count(status, "recordsReadCount"), LINES);
+    assert_int_equal(import_count(status, "recordsProcessedCount"), LINES);
     assert_int_equal(import_count(status, "recordsSkippedCount"), 0);
     json_object_put(status);
     free(big);
@@ -895,6 +1061,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_availability_examples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_update_and_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_records_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_batch_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_3_keeps_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exports_and_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_50k_plain_and_gzip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_partial_failures_and_errors, setup, teardown),
