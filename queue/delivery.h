@@ -34,6 +34,12 @@ typedef struct q_chunk {
     int64_t chunk_index;
     const tr_record *records;
     size_t record_count;
+    /* Optional (NULL for a job's own chunk): the once-only key of a coalesced batch (several small
+     * jobs delivered together under the first, job_id), stable across restarts because the batch's
+     * composition is stored before it is delivered (store.h, q_store_claim_batch). Whoever sets it
+     * delivers exactly the same records under it every time. HTTP delivery ignores it (record ids
+     * stay the idempotency there). */
+    const char *batch_key;
 } q_chunk;
 
 typedef enum q_delivery_status { Q_DELIVERY_OK, Q_DELIVERY_RETRY, Q_DELIVERY_FINAL } q_delivery_status;
