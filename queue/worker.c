@@ -385,8 +385,11 @@ static chunk_outcome handle_failed_delivery(worker *self, q_job *job, int64_t ch
         if (atomic_load(&pool->stopping))
             delay = 0;
         if (!(now + delay - retry_started > pool->config.retry_budget_ms && !atomic_load(&pool->stopping))) {
-            cm_log_warn("job.retry", "job=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " batch=%zu in %" PRId64 " ms: %s",
-                        job->job_id, chunk_index + 1, job->chunks_total, member_count + 1, delay, result->message);
+            char batch[64] = "";
+            if (member_count)
+                snprintf(batch, sizeof batch, " (with the %zu jobs joined to it)", member_count);
+            cm_log_warn("job.retry", "job=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " in %" PRId64 " ms%s: %s",
+                        job->job_id, chunk_index + 1, job->chunks_total, delay, batch, result->message);
             q_store_park(pool->config.store, job->job_id, self->token, now + delay, retry_started, result->message);
             release_members(self, members, member_count);
             return atomic_load(&pool->stopping) ? CHUNK_STOPPED : CHUNK_PARKED;
