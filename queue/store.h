@@ -10,8 +10,9 @@
  *   power loss. Job ids are unique and increasing (on PostgreSQL across every instance).
  * - Job states are enforced by CHECK constraints. A claim is one statement, so two workers (of
  *   one process or of several) never hold the same job; only the oldest unfinished job of a
- *   tenant is claimable, so a tenant's jobs run one at a time in acceptance order and a job parked
- *   for a retry holds its tenant's later jobs back. Different tenants run in parallel.
+ *   tenant is claimable, so a tenant's jobs run one at a time in acceptance order (or, coalesced,
+ *   together as one batch stored under the oldest: q_store_claim_batch) and a job parked for a
+ *   retry holds its tenant's later jobs back. Different tenants run in parallel.
  * - A chunk's checkpoint records its per-item results and advances the job in one transaction,
  *   once per chunk, and only for the worker that holds the job (fencing): a crash never
  *   half-records or doubles a chunk, and a worker that lost its job cannot overwrite the new
