@@ -317,6 +317,7 @@ int app_serve(const app_options *options)
             .workers = runtime.config->queue.workers,
             .retry_budget_ms = (int64_t)runtime.config->queue.retry_budget_seconds * 1000,
             .retention_ms = (int64_t)runtime.config->queue.retention_days * 86400000LL,
+            .no_coalescing = !runtime.config->queue.coalesce,
         };
         if (!runtime.delivery || q_pool_start(&pool_config, &runtime.pool) != CM_OK) {
             fprintf(stderr, "omsgw: cannot start the queue workers\n");

@@ -894,6 +894,7 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
     config->queue.retention_days = DEFAULT_RETENTION_DAYS;
     config->queue.retry_budget_seconds = DEFAULT_RETRY_BUDGET;
     config->queue.lease_seconds = DEFAULT_LEASE_SECONDS;
+    config->queue.coalesce = 1;
 
     json_object *gateway = NULL, *oci = NULL, *delivery = NULL, *queue = NULL, *storage = NULL;
     if ((rc = read_section(&ctx, root, "gateway", &gateway)) ||
@@ -934,7 +935,8 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
                           &config->queue.retention_days)) ||
          (rc = read_int32(&ctx, queue, "retryBudgetSeconds", "queue.", 1, 86400,
                           &config->queue.retry_budget_seconds)) ||
-         (rc = read_int32(&ctx, queue, "leaseSeconds", "queue.", 1, 3600, &config->queue.lease_seconds))))
+         (rc = read_int32(&ctx, queue, "leaseSeconds", "queue.", 1, 3600, &config->queue.lease_seconds)) ||
+         (rc = read_bool(&ctx, queue, "coalesce", "queue.", &config->queue.coalesce))))
         goto out;
     if ((rc = read_storage(&ctx, storage, config)))
         goto out;

@@ -183,6 +183,7 @@ typedef struct cm_config {
         int retention_days;
         int retry_budget_seconds;
         int lease_seconds;
+        int coalesce; /* queue.coalesce: deliver a tenant's small queued jobs together (default 1) */
     } queue;
     struct {
         cm_storage_backend backend;

@@ -116,6 +116,7 @@ static const known_field fields[] = {
     {"queue.retentionDays", 0},
     {"queue.retryBudgetSeconds", 0},
     {"queue.leaseSeconds", 0},
+    {"queue.coalesce", 0},
 
     /* The queue's storage (SQLite by default; PostgreSQL on the lead's branch). The URL may carry
      * a password, so it is a secret field. */

@@ -36,10 +36,13 @@ typedef struct q_chunk {
     const tr_record *records;
     size_t record_count;
     /* Optional: the key under which in-process (bundled) delivery applies these records at most
-     * once, with one marker for the batch instead of one claimed id per record. NULL: the bundled
-     * delivery derives "<installation>/<tenant>/<job>/<chunk>". Whoever sets it guarantees that a
-     * key is only ever delivered with exactly the same records (a different set under a used key is
-     * refused as FINAL). HTTP delivery ignores it (OCI's record ids stay the idempotency there). */
+     * once, with one marker for the batch instead of one claimed id per record. NULL (a job's own
+     * chunk): the bundled delivery derives "<installation>/<tenant>/<job>/<chunk>". A coalesced
+     * batch (several small jobs delivered together under the first job_id) sets its own, stable
+     * across restarts because the batch's composition is stored before it is delivered (store.h,
+     * q_store_claim_batch). Whoever sets it guarantees that a key is only ever delivered with
+     * exactly the same records (a different set under a used key is refused as FINAL). HTTP
+     * delivery ignores it (OCI's record ids stay the idempotency there). */
     const char *batch_key;
 } q_chunk;
 

@@ -101,6 +101,31 @@ cm_err q_store_checkpoint(q_store *store, const q_checkpoint *checkpoint)
     return rc;
 }
 
+cm_err q_store_claim_batch(q_store *store, const q_job *head, const char *worker_token, int64_t max_items,
+                           size_t max_jobs, int allow_new, int64_t now_ms, q_job **members, size_t *count)
+{
+    *members = NULL;
+    *count = 0;
+    double started = q_metrics_clock();
+    cm_err rc = store->ops->claim_batch(store, head, worker_token, max_items, max_jobs, allow_new, now_ms, members,
+                                        count);
+    q_metrics_db_commit(store->ops->name, "claim_batch", q_metrics_clock() - started);
+    return rc;
+}
+
+cm_err q_store_dissolve_batch(q_store *store, int64_t head_job_id, const char *worker_token)
+{
+    return store->ops->dissolve_batch(store, head_job_id, worker_token);
+}
+
+cm_err q_store_checkpoint_batch(q_store *store, const q_checkpoint *checkpoints, size_t count)
+{
+    double started = q_metrics_clock();
+    cm_err rc = store->ops->checkpoint_batch(store, checkpoints, count);
+    q_metrics_db_commit(store->ops->name, "checkpoint", q_metrics_clock() - started);
+    return rc;
+}
+
 cm_err q_store_park(q_store *store, int64_t job_id, const char *worker_token, int64_t next_attempt_ms,
                     int64_t retry_started_ms, const char *reason)
 {

@@ -10,8 +10,9 @@
  *   power loss. Job ids are unique and increasing (on PostgreSQL across every instance).
  * - Job states are enforced by CHECK constraints. A claim is one statement, so two workers (of
  *   one process or of several) never hold the same job; only the oldest unfinished job of a
- *   tenant is claimable, so a tenant's jobs run one at a time in acceptance order and a job parked
- *   for a retry holds its tenant's later jobs back. Different tenants run in parallel.
+ *   tenant is claimable, so a tenant's jobs run one at a time in acceptance order (or, coalesced,
+ *   together as one batch stored under the oldest: q_store_claim_batch) and a job parked for a
+ *   retry holds its tenant's later jobs back. Different tenants run in parallel.
  * - A chunk's checkpoint records its per-item results and advances the job in one transaction,
  *   once per chunk, and only for the worker that holds the job (fencing): a crash never
  *   half-records or doubles a chunk, and a worker that lost its job cannot overwrite the new
@@ -171,6 +172,37 @@ typedef struct q_checkpoint {
 /* Records a finished chunk. CM_ESTATE when the job is no longer held by this worker or the chunk is
  * not the next one (nothing is written then). */
 cm_err q_store_checkpoint(q_store *store, const q_checkpoint *checkpoint);
+
+/*
+ * Coalescing (queue/worker.c): small refresh jobs of one tenant delivered together, as one batch
+ * under the job the worker holds (the batch's head). The batch's composition is stored before it is
+ * delivered, so a batch delivered again after a crash, a retry or a takeover is the same batch.
+ *
+ * q_store_claim_batch, for a head held by `worker_token`, in one transaction:
+ * - when jobs were joined to this head before (and are still open), claims exactly those again
+ *   (taking them over from a previous holder) and returns them;
+ * - else, when `allow_new`, joins the tenant's next jobs, in job order and without a gap: each
+ *   PENDING, REFRESH, one chunk, the head's location and organization, while the head's items and
+ *   theirs stay within `max_items` and their number within `max_jobs`; they become WORKING,
+ *   started, held by the same worker, and remembered as the head's batch.
+ * *members is a new array in job order (free each with q_job_clear, then free()), *count its
+ * length (0: nothing to join; the head runs alone). CM_ESTATE when the worker does not hold the head.
+ * A member is held like its head: checkpoint, park, release and finish are fenced per job; its
+ * lease is renewed with the head's (q_store_renew_lease of the head). Members are never claimed by
+ * q_store_claim while their head is open (only a tenant's oldest open job is), and cannot be
+ * cancelled (they are WORKING).
+ */
+cm_err q_store_claim_batch(q_store *store, const q_job *head, const char *worker_token, int64_t max_items,
+                           size_t max_jobs, int allow_new, int64_t now_ms, q_job **members, size_t *count);
+
+/* Undoes a batch that OCI refused as a whole (nothing of it was applied): the members leave it and
+ * are let go, to run one by one in their order; the head stays held. CM_ESTATE when the worker
+ * does not hold the head. */
+cm_err q_store_dissolve_batch(q_store *store, int64_t head_job_id, const char *worker_token);
+
+/* Records the checkpoints of a batch (head first) in one transaction: all or none. CM_ESTATE when
+ * any of the jobs is no longer held by the worker or its chunk is not the next one. */
+cm_err q_store_checkpoint_batch(q_store *store, const q_checkpoint *checkpoints, size_t count);
 
 /* Releases a held job until `next_attempt_ms` (retry later); `retry_started_ms` remembers when the
  * current chunk first failed, for the retry budget. */

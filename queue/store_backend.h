@@ -24,6 +24,10 @@ typedef struct q_store_ops {
     cm_err (*renew_lease)(q_store *store, int64_t job_id, const char *worker_token);
     cm_err (*load_chunk)(q_store *store, int64_t job_id, int64_t chunk_index, char **payload, size_t *length);
     cm_err (*checkpoint)(q_store *store, const q_checkpoint *checkpoint);
+    cm_err (*claim_batch)(q_store *store, const q_job *head, const char *worker_token, int64_t max_items,
+                          size_t max_jobs, int allow_new, int64_t now_ms, q_job **members, size_t *count);
+    cm_err (*dissolve_batch)(q_store *store, int64_t head_job_id, const char *worker_token);
+    cm_err (*checkpoint_batch)(q_store *store, const q_checkpoint *checkpoints, size_t count);
     cm_err (*save_chunk_state)(q_store *store, int64_t job_id, const char *worker_token, int64_t chunk_index,
                                const char *state_json);
     cm_err (*load_chunk_state)(q_store *store, int64_t job_id, int64_t chunk_index, char **state_json,

@@ -435,10 +435,12 @@ static int64_t pg_lease_ms(const q_store *base)
     return ((const pg_store *)base)->lease_ms;
 }
 
+/* The head's lease and those of the jobs joined to its batch, while the head is held. */
 static const cm_pg_statement SQL_RENEW = {
     "q_renew",
     "UPDATE omsgw.jobs SET lease_until = clock_timestamp() + $3::bigint * interval '1 millisecond'"
-    " WHERE job_id = $1::bigint AND claimed_by = $2::text",
+    " WHERE claimed_by = $2::text AND (job_id = $1::bigint OR batch_of = $1::bigint)"
+    "   AND EXISTS (SELECT 1 FROM omsgw.jobs h WHERE h.job_id = $1::bigint AND h.claimed_by = $2::text)",
     3};
 
 /* Runs one fenced statement by itself; CM_ESTATE when it changed no row. */
@@ -462,7 +464,16 @@ static cm_err pg_renew_lease(q_store *base, int64_t job_id, const char *worker_t
     pg_store *store = of(base);
     number_text id = num(job_id), lease = num(store->lease_ms);
     const char *values[] = {id.text, worker_token, lease.text};
-    return held_update(store, &SQL_RENEW, values, job_id, "queue.renew");
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_RENEW, values, &result);
+    if (!rc && cm_pg_changes(result) < 1)
+        rc = CM_ESTATE;
+    PQclear(result);
+    if (rc)
+        log_failure("queue.renew", conn, rc, job_id);
+    cm_pg_release(conn);
+    return rc;
 }
 
 static const cm_pg_statement SQL_CHUNK_LOAD = {
@@ -626,9 +637,9 @@ static char *extras_json(const q_checkpoint *cp)
     return out;
 }
 
-static cm_err pg_checkpoint(q_store *base, const q_checkpoint *cp)
+/* One chunk's checkpoint inside the caller's transaction on `conn`. */
+static cm_err checkpoint_in_transaction(cm_pg_conn *conn, const q_checkpoint *cp)
 {
-    pg_store *store = of(base);
     char *failures = cp->failure_count ? failures_json(cp) : NULL;
     char *extras = cp->extra_count ? extras_json(cp) : NULL;
     if ((cp->failure_count && !failures) || (cp->extra_count && !extras)) {
@@ -638,11 +649,8 @@ static cm_err pg_checkpoint(q_store *base, const q_checkpoint *cp)
     }
     number_text id = num(cp->job_id), index = num(cp->chunk_index), applied = num(cp->items_applied),
                 failed = num((int64_t)cp->failure_count), now = num(cp->now_ms), tenant = num(cp->tenant_id);
-    cm_pg_conn *conn = cm_pg_acquire(store->pool);
     PGresult *result = NULL;
-    cm_err rc = cm_pg_begin(conn, 0);
-    if (rc)
-        goto out;
+    cm_err rc = CM_OK;
     const char *advance[] = {id.text, cp->worker_token, applied.text, failed.text, index.text};
     if ((rc = cm_pg_exec(conn, &SQL_JOB_ADVANCE, advance, &result)))
         goto out;
@@ -659,21 +667,186 @@ static cm_err pg_checkpoint(q_store *base, const q_checkpoint *cp)
     const char *extra_values[] = {tenant.text, cp->oci_location, id.text, now.text, extras};
     if (extras && (rc = cm_pg_exec(conn, &SQL_EXTRAS_UPSERT, extra_values, NULL)))
         goto out;
-    if (cp->finish_success &&
-        (rc = finish_in_transaction(conn, cp->job_id, cp->worker_token, Q_SUCCESS, 1, NULL, cp->now_ms)))
-        goto out;
-    rc = cm_pg_commit(conn);
+    if (cp->finish_success)
+        rc = finish_in_transaction(conn, cp->job_id, cp->worker_token, Q_SUCCESS, 1, NULL, cp->now_ms);
 out:
     PQclear(result);
+    free(failures);
+    free(extras);
+    return rc;
+}
+
+static cm_err pg_checkpoint_batch(q_store *base, const q_checkpoint *cps, size_t count)
+{
+    pg_store *store = of(base);
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    cm_err rc = cm_pg_begin(conn, 0);
+    size_t i = 0;
+    for (; !rc && i < count; i++)
+        rc = checkpoint_in_transaction(conn, &cps[i]);
+    if (!rc)
+        rc = cm_pg_commit(conn);
     if (rc) {
-        if (rc != CM_ESTATE)
-            cm_log_error("queue.checkpoint", "job %" PRId64 " chunk %" PRId64 ": %s (%s)", cp->job_id,
-                         cp->chunk_index, cm_strerror(rc), cm_pg_message(conn));
+        if (rc != CM_ESTATE && count)
+            cm_log_error("queue.checkpoint", "job %" PRId64 " chunk %" PRId64 ": %s (%s)", cps[i ? i - 1 : 0].job_id,
+                         cps[i ? i - 1 : 0].chunk_index, cm_strerror(rc), cm_pg_message(conn));
         cm_pg_rollback(conn);
     }
     cm_pg_release(conn);
-    free(failures);
-    free(extras);
+    return rc;
+}
+
+static cm_err pg_checkpoint(q_store *base, const q_checkpoint *cp)
+{
+    return pg_checkpoint_batch(base, cp, 1);
+}
+
+static const cm_pg_statement SQL_BATCH_DISSOLVE = {
+    "q_batch_dissolve",
+    "WITH head AS (SELECT job_id FROM omsgw.jobs WHERE job_id = $1::bigint AND claimed_by = $2::text FOR UPDATE),"
+    " members AS (UPDATE omsgw.jobs j SET batch_of = NULL, claimed_by = NULL, lease_until = NULL FROM head"
+    "             WHERE j.batch_of = head.job_id AND j.status = 'WORKING' RETURNING j.job_id)"
+    " SELECT (SELECT count(*) FROM head), (SELECT count(*) FROM members)",
+    2};
+
+static cm_err pg_dissolve_batch(q_store *base, int64_t head_job_id, const char *worker_token)
+{
+    pg_store *store = of(base);
+    number_text id = num(head_job_id);
+    const char *values[] = {id.text, worker_token};
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    cm_err rc = cm_pg_exec(conn, &SQL_BATCH_DISSOLVE, values, &result);
+    if (!rc && (PQntuples(result) != 1 || value_int(result, 0, 0) != 1))
+        rc = CM_ESTATE;
+    PQclear(result);
+    if (rc)
+        log_failure("queue.dissolve_batch", conn, rc, head_job_id);
+    cm_pg_release(conn);
+    return rc;
+}
+
+static const cm_pg_statement SQL_BATCH_HEAD_HELD = {
+    "q_batch_head_held", "SELECT 1 FROM omsgw.jobs WHERE job_id = $1::bigint AND claimed_by = $2::text FOR UPDATE", 2};
+/* A batch stored before, claimed again as it was (taken over from its previous holder, if any). */
+static const cm_pg_statement SQL_BATCH_RECLAIM = {
+    "q_batch_reclaim",
+    "UPDATE omsgw.jobs SET claimed_by = $2::text,"
+    "   lease_until = clock_timestamp() + $3::bigint * interval '1 millisecond', attempts = attempts + 1,"
+    "   interruptions = interruptions + (claimed_by IS NOT NULL AND claimed_by <> $2::text)::int"
+    " WHERE batch_of = $1::bigint AND status = 'WORKING'"
+    " RETURNING " JOB_COLUMNS,
+    3};
+static const cm_pg_statement SQL_BATCH_NEXT = {
+    "q_batch_next",
+    "SELECT " JOB_COLUMNS " FROM omsgw.jobs WHERE tenant_id = $1::bigint AND job_id > $2::bigint"
+    "   AND status IN ('PENDING', 'WORKING') ORDER BY job_id LIMIT $3::integer FOR UPDATE",
+    3};
+static const cm_pg_statement SQL_BATCH_JOIN = {
+    "q_batch_join",
+    "UPDATE omsgw.jobs SET status = 'WORKING', claimed_by = $2::text,"
+    "   lease_until = clock_timestamp() + $3::bigint * interval '1 millisecond', started_ms = $4::bigint,"
+    "   attempts = attempts + 1, batch_of = $5::bigint"
+    " WHERE job_id = ANY($1::bigint[]) AND status = 'PENDING' AND claimed_by IS NULL",
+    5};
+
+static int job_order(const void *a, const void *b)
+{
+    int64_t x = ((const q_job *)a)->job_id, y = ((const q_job *)b)->job_id;
+    return x < y ? -1 : x > y;
+}
+
+static cm_err pg_claim_batch(q_store *base, const q_job *head, const char *worker_token, int64_t max_items,
+                             size_t max_jobs, int allow_new, int64_t now_ms, q_job **members, size_t *count)
+{
+    pg_store *store = of(base);
+    number_text head_id = num(head->job_id), tenant = num(head->tenant_id), lease = num(store->lease_ms),
+                now = num(now_ms), limit = num((int64_t)max_jobs);
+    cm_pg_conn *conn = cm_pg_acquire(store->pool);
+    PGresult *result = NULL;
+    q_job *list = NULL;
+    size_t found = 0, joined = 0;
+    char *ids = NULL;
+    cm_err rc = cm_pg_begin(conn, 0);
+    const char *held[] = {head_id.text, worker_token};
+    if (!rc && !(rc = cm_pg_exec(conn, &SQL_BATCH_HEAD_HELD, held, &result)) && PQntuples(result) != 1)
+        rc = CM_ESTATE;
+    PQclear(result);
+    result = NULL;
+    if (rc)
+        goto out;
+    const char *reclaim[] = {head_id.text, worker_token, lease.text};
+    if ((rc = cm_pg_exec(conn, &SQL_BATCH_RECLAIM, reclaim, &result)))
+        goto out;
+    if (PQntuples(result) > 0) {
+        if ((rc = jobs_of(result, &list, &found)))
+            goto out;
+        qsort(list, found, sizeof *list, job_order);
+        joined = found;
+    } else if (allow_new && max_jobs > 0) {
+        PQclear(result);
+        const char *next[] = {tenant.text, head_id.text, limit.text};
+        if ((rc = cm_pg_exec(conn, &SQL_BATCH_NEXT, next, &result)) || (rc = jobs_of(result, &list, &found)))
+            goto out;
+        int64_t items = head->item_count;
+        for (; joined < found; joined++) {
+            const q_job *job = &list[joined];
+            if (job->status != Q_PENDING || job->type != Q_JOB_REFRESH || job->chunks_total != 1 ||
+                strcmp(job->oci_location, head->oci_location) != 0 ||
+                strcmp(job->organization_id, head->organization_id) != 0 || items + job->item_count > max_items)
+                break;
+            items += job->item_count;
+        }
+        if (joined > 0) {
+            int64_t *join_ids = calloc(joined, sizeof *join_ids);
+            if (!join_ids) {
+                rc = CM_ENOMEM;
+                goto out;
+            }
+            for (size_t i = 0; i < joined; i++)
+                join_ids[i] = list[i].job_id;
+            ids = id_array(join_ids, joined);
+            free(join_ids);
+            if (!ids) {
+                rc = CM_ENOMEM;
+                goto out;
+            }
+            PQclear(result);
+            const char *join[] = {ids, worker_token, lease.text, now.text, head_id.text};
+            if ((rc = cm_pg_exec(conn, &SQL_BATCH_JOIN, join, &result)))
+                goto out;
+            /* Every row was locked above and is PENDING: all of them join, or none. */
+            if (cm_pg_changes(result) != (long long)joined) {
+                rc = CM_ESTATE;
+                goto out;
+            }
+            for (size_t i = 0; i < joined; i++) {
+                list[i].status = Q_WORKING;
+                list[i].started_ms = now_ms;
+                list[i].attempts++;
+            }
+        }
+    }
+    rc = cm_pg_commit(conn);
+out:
+    PQclear(result);
+    free(ids);
+    if (rc) {
+        if (rc != CM_ESTATE)
+            cm_log_error("queue.claim_batch", "job %" PRId64 ": %s (%s)", head->job_id, cm_strerror(rc),
+                         cm_pg_message(conn));
+        cm_pg_rollback(conn);
+        joined = 0;
+    }
+    cm_pg_release(conn);
+    for (size_t i = joined; i < found; i++)
+        q_job_clear(&list[i]);
+    if (joined) {
+        *members = list;
+        *count = joined;
+    } else {
+        free(list);
+    }
     return rc;
 }
 
@@ -1154,6 +1327,9 @@ static const q_store_ops pg_ops = {
     .renew_lease = pg_renew_lease,
     .load_chunk = pg_load_chunk,
     .checkpoint = pg_checkpoint,
+    .claim_batch = pg_claim_batch,
+    .checkpoint_batch = pg_checkpoint_batch,
+    .dissolve_batch = pg_dissolve_batch,
     .save_chunk_state = pg_save_chunk_state,
     .load_chunk_state = pg_load_chunk_state,
     .park = pg_park,

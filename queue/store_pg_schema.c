@@ -144,10 +144,23 @@ static const char *const version_3[] = {
     NULL,
 };
 
+/* Version 4: coalescing (store.h, q_store_claim_batch). A job joined to another's batch remembers
+ * its head, so that the same batch is delivered again after a crash; it is held by the head's worker,
+ * so the one-held-job-per-tenant index now counts only jobs that are no batch member. */
+static const char *const version_4[] = {
+    "ALTER TABLE omsgw.jobs ADD COLUMN batch_of bigint;"
+    "DROP INDEX IF EXISTS omsgw.jobs_one_held_per_tenant;"
+    "CREATE UNIQUE INDEX jobs_one_held_per_tenant ON omsgw.jobs (tenant_id)"
+    " WHERE claimed_by IS NOT NULL AND batch_of IS NULL;"
+    "CREATE INDEX jobs_batch ON omsgw.jobs (batch_of) WHERE batch_of IS NOT NULL;",
+    NULL,
+};
+
 static const pg_migration migrations[] = {
     {1, version_1},
     {2, version_2},
     {3, version_3},
+    {4, version_4},
 };
 
 int q_pg_schema_version(void)

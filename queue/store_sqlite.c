@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE_SIZE 40
+#define STMT_CACHE_SIZE 48
 
 _Static_assert(Q_STORE_ERROR_MAX >= CM_DB_ERROR_MAX, "SQLite's messages fit the store's error buffer");
 
@@ -108,6 +108,10 @@ static const cm_db_migration migrations[] = {
         " 'CHECK (type IN (''REFRESH'', ''ADJUST''))') WHERE type = 'table' AND name = 'jobs';"
         "PRAGMA writable_schema=OFF;"
         "ALTER TABLE job_chunks ADD COLUMN state TEXT CHECK (state IS NULL OR json_valid(state));"},
+    /* Coalescing (store.h, q_store_claim_batch): a job joined to another's batch remembers its
+     * head, so that the same batch is delivered again after a crash. */
+    {5, "ALTER TABLE jobs ADD COLUMN batch_of INTEGER;"
+        "CREATE INDEX jobs_batch ON jobs (batch_of) WHERE batch_of IS NOT NULL;"},
 };
 
 typedef struct cached_stmt {
@@ -819,13 +823,10 @@ static const char SQL_JOB_ADVANCE[] =
     " items_failed = items_failed + ?4, retry_started_ms = 0, chunk_retries = 0, last_error = NULL"
     " WHERE job_id = ?1 AND claimed_by = ?2 AND chunks_done = ?5";
 
-static cm_err sqlite_checkpoint(q_store *base, const q_checkpoint *cp)
+/* One chunk's checkpoint inside the caller's transaction on the writer. */
+static cm_err checkpoint_in_transaction(connection *conn, const q_checkpoint *cp)
 {
-    sqlite_store *store = of(base);
-    connection *conn = lock_writer(store, 0);
-    cm_err rc = cm_db_begin(conn->db);
-    if (rc)
-        goto out;
+    cm_err rc = CM_OK;
     sqlite3_stmt *stmt = statement(conn, SQL_JOB_ADVANCE);
     if (!stmt) {
         rc = CM_EDB;
@@ -886,18 +887,196 @@ static cm_err sqlite_checkpoint(q_store *base, const q_checkpoint *cp)
         if ((rc = step_done(stmt)))
             goto out;
     }
-    if (cp->finish_success &&
-        (rc = finish_in_transaction(conn, cp->job_id, cp->worker_token, Q_SUCCESS, 1, NULL, cp->now_ms)))
+    if (cp->finish_success)
+        rc = finish_in_transaction(conn, cp->job_id, cp->worker_token, Q_SUCCESS, 1, NULL, cp->now_ms);
+out:
+    return rc;
+}
+
+static cm_err sqlite_checkpoint_batch(q_store *base, const q_checkpoint *cps, size_t count)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    cm_err rc = cm_db_begin(conn->db);
+    size_t i = 0;
+    for (; !rc && i < count; i++)
+        rc = checkpoint_in_transaction(conn, &cps[i]);
+    if (!rc)
+        rc = cm_db_commit(conn->db);
+    if (rc) {
+        if (rc != CM_ESTATE && count)
+            cm_log_error("queue.checkpoint", "job %lld chunk %lld: %s (%s)", (long long)cps[i ? i - 1 : 0].job_id,
+                         (long long)cps[i ? i - 1 : 0].chunk_index, cm_strerror(rc), sqlite3_errmsg(conn->db));
+        cm_db_rollback(conn->db);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static cm_err sqlite_checkpoint(q_store *base, const q_checkpoint *cp)
+{
+    return sqlite_checkpoint_batch(base, cp, 1);
+}
+
+static const char SQL_HELD[] = "SELECT 1 FROM jobs WHERE job_id = ?1 AND claimed_by = ?2";
+static const char SQL_BATCH_DISSOLVE[] =
+    "UPDATE jobs SET batch_of = NULL, claimed_by = NULL WHERE batch_of = ?1 AND status = 'WORKING'"
+    " AND EXISTS (SELECT 1 FROM jobs h WHERE h.job_id = ?1 AND h.claimed_by = ?2)";
+
+static cm_err sqlite_dissolve_batch(q_store *base, int64_t head_job_id, const char *worker_token)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    sqlite3_stmt *stmt = statement(conn, SQL_BATCH_DISSOLVE);
+    cm_err rc = CM_EDB;
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, head_job_id);
+        sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+        rc = step_done(stmt);
+    }
+    if (!rc) {
+        sqlite3_stmt *held = statement(conn, SQL_HELD);
+        if (!held) {
+            rc = CM_EDB;
+        } else {
+            sqlite3_bind_int64(held, 1, head_job_id);
+            sqlite3_bind_text(held, 2, worker_token, -1, SQLITE_STATIC);
+            int step = sqlite3_step(held);
+            rc = step == SQLITE_ROW ? CM_OK : step == SQLITE_DONE ? CM_ESTATE : cm_db_error(step);
+            done(held);
+        }
+    }
+    pthread_mutex_unlock(&conn->lock);
+    return rc;
+}
+
+static const char SQL_BATCH_HEAD_HELD[] = "SELECT 1 FROM jobs WHERE job_id = ?1 AND claimed_by = ?2";
+static const char SQL_BATCH_RECLAIM[] =
+    "UPDATE jobs SET claimed_by = ?2, attempts = attempts + 1 WHERE batch_of = ?1 AND status = 'WORKING'";
+static const char SQL_BATCH_MEMBERS[] =
+    "SELECT " JOB_COLUMNS " FROM jobs WHERE batch_of = ?1 AND status = 'WORKING' ORDER BY job_id";
+static const char SQL_BATCH_NEXT[] =
+    "SELECT " JOB_COLUMNS " FROM jobs WHERE tenant_id = ?1 AND job_id > ?2 AND status IN ('PENDING', 'WORKING')"
+    " ORDER BY job_id LIMIT ?3";
+static const char SQL_BATCH_JOIN[] =
+    "UPDATE jobs SET status = 'WORKING', claimed_by = ?2, started_ms = ?3, attempts = attempts + 1, batch_of = ?4"
+    " WHERE job_id = ?1 AND status = 'PENDING' AND claimed_by IS NULL";
+
+/* Reads every row of a bound job query into a new array (*list, *found). */
+static cm_err read_all_jobs(sqlite3_stmt *stmt, size_t limit, q_job **list, size_t *found)
+{
+    *found = 0;
+    *list = calloc(limit ? limit : 1, sizeof **list);
+    if (!*list) {
+        done(stmt);
+        return CM_ENOMEM;
+    }
+    cm_err rc = read_jobs(stmt, *list, limit, found);
+    if (rc) {
+        for (size_t i = 0; i < *found; i++)
+            q_job_clear(&(*list)[i]);
+        free(*list);
+        *list = NULL;
+        *found = 0;
+    }
+    return rc;
+}
+
+static cm_err sqlite_claim_batch(q_store *base, const q_job *head, const char *worker_token, int64_t max_items,
+                                 size_t max_jobs, int allow_new, int64_t now_ms, q_job **members, size_t *count)
+{
+    sqlite_store *store = of(base);
+    connection *conn = lock_writer(store, 0);
+    q_job *list = NULL;
+    size_t found = 0, joined = 0;
+    cm_err rc = cm_db_begin(conn->db);
+    if (rc)
         goto out;
+    sqlite3_stmt *stmt = statement(conn, SQL_BATCH_HEAD_HELD);
+    if (!stmt) {
+        rc = CM_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 1, head->job_id);
+    sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    done(stmt);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? CM_ESTATE : cm_db_error(step);
+        goto out;
+    }
+    /* A batch stored before is claimed again as it was. */
+    if (!(stmt = statement(conn, SQL_BATCH_RECLAIM))) {
+        rc = CM_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 1, head->job_id);
+    sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+    if ((rc = step_done(stmt)))
+        goto out;
+    int reclaimed = sqlite3_changes(conn->db);
+    if (reclaimed > 0) {
+        if (!(stmt = statement(conn, SQL_BATCH_MEMBERS))) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, head->job_id);
+        if ((rc = read_all_jobs(stmt, (size_t)reclaimed, &list, &found)))
+            goto out;
+        joined = found;
+    } else if (allow_new && max_jobs > 0) {
+        if (!(stmt = statement(conn, SQL_BATCH_NEXT))) {
+            rc = CM_EDB;
+            goto out;
+        }
+        sqlite3_bind_int64(stmt, 1, head->tenant_id);
+        sqlite3_bind_int64(stmt, 2, head->job_id);
+        sqlite3_bind_int64(stmt, 3, (int64_t)max_jobs);
+        if ((rc = read_all_jobs(stmt, max_jobs, &list, &found)))
+            goto out;
+        int64_t items = head->item_count;
+        for (; joined < found; joined++) {
+            q_job *job = &list[joined];
+            if (job->status != Q_PENDING || job->type != Q_JOB_REFRESH || job->chunks_total != 1 ||
+                strcmp(job->oci_location, head->oci_location) != 0 ||
+                strcmp(job->organization_id, head->organization_id) != 0 || items + job->item_count > max_items)
+                break;
+            if (!(stmt = statement(conn, SQL_BATCH_JOIN))) {
+                rc = CM_EDB;
+                goto out;
+            }
+            sqlite3_bind_int64(stmt, 1, job->job_id);
+            sqlite3_bind_text(stmt, 2, worker_token, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(stmt, 3, now_ms);
+            sqlite3_bind_int64(stmt, 4, head->job_id);
+            if ((rc = step_done(stmt)))
+                goto out;
+            if (sqlite3_changes(conn->db) != 1)
+                break;
+            items += job->item_count;
+            job->status = Q_WORKING;
+            job->started_ms = now_ms;
+            job->attempts++;
+        }
+    }
     rc = cm_db_commit(conn->db);
 out:
     if (rc) {
         if (rc != CM_ESTATE)
-            cm_log_error("queue.checkpoint", "job %lld chunk %lld: %s (%s)", (long long)cp->job_id,
-                         (long long)cp->chunk_index, cm_strerror(rc), sqlite3_errmsg(conn->db));
+            cm_log_error("queue.claim_batch", "job %lld: %s (%s)", (long long)head->job_id, cm_strerror(rc),
+                         sqlite3_errmsg(conn->db));
         cm_db_rollback(conn->db);
+        joined = 0;
     }
     pthread_mutex_unlock(&conn->lock);
+    for (size_t i = joined; i < found; i++)
+        q_job_clear(&list[i]);
+    if (joined) {
+        *members = list;
+        *count = joined;
+    } else {
+        free(list);
+    }
     return rc;
 }
 
@@ -1083,7 +1262,6 @@ static int64_t sqlite_lease_ms(const q_store *base)
     return 0;
 }
 
-static const char SQL_HELD[] = "SELECT 1 FROM jobs WHERE job_id = ?1 AND claimed_by = ?2";
 
 static cm_err sqlite_renew_lease(q_store *base, int64_t job_id, const char *worker_token)
 {
@@ -1334,6 +1512,9 @@ static const q_store_ops sqlite_ops = {
     .renew_lease = sqlite_renew_lease,
     .load_chunk = sqlite_load_chunk,
     .checkpoint = sqlite_checkpoint,
+    .claim_batch = sqlite_claim_batch,
+    .checkpoint_batch = sqlite_checkpoint_batch,
+    .dissolve_batch = sqlite_dissolve_batch,
     .save_chunk_state = sqlite_save_chunk_state,
     .load_chunk_state = sqlite_load_chunk_state,
     .park = sqlite_park,

@@ -179,7 +179,9 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
                     job->job_id, job->tenant_id, q_status_name(status), success, extra_message ? extra_message : "");
 }
 
-/* ---- one chunk ---- */
+/* ---- one chunk, step by step ---- */
+
+typedef enum chunk_outcome { CHUNK_DONE, CHUNK_PARKED, CHUNK_JOB_ENDED, CHUNK_STOPPED } chunk_outcome;
 
 static const char *identifier_key(const tr_legacy_item *item, const char *sku)
 {
@@ -190,50 +192,69 @@ static const char *identifier_key(const tr_legacy_item *item, const char *sku)
     return "upc";
 }
 
-typedef enum chunk_outcome { CHUNK_DONE, CHUNK_PARKED, CHUNK_JOB_ENDED, CHUNK_STOPPED } chunk_outcome;
+/* A chunk's items as the worker delivers and records them. */
+typedef struct chunk_records {
+    json_object *items;          /* the parsed stored items: records' skus and extras point into it */
+    size_t item_count;
+    tr_record *records;
+    size_t record_count;
+    q_item_failure *failures;    /* room for item_count: translation failures, then OCI's refusals */
+    size_t failure_count;
+    q_item_extra *extras;
+    size_t extra_count;
+    json_object **extra_objects; /* extras[i].extras_json belongs to extra_objects[i] */
+} chunk_records;
 
-static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant, int64_t chunk_index,
-                               int64_t *items_failed_total)
+typedef enum records_status { RECORDS_OK, RECORDS_RETRY, RECORDS_FINAL } records_status;
+
+static void chunk_records_free(chunk_records *cr)
 {
-    q_pool *pool = self->pool;
+    for (size_t i = 0; cr->extra_objects && i < cr->extra_count; i++)
+        json_object_put(cr->extra_objects[i]);
+    free(cr->extra_objects);
+    free(cr->extras);
+    free(cr->failures);
+    free(cr->records);
+    json_object_put(cr->items);
+    memset(cr, 0, sizeof *cr);
+}
+
+/*
+ * Step 1: loads chunk `chunk_index` of `job` and translates its items under the tenant's settings
+ * into *out: the records to deliver, the items refused before delivery (per-item failures) and the
+ * legacy fields kept beside OCI (extras). RECORDS_RETRY when the store could not be read (may pass),
+ * RECORDS_FINAL when the chunk is gone or corrupt; `why` says which. *out is freed by the caller with
+ * chunk_records_free, whatever the outcome.
+ */
+static records_status load_chunk_records(q_pool *pool, const q_job *job, const cm_tenant *tenant,
+                                         int64_t chunk_index, chunk_records *out, char why_not[160])
+{
+    memset(out, 0, sizeof *out);
     char *payload = NULL;
     size_t payload_length = 0;
     cm_err rc = q_store_load_chunk(pool->config.store, job->job_id, chunk_index, &payload, &payload_length);
     if (rc) {
-        char text[160];
-        snprintf(text, sizeof text, "The stored items of chunk %" PRId64 " could not be read: %s.",
-                 chunk_index + 1, cm_strerror(rc));
-        if (rc == CM_ENOTFOUND) {
-            finish(self, job, Q_FAILED, 0, *items_failed_total, text);
-            return CHUNK_JOB_ENDED;
-        }
-        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000,
-                     job->retry_started_ms, text);
-        return CHUNK_PARKED;
+        snprintf(why_not, 160, "The stored items of chunk %" PRId64 " could not be read: %s.", chunk_index + 1,
+                 cm_strerror(rc));
+        return rc == CM_ENOTFOUND ? RECORDS_FINAL : RECORDS_RETRY;
     }
-    json_object *items = NULL;
     char parse_error[CM_JSON_ERROR_MAX];
-    rc = cm_json_parse(payload, payload_length, CHUNK_JSON_MAX_DEPTH, &items, parse_error);
+    rc = cm_json_parse(payload, payload_length, CHUNK_JSON_MAX_DEPTH, &out->items, parse_error);
     free(payload);
-    if (rc || !json_object_is_type(items, json_type_array)) {
-        json_object_put(items);
-        finish(self, job, Q_FAILED, 0, *items_failed_total, "The stored items of a chunk are corrupt.");
-        return CHUNK_JOB_ENDED;
+    if (rc || !json_object_is_type(out->items, json_type_array)) {
+        snprintf(why_not, 160, "The stored items of a chunk are corrupt.");
+        return RECORDS_FINAL;
     }
 
-    size_t count = json_object_array_length(items);
-    tr_record *records = calloc(count ? count : 1, sizeof *records);
-    q_refusal *refusals = calloc(count ? count : 1, sizeof *refusals);
-    q_item_failure *failures = calloc(count ? count : 1, sizeof *failures);
-    q_item_extra *extras = calloc(count ? count : 1, sizeof *extras);
-    json_object **extra_objects = calloc(count ? count : 1, sizeof *extra_objects);
-    chunk_outcome outcome = CHUNK_DONE;
-    size_t record_count = 0, failure_count = 0, extra_count = 0;
-    if (!records || !refusals || !failures || !extras || !extra_objects) {
-        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000,
-                     job->retry_started_ms, "out of memory");
-        outcome = CHUNK_PARKED;
-        goto out;
+    size_t count = json_object_array_length(out->items);
+    out->item_count = count;
+    out->records = calloc(count ? count : 1, sizeof *out->records);
+    out->failures = calloc(count ? count : 1, sizeof *out->failures);
+    out->extras = calloc(count ? count : 1, sizeof *out->extras);
+    out->extra_objects = calloc(count ? count : 1, sizeof *out->extra_objects);
+    if (!out->records || !out->failures || !out->extras || !out->extra_objects) {
+        snprintf(why_not, 160, "out of memory");
+        return RECORDS_RETRY;
     }
 
     tr_context context = {
@@ -248,25 +269,26 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     };
     int64_t first_index = chunk_index * job->chunk_size;
     for (size_t i = 0; i < count; i++) {
-        json_object *item = json_object_array_get_idx(items, i);
+        json_object *item = json_object_array_get_idx(out->items, i);
         tr_legacy_item legacy;
         char why[TR_WHY_MAX];
         int64_t item_index = first_index + (int64_t)i;
         if (tr_legacy_item_from_json(item, &legacy) != 0) {
-            failures[failure_count++] =
+            out->failures[out->failure_count++] =
                 (q_item_failure){item_index, NULL, "InvalidItem", "the stored item is malformed"};
             continue;
         }
-        if (tr_translate_item(&context, &legacy, (size_t)item_index, &records[record_count], why) != 0) {
+        tr_record *record = &out->records[out->record_count];
+        if (tr_translate_item(&context, &legacy, (size_t)item_index, record, why) != 0) {
             /* Acceptance validates identifiers, so this only happens if the tenant's sku order
              * changed since; the item is refused with the reason. */
-            failures[failure_count++] = (q_item_failure){
+            out->failures[out->failure_count++] = (q_item_failure){
                 item_index, NULL, "InvalidSku",
                 "the item has no valid OCI sku under the tenant's current identifier order"};
             continue;
         }
         /* An adjust carries no legacy fields to keep (binID aside): the last refresh's stay. */
-        json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, records[record_count].sku));
+        json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, record->sku));
         /* floor and safetyStock reach OCI only combined (safetyStockCount): the inquiry routes show
          * them apart, as the refresh sent them, so they are kept with the other legacy fields. */
         json_object *floor_value = NULL, *safety_value = NULL;
@@ -281,156 +303,435 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
                 json_object_object_add(extra, "safetyStock", json_object_get(safety_value));
         }
         if (extra) {
-            extra_objects[extra_count] = extra;
-            extras[extra_count].sku = records[record_count].sku;
-            extras[extra_count].extras_json = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
-            extra_count++;
+            out->extra_objects[out->extra_count] = extra;
+            out->extras[out->extra_count].sku = record->sku;
+            out->extras[out->extra_count].extras_json = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
+            out->extra_count++;
         }
-        record_count++;
+        out->record_count++;
     }
+    return RECORDS_OK;
+}
 
-    q_delivery_result result = {.refusals = refusals, .retry_after_ms = -1};
-    q_adjust_outcome prepared = Q_ADJUST_READY;
-    if (job->type == Q_JOB_ADJUST && record_count > 0) {
-        q_adjust_chunk adjust = {
-            .store = pool->config.store,
-            .delivery = pool->config.delivery,
-            .worker_token = self->token,
-            .job_id = job->job_id,
-            .chunk_index = chunk_index,
-            .organization_id = job->organization_id,
-            .records = records,
-            .record_count = record_count,
-        };
-        prepared = q_adjust_prepare(&adjust, result.message);
-        if (prepared == Q_ADJUST_LOST) {
-            cm_log_warn("job.lease_lost", "job=%" PRId64 " chunk=%" PRId64 " was taken over; this worker lets it go",
-                        job->job_id, chunk_index + 1);
-            outcome = CHUNK_STOPPED;
-            goto out;
-        }
-        if (prepared == Q_ADJUST_RETRY)
-            result.status = Q_DELIVERY_RETRY;
-        else if (prepared == Q_ADJUST_FINAL)
-            result.status = Q_DELIVERY_FINAL;
-    }
-    if (prepared != Q_ADJUST_READY) {
-        /* result.status and message are set: handled below like a delivery that failed. */
-    } else if (record_count > 0) {
-        q_chunk chunk = {
-            .tenant_id = job->tenant_id,
-            .job_id = job->job_id,
-            .organization_id = job->organization_id,
-            .location_id = job->oci_location,
-            .chunk_index = chunk_index,
-            .records = records,
-            .record_count = record_count,
-        };
-        pool->config.delivery->deliver(pool->config.delivery, &chunk, &result, should_stop, self);
-    } else {
-        result.status = Q_DELIVERY_OK;
-    }
+/* Step 2 (adjust jobs): turns the records' deltas into absolute values (queue/adjust.h). READY:
+ * deliver them; RETRY / FINAL set result->status and message; LOST: the job was taken over. */
+static q_adjust_outcome prepare_adjust(worker *self, const q_job *job, int64_t chunk_index, chunk_records *cr,
+                                       q_delivery_result *result)
+{
+    if (job->type != Q_JOB_ADJUST || cr->record_count == 0)
+        return Q_ADJUST_READY;
+    q_adjust_chunk adjust = {
+        .store = self->pool->config.store,
+        .delivery = self->pool->config.delivery,
+        .worker_token = self->token,
+        .job_id = job->job_id,
+        .chunk_index = chunk_index,
+        .organization_id = job->organization_id,
+        .records = cr->records,
+        .record_count = cr->record_count,
+    };
+    q_adjust_outcome prepared = q_adjust_prepare(&adjust, result->message);
+    if (prepared == Q_ADJUST_RETRY)
+        result->status = Q_DELIVERY_RETRY;
+    else if (prepared == Q_ADJUST_FINAL)
+        result->status = Q_DELIVERY_FINAL;
+    return prepared;
+}
 
-    int64_t now = cm_now_ms();
-    if (result.status == Q_DELIVERY_RETRY) {
+/* Step 3: one delivery of `count` records under `job` (the batch's head for a batch). */
+static void deliver_records(worker *self, const q_job *job, int64_t chunk_index, const tr_record *records,
+                            size_t count, const char *batch_key, q_delivery_result *result)
+{
+    if (count == 0) {
+        result->status = Q_DELIVERY_OK;
+        return;
+    }
+    q_chunk chunk = {
+        .tenant_id = job->tenant_id,
+        .job_id = job->job_id,
+        .organization_id = job->organization_id,
+        .location_id = job->oci_location,
+        .chunk_index = chunk_index,
+        .records = records,
+        .record_count = count,
+        .batch_key = batch_key,
+    };
+    self->pool->config.delivery->deliver(self->pool->config.delivery, &chunk, result, should_stop, self);
+}
+
+/* Lets a batch's members go with their head: they wait, joined to it, until it is claimed again. */
+static void release_members(worker *self, const q_job *members, size_t member_count)
+{
+    for (size_t i = 0; i < member_count; i++)
+        q_store_release(self->pool->config.store, members[i].job_id, self->token);
+}
+
+/* Step 4: a delivery that failed. RETRY parks the job (and lets its batch's members go) with back-off
+ * until the retry budget is spent; FINAL and a spent budget end the job (and every member) FAILED. */
+static chunk_outcome handle_failed_delivery(worker *self, q_job *job, int64_t chunk_index,
+                                            const q_delivery_result *result, int64_t items_failed_total,
+                                            q_job *members, size_t member_count)
+{
+    q_pool *pool = self->pool;
+    char text[Q_DELIVERY_MESSAGE_MAX + 200];
+    if (result->status == Q_DELIVERY_RETRY) {
+        int64_t now = cm_now_ms();
         int64_t retry_started = job->retry_started_ms ? job->retry_started_ms : now;
-        int64_t delay = q_backoff_delay_ms((int)job->chunk_retries + 1, result.retry_after_ms,
-                                           next_random(self),
+        int64_t delay = q_backoff_delay_ms((int)job->chunk_retries + 1, result->retry_after_ms, next_random(self),
                                            pool->config.backoff_base_ms ? pool->config.backoff_base_ms
                                                                         : Q_BACKOFF_BASE_MS,
                                            pool->config.backoff_cap_ms ? pool->config.backoff_cap_ms
                                                                        : Q_BACKOFF_CAP_MS);
         if (atomic_load(&pool->stopping))
             delay = 0;
-        if (now + delay - retry_started > pool->config.retry_budget_ms && !atomic_load(&pool->stopping)) {
-            char text[Q_DELIVERY_MESSAGE_MAX + 200];
-            snprintf(text, sizeof text,
-                     "OCI could not take chunk %" PRId64 " of %" PRId64 " within the retry budget of %" PRId64
-                     " s (%" PRId64 " tries): %s",
-                     chunk_index + 1, job->chunks_total, pool->config.retry_budget_ms / 1000,
-                     job->chunk_retries + 1, result.message);
-            finish(self, job, Q_FAILED, 0, *items_failed_total, text);
-            outcome = CHUNK_JOB_ENDED;
-        } else {
-            cm_log_warn("job.retry", "job=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " in %" PRId64 " ms: %s",
-                        job->job_id, chunk_index + 1, job->chunks_total, delay, result.message);
-            q_store_park(pool->config.store, job->job_id, self->token, now + delay, retry_started,
-                         result.message);
-            outcome = atomic_load(&pool->stopping) ? CHUNK_STOPPED : CHUNK_PARKED;
+        if (!(now + delay - retry_started > pool->config.retry_budget_ms && !atomic_load(&pool->stopping))) {
+            char batch[64] = "";
+            if (member_count)
+                snprintf(batch, sizeof batch, " (with the %zu jobs joined to it)", member_count);
+            cm_log_warn("job.retry", "job=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " in %" PRId64 " ms%s: %s",
+                        job->job_id, chunk_index + 1, job->chunks_total, delay, batch, result->message);
+            q_store_park(pool->config.store, job->job_id, self->token, now + delay, retry_started, result->message);
+            release_members(self, members, member_count);
+            return atomic_load(&pool->stopping) ? CHUNK_STOPPED : CHUNK_PARKED;
         }
-        goto out;
-    }
-    if (result.status == Q_DELIVERY_FINAL) {
-        char text[Q_DELIVERY_MESSAGE_MAX + 80];
+        snprintf(text, sizeof text,
+                 "OCI could not take chunk %" PRId64 " of %" PRId64 " within the retry budget of %" PRId64
+                 " s (%" PRId64 " tries): %s",
+                 chunk_index + 1, job->chunks_total, pool->config.retry_budget_ms / 1000, job->chunk_retries + 1,
+                 result->message);
+    } else {
         snprintf(text, sizeof text, "OCI refused chunk %" PRId64 " of %" PRId64 ": %s", chunk_index + 1,
-                 job->chunks_total, result.message);
-        finish(self, job, Q_FAILED, 0, *items_failed_total, text);
-        outcome = CHUNK_JOB_ENDED;
-        goto out;
+                 job->chunks_total, result->message);
     }
+    finish(self, job, Q_FAILED, 0, items_failed_total, text);
+    for (size_t i = 0; i < member_count; i++)
+        finish(self, &members[i], Q_FAILED, 0, 0, text);
+    return CHUNK_JOB_ENDED;
+}
 
-    for (size_t r = 0; r < result.refusal_count; r++) {
-        const q_refusal *refusal = &result.refusals[r];
-        if (refusal->record_index >= record_count)
+/* OCI's refusals of records [first, first + cr->record_count) of a delivery, as failures of `cr`. */
+static void add_refusals(chunk_records *cr, const q_delivery_result *result, size_t first)
+{
+    for (size_t r = 0; r < result->refusal_count; r++) {
+        const q_refusal *refusal = &result->refusals[r];
+        if (refusal->record_index < first || refusal->record_index >= first + cr->record_count)
             continue;
-        const tr_record *record = &records[refusal->record_index];
-        failures[failure_count++] = (q_item_failure){(int64_t)record->item_index, record->sku,
-                                                     refusal->error_code, refusal->message};
+        const tr_record *record = &cr->records[refusal->record_index - first];
+        cr->failures[cr->failure_count++] =
+            (q_item_failure){(int64_t)record->item_index, record->sku, refusal->error_code, refusal->message};
     }
-    q_checkpoint checkpoint = {
+}
+
+static q_checkpoint checkpoint_of(const worker *self, const q_job *job, int64_t chunk_index, const chunk_records *cr,
+                                  int64_t items_failed_total, int64_t now)
+{
+    return (q_checkpoint){
         .job_id = job->job_id,
         .tenant_id = job->tenant_id,
         .oci_location = job->oci_location,
         .worker_token = self->token,
         .chunk_index = chunk_index,
-        .items_applied = (int64_t)count - (int64_t)failure_count,
-        .failures = failures,
-        .failure_count = failure_count,
-        .extras = extras,
-        .extra_count = extra_count,
+        .items_applied = (int64_t)cr->item_count - (int64_t)cr->failure_count,
+        .failures = cr->failures,
+        .failure_count = cr->failure_count,
+        .extras = cr->extras,
+        .extra_count = cr->extra_count,
         .now_ms = now,
         /* An adjust ends through finish(), which gathers its notes from the chunks' saved state. */
-        .finish_success = job->type != Q_JOB_ADJUST && chunk_index == job->chunks_total - 1 && failure_count == 0 &&
-                          *items_failed_total == 0,
+        .finish_success = job->type != Q_JOB_ADJUST && chunk_index == job->chunks_total - 1 &&
+                          cr->failure_count == 0 && items_failed_total == 0,
     };
-    rc = q_store_checkpoint(pool->config.store, &checkpoint);
+}
+
+/* After a chunk's checkpoint committed: the job's figures move on (and it ended if the checkpoint
+ * ended it). */
+static chunk_outcome chunk_recorded(q_job *job, const q_checkpoint *checkpoint, int64_t *items_failed_total)
+{
+    *items_failed_total += (int64_t)checkpoint->failure_count;
+    q_metrics_items(job->tenant_id, checkpoint->items_applied, (int64_t)checkpoint->failure_count);
+    job->chunks_done = checkpoint->chunk_index + 1;
+    job->retry_started_ms = 0;
+    job->chunk_retries = 0;
+    if (!checkpoint->finish_success)
+        return CHUNK_DONE;
+    q_metrics_job_finished(job->tenant_id, q_job_type_name(job->type), Q_SUCCESS);
+    cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=SUCCESS success=1", job->job_id,
+                job->tenant_id);
+    return CHUNK_JOB_ENDED;
+}
+
+/* Step 5: the checkpoint, and what to do when it could not be written. */
+static chunk_outcome checkpoint_failed(worker *self, q_job *job, int64_t chunk_index, cm_err rc, q_job *members,
+                                       size_t member_count)
+{
     if (rc == CM_ESTATE) {
         /* Another worker holds the job now (this one's lease expired): the chunk it delivered is
-         * delivered again by the new holder, which its record ids make harmless. */
+         * delivered again by the new holder, which its record ids (or batch key) make harmless. */
+        cm_log_warn("job.lease_lost", "job=%" PRId64 " chunk=%" PRId64 " was taken over; this worker lets it go",
+                    job->job_id, chunk_index + 1);
+        return CHUNK_STOPPED;
+    }
+    /* The chunk was delivered but not recorded: it is delivered again later, which its record ids
+     * (or batch key) make harmless. */
+    q_store_park(self->pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms,
+                 "could not record the chunk's results");
+    release_members(self, members, member_count);
+    return CHUNK_PARKED;
+}
+
+/* Parks or ends a job whose chunk could not be loaded (step 1 failed). */
+static chunk_outcome records_failed(worker *self, q_job *job, records_status status, const char *why,
+                                    int64_t items_failed_total)
+{
+    if (status == RECORDS_FINAL) {
+        finish(self, job, Q_FAILED, 0, items_failed_total, why);
+        return CHUNK_JOB_ENDED;
+    }
+    q_store_park(self->pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms, why);
+    return CHUNK_PARKED;
+}
+
+static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant, int64_t chunk_index,
+                               int64_t *items_failed_total)
+{
+    chunk_records cr;
+    char why[160];
+    records_status loaded = load_chunk_records(self->pool, job, tenant, chunk_index, &cr, why);
+    q_refusal *refusals = loaded == RECORDS_OK ? calloc(cr.item_count ? cr.item_count : 1, sizeof *refusals) : NULL;
+    chunk_outcome outcome;
+    if (loaded != RECORDS_OK || !refusals) {
+        outcome = records_failed(self, job, loaded == RECORDS_OK ? RECORDS_RETRY : loaded,
+                                 loaded == RECORDS_OK ? "out of memory" : why, *items_failed_total);
+        goto out;
+    }
+    q_delivery_result result = {.refusals = refusals, .retry_after_ms = -1};
+    q_adjust_outcome prepared = prepare_adjust(self, job, chunk_index, &cr, &result);
+    if (prepared == Q_ADJUST_LOST) {
         cm_log_warn("job.lease_lost", "job=%" PRId64 " chunk=%" PRId64 " was taken over; this worker lets it go",
                     job->job_id, chunk_index + 1);
         outcome = CHUNK_STOPPED;
         goto out;
     }
-    if (rc) {
-        /* The chunk was delivered but not recorded: it is delivered again later, which its record
-         * ids make harmless. */
-        q_store_park(pool->config.store, job->job_id, self->token, now + 1000, job->retry_started_ms,
-                     "could not record the chunk's results");
-        outcome = CHUNK_PARKED;
+    if (prepared == Q_ADJUST_READY)
+        deliver_records(self, job, chunk_index, cr.records, cr.record_count, NULL, &result);
+    if (result.status != Q_DELIVERY_OK) {
+        outcome = handle_failed_delivery(self, job, chunk_index, &result, *items_failed_total, NULL, 0);
         goto out;
     }
-    *items_failed_total += (int64_t)failure_count;
-    q_metrics_items(job->tenant_id, checkpoint.items_applied, (int64_t)failure_count);
-    job->chunks_done = chunk_index + 1;
-    job->retry_started_ms = 0;
-    job->chunk_retries = 0;
-    if (checkpoint.finish_success) {
-        q_metrics_job_finished(job->tenant_id, q_job_type_name(job->type), Q_SUCCESS);
-        cm_log_info("job.finished", "job=%" PRId64 " tenant=%" PRId64 " status=SUCCESS success=1", job->job_id,
-                    job->tenant_id);
-        outcome = CHUNK_JOB_ENDED;
-    }
+    add_refusals(&cr, &result, 0);
+    q_checkpoint checkpoint = checkpoint_of(self, job, chunk_index, &cr, *items_failed_total, cm_now_ms());
+    cm_err rc = q_store_checkpoint(self->pool->config.store, &checkpoint);
+    outcome = rc ? checkpoint_failed(self, job, chunk_index, rc, NULL, 0)
+                 : chunk_recorded(job, &checkpoint, items_failed_total);
 out:
-    for (size_t i = 0; i < extra_count; i++)
-        json_object_put(extra_objects[i]);
-    free(extra_objects);
-    free(extras);
-    free(failures);
+    free(refusals);
+    chunk_records_free(&cr);
+    return outcome;
+}
+
+/* ---- coalescing: several small jobs of a tenant in one delivery ---- */
+
+/* At most this many jobs in one batch (besides the record limit, the job's chunk size): one
+ * checkpoint transaction records them all. */
+#define BATCH_MAX_JOBS 500
+
+/* A job that may head a batch: one chunk of a refresh, not started. Adjusts read on-hand before
+ * they deliver (queue/adjust.c), so they stay alone. */
+static int may_head_batch(const q_job *job)
+{
+    return job->type == Q_JOB_REFRESH && job->chunks_total == 1 && job->chunks_done == 0;
+}
+
+/* How a job ends once its batch's checkpoint is in: SUCCESS already (checkpoint), or by finish(). */
+static void batch_job_recorded(worker *self, q_job *job, const q_checkpoint *checkpoint)
+{
+    int64_t items_failed = 0;
+    if (chunk_recorded(job, checkpoint, &items_failed) == CHUNK_JOB_ENDED)
+        return;
+    if (items_failed >= job->item_count)
+        finish(self, job, Q_FAILED, 0, items_failed, "OCI refused every item of the job.");
+    else
+        finish(self, job, Q_SUCCESS, items_failed == 0, items_failed, NULL);
+}
+
+/*
+ * Delivers `head` and the jobs joined to it (members, in job order: their stored batch) as one
+ * delivery: their records one after the other in acceptance order, so that a SKU sent twice ends at
+ * the later job's value, as when they ran one by one. The batch key names the stored batch, which
+ * is the same batch whenever it is delivered again. Each job keeps its own per-item results, figures
+ * and end; one transaction records them all.
+ * Returns 0 when OCI refused the batch as a whole (FINAL: nothing was applied): the batch is undone,
+ * its members wait for their turn, and the head is to run alone, so that one job's refusal is not
+ * every job's. Returns 1 otherwise (the head and its members were handled).
+ */
+static int run_batch(worker *self, q_job *head, const cm_tenant *tenant, q_job *members, size_t member_count)
+{
+    int handled = 1;
+    q_pool *pool = self->pool;
+    size_t job_count = member_count + 1;
+    q_job **jobs = calloc(job_count, sizeof *jobs);
+    chunk_records *crs = calloc(job_count, sizeof *crs);
+    size_t *first = calloc(job_count, sizeof *first);
+    int *included = calloc(job_count, sizeof *included);
+    tr_record *records = NULL;
+    q_refusal *refusals = NULL;
+    q_checkpoint *checkpoints = NULL;
+    if (!jobs || !crs || !first || !included) {
+        q_store_park(pool->config.store, head->job_id, self->token, cm_now_ms() + 1000, head->retry_started_ms,
+                     "out of memory");
+        release_members(self, members, member_count);
+        goto out;
+    }
+    jobs[0] = head;
+    for (size_t i = 0; i < member_count; i++)
+        jobs[i + 1] = &members[i];
+
+    size_t total = 0;
+    for (size_t j = 0; j < job_count; j++) {
+        char why[160];
+        records_status loaded = load_chunk_records(pool, jobs[j], tenant, 0, &crs[j], why);
+        if (loaded == RECORDS_OK) {
+            included[j] = 1;
+            first[j] = total;
+            total += crs[j].record_count;
+            continue;
+        }
+        if (j > 0 && loaded == RECORDS_FINAL) {
+            /* A member whose items are gone ends alone; the rest of the batch (as stored) goes on,
+             * and goes on the same way if the batch is delivered again. */
+            finish(self, jobs[j], Q_FAILED, 0, 0, why);
+            continue;
+        }
+        /* Nothing was delivered: the head waits (or ends) and its members wait with it. */
+        records_failed(self, head, loaded, why, 0);
+        release_members(self, members, member_count);
+        goto out;
+    }
+    records = calloc(total ? total : 1, sizeof *records);
+    refusals = calloc(total ? total : 1, sizeof *refusals);
+    checkpoints = calloc(job_count, sizeof *checkpoints);
+    if (!records || !refusals || !checkpoints) {
+        q_store_park(pool->config.store, head->job_id, self->token, cm_now_ms() + 1000, head->retry_started_ms,
+                     "out of memory");
+        release_members(self, members, member_count);
+        goto out;
+    }
+    for (size_t j = 0; j < job_count; j++)
+        if (included[j])
+            memcpy(&records[first[j]], crs[j].records, crs[j].record_count * sizeof *records);
+
+    char batch_key[200];
+    snprintf(batch_key, sizeof batch_key, "%s/%" PRId64 "/%" PRId64 "/batch", q_store_installation_id(pool->config.store),
+             head->tenant_id, head->job_id);
+    cm_log_info("job.batch", "job=%" PRId64 " tenant=%" PRId64 " jobs=%zu last=%" PRId64 " records=%zu", head->job_id,
+                head->tenant_id, job_count, jobs[job_count - 1]->job_id, total);
+    q_delivery_result result = {.refusals = refusals, .retry_after_ms = -1};
+    deliver_records(self, head, 0, records, total, batch_key, &result);
+    if (result.status == Q_DELIVERY_FINAL) {
+        cm_log_warn("job.batch_refused", "job=%" PRId64 " jobs=%zu: %s; the jobs run one by one", head->job_id,
+                    job_count, result.message);
+        cm_err rc = q_store_dissolve_batch(pool->config.store, head->job_id, self->token);
+        if (rc == CM_OK)
+            handled = 0;
+        else if (rc != CM_ESTATE)
+            checkpoint_failed(self, head, 0, rc, members, member_count);
+        goto out;
+    }
+    if (result.status != Q_DELIVERY_OK) {
+        handle_failed_delivery(self, head, 0, &result, 0, members, member_count);
+        goto out;
+    }
+    int64_t now = cm_now_ms();
+    size_t checkpoint_count = 0;
+    for (size_t j = 0; j < job_count; j++) {
+        if (!included[j])
+            continue;
+        add_refusals(&crs[j], &result, first[j]);
+        checkpoints[checkpoint_count++] = checkpoint_of(self, jobs[j], 0, &crs[j], 0, now);
+    }
+    cm_err rc = q_store_checkpoint_batch(pool->config.store, checkpoints, checkpoint_count);
+    if (rc) {
+        checkpoint_failed(self, head, 0, rc, members, member_count);
+        goto out;
+    }
+    for (size_t j = 0, c = 0; j < job_count; j++)
+        if (included[j])
+            batch_job_recorded(self, jobs[j], &checkpoints[c++]);
+out:
+    for (size_t j = 0; crs && j < job_count; j++)
+        chunk_records_free(&crs[j]);
+    free(checkpoints);
     free(refusals);
     free(records);
-    json_object_put(items);
-    return outcome;
+    free(included);
+    free(first);
+    free(crs);
+    free(jobs);
+    return handled;
+}
+
+/* ---- one job ---- */
+
+/* Whether the job may go on to its next chunk: not when the pool stops, the tenant is held (the
+ * job is let go as it is and claimed again, where it stopped, once the hold is released) or the
+ * job was taken over. */
+static int may_run_chunk(worker *self, const q_job *job, int64_t chunk)
+{
+    q_pool *pool = self->pool;
+    if (atomic_load(&pool->stopping)) {
+        q_store_release(pool->config.store, job->job_id, self->token);
+        return 0;
+    }
+    char *held_because = NULL;
+    if (q_store_get_hold(pool->config.store, job->tenant_id, &held_because) == CM_OK) {
+        cm_log_info("job.held", "job=%" PRId64 " tenant=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " reason=\"%s\"",
+                    job->job_id, job->tenant_id, chunk + 1, job->chunks_total, held_because);
+        free(held_because);
+        q_store_release(pool->config.store, job->job_id, self->token);
+        return 0;
+    }
+    if (atomic_load(&self->lease_lost)) {
+        cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over before chunk %" PRId64 "; this worker lets it go",
+                    job->job_id, chunk + 1);
+        return 0;
+    }
+    return 1;
+}
+
+/* Joins the tenant's next small jobs to `job` (or claims the batch it headed before) and delivers
+ * them together. Returns 1 when the job was handled here, 0 when it runs alone. */
+static int try_batch(worker *self, q_job *job, const cm_tenant *tenant)
+{
+    q_pool *pool = self->pool;
+    if (pool->config.no_coalescing || !may_head_batch(job))
+        return 0;
+    /* A new batch only under a job that was never tried: what an earlier try delivered alone must
+     * not be delivered again under another batch. A batch stored before is always resumed. */
+    int allow_new = job->chunk_retries == 0 && job->retry_started_ms == 0 && job->interruptions == 0;
+    q_job *members = NULL;
+    size_t member_count = 0;
+    cm_err rc = q_store_claim_batch(pool->config.store, job, self->token, job->chunk_size, BATCH_MAX_JOBS, allow_new,
+                                    cm_now_ms(), &members, &member_count);
+    if (rc == CM_ESTATE) {
+        cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over before its delivery; this worker lets it go",
+                    job->job_id);
+        return 1;
+    }
+    if (rc) {
+        /* Whether a batch was stored under the job is unknown: it waits rather than run alone. */
+        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms,
+                     "could not read the job's batch");
+        return 1;
+    }
+    if (member_count == 0)
+        return 0;
+    double started = q_metrics_clock();
+    int handled = run_batch(self, job, tenant, members, member_count);
+    q_metrics_chunk_duration(q_metrics_clock() - started);
+    for (size_t i = 0; i < member_count; i++)
+        q_job_clear(&members[i]);
+    free(members);
+    return handled;
 }
 
 static void run_job(worker *self, q_job *job)
@@ -446,25 +747,10 @@ static void run_job(worker *self, q_job *job)
     cm_log_info("job.working", "job=%" PRId64 " tenant=%" PRId64 " chunk=%" PRId64 "/%" PRId64, job->job_id,
                 job->tenant_id, job->chunks_done + 1, job->chunks_total);
     for (int64_t chunk = job->chunks_done; chunk < job->chunks_total; chunk++) {
-        if (atomic_load(&pool->stopping)) {
-            q_store_release(pool->config.store, job->job_id, self->token);
+        if (!may_run_chunk(self, job, chunk))
             return;
-        }
-        /* A hold (graph change, operator) pauses the tenant at a chunk boundary: the job is let go
-         * as it is and claimed again, where it stopped, once the hold is released. */
-        char *held_because = NULL;
-        if (q_store_get_hold(pool->config.store, job->tenant_id, &held_because) == CM_OK) {
-            cm_log_info("job.held", "job=%" PRId64 " tenant=%" PRId64 " chunk=%" PRId64 "/%" PRId64 " reason=\"%s\"",
-                        job->job_id, job->tenant_id, chunk + 1, job->chunks_total, held_because);
-            free(held_because);
-            q_store_release(pool->config.store, job->job_id, self->token);
+        if (chunk == 0 && try_batch(self, job, tenant))
             return;
-        }
-        if (atomic_load(&self->lease_lost)) {
-            cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over before chunk %" PRId64 "; this worker lets it go",
-                        job->job_id, chunk + 1);
-            return;
-        }
         double chunk_started = q_metrics_clock();
         chunk_outcome outcome = run_chunk(self, job, tenant, chunk, &items_failed);
         q_metrics_chunk_duration(q_metrics_clock() - chunk_started);

@@ -6,6 +6,12 @@
  * pass park the job with capped exponential back-off until the chunk's retry budget is spent;
  * final failures end the job FAILED. Another thread prunes finished jobs past the retention.
  *
+ * Coalescing: a worker that claims a one-chunk refresh joins the tenant's next small queued
+ * refreshes to it (up to the chunk size of records, store.h q_store_claim_batch) and delivers them
+ * as one delivery, records in acceptance order; each job keeps its own results and end, recorded in
+ * one transaction. The batch is stored before it is delivered, so after a crash the same batch is
+ * delivered again under the same batch key.
+ *
  * Shutdown: q_pool_stop makes every worker stop at the next safe point (between chunks, or while
  * waiting), releases the job it holds, and joins the threads. No chunk is ever half-recorded: a
  * chunk is either checkpointed whole or redelivered whole after restart.
@@ -34,6 +40,7 @@ typedef struct q_pool_config {
     int64_t idle_poll_ms;    /* 0: 250 ms */
     int64_t prune_interval_ms; /* 0: 10 minutes */
     int64_t hold_watch_interval_ms; /* 0: Q_HOLD_WATCH_INTERVAL_MS (queue/hold_watch.h) */
+    int no_coalescing; /* 1: every job is delivered alone (queue.coalesce false) */
 } q_pool_config;
 
 cm_err q_pool_start(const q_pool_config *config, q_pool **out);

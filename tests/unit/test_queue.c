@@ -37,6 +37,7 @@ typedef struct call_record {
     size_t record_count;
     size_t first_item_index;
     int64_t started_ms;
+    char batch_key[160]; /* "" when the chunk was a job's own */
 } call_record;
 
 typedef struct test_delivery {
@@ -112,8 +113,13 @@ static void test_deliver(q_delivery *self, const q_chunk *chunk, q_delivery_resu
     pthread_mutex_lock(&d->lock);
     size_t call = d->call_count;
     if (d->call_count < MAX_CALLS)
-        d->calls[d->call_count++] = (call_record){chunk->tenant_id, chunk->job_id, chunk->chunk_index,
-                                                  chunk->record_count, chunk->records[0].item_index, cm_now_ms()};
+    {
+        d->calls[d->call_count] = (call_record){chunk->tenant_id, chunk->job_id, chunk->chunk_index,
+                                                chunk->record_count, chunk->records[0].item_index, cm_now_ms(), ""};
+        snprintf(d->calls[d->call_count].batch_key, sizeof d->calls[d->call_count].batch_key, "%s",
+                 chunk->batch_key ? chunk->batch_key : "");
+        d->call_count++;
+    }
     d->concurrent++;
     if (d->concurrent > d->max_concurrent)
         d->max_concurrent = d->concurrent;
@@ -516,11 +522,14 @@ static void test_retry_after_is_honoured(void **state)
     assert_true(gap >= 400);
 }
 
+/* The two jobs are first delivered together (coalesced); OCI refuses that batch as a whole, so each
+ * runs alone: the first is refused again and fails, the next one is not held back by it. */
 static void test_final_failure_is_not_retried(void **state)
 {
     fixture *f = *state;
     f->delivery->script[0] = Q_DELIVERY_FINAL;
-    f->delivery->script_length = 1;
+    f->delivery->script[1] = Q_DELIVERY_FINAL;
+    f->delivery->script_length = 2;
     int64_t id = accept_job(f, 1, 4, "F", 4, 0, 3000);
     int64_t next = accept_job(f, 1, 1, "F2", 1, 0, 3000);
     start_pool(f, 1, 60000);
@@ -532,8 +541,14 @@ static void test_final_failure_is_not_retried(void **state)
     /* The tenant's next job is not held back by the failed one. */
     job = wait_finished(f, 1, next, 20000);
     assert_int_equal(job.status, Q_SUCCESS);
+    assert_int_equal(job.items_applied, 1);
     q_job_clear(&job);
-    assert_int_equal(f->delivery->call_count, 2);
+    assert_int_equal(f->delivery->call_count, 3);
+    assert_int_equal(f->delivery->calls[0].record_count, 5);
+    assert_true(f->delivery->calls[0].batch_key[0] != '\0');
+    assert_int_equal(f->delivery->calls[1].job_id, id);
+    assert_string_equal(f->delivery->calls[1].batch_key, "");
+    assert_int_equal(f->delivery->calls[2].job_id, next);
 }
 
 static void test_retry_budget_exhausted(void **state)
@@ -1556,6 +1571,7 @@ static void test_migration_from_the_previous_schema(void **state)
                               "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (type IN (''REFRESH'', ''ADJUST''))',"
                               " 'CHECK (type IN (''REFRESH''))') WHERE type = 'table' AND name = 'jobs';"
                               "PRAGMA writable_schema=OFF; ALTER TABLE job_chunks DROP COLUMN state;"
+                              "DROP INDEX jobs_batch; ALTER TABLE jobs DROP COLUMN batch_of;"
                               "UPDATE schema_version SET version = 3 WHERE component = 'queue'; COMMIT;",
                               NULL, NULL, &error);
         if (rc != SQLITE_OK)
@@ -1567,6 +1583,9 @@ static void test_migration_from_the_previous_schema(void **state)
         PGresult *result = PQexec(conn, "ALTER TABLE omsgw.jobs DROP CONSTRAINT jobs_type_check,"
                                         " ADD CONSTRAINT jobs_type_check CHECK (type IN ('REFRESH'));"
                                         "ALTER TABLE omsgw.job_chunks DROP COLUMN state;"
+                                        "ALTER TABLE omsgw.jobs DROP COLUMN batch_of;"
+                                        "CREATE UNIQUE INDEX jobs_one_held_per_tenant ON omsgw.jobs (tenant_id)"
+                                        " WHERE claimed_by IS NOT NULL;"
                                         "UPDATE omsgw.schema_version SET version = 2 WHERE component = 'queue'");
         if (PQresultStatus(result) != PGRES_COMMAND_OK)
             fail_msg("downgrade: %s", PQerrorMessage(conn));
@@ -1585,6 +1604,188 @@ static void test_migration_from_the_previous_schema(void **state)
     assert_int_equal(job.status, Q_SUCCESS);
     q_job_clear(&job);
     assert_int_equal(on_hand_of(f, "MIG-1"), 1000); /* 2 − 1 */
+}
+
+/* ---- coalescing (store.h q_store_claim_batch, worker.c run_batch) ---- */
+
+static q_checkpoint batch_checkpoint(const q_job *job, const char *token)
+{
+    return (q_checkpoint){.job_id = job->job_id, .tenant_id = job->tenant_id, .oci_location = "loc-1",
+                          .worker_token = token, .chunk_index = 0, .items_applied = job->item_count,
+                          .now_ms = cm_now_ms(), .finish_success = 1};
+}
+
+static void free_members(q_job *members, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        q_job_clear(&members[i]);
+    free(members);
+}
+
+/* The batch joins the next jobs without a gap, within the record limit; it is stored, so a later
+ * claim of its head (another worker, after a release or a crash) gets the same batch; members are
+ * held (not claimable, not cancellable); the checkpoint records all of them or none. */
+static void test_batch_claim_is_stored_and_fenced(void **state)
+{
+    fixture *f = *state;
+    int64_t ids[6];
+    for (int i = 0; i < 5; i++)
+        ids[i] = accept_job(f, 1, 2, "BC", 2, 10 * i, 3000);
+    ids[5] = accept_job(f, 1, 4000, "BIG", 10, 0, 3000); /* two chunks: never joined */
+    int64_t after_big = accept_job(f, 1, 1, "BC", 1, 0, 3000);
+    int64_t other_tenant = accept_job(f, 2, 1, "BT", 1, 0, 3000);
+
+    q_job head;
+    assert_int_equal(q_store_claim(f->store, "w-one", cm_now_ms(), &head), CM_OK);
+    assert_int_equal(head.job_id, ids[0]);
+    q_job *members = NULL;
+    size_t count = 0;
+    /* Only a holder may make a batch. */
+    assert_int_equal(q_store_claim_batch(f->store, &head, "w-other", 3000, 100, 1, cm_now_ms(), &members, &count),
+                     CM_ESTATE);
+    assert_int_equal(count, 0);
+    /* The record limit: the head's 2 items and two more jobs of 2 make 6. */
+    assert_int_equal(q_store_claim_batch(f->store, &head, "w-one", 7, 100, 1, cm_now_ms(), &members, &count), CM_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(members[0].job_id, ids[1]);
+    assert_int_equal(members[1].job_id, ids[2]);
+    assert_int_equal(members[0].status, Q_WORKING);
+    free_members(members, count);
+
+    /* The members are held: another worker claims only the other tenant's job, and no member can
+     * be cancelled; a job after the batch still can be. */
+    q_job other;
+    assert_int_equal(q_store_claim(f->store, "w-two", cm_now_ms(), &other), CM_OK);
+    assert_int_equal(other.job_id, other_tenant);
+    q_job_clear(&other);
+    assert_int_equal(q_store_claim(f->store, "w-three", cm_now_ms(), &other), CM_ENOTFOUND);
+    assert_int_equal(q_store_cancel(f->store, ids[1], cm_now_ms(), "[\"no\"]"), CM_ESTATE);
+
+    /* The worker lets the batch go (as after a retry); another worker claims the head again and gets
+     * the same batch, even with a larger limit and without leave to make a new one. */
+    assert_int_equal(q_store_release(f->store, head.job_id, "w-one"), CM_OK);
+    assert_int_equal(q_store_release(f->store, ids[1], "w-one"), CM_OK);
+    assert_int_equal(q_store_release(f->store, ids[2], "w-one"), CM_OK);
+    q_job_clear(&head);
+    assert_int_equal(q_store_claim(f->store, "w-four", cm_now_ms(), &head), CM_OK);
+    assert_int_equal(head.job_id, ids[0]);
+    assert_int_equal(q_store_claim_batch(f->store, &head, "w-four", 3000, 100, 0, cm_now_ms(), &members, &count),
+                     CM_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(members[0].job_id, ids[1]);
+    assert_int_equal(members[1].job_id, ids[2]);
+
+    /* All or nothing: one checkpoint of a worker that does not hold its job spoils the batch's. */
+    q_checkpoint cps[3] = {batch_checkpoint(&head, "w-four"), batch_checkpoint(&members[0], "w-four"),
+                           batch_checkpoint(&members[1], "w-one")};
+    assert_int_equal(q_store_checkpoint_batch(f->store, cps, 3), CM_ESTATE);
+    q_job job;
+    assert_int_equal(q_store_get_job(f->store, 1, ids[0], &job), CM_OK);
+    assert_int_equal(job.status, Q_WORKING);
+    assert_int_equal(job.chunks_done, 0);
+    q_job_clear(&job);
+    cps[2].worker_token = "w-four";
+    assert_int_equal(q_store_checkpoint_batch(f->store, cps, 3), CM_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(q_store_get_job(f->store, 1, ids[i], &job), CM_OK);
+        assert_int_equal(job.status, Q_SUCCESS);
+        assert_int_equal(job.items_applied, 2);
+        q_job_clear(&job);
+    }
+    free_members(members, count);
+    q_job_clear(&head);
+
+    /* The next head joins the rest up to the two-chunk job, which stays alone. */
+    assert_int_equal(q_store_claim(f->store, "w-five", cm_now_ms(), &head), CM_OK);
+    assert_int_equal(head.job_id, ids[3]);
+    assert_int_equal(q_store_claim_batch(f->store, &head, "w-five", 3000, 100, 1, cm_now_ms(), &members, &count),
+                     CM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(members[0].job_id, ids[4]);
+    free_members(members, count);
+    /* Undone (OCI refused the batch): the member leaves it and waits, unheld, for its turn. */
+    assert_int_equal(q_store_dissolve_batch(f->store, head.job_id, "w-six"), CM_ESTATE);
+    assert_int_equal(q_store_dissolve_batch(f->store, head.job_id, "w-five"), CM_OK);
+    assert_int_equal(q_store_claim_batch(f->store, &head, "w-five", 3000, 100, 0, cm_now_ms(), &members, &count),
+                     CM_OK);
+    assert_int_equal(count, 0);
+    q_job_clear(&head);
+    (void)after_big;
+}
+
+/* PostgreSQL: a batch whose instance stopped renewing is taken over whole with its head, and the
+ * old holder's checkpoint of it is refused. */
+static void test_batch_takeover_after_lease_expiry(void **state)
+{
+    fixture *f = *state;
+    int64_t first = accept_job(f, 1, 1, "TK", 1, 0, 3000);
+    int64_t second = accept_job(f, 1, 1, "TK", 1, 5, 3000);
+    q_job head;
+    assert_int_equal(q_store_claim(f->store, "dead", cm_now_ms(), &head), CM_OK);
+    q_job *members = NULL;
+    size_t count = 0;
+    assert_int_equal(q_store_claim_batch(f->store, &head, "dead", 3000, 100, 1, cm_now_ms(), &members, &count), CM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(members[0].job_id, second);
+    free_members(members, count);
+    q_job_clear(&head);
+    q_store *other = open_store(f, SHORT_LEASE_MS);
+    int64_t deadline = cm_mono_ms() + 4 * SHORT_LEASE_MS;
+    cm_err rc;
+    while ((rc = q_store_claim(other, "alive", cm_now_ms(), &head)) == CM_ENOTFOUND && cm_mono_ms() < deadline)
+        cm_sleep_ms(50);
+    assert_int_equal(rc, CM_OK);
+    assert_int_equal(head.job_id, first);
+    assert_int_equal(q_store_claim_batch(other, &head, "alive", 3000, 100, 0, cm_now_ms(), &members, &count), CM_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(members[0].job_id, second);
+    assert_int_equal(members[0].interruptions, 1);
+    q_checkpoint stale[2] = {batch_checkpoint(&head, "dead"), batch_checkpoint(&members[0], "dead")};
+    assert_int_equal(q_store_checkpoint_batch(f->store, stale, 2), CM_ESTATE);
+    assert_int_equal(q_store_renew_lease(other, head.job_id, "alive"), CM_OK);
+    q_checkpoint live[2] = {batch_checkpoint(&head, "alive"), batch_checkpoint(&members[0], "alive")};
+    assert_int_equal(q_store_checkpoint_batch(other, live, 2), CM_OK);
+    free_members(members, count);
+    q_job_clear(&head);
+    q_job job;
+    assert_int_equal(q_store_get_job(other, 1, second, &job), CM_OK);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    q_store_close(other);
+}
+
+/* Many small jobs queued while the tenant is held are delivered in few deliveries: records in
+ * acceptance order (a SKU ends at the last accepted value), each job with its own results. */
+static void test_small_jobs_are_coalesced(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(q_store_hold(f->store, 1, Q_HOLD_OPERATOR, "coalescing test", cm_now_ms()), CM_OK);
+    enum { JOBS = 60 };
+    int64_t ids[JOBS];
+    for (int i = 0; i < JOBS; i++)
+        ids[i] = accept_job(f, 1, (size_t)(1 + i % 3), "CO", 4, 100 * i, 3000); /* skus CO-0..CO-2 repeat */
+    f->delivery->refuse_item_index = 2; /* the third item of the 3-item jobs */
+    start_pool(f, 2, 60000);
+    assert_int_equal(q_store_release_hold(f->store, 1, Q_HOLD_OPERATOR), CM_OK);
+    for (int i = 0; i < JOBS; i++) {
+        q_job job = wait_finished(f, 1, ids[i], 30000);
+        assert_int_equal(job.status, Q_SUCCESS);
+        size_t items = (size_t)(1 + i % 3);
+        assert_int_equal(job.items_applied + job.items_failed, (int64_t)items);
+        assert_int_equal(job.items_failed, items == 3 ? 1 : 0);
+        assert_int_equal(job.success, items == 3 ? 0 : 1);
+        if (items == 3)
+            assert_non_null(strstr(job.messages_json, "items[2] (sku CO-2): InventoryReset"));
+        q_job_clear(&job);
+    }
+    assert_true(f->delivery->call_count < JOBS / 4);
+    assert_int_equal(f->delivery->double_applies, 0);
+    /* The last job with each sku: CO-0 and CO-1 in job 59 (2 items: 5900, 5901); CO-2 (refused in
+     * 3-item jobs) only ever applied... never: it is always item 2. */
+    assert_int_equal(on_hand_of(f, "CO-0"), 5900 * 1000);
+    assert_int_equal(on_hand_of(f, "CO-1"), 5901 * 1000);
+    for (size_t c = 0; c < f->delivery->call_count; c++)
+        assert_true(f->delivery->calls[c].batch_key[0] != '\0' || f->delivery->calls[c].record_count <= 3);
 }
 
 int main(void)
@@ -1624,6 +1825,10 @@ int main(void)
         ON_BOTH(test_adjust_reads_in_batches_of_100),
         ON_BOTH(test_chunk_state_is_fenced),
         ON_BOTH(test_migration_from_the_previous_schema),
+        ON_BOTH(test_batch_claim_is_stored_and_fenced),
+        ON_BOTH(test_small_jobs_are_coalesced),
+        {"postgresql: test_batch_takeover_after_lease_expiry", test_batch_takeover_after_lease_expiry,
+         setup_pg_short_lease, teardown, NULL},
         cmocka_unit_test(test_adjust_arithmetic),
         cmocka_unit_test(test_backoff_bounds),
         cmocka_unit_test(test_classify),
