@@ -2,6 +2,7 @@
 #include "gateway/validate_session.h"
 #include "common/json_util.h"
 #include "translate/item.h"
+#include "translate/stored_items.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -487,17 +488,10 @@ int gw_session_item(gw_session *session, json_object *item, size_t index)
             return -2;
         }
     }
-    /* Once any problem is found nothing is stored, so stop writing text (but keep checking). */
+    /* Once any problem is found nothing is stored, so stop writing records (but keep checking).
+     * The record is written once, here, in the form the worker reads (translate/stored_items.h). */
     if (session->problems->total == 0) {
-        size_t length = 0;
-        const char *text = json_object_to_json_string_length(
-            normalized, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
-        cm_err rc = text ? CM_OK : CM_ENOMEM;
-        if (!rc && index > 0)
-            rc = cm_body_append(&out->items_text, ",", 1);
-        if (!rc)
-            rc = cm_body_append(&out->items_text, text, length);
-        if (rc) {
+        if (tr_stored_append_json(&out->items_text, normalized) != CM_OK) {
             json_object_put(normalized);
             return -2;
         }
@@ -612,30 +606,32 @@ void gw_refresh_clear(gw_refresh *refresh)
     refresh->item_count = 0;
 }
 
-cm_err gw_refresh_chunk_text(const gw_refresh *refresh, size_t first, size_t count, cm_body *out)
-{
-    if (count == 0 || first >= refresh->item_count || count > refresh->item_count - first)
-        return CM_EINVAL;
-    size_t start = first == 0 ? 0 : refresh->item_ends[first - 1] + 1;
-    size_t end = refresh->item_ends[first + count - 1];
-    cm_err rc = cm_body_append(out, "[", 1);
-    if (!rc)
-        rc = cm_body_append(out, refresh->items_text.data + start, end - start);
-    if (!rc)
-        rc = cm_body_append(out, "]", 1);
-    return rc;
-}
-
 json_object *gw_refresh_items_json(const gw_refresh *refresh)
 {
-    if (refresh->item_count == 0)
-        return json_object_new_array();
-    cm_body text;
-    cm_body_init(&text, GW_MAX_NORMALIZED_BYTES + 2);
-    json_object *items = NULL;
-    char error[CM_JSON_ERROR_MAX];
-    if (gw_refresh_chunk_text(refresh, 0, refresh->item_count, &text) == CM_OK)
-        cm_json_parse(text.data, text.length, GW_JSON_MAX_DEPTH, &items, error);
-    cm_body_free(&text);
+    json_object *items = json_object_new_array();
+    if (!items || refresh->item_count == 0)
+        return items;
+    /* The reader writes NULs into what it reads: it reads a copy, with a header for it. */
+    cm_body copy;
+    cm_body_init(&copy, SIZE_MAX);
+    tr_stored_reader reader;
+    tr_stored_item stored;
+    cm_err rc = tr_stored_append_header(&copy, refresh->item_count);
+    if (!rc)
+        rc = cm_body_append(&copy, refresh->items_text.data, refresh->items_text.length);
+    if (!rc)
+        rc = tr_stored_open(&reader, copy.data, copy.length);
+    while (!rc && (rc = tr_stored_next(&reader, &stored)) == CM_OK) {
+        json_object *item = tr_stored_item_json(&stored);
+        if (!item || json_object_array_add(items, item) != 0) {
+            json_object_put(item);
+            rc = CM_ENOMEM;
+        }
+    }
+    cm_body_free(&copy);
+    if (rc != CM_ENOTFOUND) {
+        json_object_put(items);
+        return NULL;
+    }
     return items;
 }

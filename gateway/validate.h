@@ -5,7 +5,7 @@
  * ("Validation", "Locations", the sku rules of "Translation") is checked on every item; a request
  * with any problem is refused whole, with one problem per bad field (the first
  * GW_MAX_REPORTED_PROBLEMS, and the total count). A valid request yields the normalized items:
- * one new object per item with only the known fields, typed (quantity "101" becomes 101), which is
+ * one record per item with only the known fields, typed (quantity "101" becomes 101), which is
  * what the queue stores and the worker translates.
  */
 #ifndef GW_VALIDATE_H
@@ -36,17 +36,18 @@ typedef struct gw_problems {
 } gw_problems;
 
 /*
- * The normalized items are kept as text, not as json-c objects: a 12000-item request already
- * costs ~20 MB as a parsed tree, and a second tree of normalized objects would add ~16 MB per
- * request in flight. Each item is serialized as soon as it is checked.
+ * The normalized items are kept as records of the stored form (translate/stored_items.h), not as
+ * json-c objects: a 12000-item request already costs ~20 MB as a parsed tree, and a second tree of
+ * normalized objects would add ~16 MB per request in flight. Each item is written as soon as it is
+ * checked, in the form the queue stores and the worker reads, so it is converted once.
  */
 typedef struct gw_refresh {
     char location_name[GW_MAX_LOCATION_NAME + 1];
     char oci_location[Q_OCI_ID_MAX + 1];
     size_t item_count;
-    cm_body items_text;    /* owned: the normalized items, comma-separated: {…},{…},… */
-    size_t *item_ends;     /* owned: item i is items_text[start_i, item_ends[i]), start_0 = 0,
-                              start_i = item_ends[i - 1] + 1 (after the comma) */
+    cm_body items_text;    /* owned: the items' records, one after another, without a header */
+    size_t *item_ends;     /* owned: item i is items_text[item_ends[i - 1], item_ends[i]), item 0
+                              starts at 0 (q_new_job.items and item_ends as they are) */
     json_object *messages; /* owned: array of strings for the job (duplicate SKUs), maybe empty */
 } gw_refresh;
 
@@ -68,10 +69,6 @@ int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *t
                              gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
 
 void gw_refresh_clear(gw_refresh *refresh);
-
-/* Appends the JSON array of items [first, first + count) to `out`: a chunk as the queue stores it.
- * Returns CM_OK, CM_EINVAL for a range outside the items, CM_ETOOBIG or CM_ENOMEM. */
-cm_err gw_refresh_chunk_text(const gw_refresh *refresh, size_t first, size_t count, cm_body *out);
 
 /* Every normalized item as a new JSON array (caller puts it), or NULL when memory runs out: for
  * tools and tests; the gateway itself never builds it. */

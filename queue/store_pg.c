@@ -22,6 +22,7 @@
 #include "common/json_util.h"
 #include "common/log.h"
 #include "common/pg.h"
+#include "queue/chunking.h"
 #include "queue/store_backend.h"
 #include "queue/store_pg_schema.h"
 
@@ -217,7 +218,10 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
     cm_pg_conn *conn = cm_pg_acquire(store->pool);
     number_text tenant = num(job->tenant_id);
     int64_t location = 0, new_id = 0;
-    cm_err rc = cm_pg_begin(conn, 1);
+    cm_body chunk_text_buffer; /* the chunk being stored, cut from the items (queue/chunking.h) */
+    cm_body_init(&chunk_text_buffer, SIZE_MAX);
+    size_t chunk_count = q_new_job_chunk_count(job);
+    cm_err rc = chunk_count ? cm_pg_begin(conn, 1) : CM_EINVAL;
     if (rc)
         goto out;
     const char *tenant_values[] = {tenant.text};
@@ -227,7 +231,7 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
     if ((rc = single_int(conn, &SQL_LOCATION, location_values, &location)))
         goto out;
     number_text location_text = num(location), added = num(job->accepted_ms), items = num(job->item_count),
-                chunk_size = num(job->chunk_size), chunks = num((int64_t)job->chunk_count);
+                chunk_size = num(job->chunk_size), chunks = num((int64_t)chunk_count);
     const char *job_values[] = {tenant.text,      location_text.text, job->location_name, job->oci_location,
                                 job->organization_id, added.text,     items.text,         chunk_size.text,
                                 chunks.text,      job->messages_json,
@@ -235,10 +239,15 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
     if ((rc = single_int(conn, &SQL_JOB_INSERT, job_values, &new_id)))
         goto out;
     number_text id_text = num(new_id);
-    for (size_t i = 0; i < job->chunk_count; i++) {
+    for (size_t i = 0; i < chunk_count; i++) {
         number_text index = num((int64_t)i);
-        /* The payloads are NUL-terminated JSON texts of chunk_lengths[i] bytes. */
-        const char *chunk_values[] = {id_text.text, index.text, job->chunk_payloads[i]};
+        /* The chunk is a NUL-terminated text without NUL bytes inside (translate/stored_items.h):
+         * a text parameter as it is. */
+        const char *chunk = NULL;
+        size_t chunk_length = 0;
+        if ((rc = q_new_job_chunk(job, i, &chunk_text_buffer, &chunk, &chunk_length)))
+            goto out;
+        const char *chunk_values[] = {id_text.text, index.text, chunk};
         if ((rc = cm_pg_exec(conn, &SQL_CHUNK_INSERT, chunk_values, NULL)))
             goto out;
     }
@@ -252,6 +261,7 @@ out:
         cm_pg_rollback(conn);
     }
     cm_pg_release(conn);
+    cm_body_free(&chunk_text_buffer);
     return rc;
 }
 

@@ -6,7 +6,7 @@
 #include "queue/hold_watch.h"
 #include "queue/queue_metrics.h"
 #include "queue/retry.h"
-#include "translate/item.h"
+#include "queue/chunk_records.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,7 +19,6 @@
 #define DEFAULT_IDLE_POLL_MS 250
 #define DEFAULT_PRUNE_INTERVAL_MS (10 * 60 * 1000)
 #define PRUNE_BATCH 500
-#define CHUNK_JSON_MAX_DEPTH 8
 
 typedef struct worker {
     q_pool *pool;
@@ -181,112 +180,40 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
 
 /* ---- one chunk ---- */
 
-static const char *identifier_key(const tr_legacy_item *item, const char *sku)
-{
-    if (item->sku == sku)
-        return "sku";
-    if (item->part_number == sku)
-        return "partNumber";
-    return "upc";
-}
-
 typedef enum chunk_outcome { CHUNK_DONE, CHUNK_PARKED, CHUNK_JOB_ENDED, CHUNK_STOPPED } chunk_outcome;
 
 static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant, int64_t chunk_index,
                                int64_t *items_failed_total)
 {
     q_pool *pool = self->pool;
-    char *payload = NULL;
-    size_t payload_length = 0;
-    cm_err rc = q_store_load_chunk(pool->config.store, job->job_id, chunk_index, &payload, &payload_length);
-    if (rc) {
-        char text[160];
-        snprintf(text, sizeof text, "The stored items of chunk %" PRId64 " could not be read: %s.",
-                 chunk_index + 1, cm_strerror(rc));
-        if (rc == CM_ENOTFOUND) {
-            finish(self, job, Q_FAILED, 0, *items_failed_total, text);
-            return CHUNK_JOB_ENDED;
-        }
-        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000,
-                     job->retry_started_ms, text);
+    cm_err rc;
+    q_chunk_records loaded;
+    char load_error[160];
+    switch (q_chunk_records_load(pool->config.store, job, tenant, chunk_index, &loaded, load_error)) {
+    case Q_CHUNK_LOADED: break;
+    case Q_CHUNK_MISSING:
+    case Q_CHUNK_CORRUPT:
+        q_chunk_records_clear(&loaded);
+        finish(self, job, Q_FAILED, 0, *items_failed_total, load_error);
+        return CHUNK_JOB_ENDED;
+    case Q_CHUNK_AGAIN:
+        q_chunk_records_clear(&loaded);
+        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms,
+                     load_error);
         return CHUNK_PARKED;
     }
-    json_object *items = NULL;
-    char parse_error[CM_JSON_ERROR_MAX];
-    rc = cm_json_parse(payload, payload_length, CHUNK_JSON_MAX_DEPTH, &items, parse_error);
-    free(payload);
-    if (rc || !json_object_is_type(items, json_type_array)) {
-        json_object_put(items);
-        finish(self, job, Q_FAILED, 0, *items_failed_total, "The stored items of a chunk are corrupt.");
-        return CHUNK_JOB_ENDED;
-    }
-
-    size_t count = json_object_array_length(items);
-    tr_record *records = calloc(count ? count : 1, sizeof *records);
+    size_t count = loaded.chunk.item_count;
+    tr_record *records = loaded.chunk.records;
+    size_t record_count = loaded.chunk.record_count;
+    q_item_failure *failures = loaded.failures;
+    size_t failure_count = loaded.failure_count;
     q_refusal *refusals = calloc(count ? count : 1, sizeof *refusals);
-    q_item_failure *failures = calloc(count ? count : 1, sizeof *failures);
-    q_item_extra *extras = calloc(count ? count : 1, sizeof *extras);
-    json_object **extra_objects = calloc(count ? count : 1, sizeof *extra_objects);
     chunk_outcome outcome = CHUNK_DONE;
-    size_t record_count = 0, failure_count = 0, extra_count = 0;
-    if (!records || !refusals || !failures || !extras || !extra_objects) {
+    if (!refusals) {
         q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000,
                      job->retry_started_ms, "out of memory");
         outcome = CHUNK_PARKED;
         goto out;
-    }
-
-    tr_context context = {
-        .installation_id = q_store_installation_id(pool->config.store),
-        .tenant_id = job->tenant_id,
-        .job_id = job->job_id,
-        .location_id = job->oci_location,
-        .effective_ms = job->added_ms,
-        .sku_from = tenant->sku_from,
-        .sku_from_count = tenant->sku_from_count,
-        .floor = tenant->floor,
-    };
-    int64_t first_index = chunk_index * job->chunk_size;
-    for (size_t i = 0; i < count; i++) {
-        json_object *item = json_object_array_get_idx(items, i);
-        tr_legacy_item legacy;
-        char why[TR_WHY_MAX];
-        int64_t item_index = first_index + (int64_t)i;
-        if (tr_legacy_item_from_json(item, &legacy) != 0) {
-            failures[failure_count++] =
-                (q_item_failure){item_index, NULL, "InvalidItem", "the stored item is malformed"};
-            continue;
-        }
-        if (tr_translate_item(&context, &legacy, (size_t)item_index, &records[record_count], why) != 0) {
-            /* Acceptance validates identifiers, so this only happens if the tenant's sku order
-             * changed since; the item is refused with the reason. */
-            failures[failure_count++] = (q_item_failure){
-                item_index, NULL, "InvalidSku",
-                "the item has no valid OCI sku under the tenant's current identifier order"};
-            continue;
-        }
-        /* An adjust carries no legacy fields to keep (binID aside): the last refresh's stay. */
-        json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, records[record_count].sku));
-        /* floor and safetyStock reach OCI only combined (safetyStockCount): the inquiry routes show
-         * them apart, as the refresh sent them, so they are kept with the other legacy fields. */
-        json_object *floor_value = NULL, *safety_value = NULL;
-        json_object_object_get_ex(item, "floor", &floor_value);
-        json_object_object_get_ex(item, "safetyStock", &safety_value);
-        if (job->type != Q_JOB_ADJUST && (floor_value || safety_value)) {
-            if (!extra)
-                extra = json_object_new_object();
-            if (floor_value)
-                json_object_object_add(extra, "floor", json_object_get(floor_value));
-            if (safety_value)
-                json_object_object_add(extra, "safetyStock", json_object_get(safety_value));
-        }
-        if (extra) {
-            extra_objects[extra_count] = extra;
-            extras[extra_count].sku = records[record_count].sku;
-            extras[extra_count].extras_json = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
-            extra_count++;
-        }
-        record_count++;
     }
 
     q_delivery_result result = {.refusals = refusals, .retry_after_ms = -1};
@@ -386,8 +313,8 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         .items_applied = (int64_t)count - (int64_t)failure_count,
         .failures = failures,
         .failure_count = failure_count,
-        .extras = extras,
-        .extra_count = extra_count,
+        .extras = loaded.extras,
+        .extra_count = loaded.extra_count,
         .now_ms = now,
         /* An adjust ends through finish(), which gathers its notes from the chunks' saved state. */
         .finish_success = job->type != Q_JOB_ADJUST && chunk_index == job->chunks_total - 1 && failure_count == 0 &&
@@ -422,14 +349,8 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         outcome = CHUNK_JOB_ENDED;
     }
 out:
-    for (size_t i = 0; i < extra_count; i++)
-        json_object_put(extra_objects[i]);
-    free(extra_objects);
-    free(extras);
-    free(failures);
     free(refusals);
-    free(records);
-    json_object_put(items);
+    q_chunk_records_clear(&loaded);
     return outcome;
 }
 

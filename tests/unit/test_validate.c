@@ -139,6 +139,23 @@ static void expect_problem(const char *text, const char *field, const char *code
     free_outcome(result);
 }
 
+/* The normalized items as JSON text (read back from the stored records). */
+static char *items_json_text(const gw_refresh *refresh)
+{
+    json_object *items = gw_refresh_items_json(refresh);
+    assert_non_null(items);
+    char *text = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(items);
+    return text;
+}
+
+static void expect_items_json(const gw_refresh *refresh, const char *expected)
+{
+    char *text = items_json_text(refresh);
+    assert_string_equal(text, expected);
+    free(text);
+}
+
 static void expect_valid(const char *text)
 {
     outcome *result = validate_text(text, 1);
@@ -160,7 +177,9 @@ static void test_minimal_request_and_normalization(void **state)
     assert_string_equal(result->refresh.location_name, "Location 1");
     assert_int_equal(result->refresh.item_count, 1);
     /* Quantity as a string becomes a number; unknown fields are dropped. */
-    assert_string_equal(result->refresh.items_text.data, "{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}");
+    expect_items_json(&result->refresh, "[{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}]");
+    /* What the queue stores: one record of translate/stored_items.h. */
+    assert_string_equal(result->refresh.items_text.data, "101 - - 6:101010 6:101010 - 0:\n");
     assert_int_equal(json_object_array_length(result->refresh.messages), 0);
     free_outcome(result);
 }
@@ -174,10 +193,14 @@ static void test_every_optional_field(void **state)
         "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}]}",
         1);
     assert_int_equal(result->rc, 0);
+    /* floor and safetyStock come last among the kept fields: the worker keeps them in that order. */
+    expect_items_json(&result->refresh,
+                      "[{\"upc\":\"0001\",\"quantity\":5,\"binID\":3,"
+                      "\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
+                      "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"],\"floor\":2,\"safetyStock\":4}]");
     assert_string_equal(result->refresh.items_text.data,
-                        "{\"upc\":\"0001\",\"quantity\":5,\"binID\":3,\"floor\":2,\"safetyStock\":4,"
-                        "\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
-                        "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}");
+                        "5 4 2 - - 4:0001 138:\"binID\":3,\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
+                        "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"],\"floor\":2,\"safetyStock\":4\n");
     free_outcome(result);
 }
 
@@ -388,25 +411,21 @@ static void test_every_problem_is_reported_with_a_cap(void **state)
     free_outcome(result);
 }
 
-static void test_chunk_text_slices_the_items(void **state)
+static void test_item_ends_delimit_the_records(void **state)
 {
     (void)state;
     outcome *result = validate_text("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"C1\",\"quantity\":1},"
                                     "{\"sku\":\"C2\",\"quantity\":2},{\"sku\":\"C3\",\"quantity\":3}]}",
                                     1);
     assert_int_equal(result->rc, 0);
-    cm_body chunk;
-    cm_body_init(&chunk, 4096);
-    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 1, 2, &chunk), CM_OK);
-    assert_string_equal(chunk.data, "[{\"sku\":\"C2\",\"quantity\":2},{\"sku\":\"C3\",\"quantity\":3}]");
-    cm_body_reset(&chunk);
-    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 0, 1, &chunk), CM_OK);
-    assert_string_equal(chunk.data, "[{\"sku\":\"C1\",\"quantity\":1}]");
-    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 2, 2, &chunk), CM_EINVAL);
-    cm_body_free(&chunk);
-    json_object *items = gw_refresh_items_json(&result->refresh);
-    assert_int_equal(json_object_array_length(items), 3);
-    json_object_put(items);
+    /* The queue cuts chunks at item_ends: each record stands alone. */
+    const gw_refresh *refresh = &result->refresh;
+    assert_int_equal(refresh->item_ends[2], refresh->items_text.length);
+    assert_int_equal(refresh->item_ends[1] - refresh->item_ends[0], strlen("2 - - 2:C2 - - 0:\n"));
+    assert_memory_equal(refresh->items_text.data + refresh->item_ends[0], "2 - - 2:C2 - - 0:\n",
+                        refresh->item_ends[1] - refresh->item_ends[0]);
+    expect_items_json(refresh, "[{\"sku\":\"C1\",\"quantity\":1},{\"sku\":\"C2\",\"quantity\":2},"
+                               "{\"sku\":\"C3\",\"quantity\":3}]");
     free_outcome(result);
 }
 
@@ -438,7 +457,7 @@ int main(void)
         cmocka_unit_test(test_optional_field_rules),
         cmocka_unit_test(test_attribute_limits),
         cmocka_unit_test(test_every_problem_is_reported_with_a_cap),
-        cmocka_unit_test(test_chunk_text_slices_the_items),
+        cmocka_unit_test(test_item_ends_delimit_the_records),
         cmocka_unit_test(test_streaming_falls_back_to_the_parser),
         cmocka_unit_test(test_duplicate_skus_last_wins_message),
     };

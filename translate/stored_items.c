@@ -1,0 +1,377 @@
+#include "translate/stored_items.h"
+#include "common/json_util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* An old row is at most one chunk of normalized items: the gateway's own depth limit applies. */
+#define LEGACY_JSON_MAX_DEPTH 8
+#define MAGIC_LENGTH (sizeof TR_STORED_MAGIC - 1)
+
+cm_err tr_json_append_string(cm_body *out, const char *text, size_t length)
+{
+    static const char hex[] = "0123456789abcdef";
+    cm_err rc = cm_body_append(out, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, written in one append */
+    for (size_t i = 0; !rc && i < length; i++) {
+        unsigned char c = (unsigned char)text[i];
+        char escaped[7];
+        size_t escaped_length = 2;
+        escaped[0] = '\\';
+        switch (c) {
+        case '\b': escaped[1] = 'b'; break;
+        case '\n': escaped[1] = 'n'; break;
+        case '\r': escaped[1] = 'r'; break;
+        case '\t': escaped[1] = 't'; break;
+        case '\f': escaped[1] = 'f'; break;
+        case '"': escaped[1] = '"'; break;
+        case '\\': escaped[1] = '\\'; break;
+        default:
+            if (c >= ' ') {
+                run++;
+                continue;
+            }
+            memcpy(escaped + 1, "u00", 3);
+            escaped[4] = hex[c >> 4];
+            escaped[5] = hex[c & 0x0f];
+            escaped_length = 6;
+        }
+        rc = cm_body_append(out, text + i - run, run);
+        run = 0;
+        if (!rc)
+            rc = cm_body_append(out, escaped, escaped_length);
+    }
+    if (!rc)
+        rc = cm_body_append(out, text + length - run, run);
+    if (!rc)
+        rc = cm_body_append(out, "\"", 1);
+    return rc;
+}
+
+/* ---- writing ---- */
+
+static cm_err append_string_field(cm_body *out, const char *text, size_t length)
+{
+    if (!text)
+        return cm_body_append(out, " -", 2);
+    cm_err rc = cm_body_appendf(out, " %zu:", length);
+    return rc ? rc : cm_body_append(out, text, length);
+}
+
+/* An identifier of `normalized`: absent (*text NULL), or a string without NUL. */
+static cm_err identifier(const json_object *normalized, const char *key, const char **text, size_t *length)
+{
+    json_object *value = NULL;
+    *text = NULL;
+    *length = 0;
+    if (!json_object_object_get_ex(normalized, key, &value))
+        return CM_OK;
+    if (!json_object_is_type(value, json_type_string))
+        return CM_EINVAL;
+    *text = json_object_get_string(value);
+    *length = (size_t)json_object_get_string_len(value);
+    return memchr(*text, '\0', *length) ? CM_EINVAL : CM_OK;
+}
+
+static cm_err integer(const json_object *normalized, const char *key, int required, char out[24])
+{
+    json_object *value = NULL;
+    if (!json_object_object_get_ex(normalized, key, &value)) {
+        snprintf(out, 24, "-");
+        return required ? CM_EINVAL : CM_OK;
+    }
+    if (!json_object_is_type(value, json_type_int))
+        return CM_EINVAL;
+    snprintf(out, 24, "%" PRId64, json_object_get_int64(value));
+    return CM_OK;
+}
+
+static int is_field(const char *key)
+{
+    return strcmp(key, "sku") == 0 || strcmp(key, "partNumber") == 0 || strcmp(key, "upc") == 0 ||
+           strcmp(key, "quantity") == 0 || strcmp(key, "floor") == 0 || strcmp(key, "safetyStock") == 0;
+}
+
+static cm_err append_member(cm_body *kept, const char *key, json_object *value)
+{
+    cm_err rc = kept->length ? cm_body_append(kept, ",", 1) : CM_OK;
+    if (!rc)
+        rc = tr_json_append_string(kept, key, strlen(key));
+    if (!rc)
+        rc = cm_body_append(kept, ":", 1);
+    size_t length = 0;
+    const char *text = rc ? NULL
+                          : json_object_to_json_string_length(
+                                value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+    if (!rc && !text)
+        rc = CM_ENOMEM;
+    if (!rc)
+        rc = cm_body_append(kept, text, length);
+    return rc;
+}
+
+/* The kept members: every key but the record's own fields, then floor and safetyStock (they reach
+ * OCI only combined, so the inquiry routes read them back from here). */
+static cm_err kept_members(const json_object *normalized, cm_body *kept)
+{
+    cm_err rc = CM_OK;
+    json_object_object_foreach((json_object *)normalized, key, value)
+    {
+        if (!rc && !is_field(key))
+            rc = append_member(kept, key, value);
+    }
+    static const char *const last[] = {"floor", "safetyStock"};
+    for (size_t i = 0; !rc && i < sizeof last / sizeof last[0]; i++) {
+        json_object *last_value = NULL;
+        if (json_object_object_get_ex(normalized, last[i], &last_value))
+            rc = append_member(kept, last[i], last_value);
+    }
+    return rc;
+}
+
+cm_err tr_stored_append_json(cm_body *out, const json_object *normalized)
+{
+    if (!json_object_is_type(normalized, json_type_object))
+        return CM_EINVAL;
+    const char *ids[3];
+    size_t id_lengths[3];
+    char quantity[24], safety[24], floor_text[24];
+    cm_err rc = identifier(normalized, "sku", &ids[0], &id_lengths[0]);
+    if (!rc)
+        rc = identifier(normalized, "partNumber", &ids[1], &id_lengths[1]);
+    if (!rc)
+        rc = identifier(normalized, "upc", &ids[2], &id_lengths[2]);
+    if (!rc)
+        rc = integer(normalized, "quantity", 1, quantity);
+    if (!rc)
+        rc = integer(normalized, "safetyStock", 0, safety);
+    if (!rc)
+        rc = integer(normalized, "floor", 0, floor_text);
+    if (rc)
+        return rc;
+    cm_body kept;
+    cm_body_init(&kept, out->max_bytes);
+    rc = kept_members(normalized, &kept);
+    size_t mark = out->length;
+    if (!rc)
+        rc = cm_body_appendf(out, "%s %s %s", quantity, safety, floor_text);
+    for (int i = 0; !rc && i < 3; i++)
+        rc = append_string_field(out, ids[i], id_lengths[i]);
+    if (!rc)
+        rc = append_string_field(out, kept.length ? kept.data : "", kept.length);
+    if (!rc)
+        rc = cm_body_append(out, "\n", 1);
+    if (rc)
+        out->length = mark;
+    cm_body_free(&kept);
+    return rc;
+}
+
+cm_err tr_stored_append_header(cm_body *out, size_t count)
+{
+    return cm_body_appendf(out, TR_STORED_MAGIC " %zu\n", count);
+}
+
+int tr_stored_is_current(const char *text, size_t length)
+{
+    return length > MAGIC_LENGTH && memcmp(text, TR_STORED_MAGIC, MAGIC_LENGTH) == 0 && text[MAGIC_LENGTH] == ' ';
+}
+
+/* ---- reading ---- */
+
+/* A decimal int64 at *p ending at `stop`; advances *p past it. */
+static int read_number(char **p, char *end, char stop, int64_t *out)
+{
+    char *s = *p;
+    int negative = s < end && *s == '-';
+    if (negative)
+        s++;
+    if (s >= end || *s < '0' || *s > '9')
+        return -1;
+    uint64_t value = 0;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        if (value > (uint64_t)INT64_MAX / 10)
+            return -1;
+        value = value * 10 + (uint64_t)(*s - '0');
+    }
+    if (s >= end || *s != stop || value > (uint64_t)INT64_MAX)
+        return -1;
+    *out = negative ? -(int64_t)value : (int64_t)value;
+    *p = s + 1;
+    return 0;
+}
+
+/* An optional number ("-" when absent) followed by a space. */
+static int read_optional(char **p, char *end, int *has, int64_t *out)
+{
+    if (*p + 1 < end && (*p)[0] == '-' && (*p)[1] == ' ') {
+        *has = 0;
+        *out = 0;
+        *p += 2;
+        return 0;
+    }
+    *has = 1;
+    return read_number(p, end, ' ', out);
+}
+
+/* A string field ("-" or <length>:<bytes>) followed by `stop`, which becomes its NUL. */
+static int read_string(char **p, char *end, char stop, const char **out, size_t *length)
+{
+    if (*p + 1 < end && (*p)[0] == '-' && (*p)[1] == stop) {
+        *out = NULL;
+        *length = 0;
+        (*p)[1] = '\0';
+        *p += 2;
+        return 0;
+    }
+    int64_t bytes = 0;
+    if (read_number(p, end, ':', &bytes) != 0 || bytes < 0 || bytes >= end - *p || (*p)[bytes] != stop ||
+        memchr(*p, '\0', (size_t)bytes))
+        return -1;
+    *out = *p;
+    *length = (size_t)bytes;
+    (*p)[bytes] = '\0';
+    *p += bytes + 1;
+    return 0;
+}
+
+cm_err tr_stored_open(tr_stored_reader *reader, char *text, size_t length)
+{
+    memset(reader, 0, sizeof *reader);
+    if (!tr_stored_is_current(text, length))
+        return CM_EINVAL;
+    char *p = text + MAGIC_LENGTH + 1;
+    int64_t count = 0;
+    if (read_number(&p, text + length, '\n', &count) != 0 || count < 0)
+        return CM_EINVAL;
+    reader->next = p;
+    reader->end = text + length;
+    reader->count = (size_t)count;
+    return CM_OK;
+}
+
+cm_err tr_stored_next(tr_stored_reader *reader, tr_stored_item *out)
+{
+    memset(out, 0, sizeof *out);
+    if (reader->read == reader->count)
+        return reader->next == reader->end ? CM_ENOTFOUND : CM_EINVAL;
+    char *p = reader->next, *end = reader->end;
+    tr_legacy_item *item = &out->item;
+    size_t ignored;
+    if (p + 1 < end && p[0] == '!' && p[1] == '\n') {
+        out->malformed = 1;
+        out->kept = "";
+        p += 2;
+    } else if (read_number(&p, end, ' ', &item->quantity) != 0 ||
+               read_optional(&p, end, &item->has_safety_stock, &item->safety_stock) != 0 ||
+               read_optional(&p, end, &item->has_floor, &item->floor) != 0 ||
+               read_string(&p, end, ' ', &item->sku, &ignored) != 0 ||
+               read_string(&p, end, ' ', &item->part_number, &ignored) != 0 ||
+               read_string(&p, end, ' ', &item->upc, &ignored) != 0 ||
+               read_string(&p, end, '\n', &out->kept, &out->kept_length) != 0 || !out->kept) {
+        return CM_EINVAL;
+    }
+    reader->next = p;
+    reader->read++;
+    return CM_OK;
+}
+
+cm_err tr_stored_from_legacy_json(const char *text, size_t length, cm_body *out)
+{
+    json_object *items = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    cm_err rc = cm_json_parse(text, length, LEGACY_JSON_MAX_DEPTH, &items, parse_error);
+    if (rc || !json_object_is_type(items, json_type_array)) {
+        json_object_put(items);
+        return rc == CM_ENOMEM ? CM_ENOMEM : CM_EINVAL;
+    }
+    size_t count = json_object_array_length(items);
+    rc = tr_stored_append_header(out, count);
+    for (size_t i = 0; !rc && i < count; i++) {
+        rc = tr_stored_append_json(out, json_object_array_get_idx(items, i));
+        if (rc == CM_EINVAL)
+            rc = cm_body_append(out, "!\n", 2);
+    }
+    json_object_put(items);
+    return rc;
+}
+
+/* ---- what the worker keeps, and the normalized item back ---- */
+
+static cm_err append_identifier_member(cm_body *out, int *first, const char *key, const char *value)
+{
+    if (!value || !*value)
+        return CM_OK;
+    cm_err rc = *first ? CM_OK : cm_body_append(out, ",", 1);
+    *first = 0;
+    if (!rc)
+        rc = tr_json_append_string(out, key, strlen(key));
+    if (!rc)
+        rc = cm_body_append(out, ":", 1);
+    return rc ? rc : tr_json_append_string(out, value, strlen(value));
+}
+
+cm_err tr_stored_extras(const tr_stored_item *stored, const char *used, cm_body *out, int *appended)
+{
+    const tr_legacy_item *item = &stored->item;
+    *appended = 0;
+    int nothing = stored->kept_length == 0;
+    const char *ids[] = {item->sku, item->part_number, item->upc};
+    for (int i = 0; i < 3; i++)
+        if (ids[i] && *ids[i] && ids[i] != used)
+            nothing = 0;
+    if (nothing)
+        return CM_OK;
+    size_t mark = out->length;
+    int first = 1;
+    cm_err rc = cm_body_append(out, "{", 1);
+    if (!rc && item->sku != used)
+        rc = append_identifier_member(out, &first, "sku", item->sku);
+    if (!rc && item->part_number != used)
+        rc = append_identifier_member(out, &first, "partNumber", item->part_number);
+    if (!rc && item->upc != used)
+        rc = append_identifier_member(out, &first, "upc", item->upc);
+    if (!rc && stored->kept_length && !first)
+        rc = cm_body_append(out, ",", 1);
+    if (!rc)
+        rc = cm_body_append(out, stored->kept, stored->kept_length);
+    if (!rc)
+        rc = cm_body_append(out, "}", 2); /* with the NUL after it */
+    if (rc)
+        out->length = mark;
+    else
+        *appended = 1;
+    return rc;
+}
+
+json_object *tr_stored_item_json(const tr_stored_item *stored)
+{
+    if (stored->malformed)
+        return NULL;
+    const tr_legacy_item *item = &stored->item;
+    cm_body text;
+    cm_body_init(&text, SIZE_MAX);
+    int first = 1;
+    cm_err rc = cm_body_append(&text, "{", 1);
+    if (!rc)
+        rc = append_identifier_member(&text, &first, "sku", item->sku);
+    if (!rc)
+        rc = append_identifier_member(&text, &first, "partNumber", item->part_number);
+    if (!rc)
+        rc = append_identifier_member(&text, &first, "upc", item->upc);
+    if (!rc)
+        rc = cm_body_appendf(&text, "%s\"quantity\":%" PRId64, first ? "" : ",", item->quantity);
+    if (!rc && stored->kept_length)
+        rc = cm_body_append(&text, ",", 1);
+    if (!rc)
+        rc = cm_body_append(&text, stored->kept, stored->kept_length);
+    if (!rc)
+        rc = cm_body_append(&text, "}", 1);
+    json_object *object = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    if (!rc && cm_json_parse(text.data, text.length, LEGACY_JSON_MAX_DEPTH, &object, parse_error) != CM_OK)
+        object = NULL;
+    cm_body_free(&text);
+    return object;
+}
