@@ -120,8 +120,12 @@ int app_translate_main(int argc, char **argv)
         exit_code = TRANSLATE_EXIT_REFUSED;
         goto out;
     }
-    int valid = gw_validate_refresh(root, tenant, &refresh, problems);
-    if (valid != 0) {
+    cm_err valid = gw_validate_refresh(root, tenant, &refresh, problems);
+    if (valid == CM_ENOMEM) {
+        fprintf(stderr, "omsgw translate: out of memory\n");
+        goto out;
+    }
+    if (valid != CM_OK) {
         printf("# the gateway would refuse this request (400): %zu problem(s)\n", problems->total);
         for (size_t i = 0; i < problems->count; i++)
             printf("%s\t%s\t%s\n", problems->list[i].field, problems->list[i].code, problems->list[i].message);

@@ -36,22 +36,12 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
     char parse_error[CM_JSON_ERROR_MAX];
     gw_problems *problems = malloc(sizeof *problems);
     gw_refresh refresh;
-    int valid = problems ? gw_validate_refresh_text(body, length, tenant, &refresh, problems, parse_error) : -2;
-    if (valid == -3) {
-        free(problems);
-        cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", parse_error, "(body)");
-        return;
-    }
-    if (valid == -1) {
-        gw_reply_problems(request, problems);
-        free(problems);
-        return;
-    }
+    cm_err valid = problems ? gw_validate_refresh_text(body, length, tenant, &refresh, problems, parse_error)
+                            : CM_ENOMEM;
+    int refused = gw_reply_invalid(request, valid, problems, parse_error);
     free(problems);
-    if (valid == -2) {
-        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
+    if (refused)
         return;
-    }
 
     int64_t job_id = 0;
     size_t item_count = refresh.item_count;

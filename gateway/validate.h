@@ -52,21 +52,30 @@ typedef struct gw_refresh {
 } gw_refresh;
 
 /*
- * Validates `root` for `tenant`. Returns 0 and fills *out (release with gw_refresh_clear) when the
- * request is valid; returns -1 and fills *problems otherwise (then *out holds nothing).
- * Returns -2 when memory ran out.
+ * Every gw_validate_* function (refresh, adjust, inquiry) answers in the project's one error
+ * vocabulary (common/err.h):
+ *   CM_OK      valid: *out is filled (release it with its clear function);
+ *   CM_EINVAL  refused: *problems lists why (problems->total > 0); or, for the entry points that
+ *              take text, the body is not JSON: then *problems is empty and `parse_error` says
+ *              where, as cm_json_parse words it;
+ *   CM_ENOMEM  memory ran out.
+ * On anything but CM_OK *out holds nothing.
  */
-int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
-                        gw_problems *problems);
 
-/*
- * The same for a body given as text, parsed one item at a time (validate_stream.c), so memory
- * stays at one item's tree however many items come: what the gateway uses. Returns 0, -1, -2 as
- * above, or -3 when the body is not JSON (then `parse_error` says where, as cm_json_parse words
- * it, and *problems is empty).
- */
-int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
-                             gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
+/* Validates `root` for `tenant`. */
+cm_err gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                           gw_problems *problems);
+
+/* The same for a body given as text, parsed one item at a time (validate_stream.c), so memory
+ * stays at one item's tree however many items come: what the gateway uses. */
+cm_err gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
+                                gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
+
+/* 1 when a CM_EINVAL of a text entry point means "not JSON" (the parse error is the answer). */
+static inline int gw_not_json(cm_err rc, const gw_problems *problems)
+{
+    return rc == CM_EINVAL && problems->total == 0;
+}
 
 void gw_refresh_clear(gw_refresh *refresh);
 
@@ -75,7 +84,7 @@ void gw_refresh_clear(gw_refresh *refresh);
 json_object *gw_refresh_items_json(const gw_refresh *refresh);
 
 /* The OCI location id derived from a name for autoLocations tenants: characters outside
- * [A-Za-z0-9_-] become '-', cut to 128. Returns -1 when the result would be shorter than 2. */
-int gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1]);
+ * [A-Za-z0-9_-] become '-', cut to 128. CM_EINVAL when the result would be shorter than 2. */
+cm_err gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1]);
 
 #endif

@@ -86,8 +86,8 @@ static void fz_validate_for(const json_object *root, const cm_tenant *tenant, gw
 {
     gw_refresh refresh;
     memset(&refresh, 0, sizeof refresh);
-    int rc = gw_validate_refresh(root, tenant, &refresh, problems);
-    if (rc == 0) {
+    cm_err rc = gw_validate_refresh(root, tenant, &refresh, problems);
+    if (rc == CM_OK) {
         if (refresh.item_count == 0 || refresh.item_count > GW_MAX_REFRESH_ITEMS)
             fz_broken("a valid refresh with an item count outside 1..12000");
         fz_check_string(refresh.location_name, sizeof refresh.location_name, "location_name");
@@ -98,7 +98,7 @@ static void fz_validate_for(const json_object *root, const cm_tenant *tenant, gw
             fz_broken("normalized items do not match item_count");
         json_object_put(items);
         gw_refresh_clear(&refresh);
-    } else if (rc == -1) {
+    } else if (rc == CM_EINVAL) {
         if (problems->count == 0 || problems->count > GW_MAX_REPORTED_PROBLEMS || problems->total < problems->count)
             fz_broken("problem counts");
         for (size_t i = 0; i < problems->count; i++) {
@@ -512,8 +512,8 @@ static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *ten
 {
     char parse_error[CM_JSON_ERROR_MAX];
     gw_refresh adjust;
-    int rc = gw_validate_adjust_text((const char *)data, size, tenant, &adjust, problems, parse_error);
-    if (rc == 0) {
+    cm_err rc = gw_validate_adjust_text((const char *)data, size, tenant, &adjust, problems, parse_error);
+    if (rc == CM_OK) {
         if (adjust.item_count == 0 || adjust.item_count > GW_MAX_ADJUST_ITEMS)
             fz_broken("a valid adjust with an item count outside 1..1000");
         json_object *items = gw_refresh_items_json(&adjust);
@@ -521,15 +521,15 @@ static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *ten
             fz_broken("normalized adjust items do not match item_count");
         json_object_put(items);
         gw_refresh_clear(&adjust);
-    } else if (rc == -1) {
+    } else if (rc == CM_EINVAL && !gw_not_json(rc, problems)) {
         fz_check_problems(problems);
-    } else if (rc == -3) {
+    } else if (rc == CM_EINVAL) {
         fz_check_string(parse_error, sizeof parse_error, "parse error message");
     }
     for (int aggregate = 0; aggregate <= 1; aggregate++) {
         gw_inquiry_request inquiry;
         rc = gw_validate_inquiry_text((const char *)data, size, tenant, aggregate, &inquiry, problems, parse_error);
-        if (rc == 0) {
+        if (rc == CM_OK) {
             const gw_inquiry *q = &inquiry.inquiry;
             if (q->item_count == 0 || q->item_count > GW_MAX_INQUIRY_ITEMS || q->location_count == 0 ||
                 q->priority_count > q->location_count)
@@ -549,7 +549,7 @@ static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *ten
                 free(matrix);
             }
             gw_inquiry_request_clear(&inquiry);
-        } else if (rc == -1) {
+        } else if (rc == CM_EINVAL && !gw_not_json(rc, problems)) {
             fz_check_problems(problems);
         }
     }
