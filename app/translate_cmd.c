@@ -168,11 +168,11 @@ int app_translate_main(int argc, char **argv)
         cm_body_init(&line, SIZE_MAX);
         cm_err rc = cm_body_append(&line, "{\"location\":", strlen("{\"location\":"));
         if (!rc)
-            rc = tr_json_append_string(&line, refresh.oci_location, strlen(refresh.oci_location));
+            rc = cm_json_append_string(&line, refresh.oci_location, strlen(refresh.oci_location));
         if (!rc)
             rc = cm_body_append(&line, ",\"sku\":", strlen(",\"sku\":"));
         if (!rc)
-            rc = tr_json_append_string(&line, chunk.records[r].sku, strlen(chunk.records[r].sku));
+            rc = cm_json_append_string(&line, chunk.records[r].sku, strlen(chunk.records[r].sku));
         if (!rc)
             rc = cm_body_appendf(&line, ",\"kept\":%s}\n", chunk.extras[r]);
         if (!rc)
@@ -181,8 +181,11 @@ int app_translate_main(int argc, char **argv)
         if (rc)
             goto out;
     }
-    for (size_t i = 0; i < json_object_array_length(refresh.messages); i++)
-        printf("# job message: %s\n", json_object_get_string(json_object_array_get_idx(refresh.messages, i)));
+    /* Shown one per line: parsed here only to print them. */
+    json_object *messages = json_tokener_parse(refresh.messages.data ? refresh.messages.data : "[]");
+    for (size_t i = 0; messages && i < json_object_array_length(messages); i++)
+        printf("# job message: %s\n", json_object_get_string(json_object_array_get_idx(messages, i)));
+    json_object_put(messages);
     exit_code = TRANSLATE_EXIT_OK;
 out:
     cm_body_free(&out);

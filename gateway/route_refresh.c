@@ -4,6 +4,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "queue/messages.h"
 #include "queue/queue_metrics.h"
 #include "gateway/errors.h"
 #include "gateway/internal.h"
@@ -62,9 +63,8 @@ int gw_store_job(cm_http_request *request, gw_gateway *gateway, const cm_tenant 
     gw_refresh refresh = *validated; /* taken over: cleared here */
     memset(validated, 0, sizeof *validated);
     /* The queue cuts the records into chunks of queue.chunkSize (queue/chunking.h). */
-    const char *messages = json_object_array_length(refresh.messages)
-                               ? json_object_to_json_string_ext(refresh.messages, JSON_C_TO_STRING_PLAIN)
-                               : NULL;
+    /* The messages are already the text the store keeps (queue/messages.h). */
+    const char *messages = q_messages_empty(&refresh.messages) ? NULL : refresh.messages.data;
     q_new_job job = {
         .type = type,
         .tenant_id = tenant->id,

@@ -1,6 +1,7 @@
 #include "gateway/validate.h"
 #include "gateway/validate_session.h"
 #include "common/json_util.h"
+#include "queue/messages.h"
 #include "translate/item.h"
 #include "translate/stored_items.h"
 
@@ -350,7 +351,7 @@ static uint64_t hash_text(const char *text)
     return hash;
 }
 
-static cm_err note_duplicates(const char **skus, size_t count, json_object *messages)
+static cm_err note_duplicates(const char **skus, size_t count, cm_body *messages)
 {
     size_t capacity = 16;
     while (capacity < count * 2)
@@ -369,6 +370,7 @@ static cm_err note_duplicates(const char **skus, size_t count, json_object *mess
         slots[slot].count++;
     }
     size_t duplicated = 0, reported = 0;
+    cm_err rc = CM_OK;
     /* Report in request order: walk the items, and report a SKU at its last occurrence. */
     for (size_t i = 0; i < count; i++) {
         if (!skus[i])
@@ -383,7 +385,8 @@ static cm_err note_duplicates(const char **skus, size_t count, json_object *mess
             char text[400];
             snprintf(text, sizeof text, "SKU %s appears %zu times in items; the last one (items[%zu]) wins.",
                      skus[i], slots[slot].count, i);
-            json_object_array_add(messages, json_object_new_string(text));
+            if (!rc)
+                rc = q_messages_add(messages, text);
             reported++;
         }
     }
@@ -391,10 +394,11 @@ static cm_err note_duplicates(const char **skus, size_t count, json_object *mess
         char text[128];
         snprintf(text, sizeof text, "%zu SKUs appear more than once; the first %zu are listed.", duplicated,
                  reported);
-        json_object_array_add(messages, json_object_new_string(text));
+        if (!rc)
+            rc = q_messages_add(messages, text);
     }
     free(slots);
-    return CM_OK;
+    return rc;
 }
 
 static void check_location(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
@@ -466,9 +470,9 @@ cm_err gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh
     cm_body_init(&out->items_text, GW_MAX_NORMALIZED_BYTES);
     cm_body_init(&session->sku_arena, GW_MAX_NORMALIZED_BYTES);
     out->item_ends = calloc(count, sizeof *out->item_ends);
-    out->messages = json_object_new_array();
+    cm_err messages = q_messages_init(&out->messages, NULL);
     session->sku_offsets = calloc(count, sizeof *session->sku_offsets);
-    if (!out->item_ends || !out->messages || !session->sku_offsets)
+    if (!out->item_ends || messages || !session->sku_offsets)
         return CM_ENOMEM;
     return CM_OK;
 }
@@ -519,7 +523,7 @@ cm_err gw_session_finish(gw_session *session, cm_err rc)
             out->item_count = session->count;
             /* In an adjust a repeated SKU is not overridden: its deltas add up (queue/adjust.h). */
             if (!session->adjust)
-                rc = note_duplicates(skus, session->count, out->messages);
+                rc = note_duplicates(skus, session->count, &out->messages);
             free(skus);
         }
     }
@@ -604,9 +608,8 @@ void gw_refresh_clear(gw_refresh *refresh)
 {
     cm_body_free(&refresh->items_text);
     free(refresh->item_ends);
-    json_object_put(refresh->messages);
+    cm_body_free(&refresh->messages);
     refresh->item_ends = NULL;
-    refresh->messages = NULL;
     refresh->item_count = 0;
 }
 

@@ -48,7 +48,8 @@ typedef struct gw_refresh {
     cm_body items_text;    /* owned: the items' records, one after another, without a header */
     size_t *item_ends;     /* owned: item i is items_text[item_ends[i - 1], item_ends[i]), item 0
                               starts at 0 (q_new_job.items and item_ends as they are) */
-    json_object *messages; /* owned: array of strings for the job (duplicate SKUs), maybe empty */
+    cm_body messages;      /* owned: the job's messages (duplicate SKUs) as the JSON array text the
+                              queue stores (queue/messages.h), "[]" when there are none */
 } gw_refresh;
 
 /*

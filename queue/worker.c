@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "queue/adjust.h"
 #include "queue/hold_watch.h"
+#include "queue/messages.h"
 #include "queue/queue_metrics.h"
 #include "queue/retry.h"
 #include "queue/chunk_records.h"
@@ -110,52 +111,11 @@ void q_pool_notify(q_pool *pool)
 
 /* ---- messages ---- */
 
-typedef struct message_builder {
-    json_object *messages;
-    size_t reported;
-} message_builder;
-
-static void add_failure_message(const q_item_failure *failure, void *data)
-{
-    message_builder *builder = data;
-    char text[320];
-    snprintf(text, sizeof text, "items[%" PRId64 "] (sku %s): %s: %s", failure->item_index,
-             failure->sku ? failure->sku : "?", failure->error_code ? failure->error_code : "Unknown",
-             failure->message ? failure->message : "");
-    json_object_array_add(builder->messages, json_object_new_string(text));
-    builder->reported++;
-}
-
-/* The job's messages as they were, plus `extra` (may be NULL), plus the first refused items. */
+/* The job's messages as they were, plus `extra` (may be NULL), plus the first refused items: a new
+ * JSON array text (caller frees), NULL when memory ran out (queue/messages.h). */
 static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed, const char *extra)
 {
-    json_object *messages = NULL;
-    char parse_error[CM_JSON_ERROR_MAX];
-    if (cm_json_parse(job->messages_json, strlen(job->messages_json), 4, &messages, parse_error) != CM_OK ||
-        !json_object_is_type(messages, json_type_array)) {
-        json_object_put(messages);
-        messages = json_object_new_array();
-    }
-    /* An adjust's notes (deltas that would have taken on-hand below 0) live in its chunks' saved
-     * state, which survives crashes; they are gathered here, before the chunks are deleted. */
-    for (int64_t c = 0; job->type == Q_JOB_ADJUST && c < job->chunks_total; c++)
-        q_adjust_add_notes(pool->config.store, job->job_id, c, messages);
-    if (extra)
-        json_object_array_add(messages, json_object_new_string(extra));
-    if (items_failed > 0) {
-        message_builder builder = {.messages = messages};
-        q_store_each_failure(pool->config.store, job->job_id, Q_MAX_REPORTED_FAILURES,
-                             add_failure_message, &builder);
-        if (items_failed > (int64_t)builder.reported) {
-            char text[128];
-            snprintf(text, sizeof text, "%" PRId64 " items in all were refused by OCI; the first %zu are listed.",
-                     items_failed, builder.reported);
-            json_object_array_add(messages, json_object_new_string(text));
-        }
-    }
-    char *result = strdup(json_object_to_json_string_ext(messages, JSON_C_TO_STRING_PLAIN));
-    json_object_put(messages);
-    return result;
+    return q_messages_final(pool->config.store, job, items_failed, extra);
 }
 
 static void finish(worker *self, const q_job *job, q_status status, int success, int64_t items_failed,

@@ -9,46 +9,6 @@
 #define LEGACY_JSON_MAX_DEPTH 8
 #define MAGIC_LENGTH (sizeof TR_STORED_MAGIC - 1)
 
-cm_err tr_json_append_string(cm_body *out, const char *text, size_t length)
-{
-    static const char hex[] = "0123456789abcdef";
-    cm_err rc = cm_body_append(out, "\"", 1);
-    size_t run = 0; /* bytes copied as they are, written in one append */
-    for (size_t i = 0; !rc && i < length; i++) {
-        unsigned char c = (unsigned char)text[i];
-        char escaped[7];
-        size_t escaped_length = 2;
-        escaped[0] = '\\';
-        switch (c) {
-        case '\b': escaped[1] = 'b'; break;
-        case '\n': escaped[1] = 'n'; break;
-        case '\r': escaped[1] = 'r'; break;
-        case '\t': escaped[1] = 't'; break;
-        case '\f': escaped[1] = 'f'; break;
-        case '"': escaped[1] = '"'; break;
-        case '\\': escaped[1] = '\\'; break;
-        default:
-            if (c >= ' ') {
-                run++;
-                continue;
-            }
-            memcpy(escaped + 1, "u00", 3);
-            escaped[4] = hex[c >> 4];
-            escaped[5] = hex[c & 0x0f];
-            escaped_length = 6;
-        }
-        rc = cm_body_append(out, text + i - run, run);
-        run = 0;
-        if (!rc)
-            rc = cm_body_append(out, escaped, escaped_length);
-    }
-    if (!rc)
-        rc = cm_body_append(out, text + length - run, run);
-    if (!rc)
-        rc = cm_body_append(out, "\"", 1);
-    return rc;
-}
-
 /* ---- writing ---- */
 
 static cm_err append_string_field(cm_body *out, const char *text, size_t length)
@@ -97,7 +57,7 @@ static cm_err append_member(cm_body *kept, const char *key, json_object *value)
 {
     cm_err rc = kept->length ? cm_body_append(kept, ",", 1) : CM_OK;
     if (!rc)
-        rc = tr_json_append_string(kept, key, strlen(key));
+        rc = cm_json_append_string(kept, key, strlen(key));
     if (!rc)
         rc = cm_body_append(kept, ":", 1);
     size_t length = 0;
@@ -306,10 +266,10 @@ static cm_err append_identifier_member(cm_body *out, int *first, const char *key
     cm_err rc = *first ? CM_OK : cm_body_append(out, ",", 1);
     *first = 0;
     if (!rc)
-        rc = tr_json_append_string(out, key, strlen(key));
+        rc = cm_json_append_string(out, key, strlen(key));
     if (!rc)
         rc = cm_body_append(out, ":", 1);
-    return rc ? rc : tr_json_append_string(out, value, strlen(value));
+    return rc ? rc : cm_json_append_string(out, value, strlen(value));
 }
 
 cm_err tr_stored_extras(const tr_stored_item *stored, const char *used, cm_body *out, int *appended)

@@ -85,8 +85,4 @@ cm_err tr_stored_extras(const tr_stored_item *stored, const char *used, cm_body 
  * for the gateway's adjust and inquiry routes, tools and tests; the worker never builds it. */
 json_object *tr_stored_item_json(const tr_stored_item *stored);
 
-/* Appends `text` as a JSON string (quotes included) escaped the way json-c writes strings with
- * JSON_C_TO_STRING_NOSLASHESCAPE. */
-cm_err tr_json_append_string(cm_body *out, const char *text, size_t length);
-
 #endif
