@@ -11,21 +11,73 @@
 
 /* ---- writing ---- */
 
+/* Decimal text of `value` into `out` (at least 21 bytes); returns its length. Written by hand: the
+ * gateway writes six numbers per item, and snprintf costs more than the rest of the record. */
+static size_t format_int64(int64_t value, char *out)
+{
+    char digits[20];
+    size_t count = 0, length = 0;
+    uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    do {
+        digits[count++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        out[length++] = '-';
+    while (count)
+        out[length++] = digits[--count];
+    return length;
+}
+
+static cm_err append_int64(cm_body *out, int64_t value)
+{
+    char text[24];
+    return cm_body_append(out, text, format_int64(value, text));
+}
+
+/* " -" for an absent string, else " <length>:<bytes>". */
 static cm_err append_string_field(cm_body *out, const char *text, size_t length)
 {
     if (!text)
         return cm_body_append(out, " -", 2);
-    cm_err rc = cm_body_appendf(out, " %zu:", length);
+    char prefix[24];
+    prefix[0] = ' ';
+    size_t prefix_length = 1 + format_int64((int64_t)length, prefix + 1);
+    prefix[prefix_length++] = ':';
+    cm_err rc = cm_body_append(out, prefix, prefix_length);
     return rc ? rc : cm_body_append(out, text, length);
 }
 
-/* An identifier of `normalized`: absent (*text NULL), or a string without NUL. */
-static cm_err identifier(const json_object *normalized, const char *key, const char **text, size_t *length)
+/* The record's own fields of a normalized item, found in one pass over its members. */
+typedef struct item_fields {
+    json_object *ids[3]; /* sku, partNumber, upc */
+    json_object *quantity, *safety_stock, *floor;
+} item_fields;
+
+/* Which record field `key` is (its slot in item_fields), or NULL for a kept field. */
+static json_object **field_slot(item_fields *fields, const char *key)
 {
-    json_object *value = NULL;
+    switch (key[0]) {
+    case 's':
+        if (strcmp(key, "sku") == 0)
+            return &fields->ids[0];
+        if (strcmp(key, "safetyStock") == 0)
+            return &fields->safety_stock;
+        return NULL;
+    case 'p': return strcmp(key, "partNumber") == 0 ? &fields->ids[1] : NULL;
+    case 'u': return strcmp(key, "upc") == 0 ? &fields->ids[2] : NULL;
+    case 'q': return strcmp(key, "quantity") == 0 ? &fields->quantity : NULL;
+    case 'f': return strcmp(key, "floor") == 0 ? &fields->floor : NULL;
+    default: return NULL;
+    }
+}
+
+/* An identifier: absent, or a string without NUL. */
+static cm_err identifier(json_object *value, const char **text, size_t *length)
+{
     *text = NULL;
     *length = 0;
-    if (!json_object_object_get_ex(normalized, key, &value))
+    if (!value)
         return CM_OK;
     if (!json_object_is_type(value, json_type_string))
         return CM_EINVAL;
@@ -34,23 +86,15 @@ static cm_err identifier(const json_object *normalized, const char *key, const c
     return memchr(*text, '\0', *length) ? CM_EINVAL : CM_OK;
 }
 
-static cm_err integer(const json_object *normalized, const char *key, int required, char out[24])
+/* " <number>", or " -" when absent and not required. */
+static cm_err append_integer_field(cm_body *out, json_object *value, int required)
 {
-    json_object *value = NULL;
-    if (!json_object_object_get_ex(normalized, key, &value)) {
-        snprintf(out, 24, "-");
-        return required ? CM_EINVAL : CM_OK;
-    }
+    if (!value)
+        return required ? CM_EINVAL : cm_body_append(out, " -", 2);
     if (!json_object_is_type(value, json_type_int))
         return CM_EINVAL;
-    snprintf(out, 24, "%" PRId64, json_object_get_int64(value));
-    return CM_OK;
-}
-
-static int is_field(const char *key)
-{
-    return strcmp(key, "sku") == 0 || strcmp(key, "partNumber") == 0 || strcmp(key, "upc") == 0 ||
-           strcmp(key, "quantity") == 0 || strcmp(key, "floor") == 0 || strcmp(key, "safetyStock") == 0;
+    cm_err rc = cm_body_append(out, " ", 1);
+    return rc ? rc : append_int64(out, json_object_get_int64(value));
 }
 
 static cm_err append_member(cm_body *kept, const char *key, json_object *value)
@@ -60,77 +104,76 @@ static cm_err append_member(cm_body *kept, const char *key, json_object *value)
         rc = cm_json_append_string(kept, key, strlen(key));
     if (!rc)
         rc = cm_body_append(kept, ":", 1);
+    if (rc)
+        return rc;
+    /* Integers and strings, most of what is kept, are written here; json-c writes the rest (its
+     * printing allocates a buffer per value). */
+    if (json_object_is_type(value, json_type_int))
+        return append_int64(kept, json_object_get_int64(value));
+    if (json_object_is_type(value, json_type_string))
+        return cm_json_append_string(kept, json_object_get_string(value), (size_t)json_object_get_string_len(value));
     size_t length = 0;
-    const char *text = rc ? NULL
-                          : json_object_to_json_string_length(
-                                value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
-    if (!rc && !text)
-        rc = CM_ENOMEM;
-    if (!rc)
-        rc = cm_body_append(kept, text, length);
-    return rc;
-}
-
-/* The kept members: every key but the record's own fields, then floor and safetyStock (they reach
- * OCI only combined, so the inquiry routes read them back from here). */
-static cm_err kept_members(const json_object *normalized, cm_body *kept)
-{
-    cm_err rc = CM_OK;
-    json_object_object_foreach((json_object *)normalized, key, value)
-    {
-        if (!rc && !is_field(key))
-            rc = append_member(kept, key, value);
-    }
-    static const char *const last[] = {"floor", "safetyStock"};
-    for (size_t i = 0; !rc && i < sizeof last / sizeof last[0]; i++) {
-        json_object *last_value = NULL;
-        if (json_object_object_get_ex(normalized, last[i], &last_value))
-            rc = append_member(kept, last[i], last_value);
-    }
-    return rc;
+    const char *text =
+        json_object_to_json_string_length(value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
+    return text ? cm_body_append(kept, text, length) : CM_ENOMEM;
 }
 
 cm_err tr_stored_append_json(cm_body *out, const json_object *normalized)
 {
     if (!json_object_is_type(normalized, json_type_object))
         return CM_EINVAL;
-    const char *ids[3];
-    size_t id_lengths[3];
-    char quantity[24], safety[24], floor_text[24];
-    cm_err rc = identifier(normalized, "sku", &ids[0], &id_lengths[0]);
-    if (!rc)
-        rc = identifier(normalized, "partNumber", &ids[1], &id_lengths[1]);
-    if (!rc)
-        rc = identifier(normalized, "upc", &ids[2], &id_lengths[2]);
-    if (!rc)
-        rc = integer(normalized, "quantity", 1, quantity);
-    if (!rc)
-        rc = integer(normalized, "safetyStock", 0, safety);
-    if (!rc)
-        rc = integer(normalized, "floor", 0, floor_text);
-    if (rc)
-        return rc;
+    item_fields fields = {{NULL, NULL, NULL}, NULL, NULL, NULL};
     cm_body kept;
     cm_body_init(&kept, out->max_bytes);
-    rc = kept_members(normalized, &kept);
+    cm_err rc = CM_OK;
+    /* The kept members: every key but the record's own fields, then floor and safetyStock (they
+     * reach OCI only combined, so the inquiry routes read them back from here). */
+    json_object_object_foreach((json_object *)normalized, key, value)
+    {
+        json_object **slot = field_slot(&fields, key);
+        if (slot)
+            *slot = value;
+        else if (!rc)
+            rc = append_member(&kept, key, value);
+    }
+    if (!rc && fields.floor)
+        rc = append_member(&kept, "floor", fields.floor);
+    if (!rc && fields.safety_stock)
+        rc = append_member(&kept, "safetyStock", fields.safety_stock);
+    const char *ids[3];
+    size_t id_lengths[3];
+    for (int i = 0; !rc && i < 3; i++)
+        rc = identifier(fields.ids[i], &ids[i], &id_lengths[i]);
     size_t mark = out->length;
     if (!rc)
-        rc = cm_body_appendf(out, "%s %s %s", quantity, safety, floor_text);
+        rc = fields.quantity && json_object_is_type(fields.quantity, json_type_int) ? CM_OK : CM_EINVAL;
+    if (!rc)
+        rc = append_int64(out, json_object_get_int64(fields.quantity));
+    if (!rc)
+        rc = append_integer_field(out, fields.safety_stock, 0);
+    if (!rc)
+        rc = append_integer_field(out, fields.floor, 0);
     for (int i = 0; !rc && i < 3; i++)
         rc = append_string_field(out, ids[i], id_lengths[i]);
     if (!rc)
         rc = append_string_field(out, kept.length ? kept.data : "", kept.length);
     if (!rc)
         rc = cm_body_append(out, "\n", 1);
-    if (rc)
+    if (rc) {
         out->length = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+    }
     cm_body_free(&kept);
     return rc;
 }
 
 cm_err tr_stored_append_header(cm_body *out, size_t count)
 {
-    return cm_body_appendf(out, TR_STORED_MAGIC " %zu\n", count);
+    cm_err rc = cm_body_append(out, TR_STORED_MAGIC " ", sizeof TR_STORED_MAGIC " " - 1);
+    if (!rc)
+        rc = append_int64(out, (int64_t)count);
+    return rc ? rc : cm_body_append(out, "\n", 1);
 }
 
 int tr_stored_is_current(const char *text, size_t length)
