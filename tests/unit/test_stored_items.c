@@ -4,11 +4,14 @@
  * (JSON arrays), and the records, failures and extras the worker and `omsgw translate` get.
  */
 #include "common/body.h"
+#include "common/digest.h"
 #include "common/json_util.h"
 #include "tests/support/test_support.h"
 #include "translate/chunk.h"
 #include "translate/stored_items.h"
 
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +290,40 @@ static void test_json_string_escaping_matches_json_c(void **state)
     }
 }
 
+/* The record id's name is written by hand now: it must hash the same bytes snprintf wrote, cut at
+ * 159 bytes the same way, so that ids of jobs already delivered do not change. */
+static void test_record_id_name_matches_snprintf(void **state)
+{
+    (void)state;
+    char long_installation[300];
+    memset(long_installation, 'i', sizeof long_installation - 1);
+    long_installation[sizeof long_installation - 1] = '\0';
+    const char *installations[] = {NULL, "", "0123456789abcdef0123456789abcdef", long_installation};
+    const int64_t numbers[] = {0, 1, 12345, -7, INT64_MAX, INT64_MIN};
+    const size_t indexes[] = {0, 2999, 11999, SIZE_MAX};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t n = 0; n < 6; n++)
+            for (size_t x = 0; x < 4; x++) {
+                char name[160];
+                snprintf(name, sizeof name, "%s/%" PRId64 "/%" PRId64 "/%zu", installations[i] ? installations[i] : "",
+                         numbers[n], numbers[(n + 1) % 6], indexes[x]);
+                uint8_t digest[CM_SHA256_LEN];
+                cm_sha256_ctx hash;
+                cm_sha256_init(&hash);
+                cm_sha256_update(&hash, "omsgw.refresh-record\n", strlen("omsgw.refresh-record\n"));
+                cm_sha256_update(&hash, name, strlen(name));
+                assert_int_equal(cm_sha256_final(&hash, digest), CM_OK);
+                char id[CM_UUID_TEXT_LEN + 1];
+                assert_int_equal(tr_record_id(installations[i], numbers[n], numbers[(n + 1) % 6], indexes[x], id), CM_OK);
+                /* The digest's bits sit in bytes 9 (low 2 bits) and 10..15 of the id. */
+                char tail[13];
+                snprintf(tail, sizeof tail, "%02x%02x%02x%02x%02x%02x", digest[1], digest[2], digest[3], digest[4],
+                         digest[5], digest[6]);
+                assert_string_equal(id + 24, tail);
+                assert_int_equal(strlen(id), CM_UUID_TEXT_LEN);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_translate_entry_failures),
         cmocka_unit_test(test_both_forms_translate_alike),
         cmocka_unit_test(test_json_string_escaping_matches_json_c),
+        cmocka_unit_test(test_record_id_name_matches_snprintf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
