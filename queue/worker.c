@@ -3,11 +3,11 @@
 #include "common/json_util.h"
 #include "common/log.h"
 #include "queue/adjust.h"
+#include "queue/chunk_records.h"
 #include "queue/hold_watch.h"
 #include "queue/messages.h"
 #include "queue/queue_metrics.h"
 #include "queue/retry.h"
-#include "queue/chunk_records.h"
 
 #include <inttypes.h>
 #include <pthread.h>
