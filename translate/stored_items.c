@@ -181,6 +181,134 @@ int tr_stored_is_current(const char *text, size_t length)
     return length > MAGIC_LENGTH && memcmp(text, TR_STORED_MAGIC, MAGIC_LENGTH) == 0 && text[MAGIC_LENGTH] == ' ';
 }
 
+/* ---- checking the kept members without building a tree ---- */
+
+/* The kept members are written by the gateway, but a row is read back from a database: they are
+ * checked against JSON's grammar here (a few instructions a byte, no allocation), so that a
+ * damaged row is refused as corrupt instead of reaching the extras store. */
+#define KEPT_MAX_DEPTH 8
+
+static int skip_json_value(const char **p, const char *end, int depth);
+
+static int skip_json_string(const char **p, const char *end)
+{
+    const char *s = *p;
+    if (s >= end || *s != '"')
+        return -1;
+    for (s++; s < end; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"') {
+            *p = s + 1;
+            return 0;
+        }
+        if (c < 0x20)
+            return -1;
+        if (c == '\\') {
+            if (++s >= end)
+                return -1;
+            if (*s == 'u') {
+                for (int i = 0; i < 4; i++)
+                    if (++s >= end || !((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+                        return -1;
+            } else if (!strchr("\"\\/bfnrt", *s) || *s == '\0') {
+                return -1;
+            }
+        }
+    }
+    return -1;
+}
+
+static int skip_digits(const char **p, const char *end)
+{
+    const char *start = *p;
+    while (*p < end && **p >= '0' && **p <= '9')
+        (*p)++;
+    return *p > start ? 0 : -1;
+}
+
+static int skip_json_number(const char **p, const char *end)
+{
+    if (*p < end && **p == '-')
+        (*p)++;
+    if (*p < end && **p == '0')
+        (*p)++;
+    else if (skip_digits(p, end) != 0)
+        return -1;
+    if (*p < end && **p == '.') {
+        (*p)++;
+        if (skip_digits(p, end) != 0)
+            return -1;
+    }
+    if (*p < end && (**p == 'e' || **p == 'E')) {
+        (*p)++;
+        if (*p < end && (**p == '+' || **p == '-'))
+            (*p)++;
+        if (skip_digits(p, end) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int skip_literal(const char **p, const char *end, const char *word)
+{
+    size_t length = strlen(word);
+    if ((size_t)(end - *p) < length || memcmp(*p, word, length) != 0)
+        return -1;
+    *p += length;
+    return 0;
+}
+
+/* `pair`: members of an object (key ':' value), else elements of an array, up to `close`. */
+static int skip_json_list(const char **p, const char *end, int depth, int pair, char close)
+{
+    if (*p < end && **p == close) {
+        (*p)++;
+        return 0;
+    }
+    for (;;) {
+        if (pair && (skip_json_string(p, end) != 0 || *p >= end || *(*p)++ != ':'))
+            return -1;
+        if (skip_json_value(p, end, depth) != 0 || *p >= end)
+            return -1;
+        char c = *(*p)++;
+        if (c == close)
+            return 0;
+        if (c != ',')
+            return -1;
+    }
+}
+
+static int skip_json_value(const char **p, const char *end, int depth)
+{
+    if (*p >= end || depth > KEPT_MAX_DEPTH)
+        return -1;
+    switch (**p) {
+    case '"': return skip_json_string(p, end);
+    case '{': (*p)++; return skip_json_list(p, end, depth + 1, 1, '}');
+    case '[': (*p)++; return skip_json_list(p, end, depth + 1, 0, ']');
+    case 't': return skip_literal(p, end, "true");
+    case 'f': return skip_literal(p, end, "false");
+    case 'n': return skip_literal(p, end, "null");
+    default: return skip_json_number(p, end);
+    }
+}
+
+/* 1 when `text` is empty or JSON object members (what json-c writes: no white space needed). */
+static int kept_is_valid(const char *text, size_t length)
+{
+    if (length == 0)
+        return 1;
+    const char *p = text, *end = text + length;
+    for (;;) {
+        if (skip_json_string(&p, end) != 0 || p >= end || *p++ != ':' || skip_json_value(&p, end, 1) != 0)
+            return 0;
+        if (p == end)
+            return 1;
+        if (*p++ != ',')
+            return 0;
+    }
+}
+
 /* ---- reading ---- */
 
 /* A decimal int64 at *p ending at `stop`; advances *p past it. */
@@ -272,7 +400,8 @@ cm_err tr_stored_next(tr_stored_reader *reader, tr_stored_item *out)
                read_string(&p, end, ' ', &item->sku, &ignored) != 0 ||
                read_string(&p, end, ' ', &item->part_number, &ignored) != 0 ||
                read_string(&p, end, ' ', &item->upc, &ignored) != 0 ||
-               read_string(&p, end, '\n', &out->kept, &out->kept_length) != 0 || !out->kept) {
+               read_string(&p, end, '\n', &out->kept, &out->kept_length) != 0 || !out->kept ||
+               !kept_is_valid(out->kept, out->kept_length)) {
         return CM_EINVAL;
     }
     reader->next = p;

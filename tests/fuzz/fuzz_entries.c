@@ -15,6 +15,7 @@
 #include "oci_core/import_parser.h"
 #include "oci_core/multipart.h"
 #include "oci_core/token_form.h"
+#include "translate/chunk.h"
 #include "common/jwt.h"
 
 #include <stdio.h>
@@ -569,11 +570,52 @@ int fz_adjust(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* A stored chunk row, either form (translate/stored_items.h): read in place by the translate entry
+ * the worker uses. A chunk it accepts accounts for every item it announced (a record or a
+ * failure), with NUL-terminated skus and extras that are JSON objects. */
+int fz_stored_chunk(const uint8_t *data, size_t size)
+{
+    if (size > FZ_MAX_INPUT)
+        size = FZ_MAX_INPUT;
+    static const cm_identifier order[] = {CM_ID_SKU, CM_ID_PART_NUMBER, CM_ID_UPC};
+    tr_context context = {.installation_id = "fuzz", .tenant_id = 1, .job_id = 2, .location_id = "loc",
+                          .sku_from = order, .sku_from_count = 3, .floor = CM_FLOOR_SUM};
+    for (int keep_extras = 0; keep_extras <= 1; keep_extras++) {
+        char *text = malloc(size + 1);
+        if (!text)
+            return 0;
+        memcpy(text, data, size);
+        text[size] = '\0';
+        tr_chunk chunk;
+        if (tr_translate_chunk(&context, text, size, 3000, keep_extras, &chunk) == CM_OK) {
+            if (chunk.record_count + chunk.failure_count != chunk.item_count)
+                fz_broken("a chunk's records and failures do not add up to its items");
+            for (size_t r = 0; r < chunk.record_count; r++) {
+                if (!chunk.records[r].sku || chunk.records[r].item_index < 3000)
+                    fz_broken("a record without sku or before the chunk's first item");
+                if (chunk.extras[r] && !keep_extras)
+                    fz_broken("extras kept for an adjust");
+                if (chunk.extras[r]) {
+                    json_object *extras = NULL;
+                    char error[CM_JSON_ERROR_MAX];
+                    if (cm_json_parse(chunk.extras[r], strlen(chunk.extras[r]), 16, &extras, error) != CM_OK ||
+                        !json_object_is_type(extras, json_type_object))
+                        fz_broken("extras that are not a JSON object");
+                    json_object_put(extras);
+                }
+            }
+        }
+        tr_chunk_clear(&chunk);
+    }
+    return 0;
+}
+
 static const fz_target FZ_TARGETS[] = {
     {"refresh", fz_refresh}, {"import", fz_import},       {"config", fz_config},
     {"router", fz_router},   {"multipart", fz_multipart}, {"fault_rule", fz_fault_rule},
     {"token", fz_token},
     {"adjust", fz_adjust},
+    {"stored_chunk", fz_stored_chunk},
 };
 
 const fz_target *fz_targets(size_t *count)

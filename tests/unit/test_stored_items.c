@@ -139,6 +139,11 @@ static void test_malformed_rows(void **state)
     expect_corrupt("omsgw-items/2 1\n99999999999999999999 - - 2:AB - - 0:\n"); /* out of range */
     expect_corrupt("omsgw-items/2 1\n1 x - 2:AB - - 0:\n");
     expect_corrupt("omsgw-items/2 1\n1 - - -5:AB - - 0:\n");
+    /* Kept members that are not JSON (they would reach the extras store). */
+    expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 5:\"a\":}\n");
+    expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 7:\"a\":1,}\n");
+    expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 8:\"a\":[1,2\n");
+    expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 6:\"a\":01\n");
     expect_corrupt("[{\"sku\":\"AB\",\"quantity\":1}");                  /* an old row cut short */
     expect_corrupt("{\"sku\":\"AB\",\"quantity\":1}");                   /* an old row that is no array */
     /* A NUL inside a string is refused although the length covers it. */
