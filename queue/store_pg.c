@@ -612,27 +612,32 @@ static char *failures_json(const q_checkpoint *cp)
     return text;
 }
 
-/* The extras as a JSON array text for SQL_EXTRAS_UPSERT (caller frees), or NULL. */
+/* The extras as a JSON array text for SQL_EXTRAS_UPSERT (caller frees), or NULL. Each extras text
+ * is already a JSON object (the worker's, translate/stored_items.h): it is copied into the array as
+ * it is, not parsed and written again. */
 static char *extras_json(const q_checkpoint *cp)
 {
-    json_object *list = json_object_new_array();
-    int ok = list != NULL;
-    for (size_t i = 0; ok && i < cp->extra_count; i++) {
-        json_object *extras = NULL;
-        char parse_error[CM_JSON_ERROR_MAX];
-        const char *text = cp->extras[i].extras_json;
-        if (cm_json_parse(text, strlen(text), 16, &extras, parse_error) != CM_OK) {
-            ok = 0;
-            break;
-        }
-        json_object *row = json_object_new_object();
-        json_object_object_add(row, "o", json_object_new_int64((int64_t)i));
-        json_object_object_add(row, "s", json_object_new_string(cp->extras[i].sku));
-        json_object_object_add(row, "e", extras);
-        json_object_array_add(list, row);
+    cm_body list;
+    cm_body_init(&list, SIZE_MAX);
+    cm_err rc = cm_body_append(&list, "[", 1);
+    for (size_t i = 0; !rc && i < cp->extra_count; i++) {
+        char order[32];
+        int length = snprintf(order, sizeof order, "%s{\"o\":%zu,\"s\":", i ? "," : "", i);
+        rc = cm_body_append(&list, order, (size_t)length);
+        if (!rc)
+            rc = cm_json_append_string(&list, cp->extras[i].sku, strlen(cp->extras[i].sku));
+        if (!rc)
+            rc = cm_body_append(&list, ",\"e\":", 5);
+        if (!rc)
+            rc = cm_body_append(&list, cp->extras[i].extras_json, strlen(cp->extras[i].extras_json));
+        if (!rc)
+            rc = cm_body_append(&list, "}", 1);
     }
-    char *out = ok ? strdup(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN)) : NULL;
-    json_object_put(list);
+    if (!rc)
+        rc = cm_body_append(&list, "]", 1);
+    size_t length = 0;
+    char *out = rc ? NULL : cm_body_take(&list, &length);
+    cm_body_free(&list);
     return out;
 }
 
