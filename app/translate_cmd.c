@@ -6,7 +6,8 @@
 #include "common/json_util.h"
 #include "gateway/limits.h"
 #include "gateway/validate.h"
-#include "translate/item.h"
+#include "translate/chunk.h"
+#include "translate/stored_items.h"
 #include "translate/writer.h"
 
 #include <inttypes.h>
@@ -37,11 +38,6 @@ static void usage(FILE *out, int long_form)
 }
 
 static const app_opt translate_specs[] = {{"--request", 1}, {"--config", 1}, {"--tenant", 1}, {"--job-id", 1}};
-
-static const char *identifier_key(const tr_legacy_item *item, const char *sku)
-{
-    return item->sku == sku ? "sku" : item->part_number == sku ? "partNumber" : "upc";
-}
 
 int app_translate_main(int argc, char **argv)
 {
@@ -98,10 +94,10 @@ int app_translate_main(int argc, char **argv)
         return TRANSLATE_EXIT_USAGE;
     }
     int exit_code = TRANSLATE_EXIT_USAGE;
-    json_object *root = NULL, *items = NULL;
+    json_object *root = NULL;
+    tr_chunk chunk = {0};
     gw_problems *problems = calloc(1, sizeof *problems);
     gw_refresh refresh = {0};
-    tr_record *records = NULL;
     cm_body out;
     cm_body_init(&out, TRANSLATE_OUTPUT_MAX);
     FILE *in = fopen(request_path, "rb");
@@ -124,60 +120,77 @@ int app_translate_main(int argc, char **argv)
         exit_code = TRANSLATE_EXIT_REFUSED;
         goto out;
     }
-    int valid = gw_validate_refresh(root, tenant, &refresh, problems);
-    if (valid != 0) {
+    cm_err valid = gw_validate_refresh(root, tenant, &refresh, problems);
+    if (valid == CM_ENOMEM) {
+        fprintf(stderr, "omsgw translate: out of memory\n");
+        goto out;
+    }
+    if (valid != CM_OK) {
         printf("# the gateway would refuse this request (400): %zu problem(s)\n", problems->total);
         for (size_t i = 0; i < problems->count; i++)
             printf("%s\t%s\t%s\n", problems->list[i].field, problems->list[i].code, problems->list[i].message);
         exit_code = TRANSLATE_EXIT_REFUSED;
         goto out;
     }
-    records = calloc(refresh.item_count, sizeof *records);
-    items = gw_refresh_items_json(&refresh);
-    if (!records || !items)
+    /* The same entry the worker uses, on the whole request as one chunk of the stored form. */
+    cm_body stored;
+    cm_body_init(&stored, SIZE_MAX);
+    if (tr_stored_append_header(&stored, refresh.item_count) != CM_OK ||
+        cm_body_append(&stored, refresh.items_text.data, refresh.items_text.length) != CM_OK) {
+        cm_body_free(&stored);
         goto out;
+    }
+    size_t stored_length = 0;
+    char *stored_text = cm_body_take(&stored, &stored_length);
     tr_context context = {.tenant_id = tenant->id, .job_id = job_id, .location_id = refresh.oci_location,
                           .effective_ms = cm_now_ms(), .sku_from = tenant->sku_from,
                           .sku_from_count = tenant->sku_from_count, .floor = tenant->floor};
+    if (tr_translate_chunk(&context, stored_text, stored_length, 0, 1, &chunk) != CM_OK)
+        goto out;
+    if (chunk.failure_count) {
+        for (size_t f = 0; f < chunk.failure_count; f++)
+            fprintf(stderr, "omsgw translate: items[%zu] cannot be translated: %s\n", chunk.failures[f].item_index,
+                    chunk.failures[f].message);
+        goto out;
+    }
     printf("# tenant %" PRId64 ", organization %s, location \"%s\" -> %s, %zu item(s)\n", tenant->id,
            tenant->organization_id, refresh.location_name, refresh.oci_location, refresh.item_count);
     printf("# record ids use job id %" PRId64 " (--job-id); the gateway uses the job's real id\n", job_id);
-    for (size_t i = 0; i < refresh.item_count; i++) {
-        tr_legacy_item item;
-        char why[TR_WHY_MAX];
-        if (tr_legacy_item_from_json(json_object_array_get_idx(items, i), &item) != 0 ||
-            tr_translate_item(&context, &item, i, &records[i], why) != 0) {
-            fprintf(stderr, "omsgw translate: items[%zu] cannot be translated\n", i);
-            goto out;
-        }
-    }
     printf("# OCI import file (high-performance layout):\n");
-    if (tr_write_import_file(records, refresh.item_count, &out) != CM_OK)
+    if (tr_write_import_file(chunk.records, chunk.record_count, &out) != CM_OK)
         goto out;
     fwrite(out.data, 1, out.length, stdout);
     printf("# legacy fields OCI has no place for, kept by the gateway per (location, sku):\n");
-    for (size_t i = 0; i < refresh.item_count; i++) {
-        json_object *normalized = json_object_array_get_idx(items, i);
-        tr_legacy_item item;
-        tr_legacy_item_from_json(normalized, &item);
-        json_object *extras = tr_extras(normalized, identifier_key(&item, records[i].sku));
-        if (!extras)
+    for (size_t r = 0; r < chunk.record_count; r++) {
+        if (!chunk.extras[r])
             continue;
-        json_object *line = json_object_new_object();
-        json_object_object_add(line, "location", json_object_new_string(refresh.oci_location));
-        json_object_object_add(line, "sku", json_object_new_string(records[i].sku));
-        json_object_object_add(line, "kept", extras);
-        printf("%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(line);
+        cm_body line;
+        cm_body_init(&line, SIZE_MAX);
+        cm_err rc = cm_body_append(&line, "{\"location\":", strlen("{\"location\":"));
+        if (!rc)
+            rc = cm_json_append_string(&line, refresh.oci_location, strlen(refresh.oci_location));
+        if (!rc)
+            rc = cm_body_append(&line, ",\"sku\":", strlen(",\"sku\":"));
+        if (!rc)
+            rc = cm_json_append_string(&line, chunk.records[r].sku, strlen(chunk.records[r].sku));
+        if (!rc)
+            rc = cm_body_appendf(&line, ",\"kept\":%s}\n", chunk.extras[r]);
+        if (!rc)
+            fwrite(line.data, 1, line.length, stdout);
+        cm_body_free(&line);
+        if (rc)
+            goto out;
     }
-    for (size_t i = 0; i < json_object_array_length(refresh.messages); i++)
-        printf("# job message: %s\n", json_object_get_string(json_object_array_get_idx(refresh.messages, i)));
+    /* Shown one per line: parsed here only to print them. */
+    json_object *messages = json_tokener_parse(refresh.messages.data ? refresh.messages.data : "[]");
+    for (size_t i = 0; messages && i < json_object_array_length(messages); i++)
+        printf("# job message: %s\n", json_object_get_string(json_object_array_get_idx(messages, i)));
+    json_object_put(messages);
     exit_code = TRANSLATE_EXIT_OK;
 out:
     cm_body_free(&out);
-    free(records);
+    tr_chunk_clear(&chunk);
     gw_refresh_clear(&refresh);
-    json_object_put(items);
     json_object_put(root);
     free(problems);
     free(text);

@@ -1,10 +1,24 @@
 /* digest.c - SHA-256 / SHA-512 on libcrypto's EVP interface (digest.h). */
 #include "common/digest.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+/* OpenSSL 3 looks the algorithm up in its providers on every EVP_DigestInit_ex of EVP_sha256()
+ * (an "implicit fetch": most of the ~17 000 instructions one short hash cost, and the worker hashes
+ * once per record for its record id). The algorithms are fetched once and kept for the process's
+ * life; if a fetch fails, the implicit one is used as before. */
+static pthread_once_t fetched_once = PTHREAD_ONCE_INIT;
+static EVP_MD *fetched_sha256, *fetched_sha512;
+
+static void fetch_digests(void)
+{
+    fetched_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    fetched_sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+}
 
 static void begin(cm_digest_ctx *ctx, const EVP_MD *kind)
 {
@@ -16,12 +30,14 @@ static void begin(cm_digest_ctx *ctx, const EVP_MD *kind)
 
 void cm_sha256_init(cm_sha256_ctx *ctx)
 {
-    begin(ctx, EVP_sha256());
+    pthread_once(&fetched_once, fetch_digests);
+    begin(ctx, fetched_sha256 ? fetched_sha256 : EVP_sha256());
 }
 
 void cm_sha512_init(cm_sha512_ctx *ctx)
 {
-    begin(ctx, EVP_sha512());
+    pthread_once(&fetched_once, fetch_digests);
+    begin(ctx, fetched_sha512 ? fetched_sha512 : EVP_sha512());
 }
 
 void cm_digest_update(cm_digest_ctx *ctx, const void *data, size_t len)

@@ -439,3 +439,43 @@ const char *cm_json_text(json_object *obj, size_t *length)
     return json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
                                              length);
 }
+
+cm_err cm_json_append_string(cm_body *out, const char *text, size_t length)
+{
+    static const char hex[] = "0123456789abcdef";
+    cm_err rc = cm_body_append(out, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, written in one append */
+    for (size_t i = 0; !rc && i < length; i++) {
+        unsigned char c = (unsigned char)text[i];
+        char escaped[7];
+        size_t escaped_length = 2;
+        escaped[0] = '\\';
+        switch (c) {
+        case '\b': escaped[1] = 'b'; break;
+        case '\n': escaped[1] = 'n'; break;
+        case '\r': escaped[1] = 'r'; break;
+        case '\t': escaped[1] = 't'; break;
+        case '\f': escaped[1] = 'f'; break;
+        case '"': escaped[1] = '"'; break;
+        case '\\': escaped[1] = '\\'; break;
+        default:
+            if (c >= ' ') {
+                run++;
+                continue;
+            }
+            memcpy(escaped + 1, "u00", 3);
+            escaped[4] = hex[c >> 4];
+            escaped[5] = hex[c & 0x0f];
+            escaped_length = 6;
+        }
+        rc = cm_body_append(out, text + i - run, run);
+        run = 0;
+        if (!rc)
+            rc = cm_body_append(out, escaped, escaped_length);
+    }
+    if (!rc)
+        rc = cm_body_append(out, text + length - run, run);
+    if (!rc)
+        rc = cm_body_append(out, "\"", 1);
+    return rc;
+}

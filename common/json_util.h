@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/body.h"
 #include "common/err.h"
 
 #define CM_JSON_MAX_DEPTH 32
@@ -65,5 +66,10 @@ void cm_milli_format(int64_t milli, char out[32]);
 
 /* Serialises compactly, without escaping '/'. The string is owned by `obj`. */
 const char *cm_json_text(json_object *obj, size_t *length);
+
+/* Appends `length` bytes of `text` to `out` as a JSON string (quotes included), escaped exactly as
+ * json-c writes strings with JSON_C_TO_STRING_NOSLASHESCAPE, so that texts built by hand and by
+ * json-c compare equal. CM_OK, CM_ETOOBIG or CM_ENOMEM (then `out` may hold part of it). */
+cm_err cm_json_append_string(cm_body *out, const char *text, size_t length);
 
 #endif

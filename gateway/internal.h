@@ -47,7 +47,7 @@ void gw_json_request_end(gw_gateway *gateway, int large);
 
 /* Answers a validation result that is not 0 (-1 problems, -2 memory, -3 not JSON) and returns -1;
  * returns 0 for a valid request (nothing answered). */
-int gw_reply_invalid(cm_http_request *request, int valid, gw_problems *problems, const char *parse_error);
+int gw_reply_invalid(cm_http_request *request, cm_err valid, gw_problems *problems, const char *parse_error);
 
 /* Waits up to `wait_ms` for a job to finish: 0 finished (*out filled: q_job_clear it), 1 still
  * running (nothing to clear), -1 store error. The job keeps its place in the tenant's order: the

@@ -129,7 +129,7 @@ static void route_adjust(cm_http_request *request, void *data, adjust_mode mode)
     gw_problems *problems = malloc(sizeof *problems);
     char parse_error[CM_JSON_ERROR_MAX];
     gw_refresh adjust;
-    int valid = problems ? gw_validate_adjust_text(body, length, tenant, &adjust, problems, parse_error) : -2;
+    cm_err valid = problems ? gw_validate_adjust_text(body, length, tenant, &adjust, problems, parse_error) : CM_ENOMEM;
     gw_json_request_end(gateway, large);
     int refused = gw_reply_invalid(request, valid, problems, parse_error);
     free(problems);

@@ -36,21 +36,17 @@ void gw_json_request_end(gw_gateway *gateway, int large)
         sem_post(&gateway->large_refreshes);
 }
 
-int gw_reply_invalid(cm_http_request *request, int valid, gw_problems *problems, const char *parse_error)
+int gw_reply_invalid(cm_http_request *request, cm_err valid, gw_problems *problems, const char *parse_error)
 {
-    if (valid == -3) {
+    if (valid == CM_OK)
+        return 0;
+    if (valid == CM_EINVAL && problems && gw_not_json(valid, problems))
         cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", parse_error, "(body)");
-        return -1;
-    }
-    if (valid == -1) {
+    else if (valid == CM_EINVAL && problems)
         gw_reply_problems(request, problems);
-        return -1;
-    }
-    if (valid == -2) {
+    else
         cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
-        return -1;
-    }
-    return 0;
+    return -1;
 }
 
 /* Polling the store (reads never wait for the writer) works whichever instance runs the job. */

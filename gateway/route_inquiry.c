@@ -87,8 +87,8 @@ static void route_read(cm_http_request *request, void *data, int aggregate)
     gw_problems *problems = malloc(sizeof *problems);
     char parse_error[CM_JSON_ERROR_MAX];
     gw_inquiry_request inquiry;
-    int valid = problems ? gw_validate_inquiry_text(body, length, tenant, aggregate, &inquiry, problems, parse_error)
-                         : -2;
+    cm_err valid = problems ? gw_validate_inquiry_text(body, length, tenant, aggregate, &inquiry, problems, parse_error)
+                            : CM_ENOMEM;
     gw_json_request_end(route->gateway, large);
     if (gw_reply_invalid(request, valid, problems, parse_error) == 0) {
         gw_answer_rows(request, route->gateway, tenant, &inquiry.inquiry, aggregate);

@@ -4,6 +4,7 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
+#include "queue/messages.h"
 #include "queue/queue_metrics.h"
 #include "gateway/errors.h"
 #include "gateway/internal.h"
@@ -29,23 +30,6 @@ int gw_is_json_content_type(const char *value)
     return next == '\0' || next == ';' || next == ' ';
 }
 
-/* Cuts the normalized items into chunk payloads (JSON arrays), one cm_body each. */
-static int build_chunks(const gw_refresh *refresh, int64_t chunk_size, cm_body *chunks, const char **texts,
-                        size_t *lengths, size_t chunk_count)
-{
-    for (size_t c = 0; c < chunk_count; c++) {
-        size_t first = c * (size_t)chunk_size;
-        size_t count = refresh->item_count - first < (size_t)chunk_size ? refresh->item_count - first
-                                                                         : (size_t)chunk_size;
-        cm_body_init(&chunks[c], GW_MAX_NORMALIZED_BYTES + 2);
-        if (gw_refresh_chunk_text(refresh, first, count, &chunks[c]) != CM_OK)
-            return -1;
-        texts[c] = chunks[c].data;
-        lengths[c] = chunks[c].length;
-    }
-    return 0;
-}
-
 /* Parses, validates and stores one refresh, then answers. */
 static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, const char *body,
                            size_t length, int smart)
@@ -53,22 +37,12 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
     char parse_error[CM_JSON_ERROR_MAX];
     gw_problems *problems = malloc(sizeof *problems);
     gw_refresh refresh;
-    int valid = problems ? gw_validate_refresh_text(body, length, tenant, &refresh, problems, parse_error) : -2;
-    if (valid == -3) {
-        free(problems);
-        cm_http_reply_error(request, 400, "INVALID_REQUEST_DATA", parse_error, "(body)");
-        return;
-    }
-    if (valid == -1) {
-        gw_reply_problems(request, problems);
-        free(problems);
-        return;
-    }
+    cm_err valid = problems ? gw_validate_refresh_text(body, length, tenant, &refresh, problems, parse_error)
+                            : CM_ENOMEM;
+    int refused = gw_reply_invalid(request, valid, problems, parse_error);
     free(problems);
-    if (valid == -2) {
-        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE", "The gateway is short of memory; retry.", NULL);
+    if (refused)
         return;
-    }
 
     int64_t job_id = 0;
     size_t item_count = refresh.item_count;
@@ -88,38 +62,24 @@ int gw_store_job(cm_http_request *request, gw_gateway *gateway, const cm_tenant 
 {
     gw_refresh refresh = *validated; /* taken over: cleared here */
     memset(validated, 0, sizeof *validated);
-    int64_t chunk_size = gateway->config->queue.chunk_size;
-    size_t chunk_count = (size_t)q_chunk_count((int64_t)refresh.item_count, chunk_size);
-    cm_body *chunks = calloc(chunk_count, sizeof *chunks);
-    const char **texts = calloc(chunk_count, sizeof *texts);
-    size_t *lengths = calloc(chunk_count, sizeof *lengths);
+    /* The queue cuts the records into chunks of queue.chunkSize (queue/chunking.h). */
+    /* The messages are already the text the store keeps (queue/messages.h). */
+    const char *messages = q_messages_empty(&refresh.messages) ? NULL : refresh.messages.data;
+    q_new_job job = {
+        .type = type,
+        .tenant_id = tenant->id,
+        .location_name = refresh.location_name,
+        .oci_location = refresh.oci_location,
+        .organization_id = tenant->organization_id,
+        .accepted_ms = cm_now_ms(),
+        .item_count = (int64_t)refresh.item_count,
+        .chunk_size = gateway->config->queue.chunk_size,
+        .items = refresh.items_text.data,
+        .item_ends = refresh.item_ends,
+        .messages_json = messages,
+    };
     int64_t job_id = 0;
-    cm_err rc = CM_ENOMEM;
-    if (chunks && texts && lengths && build_chunks(&refresh, chunk_size, chunks, texts, lengths, chunk_count) == 0) {
-        const char *messages = json_object_array_length(refresh.messages)
-                                   ? json_object_to_json_string_ext(refresh.messages, JSON_C_TO_STRING_PLAIN)
-                                   : NULL;
-        q_new_job job = {
-            .type = type,
-            .tenant_id = tenant->id,
-            .location_name = refresh.location_name,
-            .oci_location = refresh.oci_location,
-            .organization_id = tenant->organization_id,
-            .accepted_ms = cm_now_ms(),
-            .item_count = (int64_t)refresh.item_count,
-            .chunk_size = chunk_size,
-            .chunk_payloads = texts,
-            .chunk_lengths = lengths,
-            .chunk_count = chunk_count,
-            .messages_json = messages,
-        };
-        rc = q_store_accept(gateway->store, &job, &job_id);
-    }
-    for (size_t c = 0; chunks && c < chunk_count; c++)
-        cm_body_free(&chunks[c]);
-    free(chunks);
-    free(texts);
-    free(lengths);
+    cm_err rc = q_store_accept(gateway->store, &job, &job_id);
     size_t item_count = refresh.item_count;
     gw_refresh_clear(&refresh);
 

@@ -1,7 +1,9 @@
 #include "gateway/validate.h"
 #include "gateway/validate_session.h"
 #include "common/json_util.h"
+#include "queue/messages.h"
 #include "translate/item.h"
+#include "translate/stored_items.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,31 +35,34 @@ static void add_problem(gw_problems *problems, const char *code, const char *fie
     va_end(args);
 }
 
-int gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1])
+cm_err gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1])
 {
     size_t length = 0;
     for (const char *p = name; *p && length < Q_OCI_ID_MAX; p++)
         out[length++] = isalnum((unsigned char)*p) || *p == '_' || *p == '-' ? *p : '-';
     out[length] = '\0';
-    return length >= 2 ? 0 : -1;
+    return length >= 2 ? CM_OK : CM_EINVAL;
 }
 
+/* How a number field failed, so that the problem can say which rule it broke. */
+typedef enum number_check { NUMBER_OK, NUMBER_WRONG_TYPE, NUMBER_BAD_VALUE } number_check;
+
 /* Parses a whole number given as a JSON integer, an integral JSON double or a string of digits.
- * Returns 0 ok, 1 wrong type, 2 not a whole number / out of range. */
-static int whole_number(json_object *value, int allow_negative, int64_t *out)
+ * NUMBER_BAD_VALUE: not a whole number, or out of range. */
+static number_check whole_number(json_object *value, int allow_negative, int64_t *out)
 {
     if (!value)
-        return 1;
+        return NUMBER_WRONG_TYPE;
     if (json_object_is_type(value, json_type_int)) {
         errno = 0;
         int64_t number = json_object_get_int64(value);
         if (errno == ERANGE || number == INT64_MAX || number == INT64_MIN)
-            return 2;
+            return NUMBER_BAD_VALUE;
         *out = number;
     } else if (json_object_is_type(value, json_type_double)) {
         double number = json_object_get_double(value);
         if (!isfinite(number) || number != floor(number) || fabs(number) > (double)GW_MAX_QUANTITY)
-            return 2;
+            return NUMBER_BAD_VALUE;
         *out = (int64_t)number;
     } else if (json_object_is_type(value, json_type_string)) {
         const char *text = json_object_get_string(value);
@@ -67,16 +72,16 @@ static int whole_number(json_object *value, int allow_negative, int64_t *out)
         size_t length = strlen(digits);
         /* An escaped NUL ("1\u0000") would hide the rest of the string from strlen. */
         if (strlen(text) != (size_t)json_object_get_string_len(value))
-            return 2;
+            return NUMBER_BAD_VALUE;
         if (length == 0 || length > 18 || strspn(digits, "0123456789") != length)
-            return 2;
+            return NUMBER_BAD_VALUE;
         *out = strtoll(text, NULL, 10);
     } else {
-        return 1;
+        return NUMBER_WRONG_TYPE;
     }
     if (!allow_negative && *out < 0)
-        return 2;
-    return 0;
+        return NUMBER_BAD_VALUE;
+    return NUMBER_OK;
 }
 
 /* 1 when `text` is a number in JSON's own grammar (strtod also takes ".5", "5.", "+5", "0x10"). */
@@ -111,32 +116,32 @@ static int is_json_number_text(const char *text)
     return *s == '\0';
 }
 
-/* A number given as a JSON number or a numeric string; returns 0 ok, 1 wrong type, 2 bad value. */
-static int decimal_number(json_object *value, json_object **normalized)
+/* A number given as a JSON number or a numeric string, as a new value for the normalized item. */
+static number_check decimal_number(json_object *value, json_object **normalized)
 {
     if (!value)
-        return 1;
+        return NUMBER_WRONG_TYPE;
     if (json_object_is_type(value, json_type_int) || json_object_is_type(value, json_type_double)) {
         if (!isfinite(json_object_get_double(value)))
-            return 2;
+            return NUMBER_BAD_VALUE;
         *normalized = json_object_get(value);
-        return 0;
+        return NUMBER_OK;
     }
     if (json_object_is_type(value, json_type_string)) {
         const char *text = json_object_get_string(value);
         if (strlen(text) != (size_t)json_object_get_string_len(value))
-            return 2; /* an escaped NUL byte inside the number */
+            return NUMBER_BAD_VALUE; /* an escaped NUL byte inside the number */
         char *end;
         errno = 0;
         double number = strtod(text, &end);
         if (!*text || *end || errno || !isfinite(number) || isspace((unsigned char)*text))
-            return 2;
+            return NUMBER_BAD_VALUE;
         /* The original text is kept only when it is itself a JSON number: the normalized items are
          * stored as JSON text, and ".25" or "0x10" there would make the stored chunk unreadable. */
         *normalized = is_json_number_text(text) ? json_object_new_double_s(number, text) : json_object_new_double(number);
-        return *normalized ? 0 : 2;
+        return *normalized ? NUMBER_OK : NUMBER_BAD_VALUE;
     }
-    return 1;
+    return NUMBER_WRONG_TYPE;
 }
 
 static void check_identifier(json_object *item, const char *key, const char *prefix, gw_problems *problems,
@@ -178,10 +183,10 @@ static void check_integer_field(json_object *item, const char *key, const char *
     char field[GW_PROBLEM_FIELD_MAX];
     snprintf(field, sizeof field, "%s.%s", prefix, key);
     int64_t number = 0;
-    int rc = whole_number(value, 1, &number);
-    if (rc == 1)
+    number_check rc = whole_number(value, 1, &number);
+    if (rc == NUMBER_WRONG_TYPE)
         add_problem(problems, INVALID, field, "%s must be an integer.", field);
-    else if (rc == 2)
+    else if (rc == NUMBER_BAD_VALUE)
         add_problem(problems, INVALID, field, "%s must be a whole number.", field);
     else if (number < minimum || number > GW_MAX_QUANTITY)
         add_problem(problems, INVALID, field, "%s must be between %" PRId64 " and %lld; got %" PRId64 ".",
@@ -200,10 +205,10 @@ static void check_decimal_field(json_object *item, const char *key, const char *
     char field[GW_PROBLEM_FIELD_MAX];
     snprintf(field, sizeof field, "%s.%s", prefix, key);
     json_object *number = NULL;
-    int rc = decimal_number(value, &number);
-    if (rc == 1) {
+    number_check rc = decimal_number(value, &number);
+    if (rc == NUMBER_WRONG_TYPE) {
         add_problem(problems, INVALID, field, "%s must be a number.", field);
-    } else if (rc == 2) {
+    } else if (rc == NUMBER_BAD_VALUE) {
         add_problem(problems, INVALID, field, "%s is not a valid finite number.", field);
     } else if (non_negative && json_object_get_double(number) < 0) {
         add_problem(problems, INVALID, field, "%s must not be negative.", field);
@@ -259,10 +264,10 @@ static void check_item(json_object *item, size_t index, const cm_tenant *tenant,
         add_problem(problems, MISSING, field, "%s is required.", field);
     } else {
         int64_t number = 0;
-        int rc = whole_number(quantity, 1, &number);
-        if (rc == 1)
+        number_check rc = whole_number(quantity, 1, &number);
+        if (rc == NUMBER_WRONG_TYPE)
             add_problem(problems, INVALID, field, "%s must be an integer (a number or a string of digits).", field);
-        else if (rc == 2)
+        else if (rc == NUMBER_BAD_VALUE)
             add_problem(problems, INVALID, field, "%s must be a whole number.", field);
         else if (number < 0 && !adjust)
             add_problem(problems, INVALID, field, "%s must not be negative; got %" PRId64 ".", field, number);
@@ -346,14 +351,14 @@ static uint64_t hash_text(const char *text)
     return hash;
 }
 
-static int note_duplicates(const char **skus, size_t count, json_object *messages)
+static cm_err note_duplicates(const char **skus, size_t count, cm_body *messages)
 {
     size_t capacity = 16;
     while (capacity < count * 2)
         capacity *= 2;
     sku_slot *slots = calloc(capacity, sizeof *slots);
     if (!slots)
-        return -1;
+        return CM_ENOMEM;
     for (size_t i = 0; i < count; i++) {
         if (!skus[i])
             continue;
@@ -365,6 +370,7 @@ static int note_duplicates(const char **skus, size_t count, json_object *message
         slots[slot].count++;
     }
     size_t duplicated = 0, reported = 0;
+    cm_err rc = CM_OK;
     /* Report in request order: walk the items, and report a SKU at its last occurrence. */
     for (size_t i = 0; i < count; i++) {
         if (!skus[i])
@@ -379,7 +385,8 @@ static int note_duplicates(const char **skus, size_t count, json_object *message
             char text[400];
             snprintf(text, sizeof text, "SKU %s appears %zu times in items; the last one (items[%zu]) wins.",
                      skus[i], slots[slot].count, i);
-            json_object_array_add(messages, json_object_new_string(text));
+            if (!rc)
+                rc = q_messages_add(messages, text);
             reported++;
         }
     }
@@ -387,10 +394,11 @@ static int note_duplicates(const char **skus, size_t count, json_object *message
         char text[128];
         snprintf(text, sizeof text, "%zu SKUs appear more than once; the first %zu are listed.", duplicated,
                  reported);
-        json_object_array_add(messages, json_object_new_string(text));
+        if (!rc)
+            rc = q_messages_add(messages, text);
     }
     free(slots);
-    return 0;
+    return rc;
 }
 
 static void check_location(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
@@ -425,7 +433,7 @@ static void check_location(const json_object *root, const cm_tenant *tenant, gw_
     if (mapped) {
         snprintf(out->oci_location, sizeof out->oci_location, "%s", mapped);
     } else if (tenant->auto_locations) {
-        if (gw_auto_location_id(name, out->oci_location) != 0)
+        if (gw_auto_location_id(name, out->oci_location) != CM_OK)
             add_problem(problems, INVALID, key,
                         "%s \"%s\" gives no usable OCI location id (at least 2 characters needed).", key, name);
     } else {
@@ -451,7 +459,7 @@ static void check_location(const json_object *root, const cm_tenant *tenant, gw_
 
 /* ---- the item session both entry points share (validate_session.h) ---- */
 
-int gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems,
+cm_err gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems,
                      size_t count)
 {
     memset(session, 0, sizeof *session);
@@ -462,19 +470,19 @@ int gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *o
     cm_body_init(&out->items_text, GW_MAX_NORMALIZED_BYTES);
     cm_body_init(&session->sku_arena, GW_MAX_NORMALIZED_BYTES);
     out->item_ends = calloc(count, sizeof *out->item_ends);
-    out->messages = json_object_new_array();
+    cm_err messages = q_messages_init(&out->messages, NULL);
     session->sku_offsets = calloc(count, sizeof *session->sku_offsets);
-    if (!out->item_ends || !out->messages || !session->sku_offsets)
-        return -2;
-    return 0;
+    if (!out->item_ends || messages || !session->sku_offsets)
+        return CM_ENOMEM;
+    return CM_OK;
 }
 
-int gw_session_item(gw_session *session, json_object *item, size_t index)
+cm_err gw_session_item(gw_session *session, json_object *item, size_t index)
 {
     gw_refresh *out = session->out;
     json_object *normalized = json_object_new_object();
     if (!normalized)
-        return -2;
+        return CM_ENOMEM;
     const char *sku = NULL;
     check_item(item, index, session->tenant, session->adjust, session->problems, normalized, &sku);
     session->sku_offsets[index] = SIZE_MAX;
@@ -484,72 +492,65 @@ int gw_session_item(gw_session *session, json_object *item, size_t index)
         session->sku_offsets[index] = session->sku_arena.length;
         if (cm_body_append(&session->sku_arena, sku, strlen(sku) + 1) != CM_OK) {
             json_object_put(normalized);
-            return -2;
+            return CM_ENOMEM;
         }
     }
-    /* Once any problem is found nothing is stored, so stop writing text (but keep checking). */
+    /* Once any problem is found nothing is stored, so stop writing records (but keep checking).
+     * The record is written once, here, in the form the worker reads (translate/stored_items.h). */
     if (session->problems->total == 0) {
-        size_t length = 0;
-        const char *text = json_object_to_json_string_length(
-            normalized, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &length);
-        cm_err rc = text ? CM_OK : CM_ENOMEM;
-        if (!rc && index > 0)
-            rc = cm_body_append(&out->items_text, ",", 1);
-        if (!rc)
-            rc = cm_body_append(&out->items_text, text, length);
-        if (rc) {
+        if (tr_stored_append_json(&out->items_text, normalized) != CM_OK) {
             json_object_put(normalized);
-            return -2;
+            return CM_ENOMEM;
         }
         out->item_ends[index] = out->items_text.length;
     }
     json_object_put(normalized);
-    return 0;
+    return CM_OK;
 }
 
-int gw_session_finish(gw_session *session, int rc)
+cm_err gw_session_finish(gw_session *session, cm_err rc)
 {
     gw_refresh *out = session->out;
-    if (rc == 0 && session->problems->total > 0)
-        rc = -1;
-    if (rc == 0) {
+    if (rc == CM_OK && session->problems->total > 0)
+        rc = CM_EINVAL;
+    if (rc == CM_OK) {
         const char **skus = calloc(session->count ? session->count : 1, sizeof *skus);
         if (!skus) {
-            rc = -2;
+            rc = CM_ENOMEM;
         } else {
             for (size_t i = 0; i < session->count; i++)
                 skus[i] = session->sku_offsets[i] == SIZE_MAX ? NULL : session->sku_arena.data + session->sku_offsets[i];
             out->item_count = session->count;
             /* In an adjust a repeated SKU is not overridden: its deltas add up (queue/adjust.h). */
-            if (!session->adjust && note_duplicates(skus, session->count, out->messages) != 0)
-                rc = -2;
+            if (!session->adjust)
+                rc = note_duplicates(skus, session->count, &out->messages);
             free(skus);
         }
     }
     cm_body_free(&session->sku_arena);
     free(session->sku_offsets);
-    if (rc != 0)
+    if (rc != CM_OK)
         gw_refresh_clear(out);
     return rc;
 }
 
-int gw_check_items_count(size_t count, gw_problems *problems)
+cm_err gw_check_items_count(size_t count, gw_problems *problems)
 {
     return gw_check_items_count_max(count, GW_MAX_REFRESH_ITEMS, "refresh", problems);
 }
 
-int gw_check_items_count_max(size_t count, size_t max, const char *what, gw_problems *problems)
+cm_err gw_check_items_count_max(size_t count, size_t max, const char *what, gw_problems *problems)
 {
     if (count == 0) {
         add_problem(problems, MISSING, "items", "items must contain at least one item.");
-        return -1;
+        return CM_EINVAL;
     }
     if (count > max) {
         add_problem(problems, INVALID, "items", "items has %zu entries; at most %zu are allowed per %s.", count,
                     max, what);
-        return -1;
+        return CM_EINVAL;
     }
-    return 0;
+    return CM_OK;
 }
 
 void gw_add_problem(gw_problems *problems, int missing, const char *field, const char *message)
@@ -575,29 +576,30 @@ void gw_check_location(const json_object *members, const cm_tenant *tenant, gw_r
     check_location(members, tenant, out, problems);
 }
 
-int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
-                        gw_problems *problems)
+cm_err gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                           gw_problems *problems)
 {
     memset(out, 0, sizeof *out);
     problems->count = 0;
     problems->total = 0;
     if (!json_object_is_type(root, json_type_object)) {
         gw_problem_not_object(problems);
-        return -1;
+        return CM_EINVAL;
     }
     check_location(root, tenant, out, problems);
     json_object *items = NULL;
     if (!json_object_object_get_ex(root, "items", &items) || !items ||
         !json_object_is_type(items, json_type_array)) {
         gw_problem_items_missing(problems, json_object_object_get_ex(root, "items", NULL));
-        return -1;
+        return CM_EINVAL;
     }
     size_t count = json_object_array_length(items);
-    if (gw_check_items_count(count, problems) != 0)
-        return -1;
+    cm_err rc = gw_check_items_count(count, problems);
+    if (rc)
+        return rc;
     gw_session session;
-    int rc = gw_session_begin(&session, tenant, out, problems, count);
-    for (size_t i = 0; rc == 0 && i < count; i++)
+    rc = gw_session_begin(&session, tenant, out, problems, count);
+    for (size_t i = 0; rc == CM_OK && i < count; i++)
         rc = gw_session_item(&session, json_object_array_get_idx(items, i), i);
     return gw_session_finish(&session, rc);
 }
@@ -606,36 +608,37 @@ void gw_refresh_clear(gw_refresh *refresh)
 {
     cm_body_free(&refresh->items_text);
     free(refresh->item_ends);
-    json_object_put(refresh->messages);
+    cm_body_free(&refresh->messages);
     refresh->item_ends = NULL;
-    refresh->messages = NULL;
     refresh->item_count = 0;
-}
-
-cm_err gw_refresh_chunk_text(const gw_refresh *refresh, size_t first, size_t count, cm_body *out)
-{
-    if (count == 0 || first >= refresh->item_count || count > refresh->item_count - first)
-        return CM_EINVAL;
-    size_t start = first == 0 ? 0 : refresh->item_ends[first - 1] + 1;
-    size_t end = refresh->item_ends[first + count - 1];
-    cm_err rc = cm_body_append(out, "[", 1);
-    if (!rc)
-        rc = cm_body_append(out, refresh->items_text.data + start, end - start);
-    if (!rc)
-        rc = cm_body_append(out, "]", 1);
-    return rc;
 }
 
 json_object *gw_refresh_items_json(const gw_refresh *refresh)
 {
-    if (refresh->item_count == 0)
-        return json_object_new_array();
-    cm_body text;
-    cm_body_init(&text, GW_MAX_NORMALIZED_BYTES + 2);
-    json_object *items = NULL;
-    char error[CM_JSON_ERROR_MAX];
-    if (gw_refresh_chunk_text(refresh, 0, refresh->item_count, &text) == CM_OK)
-        cm_json_parse(text.data, text.length, GW_JSON_MAX_DEPTH, &items, error);
-    cm_body_free(&text);
+    json_object *items = json_object_new_array();
+    if (!items || refresh->item_count == 0)
+        return items;
+    /* The reader writes NULs into what it reads: it reads a copy, with a header for it. */
+    cm_body copy;
+    cm_body_init(&copy, SIZE_MAX);
+    tr_stored_reader reader;
+    tr_stored_item stored;
+    cm_err rc = tr_stored_append_header(&copy, refresh->item_count);
+    if (!rc)
+        rc = cm_body_append(&copy, refresh->items_text.data, refresh->items_text.length);
+    if (!rc)
+        rc = tr_stored_open(&reader, copy.data, copy.length);
+    while (!rc && (rc = tr_stored_next(&reader, &stored)) == CM_OK) {
+        json_object *item = tr_stored_item_json(&stored);
+        if (!item || json_object_array_add(items, item) != 0) {
+            json_object_put(item);
+            rc = CM_ENOMEM;
+        }
+    }
+    cm_body_free(&copy);
+    if (rc != CM_ENOTFOUND) {
+        json_object_put(items);
+        return NULL;
+    }
     return items;
 }

@@ -5,7 +5,7 @@
  * ("Validation", "Locations", the sku rules of "Translation") is checked on every item; a request
  * with any problem is refused whole, with one problem per bad field (the first
  * GW_MAX_REPORTED_PROBLEMS, and the total count). A valid request yields the normalized items:
- * one new object per item with only the known fields, typed (quantity "101" becomes 101), which is
+ * one record per item with only the known fields, typed (quantity "101" becomes 101), which is
  * what the queue stores and the worker translates.
  */
 #ifndef GW_VALIDATE_H
@@ -36,49 +36,56 @@ typedef struct gw_problems {
 } gw_problems;
 
 /*
- * The normalized items are kept as text, not as json-c objects: a 12000-item request already
- * costs ~20 MB as a parsed tree, and a second tree of normalized objects would add ~16 MB per
- * request in flight. Each item is serialized as soon as it is checked.
+ * The normalized items are kept as records of the stored form (translate/stored_items.h), not as
+ * json-c objects: a 12000-item request already costs ~20 MB as a parsed tree, and a second tree of
+ * normalized objects would add ~16 MB per request in flight. Each item is written as soon as it is
+ * checked, in the form the queue stores and the worker reads, so it is converted once.
  */
 typedef struct gw_refresh {
     char location_name[GW_MAX_LOCATION_NAME + 1];
     char oci_location[Q_OCI_ID_MAX + 1];
     size_t item_count;
-    cm_body items_text;    /* owned: the normalized items, comma-separated: {…},{…},… */
-    size_t *item_ends;     /* owned: item i is items_text[start_i, item_ends[i]), start_0 = 0,
-                              start_i = item_ends[i - 1] + 1 (after the comma) */
-    json_object *messages; /* owned: array of strings for the job (duplicate SKUs), maybe empty */
+    cm_body items_text;    /* owned: the items' records, one after another, without a header */
+    size_t *item_ends;     /* owned: item i is items_text[item_ends[i - 1], item_ends[i]), item 0
+                              starts at 0 (q_new_job.items and item_ends as they are) */
+    cm_body messages;      /* owned: the job's messages (duplicate SKUs) as the JSON array text the
+                              queue stores (queue/messages.h), "[]" when there are none */
 } gw_refresh;
 
 /*
- * Validates `root` for `tenant`. Returns 0 and fills *out (release with gw_refresh_clear) when the
- * request is valid; returns -1 and fills *problems otherwise (then *out holds nothing).
- * Returns -2 when memory ran out.
+ * Every gw_validate_* function (refresh, adjust, inquiry) answers in the project's one error
+ * vocabulary (common/err.h):
+ *   CM_OK      valid: *out is filled (release it with its clear function);
+ *   CM_EINVAL  refused: *problems lists why (problems->total > 0); or, for the entry points that
+ *              take text, the body is not JSON: then *problems is empty and `parse_error` says
+ *              where, as cm_json_parse words it;
+ *   CM_ENOMEM  memory ran out.
+ * On anything but CM_OK *out holds nothing.
  */
-int gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
-                        gw_problems *problems);
 
-/*
- * The same for a body given as text, parsed one item at a time (validate_stream.c), so memory
- * stays at one item's tree however many items come: what the gateway uses. Returns 0, -1, -2 as
- * above, or -3 when the body is not JSON (then `parse_error` says where, as cm_json_parse words
- * it, and *problems is empty).
- */
-int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
-                             gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
+/* Validates `root` for `tenant`. */
+cm_err gw_validate_refresh(const json_object *root, const cm_tenant *tenant, gw_refresh *out,
+                           gw_problems *problems);
+
+/* The same for a body given as text, parsed one item at a time (validate_stream.c), so memory
+ * stays at one item's tree however many items come: what the gateway uses. */
+cm_err gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
+                                gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
+
+/* 1 when a CM_EINVAL of a text entry point means "not JSON" (the parse error is the answer). */
+static inline int gw_not_json(cm_err rc, const gw_problems *problems)
+{
+    return rc == CM_EINVAL && problems->total == 0;
+}
 
 void gw_refresh_clear(gw_refresh *refresh);
-
-/* Appends the JSON array of items [first, first + count) to `out`: a chunk as the queue stores it.
- * Returns CM_OK, CM_EINVAL for a range outside the items, CM_ETOOBIG or CM_ENOMEM. */
-cm_err gw_refresh_chunk_text(const gw_refresh *refresh, size_t first, size_t count, cm_body *out);
 
 /* Every normalized item as a new JSON array (caller puts it), or NULL when memory runs out: for
  * tools and tests; the gateway itself never builds it. */
 json_object *gw_refresh_items_json(const gw_refresh *refresh);
 
 /* The OCI location id derived from a name for autoLocations tenants: characters outside
- * [A-Za-z0-9_-] become '-', cut to 128. Returns -1 when the result would be shorter than 2. */
-int gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1]);
+ * [A-Za-z0-9_-] become '-', cut to 128. CM_EINVAL when the result would be shorter than 2. */
+cm_err gw_auto_location_id(const char *name, char out[Q_OCI_ID_MAX + 1]);
 
 #endif

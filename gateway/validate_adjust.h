@@ -12,11 +12,12 @@
 
 #include "gateway/validate.h"
 
-/* Returns 0 (valid, *out filled: release with gw_refresh_clear), -1 (problems), -2 (memory). */
-int gw_validate_adjust(const json_object *root, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems);
+/* CM_OK (valid, *out filled: release with gw_refresh_clear), CM_EINVAL (problems), CM_ENOMEM
+ * (validate.h). */
+cm_err gw_validate_adjust(const json_object *root, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems);
 
-/* The same for body text: -3 when it is not JSON (parse_error says where). */
-int gw_validate_adjust_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
+/* The same for body text; CM_EINVAL with no problems when it is not JSON (parse_error says where). */
+cm_err gw_validate_adjust_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
                             gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
 
 #endif

@@ -22,13 +22,14 @@ static void problem(gw_problems *problems, int missing, const char *field, const
     gw_add_problem(problems, missing, field, message);
 }
 
-/* A whole JSON number (or an integral double) within [minimum, maximum]: 0, else a problem. */
-static int whole_field(json_object *root, const char *key, int64_t minimum, int64_t maximum, int64_t *out,
+/* A whole JSON number (or an integral double) within [minimum, maximum]: CM_OK; CM_ENOTFOUND when
+ * the member is absent (no problem added); CM_EINVAL after adding the problem. */
+static cm_err whole_field(json_object *root, const char *key, int64_t minimum, int64_t maximum, int64_t *out,
                        gw_problems *problems, const char *field)
 {
     json_object *value = NULL;
     if (!json_object_object_get_ex(root, key, &value))
-        return 1;
+        return CM_ENOTFOUND;
     int64_t number = 0;
     if (value && json_object_is_type(value, json_type_int)) {
         number = json_object_get_int64(value);
@@ -43,15 +44,15 @@ static int whole_field(json_object *root, const char *key, int64_t minimum, int6
         number = strtoll(json_object_get_string(value), NULL, 10);
     } else {
         problem(problems, 0, field, "%s must be an integer.", field);
-        return -1;
+        return CM_EINVAL;
     }
     if (number < minimum || number > maximum) {
         problem(problems, 0, field, "%s must be between %" PRId64 " and %" PRId64 "; got %" PRId64 ".", field, minimum,
                 maximum, number);
-        return -1;
+        return CM_EINVAL;
     }
     *out = number;
-    return 0;
+    return CM_OK;
 }
 
 static void bool_field(json_object *root, const char *key, int *out, gw_problems *problems)
@@ -116,10 +117,10 @@ static void check_items(json_object *items, const cm_tenant *tenant, int aggrega
             continue;
         snprintf(field, sizeof field, "%s.quantity", prefix);
         int64_t quantity = 0;
-        int rc = whole_field(item, "quantity", 0, GW_MAX_QUANTITY, &quantity, problems, field);
-        if (rc == 1)
+        cm_err rc = whole_field(item, "quantity", 0, GW_MAX_QUANTITY, &quantity, problems, field);
+        if (rc == CM_ENOTFOUND)
             problem(problems, 1, field, "%s is required (the quantity asked for).", field);
-        target->quantity = rc == 0 ? quantity : 0;
+        target->quantity = rc == CM_OK ? quantity : 0;
     }
 }
 
@@ -132,22 +133,22 @@ static const cm_location_entry *find_location(const cm_tenant *tenant, const cha
     return NULL;
 }
 
-/* Resolves one named location into *target; 0, or -1 after a problem. */
-static int resolve(const cm_tenant *tenant, const char *text, const char *field, gw_inquiry_request *out,
+/* Resolves one named location into *target: CM_OK, or CM_EINVAL after adding a problem. */
+static cm_err resolve(const cm_tenant *tenant, const char *text, const char *field, gw_inquiry_request *out,
                    size_t derived_index, gw_inquiry_location *target, gw_problems *problems)
 {
     const cm_location_entry *entry = find_location(tenant, text);
     if (entry) {
         *target = (gw_inquiry_location){entry->name, entry->oci_id};
-        return 0;
+        return CM_OK;
     }
-    if (tenant->auto_locations && gw_auto_location_id(text, out->derived_codes[derived_index]) == 0) {
+    if (tenant->auto_locations && gw_auto_location_id(text, out->derived_codes[derived_index]) == CM_OK) {
         *target = (gw_inquiry_location){text, out->derived_codes[derived_index]};
-        return 0;
+        return CM_OK;
     }
     problem(problems, 0, field, "%s \"%.100s\" is not a location of this tenant (a configured locationName or its "
             "OCI location id).", field, text);
-    return -1;
+    return CM_EINVAL;
 }
 
 /* A list member: absent/null → 0 entries; else an array of strings (each a problem if not). */
@@ -220,7 +221,7 @@ static void select_locations(json_object *root, const cm_tenant *tenant, gw_inqu
     }
     size_t base_count = 0, banned_count = 0, derived = 0;
     if (code && *code) {
-        if (resolve(tenant, code, "locationCode", out, derived++, &base[0], problems) == 0)
+        if (resolve(tenant, code, "locationCode", out, derived++, &base[0], problems) == CM_OK)
             base_count = 1;
     } else if (whitelist) {
         for (size_t i = 0; i < json_object_array_length(whitelist); i++) {
@@ -228,7 +229,7 @@ static void select_locations(json_object *root, const cm_tenant *tenant, gw_inqu
             snprintf(field, sizeof field, "locationWhitelist[%zu]", i);
             gw_inquiry_location found;
             if (resolve(tenant, json_object_get_string(json_object_array_get_idx(whitelist, i)), field, out, derived++,
-                        &found, problems) == 0 &&
+                        &found, problems) == CM_OK &&
                 !contains_code(base, base_count, found.code))
                 base[base_count++] = found;
         }
@@ -242,7 +243,7 @@ static void select_locations(json_object *root, const cm_tenant *tenant, gw_inqu
         /* An unknown blacklisted location excludes nothing: not an error. */
         if (entry)
             banned[banned_count++] = (gw_inquiry_location){entry->name, entry->oci_id};
-        else if (tenant->auto_locations && gw_auto_location_id(text, out->derived_codes[derived]) == 0)
+        else if (tenant->auto_locations && gw_auto_location_id(text, out->derived_codes[derived]) == CM_OK)
             banned[banned_count++] = (gw_inquiry_location){text, out->derived_codes[derived++]};
     }
     size_t count = 0;
@@ -252,7 +253,7 @@ static void select_locations(json_object *root, const cm_tenant *tenant, gw_inqu
         snprintf(field, sizeof field, "locationPriorityList[%zu]", i);
         gw_inquiry_location found;
         if (resolve(tenant, json_object_get_string(json_object_array_get_idx(priority, i)), field, out, derived++,
-                    &found, problems) != 0)
+                    &found, problems) != CM_OK)
             continue;
         if (contains_code(banned, banned_count, found.code) || contains_code(out->locations, count, found.code))
             continue;
@@ -274,7 +275,7 @@ static void select_locations(json_object *root, const cm_tenant *tenant, gw_inqu
     free(banned);
 }
 
-int gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *tenant, int aggregate,
+cm_err gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *tenant, int aggregate,
                              gw_inquiry_request *out, gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX])
 {
     memset(out, 0, sizeof *out);
@@ -282,24 +283,24 @@ int gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *t
     problems->total = 0;
     cm_err rc = cm_json_parse(text, length, GW_JSON_MAX_DEPTH, &out->root, parse_error);
     if (rc)
-        return rc == CM_ENOMEM ? -2 : -3;
+        return rc == CM_ENOMEM ? CM_ENOMEM : CM_EINVAL; /* not JSON: parse_error says where */
     json_object *root = out->root;
     if (!json_object_is_type(root, json_type_object)) {
         gw_problem_not_object(problems);
         gw_inquiry_request_clear(out);
-        return -1;
+        return CM_EINVAL;
     }
     out->inquiry.tenant_id = tenant->id;
     json_object *items = NULL;
     if (!json_object_object_get_ex(root, "items", &items) || !items || !json_object_is_type(items, json_type_array)) {
         gw_problem_items_missing(problems, json_object_object_get_ex(root, "items", NULL));
     } else if (gw_check_items_count_max(json_object_array_length(items), GW_MAX_INQUIRY_ITEMS,
-                                        aggregate ? "aggregate" : "inquiry", problems) == 0) {
+                                        aggregate ? "aggregate" : "inquiry", problems) == CM_OK) {
         out->inquiry.item_count = json_object_array_length(items);
         out->items = calloc(out->inquiry.item_count, sizeof *out->items);
         if (!out->items) {
             gw_inquiry_request_clear(out);
-            return -2;
+            return CM_ENOMEM;
         }
         check_items(items, tenant, aggregate, out, problems);
         out->inquiry.items = out->items;
@@ -327,7 +328,7 @@ int gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *t
                     out->inquiry.item_count);
     }
     int64_t limit = 0;
-    if (!aggregate && whole_field(root, "limit", 1, GW_MAX_INQUIRY_ROWS, &limit, problems, "limit") == 0)
+    if (!aggregate && whole_field(root, "limit", 1, GW_MAX_INQUIRY_ROWS, &limit, problems, "limit") == CM_OK)
         out->inquiry.limit = (size_t)limit;
     bool_field(root, "ignoreSafetyStock", &out->inquiry.ignore_safety_stock, problems);
     bool_field(root, "includeNegativeInventory", &out->inquiry.include_negative, problems);
@@ -340,9 +341,9 @@ int gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *t
                 out->inquiry.item_count * out->inquiry.location_count, GW_MAX_INQUIRY_CELLS);
     if (problems->total > 0) {
         gw_inquiry_request_clear(out);
-        return -1;
+        return CM_EINVAL;
     }
-    return 0;
+    return CM_OK;
 }
 
 void gw_inquiry_request_clear(gw_inquiry_request *request)

@@ -27,9 +27,10 @@ typedef struct gw_inquiry_request {
     char (*derived_codes)[Q_OCI_ID_MAX + 1]; /* owned: OCI ids derived for autoLocations names */
 } gw_inquiry_request;
 
-/* `aggregate`: the aggregate body (items without quantity, no type). Returns 0 (valid: release with
- * gw_inquiry_request_clear), -1 (problems), -2 (memory), -3 (not JSON: parse_error says where). */
-int gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *tenant, int aggregate,
+/* `aggregate`: the aggregate body (items without quantity, no type). CM_OK (valid: release with
+ * gw_inquiry_request_clear), CM_EINVAL (problems, or not JSON: then no problems and parse_error
+ * says where), CM_ENOMEM; as validate.h words it. */
+cm_err gw_validate_inquiry_text(const char *text, size_t length, const cm_tenant *tenant, int aggregate,
                              gw_inquiry_request *out, gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX]);
 
 void gw_inquiry_request_clear(gw_inquiry_request *request);

@@ -18,19 +18,21 @@ typedef struct gw_session {
     int adjust;          /* adjust items: signed quantity, identifiers and binID only; set after begin */
 } gw_session;
 
-/* Prepares *out for `count` items. 0, or -2 when memory runs out (then call finish anyway). */
-int gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems,
+/* Prepares *out for `count` items. CM_OK, or CM_ENOMEM (then call finish anyway). */
+cm_err gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh *out, gw_problems *problems,
                      size_t count);
-/* Checks item `index` and appends its normalized text. 0, or -2 when memory runs out. */
-int gw_session_item(gw_session *session, json_object *item, size_t index);
-/* Ends the session: `rc` is the last result of begin/item. Returns 0 (valid, *out filled), -1
- * (problems) or -2 (memory); on anything but 0 *out holds nothing. */
-int gw_session_finish(gw_session *session, int rc);
+/* Checks item `index` and appends its stored record (its problems go to the session's list).
+ * CM_OK, or CM_ENOMEM. */
+cm_err gw_session_item(gw_session *session, json_object *item, size_t index);
+/* Ends the session: `rc` is the last result of begin/item. CM_OK (valid, *out filled), CM_EINVAL
+ * (problems) or CM_ENOMEM; on anything but CM_OK *out holds nothing. */
+cm_err gw_session_finish(gw_session *session, cm_err rc);
 
-/* The problems outside items, phrased once for both paths. */
-int gw_check_items_count(size_t count, gw_problems *problems);
+/* The problems outside items, phrased once for both paths: CM_EINVAL (and the problem) when
+ * `count` is 0 or over the maximum. */
+cm_err gw_check_items_count(size_t count, gw_problems *problems);
 /* The same with another maximum; `what` names the request ("adjust") in the message. */
-int gw_check_items_count_max(size_t count, size_t max, const char *what, gw_problems *problems);
+cm_err gw_check_items_count_max(size_t count, size_t max, const char *what, gw_problems *problems);
 /* One problem with a ready message (MISSING_REQUEST_DATA when `missing`, else INVALID_…). */
 void gw_add_problem(gw_problems *problems, int missing, const char *field, const char *message);
 void gw_problem_items_missing(gw_problems *problems, int present_but_not_array);

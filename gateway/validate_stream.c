@@ -115,49 +115,49 @@ static json_object *parse_piece(const char *text, size_t start, size_t end, int 
     return value;
 }
 
-/* Splits the top-level object into members. 0, or -1 when the body needs the tree path. */
-static int split_members(const char *text, size_t length, split_body *split)
+/* Splits the top-level object into members. CM_OK, or CM_EINVAL when the body needs the tree path. */
+static cm_err split_members(const char *text, size_t length, split_body *split)
 {
     size_t i = skip_space(text, length, 0);
     if (i >= length || text[i] != '{')
-        return -1;
+        return CM_EINVAL;
     i = skip_space(text, length, i + 1);
     if (i < length && text[i] == '}')
-        return skip_space(text, length, i + 1) == length ? 0 : -1;
+        return skip_space(text, length, i + 1) == length ? CM_OK : CM_EINVAL;
     while (i < length) {
         if (text[i] != '"' || split->member_count == MAX_TOP_LEVEL_MEMBERS)
-            return -1;
+            return CM_EINVAL;
         size_t key_end = scan_string(text, length, i);
         if (key_end == SPLIT_ERROR)
-            return -1;
+            return CM_EINVAL;
         member *m = &split->members[split->member_count];
         m->key = parse_piece(text, i, key_end, 1);
         if (!m->key || !json_object_is_type(m->key, json_type_string)) {
             json_object_put(m->key);
-            return -1;
+            return CM_EINVAL;
         }
         split->member_count++;
         for (size_t other = 0; other + 1 < split->member_count; other++)
             if (strcmp(json_object_get_string(split->members[other].key), json_object_get_string(m->key)) == 0)
-                return -1; /* a repeated key: the tree path words the refusal */
+                return CM_EINVAL; /* a repeated key: the tree path words the refusal */
         i = skip_space(text, length, key_end);
         if (i >= length || text[i] != ':')
-            return -1;
+            return CM_EINVAL;
         i = skip_space(text, length, i + 1);
         m->value_start = i;
         m->value_end = scan_value(text, length, i);
         if (m->value_end == SPLIT_ERROR)
-            return -1;
+            return CM_EINVAL;
         i = skip_space(text, length, m->value_end);
         if (i < length && text[i] == ',') {
             i = skip_space(text, length, i + 1);
             continue;
         }
         if (i < length && text[i] == '}')
-            return skip_space(text, length, i + 1) == length ? 0 : -1;
-        return -1;
+            return skip_space(text, length, i + 1) == length ? CM_OK : CM_EINVAL;
+        return CM_EINVAL;
     }
-    return -1;
+    return CM_EINVAL;
 }
 
 /* Finds the elements of the array text[start, end). Fills starts/ends up to `capacity` and returns
@@ -191,29 +191,27 @@ static size_t split_elements(const char *text, size_t start, size_t end, size_t 
 }
 
 /* The tree path: parse the whole body (its error message is the one clients get) and validate. */
-static int tree_path(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
-                     gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX])
+static cm_err tree_path(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
+                        gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX])
 {
     json_object *root = NULL;
     cm_err rc = cm_json_parse(text, length, GW_JSON_MAX_DEPTH, &root, parse_error);
-    if (rc == CM_ENOMEM)
-        return -2;
     if (rc)
-        return -3;
-    int valid = gw_validate_refresh(root, tenant, out, problems);
+        return rc == CM_ENOMEM ? CM_ENOMEM : CM_EINVAL; /* not JSON: parse_error says where */
+    cm_err valid = gw_validate_refresh(root, tenant, out, problems);
     json_object_put(root);
     return valid;
 }
 
-int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
-                             gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX])
+cm_err gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *tenant, gw_refresh *out,
+                                gw_problems *problems, char parse_error[CM_JSON_ERROR_MAX])
 {
     memset(out, 0, sizeof *out);
     problems->count = 0;
     problems->total = 0;
     parse_error[0] = '\0';
     split_body split = {.member_count = 0};
-    if (split_members(text, length, &split) != 0) {
+    if (split_members(text, length, &split) != CM_OK) {
         free_split(&split);
         return tree_path(text, length, tenant, out, problems, parse_error);
     }
@@ -251,7 +249,7 @@ int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *t
     if (!items_member) {
         free_split(&split);
         gw_problem_items_missing(problems, items_present);
-        return -1;
+        return CM_EINVAL;
     }
 
     size_t capacity = GW_MAX_REFRESH_ITEMS;
@@ -264,37 +262,39 @@ int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *t
     if (!starts || !ends) {
         free(starts);
         free(ends);
-        return -2;
+        return CM_ENOMEM;
     }
     if (count == SPLIT_ERROR) {
         free(starts);
         free(ends);
         return tree_path(text, length, tenant, out, problems, parse_error);
     }
-    if (gw_check_items_count(count, problems) != 0) {
+    cm_err rc = gw_check_items_count(count, problems);
+    if (rc) {
         free(starts);
         free(ends);
         /* Over the limit: the items were counted, not read; a syntax error in one of them still
          * deserves the parse error, which only the tree path can tell. */
         if (count > GW_MAX_REFRESH_ITEMS) {
             json_object *root = NULL;
-            cm_err rc = cm_json_parse(text, length, GW_JSON_MAX_DEPTH, &root, parse_error);
+            cm_err parsed = cm_json_parse(text, length, GW_JSON_MAX_DEPTH, &root, parse_error);
             json_object_put(root);
-            if (rc) {
+            if (parsed) {
                 problems->count = 0;
                 problems->total = 0;
-                return rc == CM_ENOMEM ? -2 : -3;
+                return parsed == CM_ENOMEM ? CM_ENOMEM : CM_EINVAL; /* not JSON */
             }
         }
-        return -1;
+        return rc;
     }
     gw_session session;
-    int rc = gw_session_begin(&session, tenant, out, problems, count);
-    for (size_t i = 0; rc == 0 && i < count; i++) {
+    rc = gw_session_begin(&session, tenant, out, problems, count);
+    int needs_tree_path = 0; /* an item not parseable here: the tree path decides */
+    for (size_t i = 0; rc == CM_OK && i < count; i++) {
         json_object *item = parse_piece(text, starts[i], ends[i], GW_JSON_MAX_DEPTH - 2);
         int is_null = ends[i] - starts[i] == 4 && memcmp(text + starts[i], "null", 4) == 0;
         if (!item && !is_null) {
-            rc = 1; /* not parseable here: the tree path decides */
+            needs_tree_path = 1;
             break;
         }
         rc = gw_session_item(&session, item, i);
@@ -302,8 +302,8 @@ int gw_validate_refresh_text(const char *text, size_t length, const cm_tenant *t
     }
     free(starts);
     free(ends);
-    if (rc == 1) {
-        gw_session_finish(&session, -2);
+    if (needs_tree_path) {
+        gw_session_finish(&session, CM_ENOMEM); /* only to release what the session holds */
         problems->count = 0;
         problems->total = 0;
         return tree_path(text, length, tenant, out, problems, parse_error);

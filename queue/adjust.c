@@ -1,6 +1,7 @@
 #include "queue/adjust.h"
 #include "common/clock.h"
 #include "common/json_util.h"
+#include "queue/messages.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -193,7 +194,7 @@ q_adjust_outcome q_adjust_prepare(q_adjust_chunk *chunk, char message[Q_DELIVERY
     return Q_ADJUST_READY;
 }
 
-void q_adjust_add_notes(q_store *store, int64_t job_id, int64_t chunk_index, json_object *messages)
+void q_adjust_add_notes(q_store *store, int64_t job_id, int64_t chunk_index, cm_body *messages)
 {
     char *saved = NULL;
     size_t length = 0;
@@ -204,7 +205,8 @@ void q_adjust_add_notes(q_store *store, int64_t job_id, int64_t chunk_index, jso
     if (cm_json_parse(saved, length, STATE_JSON_MAX_DEPTH, &state, parse_error) == CM_OK &&
         json_object_object_get_ex(state, "notes", &notes) && json_object_is_type(notes, json_type_array))
         for (size_t i = 0; i < json_object_array_length(notes); i++)
-            json_object_array_add(messages, json_object_get(json_object_array_get_idx(notes, i)));
+            if (json_object_is_type(json_object_array_get_idx(notes, i), json_type_string))
+                q_messages_add(messages, json_object_get_string(json_object_array_get_idx(notes, i)));
     json_object_put(state);
     free(saved);
 }

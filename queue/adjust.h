@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/body.h"
 #include "queue/delivery.h"
 #include "queue/store.h"
 #include "translate/item.h"
@@ -56,8 +57,8 @@ typedef enum q_adjust_outcome {
  */
 q_adjust_outcome q_adjust_prepare(q_adjust_chunk *chunk, char message[Q_DELIVERY_MESSAGE_MAX]);
 
-/* The clamp notes of a saved chunk state, appended to `messages` (a JSON array). For the job's
+/* The clamp notes of a saved chunk state, appended to `messages` (queue/messages.h). For the job's
  * final messages; nothing happens when the state has none or cannot be read. */
-void q_adjust_add_notes(q_store *store, int64_t job_id, int64_t chunk_index, json_object *messages);
+void q_adjust_add_notes(q_store *store, int64_t job_id, int64_t chunk_index, cm_body *messages);
 
 #endif

@@ -73,13 +73,21 @@ typedef struct q_new_job {
     int64_t accepted_ms;
     int64_t item_count;
     int64_t chunk_size;
-    const char *const *chunk_payloads; /* one NUL-terminated JSON array text per chunk */
+    /* The items, in the stored form of translate/stored_items.h without a header: the queue cuts
+     * them into chunk rows of chunk_size items (queue/chunking.h). Item i is the bytes
+     * [item_ends[i - 1], item_ends[i]) of `items` (item 0 starts at 0). */
+    const char *items;
+    const size_t *item_ends;
+    /* Or, instead of items, chunks the queue cut before (an operator's retry of a stored job
+     * hands its rows back as they were, of either stored form): chunk_count NUL-terminated texts. */
+    const char *const *chunk_payloads;
     const size_t *chunk_lengths;
     size_t chunk_count;
     const char *messages_json; /* NULL or a JSON array of strings known at acceptance */
 } q_new_job;
 
-/* Stores the job durably. On success *job_id is its new id. */
+/* Stores the job durably. On success *job_id is its new id. CM_EINVAL when it has neither items
+ * nor chunks. */
 cm_err q_store_accept(q_store *store, const q_new_job *job, int64_t *job_id);
 
 /* ---- reading ---- */
@@ -122,7 +130,9 @@ int64_t q_store_lease_ms(const q_store *store);
 /* Extends the lease of a held job. CM_ESTATE when the worker no longer holds it (taken over). */
 cm_err q_store_renew_lease(q_store *store, int64_t job_id, const char *worker_token);
 
-/* Loads the stored items of one chunk: a new NUL-terminated JSON array text (caller frees). */
+/* Loads the stored items of one chunk as they were stored: a new NUL-terminated text (caller
+ * frees) in the form of translate/stored_items.h, or for jobs accepted by an older omsgw a JSON
+ * array of the normalized items (tr_translate_chunk reads both). */
 cm_err q_store_load_chunk(q_store *store, int64_t job_id, int64_t chunk_index, char **payload,
                           size_t *length);
 

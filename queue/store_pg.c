@@ -22,6 +22,7 @@
 #include "common/json_util.h"
 #include "common/log.h"
 #include "common/pg.h"
+#include "queue/chunking.h"
 #include "queue/store_backend.h"
 #include "queue/store_pg_schema.h"
 
@@ -217,7 +218,10 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
     cm_pg_conn *conn = cm_pg_acquire(store->pool);
     number_text tenant = num(job->tenant_id);
     int64_t location = 0, new_id = 0;
-    cm_err rc = cm_pg_begin(conn, 1);
+    cm_body chunk_text_buffer; /* the chunk being stored, cut from the items (queue/chunking.h) */
+    cm_body_init(&chunk_text_buffer, SIZE_MAX);
+    size_t chunk_count = q_new_job_chunk_count(job);
+    cm_err rc = chunk_count ? cm_pg_begin(conn, 1) : CM_EINVAL;
     if (rc)
         goto out;
     const char *tenant_values[] = {tenant.text};
@@ -227,7 +231,7 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
     if ((rc = single_int(conn, &SQL_LOCATION, location_values, &location)))
         goto out;
     number_text location_text = num(location), added = num(job->accepted_ms), items = num(job->item_count),
-                chunk_size = num(job->chunk_size), chunks = num((int64_t)job->chunk_count);
+                chunk_size = num(job->chunk_size), chunks = num((int64_t)chunk_count);
     const char *job_values[] = {tenant.text,      location_text.text, job->location_name, job->oci_location,
                                 job->organization_id, added.text,     items.text,         chunk_size.text,
                                 chunks.text,      job->messages_json,
@@ -235,10 +239,15 @@ static cm_err pg_accept(q_store *base, const q_new_job *job, int64_t *job_id)
     if ((rc = single_int(conn, &SQL_JOB_INSERT, job_values, &new_id)))
         goto out;
     number_text id_text = num(new_id);
-    for (size_t i = 0; i < job->chunk_count; i++) {
+    for (size_t i = 0; i < chunk_count; i++) {
         number_text index = num((int64_t)i);
-        /* The payloads are NUL-terminated JSON texts of chunk_lengths[i] bytes. */
-        const char *chunk_values[] = {id_text.text, index.text, job->chunk_payloads[i]};
+        /* The chunk is a NUL-terminated text without NUL bytes inside (translate/stored_items.h):
+         * a text parameter as it is. */
+        const char *chunk = NULL;
+        size_t chunk_length = 0;
+        if ((rc = q_new_job_chunk(job, i, &chunk_text_buffer, &chunk, &chunk_length)))
+            goto out;
+        const char *chunk_values[] = {id_text.text, index.text, chunk};
         if ((rc = cm_pg_exec(conn, &SQL_CHUNK_INSERT, chunk_values, NULL)))
             goto out;
     }
@@ -252,6 +261,7 @@ out:
         cm_pg_rollback(conn);
     }
     cm_pg_release(conn);
+    cm_body_free(&chunk_text_buffer);
     return rc;
 }
 
@@ -613,27 +623,32 @@ static char *failures_json(const q_checkpoint *cp)
     return text;
 }
 
-/* The extras as a JSON array text for SQL_EXTRAS_UPSERT (caller frees), or NULL. */
+/* The extras as a JSON array text for SQL_EXTRAS_UPSERT (caller frees), or NULL. Each extras text
+ * is already a JSON object (the worker's, translate/stored_items.h): it is copied into the array as
+ * it is, not parsed and written again. */
 static char *extras_json(const q_checkpoint *cp)
 {
-    json_object *list = json_object_new_array();
-    int ok = list != NULL;
-    for (size_t i = 0; ok && i < cp->extra_count; i++) {
-        json_object *extras = NULL;
-        char parse_error[CM_JSON_ERROR_MAX];
-        const char *text = cp->extras[i].extras_json;
-        if (cm_json_parse(text, strlen(text), 16, &extras, parse_error) != CM_OK) {
-            ok = 0;
-            break;
-        }
-        json_object *row = json_object_new_object();
-        json_object_object_add(row, "o", json_object_new_int64((int64_t)i));
-        json_object_object_add(row, "s", json_object_new_string(cp->extras[i].sku));
-        json_object_object_add(row, "e", extras);
-        json_object_array_add(list, row);
+    cm_body list;
+    cm_body_init(&list, SIZE_MAX);
+    cm_err rc = cm_body_append(&list, "[", 1);
+    for (size_t i = 0; !rc && i < cp->extra_count; i++) {
+        char order[32];
+        int length = snprintf(order, sizeof order, "%s{\"o\":%zu,\"s\":", i ? "," : "", i);
+        rc = cm_body_append(&list, order, (size_t)length);
+        if (!rc)
+            rc = cm_json_append_string(&list, cp->extras[i].sku, strlen(cp->extras[i].sku));
+        if (!rc)
+            rc = cm_body_append(&list, ",\"e\":", 5);
+        if (!rc)
+            rc = cm_body_append(&list, cp->extras[i].extras_json, strlen(cp->extras[i].extras_json));
+        if (!rc)
+            rc = cm_body_append(&list, "}", 1);
     }
-    char *out = ok ? strdup(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN)) : NULL;
-    json_object_put(list);
+    if (!rc)
+        rc = cm_body_append(&list, "]", 1);
+    size_t length = 0;
+    char *out = rc ? NULL : cm_body_take(&list, &length);
+    cm_body_free(&list);
     return out;
 }
 

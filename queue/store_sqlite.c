@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "queue/chunking.h"
 #include "queue/store_backend.h"
 
 #include <pthread.h>
@@ -442,6 +443,8 @@ static cm_err location_num(connection *conn, int64_t tenant_id, const char *oci_
 static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id)
 {
     sqlite_store *store = of(base);
+    cm_body chunk_text_buffer; /* the chunk being stored, cut from the items (queue/chunking.h) */
+    cm_body_init(&chunk_text_buffer, SIZE_MAX);
     connection *conn = lock_writer(store, 1);
     cm_err rc = store->writer_full_sync == 1 ? cm_db_begin(conn->db) : CM_EDB;
     if (rc)
@@ -463,7 +466,12 @@ static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id
     sqlite3_bind_int64(stmt, 6, job->accepted_ms);
     sqlite3_bind_int64(stmt, 7, job->item_count);
     sqlite3_bind_int64(stmt, 8, job->chunk_size);
-    sqlite3_bind_int64(stmt, 9, (int64_t)job->chunk_count);
+    size_t chunk_count = q_new_job_chunk_count(job);
+    if (chunk_count == 0) {
+        rc = CM_EINVAL;
+        goto out;
+    }
+    sqlite3_bind_int64(stmt, 9, (int64_t)chunk_count);
     if (job->messages_json)
         sqlite3_bind_text(stmt, 10, job->messages_json, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 11, q_job_type_name(job->type ? job->type : Q_JOB_REFRESH), -1, SQLITE_STATIC);
@@ -471,7 +479,11 @@ static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id
     if (rc)
         goto out;
     int64_t new_id = sqlite3_last_insert_rowid(conn->db);
-    for (size_t i = 0; i < job->chunk_count; i++) {
+    for (size_t i = 0; i < chunk_count; i++) {
+        const char *chunk = NULL;
+        size_t chunk_length = 0;
+        if ((rc = q_new_job_chunk(job, i, &chunk_text_buffer, &chunk, &chunk_length)))
+            goto out;
         stmt = statement(conn, SQL_CHUNK_INSERT);
         if (!stmt) {
             rc = CM_EDB;
@@ -479,7 +491,7 @@ static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id
         }
         sqlite3_bind_int64(stmt, 1, new_id);
         sqlite3_bind_int64(stmt, 2, (int64_t)i);
-        sqlite3_bind_text(stmt, 3, job->chunk_payloads[i], (int)job->chunk_lengths[i], SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, chunk, (int)chunk_length, SQLITE_STATIC);
         rc = step_done(stmt);
         if (rc)
             goto out;
@@ -494,6 +506,7 @@ out:
         cm_db_rollback(conn->db);
     }
     pthread_mutex_unlock(&conn->lock);
+    cm_body_free(&chunk_text_buffer);
     return rc;
 }
 

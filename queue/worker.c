@@ -3,10 +3,11 @@
 #include "common/json_util.h"
 #include "common/log.h"
 #include "queue/adjust.h"
+#include "queue/chunk_records.h"
 #include "queue/hold_watch.h"
+#include "queue/messages.h"
 #include "queue/queue_metrics.h"
 #include "queue/retry.h"
-#include "translate/item.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -111,52 +112,11 @@ void q_pool_notify(q_pool *pool)
 
 /* ---- messages ---- */
 
-typedef struct message_builder {
-    json_object *messages;
-    size_t reported;
-} message_builder;
-
-static void add_failure_message(const q_item_failure *failure, void *data)
-{
-    message_builder *builder = data;
-    char text[320];
-    snprintf(text, sizeof text, "items[%" PRId64 "] (sku %s): %s: %s", failure->item_index,
-             failure->sku ? failure->sku : "?", failure->error_code ? failure->error_code : "Unknown",
-             failure->message ? failure->message : "");
-    json_object_array_add(builder->messages, json_object_new_string(text));
-    builder->reported++;
-}
-
-/* The job's messages as they were, plus `extra` (may be NULL), plus the first refused items. */
+/* The job's messages as they were, plus `extra` (may be NULL), plus the first refused items: a new
+ * JSON array text (caller frees), NULL when memory ran out (queue/messages.h). */
 static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed, const char *extra)
 {
-    json_object *messages = NULL;
-    char parse_error[CM_JSON_ERROR_MAX];
-    if (cm_json_parse(job->messages_json, strlen(job->messages_json), 4, &messages, parse_error) != CM_OK ||
-        !json_object_is_type(messages, json_type_array)) {
-        json_object_put(messages);
-        messages = json_object_new_array();
-    }
-    /* An adjust's notes (deltas that would have taken on-hand below 0) live in its chunks' saved
-     * state, which survives crashes; they are gathered here, before the chunks are deleted. */
-    for (int64_t c = 0; job->type == Q_JOB_ADJUST && c < job->chunks_total; c++)
-        q_adjust_add_notes(pool->config.store, job->job_id, c, messages);
-    if (extra)
-        json_object_array_add(messages, json_object_new_string(extra));
-    if (items_failed > 0) {
-        message_builder builder = {.messages = messages};
-        q_store_each_failure(pool->config.store, job->job_id, Q_MAX_REPORTED_FAILURES,
-                             add_failure_message, &builder);
-        if (items_failed > (int64_t)builder.reported) {
-            char text[128];
-            snprintf(text, sizeof text, "%" PRId64 " items in all were refused by OCI; the first %zu are listed.",
-                     items_failed, builder.reported);
-            json_object_array_add(messages, json_object_new_string(text));
-        }
-    }
-    char *result = strdup(json_object_to_json_string_ext(messages, JSON_C_TO_STRING_PLAIN));
-    json_object_put(messages);
-    return result;
+    return q_messages_final(pool->config.store, job, items_failed, extra);
 }
 
 static void finish(worker *self, const q_job *job, q_status status, int success, int64_t items_failed,
@@ -183,134 +143,33 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
 
 typedef enum chunk_outcome { CHUNK_DONE, CHUNK_PARKED, CHUNK_JOB_ENDED, CHUNK_STOPPED } chunk_outcome;
 
-static const char *identifier_key(const tr_legacy_item *item, const char *sku)
-{
-    if (item->sku == sku)
-        return "sku";
-    if (item->part_number == sku)
-        return "partNumber";
-    return "upc";
-}
-
-/* A chunk's items as the worker delivers and records them. */
-typedef struct chunk_records {
-    json_object *items;          /* the parsed stored items: records' skus and extras point into it */
-    size_t item_count;
-    tr_record *records;
-    size_t record_count;
-    q_item_failure *failures;    /* room for item_count: translation failures, then OCI's refusals */
-    size_t failure_count;
-    q_item_extra *extras;
-    size_t extra_count;
-    json_object **extra_objects; /* extras[i].extras_json belongs to extra_objects[i] */
-} chunk_records;
+/* A chunk's items as the worker delivers and records them (queue/chunk_records.h): records, the
+ * failures (translation's, then OCI's refusals) and the legacy extras the checkpoint keeps. */
+typedef q_chunk_records chunk_records;
 
 typedef enum records_status { RECORDS_OK, RECORDS_RETRY, RECORDS_FINAL } records_status;
 
 static void chunk_records_free(chunk_records *cr)
 {
-    for (size_t i = 0; cr->extra_objects && i < cr->extra_count; i++)
-        json_object_put(cr->extra_objects[i]);
-    free(cr->extra_objects);
-    free(cr->extras);
-    free(cr->failures);
-    free(cr->records);
-    json_object_put(cr->items);
-    memset(cr, 0, sizeof *cr);
+    q_chunk_records_clear(cr);
 }
 
 /*
  * Step 1: loads chunk `chunk_index` of `job` and translates its items under the tenant's settings
- * into *out: the records to deliver, the items refused before delivery (per-item failures) and the
- * legacy fields kept beside OCI (extras). RECORDS_RETRY when the store could not be read (may pass),
- * RECORDS_FINAL when the chunk is gone or corrupt; `why` says which. *out is freed by the caller with
- * chunk_records_free, whatever the outcome.
+ * into *out. RECORDS_RETRY when the store or memory failed for now, RECORDS_FINAL when the chunk is
+ * gone or corrupt; `why_not` says which. *out is freed by the caller with chunk_records_free,
+ * whatever the outcome.
  */
 static records_status load_chunk_records(q_pool *pool, const q_job *job, const cm_tenant *tenant,
                                          int64_t chunk_index, chunk_records *out, char why_not[160])
 {
-    memset(out, 0, sizeof *out);
-    char *payload = NULL;
-    size_t payload_length = 0;
-    cm_err rc = q_store_load_chunk(pool->config.store, job->job_id, chunk_index, &payload, &payload_length);
-    if (rc) {
-        snprintf(why_not, 160, "The stored items of chunk %" PRId64 " could not be read: %s.", chunk_index + 1,
-                 cm_strerror(rc));
-        return rc == CM_ENOTFOUND ? RECORDS_FINAL : RECORDS_RETRY;
+    switch (q_chunk_records_load(pool->config.store, job, tenant, chunk_index, out, why_not)) {
+    case Q_CHUNK_LOADED: return RECORDS_OK;
+    case Q_CHUNK_MISSING:
+    case Q_CHUNK_CORRUPT: return RECORDS_FINAL;
+    case Q_CHUNK_AGAIN: break;
     }
-    char parse_error[CM_JSON_ERROR_MAX];
-    rc = cm_json_parse(payload, payload_length, CHUNK_JSON_MAX_DEPTH, &out->items, parse_error);
-    free(payload);
-    if (rc || !json_object_is_type(out->items, json_type_array)) {
-        snprintf(why_not, 160, "The stored items of a chunk are corrupt.");
-        return RECORDS_FINAL;
-    }
-
-    size_t count = json_object_array_length(out->items);
-    out->item_count = count;
-    out->records = calloc(count ? count : 1, sizeof *out->records);
-    out->failures = calloc(count ? count : 1, sizeof *out->failures);
-    out->extras = calloc(count ? count : 1, sizeof *out->extras);
-    out->extra_objects = calloc(count ? count : 1, sizeof *out->extra_objects);
-    if (!out->records || !out->failures || !out->extras || !out->extra_objects) {
-        snprintf(why_not, 160, "out of memory");
-        return RECORDS_RETRY;
-    }
-
-    tr_context context = {
-        .installation_id = q_store_installation_id(pool->config.store),
-        .tenant_id = job->tenant_id,
-        .job_id = job->job_id,
-        .location_id = job->oci_location,
-        .effective_ms = job->added_ms,
-        .sku_from = tenant->sku_from,
-        .sku_from_count = tenant->sku_from_count,
-        .floor = tenant->floor,
-    };
-    int64_t first_index = chunk_index * job->chunk_size;
-    for (size_t i = 0; i < count; i++) {
-        json_object *item = json_object_array_get_idx(out->items, i);
-        tr_legacy_item legacy;
-        char why[TR_WHY_MAX];
-        int64_t item_index = first_index + (int64_t)i;
-        if (tr_legacy_item_from_json(item, &legacy) != 0) {
-            out->failures[out->failure_count++] =
-                (q_item_failure){item_index, NULL, "InvalidItem", "the stored item is malformed"};
-            continue;
-        }
-        tr_record *record = &out->records[out->record_count];
-        if (tr_translate_item(&context, &legacy, (size_t)item_index, record, why) != 0) {
-            /* Acceptance validates identifiers, so this only happens if the tenant's sku order
-             * changed since; the item is refused with the reason. */
-            out->failures[out->failure_count++] = (q_item_failure){
-                item_index, NULL, "InvalidSku",
-                "the item has no valid OCI sku under the tenant's current identifier order"};
-            continue;
-        }
-        /* An adjust carries no legacy fields to keep (binID aside): the last refresh's stay. */
-        json_object *extra = job->type == Q_JOB_ADJUST ? NULL : tr_extras(item, identifier_key(&legacy, record->sku));
-        /* floor and safetyStock reach OCI only combined (safetyStockCount): the inquiry routes show
-         * them apart, as the refresh sent them, so they are kept with the other legacy fields. */
-        json_object *floor_value = NULL, *safety_value = NULL;
-        json_object_object_get_ex(item, "floor", &floor_value);
-        json_object_object_get_ex(item, "safetyStock", &safety_value);
-        if (job->type != Q_JOB_ADJUST && (floor_value || safety_value)) {
-            if (!extra)
-                extra = json_object_new_object();
-            if (floor_value)
-                json_object_object_add(extra, "floor", json_object_get(floor_value));
-            if (safety_value)
-                json_object_object_add(extra, "safetyStock", json_object_get(safety_value));
-        }
-        if (extra) {
-            out->extra_objects[out->extra_count] = extra;
-            out->extras[out->extra_count].sku = record->sku;
-            out->extras[out->extra_count].extras_json = json_object_to_json_string_ext(extra, JSON_C_TO_STRING_PLAIN);
-            out->extra_count++;
-        }
-        out->record_count++;
-    }
-    return RECORDS_OK;
+    return RECORDS_RETRY;
 }
 
 /* Step 2 (adjust jobs): turns the records' deltas into absolute values (queue/adjust.h). READY:
@@ -318,7 +177,7 @@ static records_status load_chunk_records(q_pool *pool, const q_job *job, const c
 static q_adjust_outcome prepare_adjust(worker *self, const q_job *job, int64_t chunk_index, chunk_records *cr,
                                        q_delivery_result *result)
 {
-    if (job->type != Q_JOB_ADJUST || cr->record_count == 0)
+    if (job->type != Q_JOB_ADJUST || cr->chunk.record_count == 0)
         return Q_ADJUST_READY;
     q_adjust_chunk adjust = {
         .store = self->pool->config.store,
@@ -327,8 +186,8 @@ static q_adjust_outcome prepare_adjust(worker *self, const q_job *job, int64_t c
         .job_id = job->job_id,
         .chunk_index = chunk_index,
         .organization_id = job->organization_id,
-        .records = cr->records,
-        .record_count = cr->record_count,
+        .records = cr->chunk.records,
+        .record_count = cr->chunk.record_count,
     };
     q_adjust_outcome prepared = q_adjust_prepare(&adjust, result->message);
     if (prepared == Q_ADJUST_RETRY)
@@ -409,14 +268,14 @@ static chunk_outcome handle_failed_delivery(worker *self, q_job *job, int64_t ch
     return CHUNK_JOB_ENDED;
 }
 
-/* OCI's refusals of records [first, first + cr->record_count) of a delivery, as failures of `cr`. */
+/* OCI's refusals of records [first, first + cr->chunk.record_count) of a delivery, as failures of `cr`. */
 static void add_refusals(chunk_records *cr, const q_delivery_result *result, size_t first)
 {
     for (size_t r = 0; r < result->refusal_count; r++) {
         const q_refusal *refusal = &result->refusals[r];
-        if (refusal->record_index < first || refusal->record_index >= first + cr->record_count)
+        if (refusal->record_index < first || refusal->record_index >= first + cr->chunk.record_count)
             continue;
-        const tr_record *record = &cr->records[refusal->record_index - first];
+        const tr_record *record = &cr->chunk.records[refusal->record_index - first];
         cr->failures[cr->failure_count++] =
             (q_item_failure){(int64_t)record->item_index, record->sku, refusal->error_code, refusal->message};
     }
@@ -431,7 +290,7 @@ static q_checkpoint checkpoint_of(const worker *self, const q_job *job, int64_t 
         .oci_location = job->oci_location,
         .worker_token = self->token,
         .chunk_index = chunk_index,
-        .items_applied = (int64_t)cr->item_count - (int64_t)cr->failure_count,
+        .items_applied = (int64_t)cr->chunk.item_count - (int64_t)cr->failure_count,
         .failures = cr->failures,
         .failure_count = cr->failure_count,
         .extras = cr->extras,
@@ -497,7 +356,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     chunk_records cr;
     char why[160];
     records_status loaded = load_chunk_records(self->pool, job, tenant, chunk_index, &cr, why);
-    q_refusal *refusals = loaded == RECORDS_OK ? calloc(cr.item_count ? cr.item_count : 1, sizeof *refusals) : NULL;
+    q_refusal *refusals = loaded == RECORDS_OK ? calloc(cr.chunk.item_count ? cr.chunk.item_count : 1, sizeof *refusals) : NULL;
     chunk_outcome outcome;
     if (loaded != RECORDS_OK || !refusals) {
         outcome = records_failed(self, job, loaded == RECORDS_OK ? RECORDS_RETRY : loaded,
@@ -513,7 +372,7 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
         goto out;
     }
     if (prepared == Q_ADJUST_READY)
-        deliver_records(self, job, chunk_index, cr.records, cr.record_count, NULL, &result);
+        deliver_records(self, job, chunk_index, cr.chunk.records, cr.chunk.record_count, NULL, &result);
     if (result.status != Q_DELIVERY_OK) {
         outcome = handle_failed_delivery(self, job, chunk_index, &result, *items_failed_total, NULL, 0);
         goto out;
@@ -593,7 +452,7 @@ static int run_batch(worker *self, q_job *head, const cm_tenant *tenant, q_job *
         if (loaded == RECORDS_OK) {
             included[j] = 1;
             first[j] = total;
-            total += crs[j].record_count;
+            total += crs[j].chunk.record_count;
             continue;
         }
         if (j > 0 && loaded == RECORDS_FINAL) {
@@ -618,7 +477,7 @@ static int run_batch(worker *self, q_job *head, const cm_tenant *tenant, q_job *
     }
     for (size_t j = 0; j < job_count; j++)
         if (included[j])
-            memcpy(&records[first[j]], crs[j].records, crs[j].record_count * sizeof *records);
+            memcpy(&records[first[j]], crs[j].chunk.records, crs[j].chunk.record_count * sizeof *records);
 
     char batch_key[200];
     snprintf(batch_key, sizeof batch_key, "%s/%" PRId64 "/%" PRId64 "/batch", q_store_installation_id(pool->config.store),

@@ -10,5 +10,5 @@ build="${OMSGW_FUZZ_BUILD_DIR:-build/fuzz}"
 seconds="${OMSGW_FUZZ_SMOKE_SECONDS:-10}"
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMSGW_FUZZ=ON -DOMSGW_TESTS=OFF \
     -DOMSGW_FUZZ_TEST_SECONDS="$seconds" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_refresh fuzz_import fuzz_config fuzz_router fuzz_multipart fuzz_fault_rule fuzz_token fuzz_adjust
+cmake --build "$build" -j"$(nproc)" --target fuzz_refresh fuzz_import fuzz_config fuzz_router fuzz_multipart fuzz_fault_rule fuzz_token fuzz_adjust fuzz_stored_chunk
 ctest --test-dir "$build/tests/fuzz" -L fuzz --output-on-failure -j"$(nproc)"

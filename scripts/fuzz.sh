@@ -26,7 +26,7 @@ else
 fi
 
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMSGW_FUZZ=ON -DOMSGW_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$jobs" --target fuzz_refresh fuzz_import fuzz_config fuzz_router fuzz_multipart fuzz_fault_rule fuzz_token fuzz_adjust
+cmake --build "$build" -j"$jobs" --target fuzz_refresh fuzz_import fuzz_config fuzz_router fuzz_multipart fuzz_fault_rule fuzz_token fuzz_adjust fuzz_stored_chunk
 
 status=0
 for target in $targets; do

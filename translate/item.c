@@ -61,17 +61,53 @@ int64_t tr_safety_stock(cm_floor_mode mode, const tr_legacy_item *item)
     return safety;
 }
 
+/* Appends `text` (`length` bytes) to name[*used], cut as snprintf cuts: at most size - 1 bytes. */
+static void append_cut(char *name, size_t size, size_t *used, const char *text, size_t length)
+{
+    size_t room = size - 1 - *used;
+    size_t count = length < room ? length : room;
+    memcpy(name + *used, text, count);
+    *used += count;
+}
+
+static void append_number(char *name, size_t size, size_t *used, uint64_t magnitude, int negative)
+{
+    char digits[24];
+    size_t count = 0;
+    do {
+        digits[sizeof digits - 1 - count++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (negative)
+        digits[sizeof digits - 1 - count++] = '-';
+    append_cut(name, size, used, digits + sizeof digits - count, count);
+}
+
+static void append_int64(char *name, size_t size, size_t *used, int64_t value)
+{
+    append_number(name, size, used, value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value, value < 0);
+}
+
 cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
                   char out[CM_UUID_TEXT_LEN + 1])
 {
+    /* The name hashed is "<installation>/<tenant>/<job>/<index>", at most 159 bytes; it is written by
+     * hand, not with snprintf, which cost more than the hash (one record id per record). */
     char name[160];
-    snprintf(name, sizeof name, "%s/%" PRId64 "/%" PRId64 "/%zu", installation_id ? installation_id : "",
-             tenant_id, job_id, item_index);
+    size_t used = 0;
+    const char *installation = installation_id ? installation_id : "";
+    append_cut(name, sizeof name, &used, installation, strlen(installation));
+    append_cut(name, sizeof name, &used, "/", 1);
+    append_int64(name, sizeof name, &used, tenant_id);
+    append_cut(name, sizeof name, &used, "/", 1);
+    append_int64(name, sizeof name, &used, job_id);
+    append_cut(name, sizeof name, &used, "/", 1);
+    append_number(name, sizeof name, &used, (uint64_t)item_index, 0);
     uint8_t digest[CM_SHA256_LEN];
     cm_sha256_ctx hash;
     cm_sha256_init(&hash);
     cm_sha256_update(&hash, "omsgw.refresh-record\n", strlen("omsgw.refresh-record\n"));
-    cm_sha256_update(&hash, name, strlen(name));
+    cm_sha256_update(&hash, name, used);
     if (cm_sha256_final(&hash, digest) != CM_OK)
         return CM_ENOMEM;
     uint64_t job = (uint64_t)job_id;
@@ -84,10 +120,16 @@ cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_
     bytes[8] = (uint8_t)(0x80 | ((index >> 6) & 0x3f)); /* RFC 4122 variant */
     bytes[9] = (uint8_t)(((index & 0x3f) << 2) | (digest[0] & 0x03));
     memcpy(bytes + 10, digest + 1, 6);
-    snprintf(out, CM_UUID_TEXT_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1],
-             bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10],
-             bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+    /* 8-4-4-4-12 lowercase hex digits. */
+    static const char hex[] = "0123456789abcdef";
+    size_t at = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[at++] = '-';
+        out[at++] = hex[bytes[i] >> 4];
+        out[at++] = hex[bytes[i] & 0x0f];
+    }
+    out[at] = '\0';
     return CM_OK;
 }
 

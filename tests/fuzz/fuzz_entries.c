@@ -15,6 +15,7 @@
 #include "oci_core/import_parser.h"
 #include "oci_core/multipart.h"
 #include "oci_core/token_form.h"
+#include "translate/chunk.h"
 #include "common/jwt.h"
 
 #include <stdio.h>
@@ -86,8 +87,8 @@ static void fz_validate_for(const json_object *root, const cm_tenant *tenant, gw
 {
     gw_refresh refresh;
     memset(&refresh, 0, sizeof refresh);
-    int rc = gw_validate_refresh(root, tenant, &refresh, problems);
-    if (rc == 0) {
+    cm_err rc = gw_validate_refresh(root, tenant, &refresh, problems);
+    if (rc == CM_OK) {
         if (refresh.item_count == 0 || refresh.item_count > GW_MAX_REFRESH_ITEMS)
             fz_broken("a valid refresh with an item count outside 1..12000");
         fz_check_string(refresh.location_name, sizeof refresh.location_name, "location_name");
@@ -98,7 +99,7 @@ static void fz_validate_for(const json_object *root, const cm_tenant *tenant, gw
             fz_broken("normalized items do not match item_count");
         json_object_put(items);
         gw_refresh_clear(&refresh);
-    } else if (rc == -1) {
+    } else if (rc == CM_EINVAL) {
         if (problems->count == 0 || problems->count > GW_MAX_REPORTED_PROBLEMS || problems->total < problems->count)
             fz_broken("problem counts");
         for (size_t i = 0; i < problems->count; i++) {
@@ -512,8 +513,8 @@ static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *ten
 {
     char parse_error[CM_JSON_ERROR_MAX];
     gw_refresh adjust;
-    int rc = gw_validate_adjust_text((const char *)data, size, tenant, &adjust, problems, parse_error);
-    if (rc == 0) {
+    cm_err rc = gw_validate_adjust_text((const char *)data, size, tenant, &adjust, problems, parse_error);
+    if (rc == CM_OK) {
         if (adjust.item_count == 0 || adjust.item_count > GW_MAX_ADJUST_ITEMS)
             fz_broken("a valid adjust with an item count outside 1..1000");
         json_object *items = gw_refresh_items_json(&adjust);
@@ -521,15 +522,15 @@ static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *ten
             fz_broken("normalized adjust items do not match item_count");
         json_object_put(items);
         gw_refresh_clear(&adjust);
-    } else if (rc == -1) {
+    } else if (rc == CM_EINVAL && !gw_not_json(rc, problems)) {
         fz_check_problems(problems);
-    } else if (rc == -3) {
+    } else if (rc == CM_EINVAL) {
         fz_check_string(parse_error, sizeof parse_error, "parse error message");
     }
     for (int aggregate = 0; aggregate <= 1; aggregate++) {
         gw_inquiry_request inquiry;
         rc = gw_validate_inquiry_text((const char *)data, size, tenant, aggregate, &inquiry, problems, parse_error);
-        if (rc == 0) {
+        if (rc == CM_OK) {
             const gw_inquiry *q = &inquiry.inquiry;
             if (q->item_count == 0 || q->item_count > GW_MAX_INQUIRY_ITEMS || q->location_count == 0 ||
                 q->priority_count > q->location_count)
@@ -549,7 +550,7 @@ static void fz_adjust_for(const uint8_t *data, size_t size, const cm_tenant *ten
                 free(matrix);
             }
             gw_inquiry_request_clear(&inquiry);
-        } else if (rc == -1) {
+        } else if (rc == CM_EINVAL && !gw_not_json(rc, problems)) {
             fz_check_problems(problems);
         }
     }
@@ -569,11 +570,52 @@ int fz_adjust(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* A stored chunk row, either form (translate/stored_items.h): read in place by the translate entry
+ * the worker uses. A chunk it accepts accounts for every item it announced (a record or a
+ * failure), with NUL-terminated skus and extras that are JSON objects. */
+int fz_stored_chunk(const uint8_t *data, size_t size)
+{
+    if (size > FZ_MAX_INPUT)
+        size = FZ_MAX_INPUT;
+    static const cm_identifier order[] = {CM_ID_SKU, CM_ID_PART_NUMBER, CM_ID_UPC};
+    tr_context context = {.installation_id = "fuzz", .tenant_id = 1, .job_id = 2, .location_id = "loc",
+                          .sku_from = order, .sku_from_count = 3, .floor = CM_FLOOR_SUM};
+    for (int keep_extras = 0; keep_extras <= 1; keep_extras++) {
+        char *text = malloc(size + 1);
+        if (!text)
+            return 0;
+        memcpy(text, data, size);
+        text[size] = '\0';
+        tr_chunk chunk;
+        if (tr_translate_chunk(&context, text, size, 3000, keep_extras, &chunk) == CM_OK) {
+            if (chunk.record_count + chunk.failure_count != chunk.item_count)
+                fz_broken("a chunk's records and failures do not add up to its items");
+            for (size_t r = 0; r < chunk.record_count; r++) {
+                if (!chunk.records[r].sku || chunk.records[r].item_index < 3000)
+                    fz_broken("a record without sku or before the chunk's first item");
+                if (chunk.extras[r] && !keep_extras)
+                    fz_broken("extras kept for an adjust");
+                if (chunk.extras[r]) {
+                    json_object *extras = NULL;
+                    char error[CM_JSON_ERROR_MAX];
+                    if (cm_json_parse(chunk.extras[r], strlen(chunk.extras[r]), 16, &extras, error) != CM_OK ||
+                        !json_object_is_type(extras, json_type_object))
+                        fz_broken("extras that are not a JSON object");
+                    json_object_put(extras);
+                }
+            }
+        }
+        tr_chunk_clear(&chunk);
+    }
+    return 0;
+}
+
 static const fz_target FZ_TARGETS[] = {
     {"refresh", fz_refresh}, {"import", fz_import},       {"config", fz_config},
     {"router", fz_router},   {"multipart", fz_multipart}, {"fault_rule", fz_fault_rule},
     {"token", fz_token},
     {"adjust", fz_adjust},
+    {"stored_chunk", fz_stored_chunk},
 };
 
 const fz_target *fz_targets(size_t *count)

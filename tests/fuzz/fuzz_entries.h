@@ -40,6 +40,10 @@ int fz_fault_rule(const uint8_t *data, size_t size);
  * oci_token_form_parse; its "assertion" parameter, and the whole body, through cm_jwt_decode. */
 int fz_token(const uint8_t *data, size_t size);
 
+/* A stored chunk row of either form (translate/stored_items.h) through tr_translate_chunk, with
+ * and without extras. */
+int fz_stored_chunk(const uint8_t *data, size_t size);
+
 typedef struct fz_target {
     const char *name; /* also the folder name under tests/fuzz/corpus and tests/fuzz/regressions */
     fz_entry entry;

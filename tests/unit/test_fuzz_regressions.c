@@ -70,7 +70,7 @@ static void test_regressions_and_seeds(void **state)
     (void)state;
     size_t target_count = 0;
     const fz_target *targets = fz_targets(&target_count);
-    assert_int_equal(target_count, 8);
+    assert_int_equal(target_count, 9);
     size_t regressions = 0;
     for (size_t t = 0; t < target_count; t++) {
         size_t seeds = replay_folder(&targets[t], "corpus");

@@ -51,7 +51,7 @@ static int has_problem(const gw_problems *problems, const char *field)
 
 /* ---- adjust ---- */
 
-static int adjust(const char *text, gw_refresh *out, gw_problems *problems)
+static cm_err adjust(const char *text, gw_refresh *out, gw_problems *problems)
 {
     char parse_error[CM_JSON_ERROR_MAX];
     return gw_validate_adjust_text(text, strlen(text), cm_config_tenant(config, 1), out, problems, parse_error);
@@ -66,7 +66,7 @@ static void test_adjust_accepts_signed_quantities(void **state)
                             "{\"partNumber\":\"B1\",\"quantity\":\"-7\",\"binID\":3,\"tags\":{\"x\":1}},"
                             "{\"sku\":\"A1\",\"quantity\":0}]}",
                             &out, &problems),
-                     0);
+                     CM_OK);
     assert_int_equal(out.item_count, 3);
     assert_string_equal(out.oci_location, "warehouse-1");
     json_object *items = gw_refresh_items_json(&out);
@@ -74,7 +74,7 @@ static void test_adjust_accepts_signed_quantities(void **state)
                         "[{\"sku\":\"A1\",\"quantity\":-2},{\"partNumber\":\"B1\",\"quantity\":-7,\"binID\":3},"
                         "{\"sku\":\"A1\",\"quantity\":0}]");
     /* A repeated SKU is not a duplicate to warn about: both deltas count. */
-    assert_int_equal(json_object_array_length(out.messages), 0);
+    assert_string_equal(out.messages.data, "[]");
     json_object_put(items);
     gw_refresh_clear(&out);
 }
@@ -87,7 +87,7 @@ static void test_adjust_names_every_bad_field(void **state)
     assert_int_equal(adjust("{\"locationName\":\"Nowhere\",\"items\":[{\"quantity\":1},{\"sku\":\"A1\",\"quantity\":1.5},"
                             "{\"sku\":\"A1\"},{\"sku\":\"A 1\",\"quantity\":1},{\"sku\":\"A1\",\"quantity\":1,\"binID\":0}]}",
                             &out, &problems),
-                     -1);
+                     CM_EINVAL);
     assert_true(has_problem(&problems, "locationName"));
     assert_true(has_problem(&problems, "items[0].sku"));
     assert_true(has_problem(&problems, "items[1].quantity"));
@@ -110,13 +110,13 @@ static void test_adjust_limit_is_1000_items(void **state)
         gw_refresh out;
         gw_problems problems;
         char parse_error[CM_JSON_ERROR_MAX];
-        int rc = gw_validate_adjust_text(body.data, body.length, cm_config_tenant(config, 1), &out, &problems,
+        cm_err rc = gw_validate_adjust_text(body.data, body.length, cm_config_tenant(config, 1), &out, &problems,
                                          parse_error);
         if (count == GW_MAX_ADJUST_ITEMS) {
-            assert_int_equal(rc, 0);
+            assert_int_equal(rc, CM_OK);
             gw_refresh_clear(&out);
         } else {
-            assert_int_equal(rc, -1);
+            assert_int_equal(rc, CM_EINVAL);
             assert_true(has_problem(&problems, "items"));
             assert_non_null(strstr(problems.list[0].message, "at most 1000"));
         }
@@ -127,13 +127,14 @@ static void test_adjust_limit_is_1000_items(void **state)
     char parse_error[CM_JSON_ERROR_MAX];
     assert_int_equal(gw_validate_adjust_text("{\"items\":[", 10, cm_config_tenant(config, 1), &out, &problems,
                                              parse_error),
-                     -3);
+                     CM_EINVAL);
+    assert_int_equal(problems.total, 0); /* not JSON: the parse error is the answer */
     assert_true(strlen(parse_error) > 0);
 }
 
 /* ---- inquiry validation ---- */
 
-static int inquiry(const char *text, int64_t tenant, int aggregate, gw_inquiry_request *out, gw_problems *problems)
+static cm_err inquiry(const char *text, int64_t tenant, int aggregate, gw_inquiry_request *out, gw_problems *problems)
 {
     char parse_error[CM_JSON_ERROR_MAX];
     return gw_validate_inquiry_text(text, strlen(text), cm_config_tenant(config, tenant), aggregate, out, problems,
@@ -149,7 +150,7 @@ static void test_inquiry_locations(void **state)
     assert_int_equal(inquiry("{\"type\":\"ANY\",\"items\":[{\"sku\":\"A1\",\"quantity\":1}],"
                              "\"locationBlacklist\":[\"Location 2\"],\"locationPriorityList\":[\"store-3\"]}",
                              1, 0, &out, &problems),
-                     0);
+                     CM_OK);
     assert_int_equal(out.inquiry.location_count, 2);
     assert_int_equal(out.inquiry.priority_count, 1);
     assert_string_equal(out.inquiry.locations[0].code, "store-3");
@@ -158,7 +159,7 @@ static void test_inquiry_locations(void **state)
     /* locationCode alone. */
     assert_int_equal(inquiry("{\"items\":[{\"sku\":\"A1\",\"quantity\":1}],\"locationCode\":\"warehouse-2\"}", 1, 0,
                              &out, &problems),
-                     0);
+                     CM_OK);
     assert_int_equal(out.inquiry.location_count, 1);
     assert_string_equal(out.inquiry.locations[0].name, "Location 2");
     assert_int_equal(out.inquiry.type, GW_INQUIRY_ANY); /* defaulted */
@@ -166,7 +167,7 @@ static void test_inquiry_locations(void **state)
     /* A whitelist of names and codes; an autoLocations tenant may name new ones. */
     assert_int_equal(inquiry("{\"items\":[{\"upc\":\"U1\",\"quantity\":1}],\"locationWhitelist\":[\"Shop 9\"]}", 2, 0,
                              &out, &problems),
-                     0);
+                     CM_OK);
     assert_string_equal(out.inquiry.locations[0].code, "Shop-9");
     assert_string_equal(out.inquiry.items[0].sku, "U1");
     gw_inquiry_request_clear(&out);
@@ -181,7 +182,7 @@ static void test_inquiry_names_every_bad_field(void **state)
                              "\"ignoreSafetyStock\":\"yes\",\"items\":[{\"sku\":\"A1\"},{\"quantity\":2}],"
                              "\"locationWhitelist\":[\"Mars\"]}",
                              1, 0, &out, &problems),
-                     -1);
+                     CM_EINVAL);
     const char *fields[] = {"type", "fulfillerID", "manufacturerID", "limit", "ignoreSafetyStock",
                             "items[0].quantity", "items[1].sku", "locationWhitelist[0]"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -190,9 +191,9 @@ static void test_inquiry_names_every_bad_field(void **state)
     assert_int_equal(inquiry("{\"type\":\"ALL_STORES\",\"items\":[{\"sku\":\"A1\",\"quantity\":1},"
                              "{\"sku\":\"B1\",\"quantity\":1}]}",
                              1, 0, &out, &problems),
-                     -1);
+                     CM_EINVAL);
     assert_true(has_problem(&problems, "items"));
-    assert_int_equal(inquiry("{\"items\":[]}", 1, 1, &out, &problems), -1);
+    assert_int_equal(inquiry("{\"items\":[]}", 1, 1, &out, &problems), CM_EINVAL);
     assert_true(has_problem(&problems, "items"));
     /* 1000 items × 101 whitelisted (autoLocations) locations: over the 100000 pairs one request reads. */
     cm_body body;
@@ -204,7 +205,7 @@ static void test_inquiry_names_every_bad_field(void **state)
     for (int l = 0; l < 101; l++)
         cm_body_appendf(&body, "%s\"Shop %d\"", l ? "," : "", l);
     cm_body_appendf(&body, "]}");
-    assert_int_equal(inquiry(body.data, 2, 0, &out, &problems), -1);
+    assert_int_equal(inquiry(body.data, 2, 0, &out, &problems), CM_EINVAL);
     assert_true(has_problem(&problems, "items"));
     assert_non_null(strstr(problems.list[0].message, "at most 100000"));
     cm_body_free(&body);
@@ -212,7 +213,7 @@ static void test_inquiry_names_every_bad_field(void **state)
     assert_int_equal(inquiry("{\"manufacturerID\":100,\"items\":[{\"sku\":\"A1\",\"tags\":{}}],\"directShip\":true,"
                              "\"requestLocation\":{\"radius\":5}}",
                              1, 1, &out, &problems),
-                     0);
+                     CM_OK);
     gw_inquiry_request_clear(&out);
 }
 

@@ -346,10 +346,48 @@ static int teardown(void **state)
 /* The type the next accept_job* call gives its job (then back to REFRESH). */
 static q_job_type next_job_type = Q_JOB_REFRESH;
 
-/* Accepts a job of `count` items into `store`: sku "<prefix>-<i % distinct>", quantity base + i. */
+/* 1: the next accept_job* call stores its chunks as an omsgw before the stored item form did (a
+ * JSON array per chunk, cut by the caller), as jobs accepted before an upgrade are (then back to 0). */
+static int next_job_legacy_rows = 0;
+
+/* Accepts a job of `count` items into `store`: sku "<prefix>-<i % distinct>", quantity base + i.
+ * The items are handed over in the stored form (translate/stored_items.h) for the queue to cut. */
 static int64_t accept_job_into(q_store *store, int64_t tenant, size_t count, const char *prefix, size_t distinct,
                           int64_t quantity_base, int64_t chunk_size)
 {
+    if (!next_job_legacy_rows) {
+        cm_body items;
+        cm_body_init(&items, 64 * 1024 * 1024);
+        size_t *ends = calloc(count, sizeof *ends);
+        assert_non_null(ends);
+        for (size_t i = 0; i < count; i++) {
+            char sku[64];
+            snprintf(sku, sizeof sku, "%s-%zu", prefix, i % distinct);
+            assert_int_equal(cm_body_appendf(&items, "%lld - - %zu:%s - - 9:\"binID\":7\n",
+                                             (long long)(quantity_base + (int64_t)i), strlen(sku), sku),
+                             CM_OK);
+            ends[i] = items.length;
+        }
+        q_new_job job = {
+            .type = next_job_type,
+            .tenant_id = tenant,
+            .location_name = "L",
+            .oci_location = "loc-1",
+            .organization_id = "org1",
+            .accepted_ms = cm_now_ms(),
+            .item_count = (int64_t)count,
+            .chunk_size = chunk_size,
+            .items = items.data,
+            .item_ends = ends,
+        };
+        int64_t id = 0;
+        assert_int_equal(q_store_accept(store, &job, &id), CM_OK);
+        next_job_type = Q_JOB_REFRESH;
+        cm_body_free(&items);
+        free(ends);
+        return id;
+    }
+    next_job_legacy_rows = 0;
     size_t chunk_count = (size_t)q_chunk_count((int64_t)count, chunk_size);
     char **texts = calloc(chunk_count, sizeof *texts);
     size_t *lengths = calloc(chunk_count, sizeof *lengths);
@@ -686,6 +724,72 @@ static void test_extras_are_kept(void **state)
     q_job_clear(&job);
     char *extras = NULL;
     assert_int_equal(q_store_get_extras(f->store, 1, "loc-1", "EX-1", &extras), CM_OK);
+    assert_string_equal(extras, "{\"binID\":7}");
+    free(extras);
+}
+
+/* The queue cuts the items it is given into chunk rows of chunk_size, each in the stored form with
+ * its own header, in the one accepting transaction. */
+static void test_queue_cuts_the_items(void **state)
+{
+    fixture *f = *state;
+    int64_t id = accept_job(f, 1, 5, "CUT", 5, 10, 2);
+    q_job job;
+    assert_int_equal(q_store_get_job(f->store, 1, id, &job), CM_OK);
+    assert_int_equal(job.chunks_total, 3);
+    assert_int_equal(job.item_count, 5);
+    q_job_clear(&job);
+    static const char *const expected[] = {
+        "omsgw-items/2 2\n10 - - 5:CUT-0 - - 9:\"binID\":7\n11 - - 5:CUT-1 - - 9:\"binID\":7\n",
+        "omsgw-items/2 2\n12 - - 5:CUT-2 - - 9:\"binID\":7\n13 - - 5:CUT-3 - - 9:\"binID\":7\n",
+        "omsgw-items/2 1\n14 - - 5:CUT-4 - - 9:\"binID\":7\n",
+    };
+    for (int64_t c = 0; c < 3; c++) {
+        char *payload = NULL;
+        size_t length = 0;
+        assert_int_equal(q_store_load_chunk(f->store, id, c, &payload, &length), CM_OK);
+        assert_string_equal(payload, expected[c]);
+        assert_int_equal(length, strlen(expected[c]));
+        free(payload);
+    }
+    char *payload = NULL;
+    size_t length = 0;
+    assert_int_equal(q_store_load_chunk(f->store, id, 3, &payload, &length), CM_ENOTFOUND);
+    /* Neither items nor chunks: refused, nothing stored. */
+    q_new_job empty = {.tenant_id = 1, .location_name = "L", .oci_location = "loc-1", .organization_id = "org1",
+                       .accepted_ms = cm_now_ms(), .item_count = 1, .chunk_size = 3000};
+    int64_t none = 0;
+    assert_int_equal(q_store_accept(f->store, &empty, &none), CM_EINVAL);
+    assert_int_equal(none, 0);
+}
+
+/* Jobs accepted before an upgrade keep their chunks as JSON arrays: the worker still delivers them,
+ * with the same records and the same extras as the stored form. */
+static void test_old_rows_are_still_delivered(void **state)
+{
+    fixture *f = *state;
+    next_job_legacy_rows = 1;
+    int64_t old = accept_job(f, 1, 3001, "OLD", 3001, 5, 3000);
+    int64_t current = accept_job(f, 1, 3001, "NEW", 3001, 5, 3000);
+    start_pool(f, 1, 60000);
+    q_job job = wait_finished(f, 1, current, 30000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    q_job_clear(&job);
+    job = wait_finished(f, 1, old, 30000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    assert_int_equal(job.items_applied, 3001);
+    assert_int_equal(job.items_failed, 0);
+    q_job_clear(&job);
+    assert_int_equal(f->delivery->call_count, 4);
+    for (size_t c = 0; c < 2; c++) {
+        assert_int_equal(f->delivery->calls[c].record_count, f->delivery->calls[c + 2].record_count);
+        assert_int_equal(f->delivery->calls[c].first_item_index, f->delivery->calls[c + 2].first_item_index);
+    }
+    char *extras = NULL;
+    assert_int_equal(q_store_get_extras(f->store, 1, "loc-1", "OLD-3000", &extras), CM_OK);
+    assert_string_equal(extras, "{\"binID\":7}");
+    free(extras);
+    assert_int_equal(q_store_get_extras(f->store, 1, "loc-1", "NEW-3000", &extras), CM_OK);
     assert_string_equal(extras, "{\"binID\":7}");
     free(extras);
 }
@@ -1804,6 +1908,8 @@ int main(void)
         ON_BOTH(test_prune_only_finished_old_jobs),
         ON_BOTH(test_other_tenant_cannot_read),
         ON_BOTH(test_extras_are_kept),
+        ON_BOTH(test_queue_cuts_the_items),
+        ON_BOTH(test_old_rows_are_still_delivered),
         ON_BOTH(test_list_filters),
         ON_BOTH(test_hold_keeps_a_tenant_waiting),
         ON_BOTH(test_hold_pauses_a_running_job_between_chunks),

@@ -102,8 +102,8 @@ static void run_golden(const char *name)
     const cm_tenant *tenant = &config->tenants[0];
     gw_refresh refresh;
     gw_problems problems;
-    int valid = gw_validate_refresh(request, tenant, &refresh, &problems);
-    if (valid != 0)
+    cm_err valid = gw_validate_refresh(request, tenant, &refresh, &problems);
+    if (valid != CM_OK)
         fail_msg("%s: the request is refused: %s %s", name, problems.count ? problems.list[0].field : "",
                  problems.count ? problems.list[0].message : "");
 

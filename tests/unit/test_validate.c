@@ -39,7 +39,7 @@ static int free_config(void **state)
 }
 
 typedef struct outcome {
-    int rc;
+    cm_err rc;
     gw_refresh refresh;
     gw_problems problems;
 } outcome;
@@ -72,7 +72,9 @@ static outcome *validate_text(const char *text, int64_t tenant_id)
         assert_memory_equal(streamed->refresh.items_text.data, result->refresh.items_text.data,
                             result->refresh.items_text.length);
     assert_string_equal(streamed->refresh.oci_location, result->refresh.oci_location);
-    assert_int_equal(json_object_equal(streamed->refresh.messages, result->refresh.messages), 1);
+    assert_int_equal(streamed->refresh.messages.length, result->refresh.messages.length);
+    if (result->refresh.messages.length)
+        assert_string_equal(streamed->refresh.messages.data, result->refresh.messages.data);
     gw_refresh_clear(&streamed->refresh);
     free(streamed);
     return result;
@@ -98,15 +100,16 @@ static void test_streaming_falls_back_to_the_parser(void **state)
         gw_refresh refresh;
         gw_problems problems;
         char parse_error[CM_JSON_ERROR_MAX];
-        int rc = gw_validate_refresh_text(bodies[b], strlen(bodies[b]), tenant, &refresh, &problems, parse_error);
+        cm_err rc = gw_validate_refresh_text(bodies[b], strlen(bodies[b]), tenant, &refresh, &problems, parse_error);
         json_object *root = NULL;
         char expected_error[CM_JSON_ERROR_MAX];
         cm_err parsed = cm_json_parse(bodies[b], strlen(bodies[b]), GW_JSON_MAX_DEPTH, &root, expected_error);
         if (parsed != CM_OK) {
-            assert_int_equal(rc, -3);
+            assert_int_equal(rc, CM_EINVAL);
+            assert_true(gw_not_json(rc, &problems));
             assert_string_equal(parse_error, expected_error);
         } else {
-            assert_int_equal(rc, -1);
+            assert_int_equal(rc, CM_EINVAL);
             assert_true(problems.total > 0);
         }
         json_object_put(root);
@@ -124,7 +127,7 @@ static void free_outcome(outcome *result)
 static void expect_problem(const char *text, const char *field, const char *code)
 {
     outcome *result = validate_text(text, 1);
-    if (result->rc != -1)
+    if (result->rc != CM_EINVAL || gw_not_json(result->rc, &result->problems))
         fail_msg("expected a refusal for %s", text);
     int found = 0;
     for (size_t i = 0; i < result->problems.count; i++)
@@ -139,10 +142,27 @@ static void expect_problem(const char *text, const char *field, const char *code
     free_outcome(result);
 }
 
+/* The normalized items as JSON text (read back from the stored records). */
+static char *items_json_text(const gw_refresh *refresh)
+{
+    json_object *items = gw_refresh_items_json(refresh);
+    assert_non_null(items);
+    char *text = strdup(json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(items);
+    return text;
+}
+
+static void expect_items_json(const gw_refresh *refresh, const char *expected)
+{
+    char *text = items_json_text(refresh);
+    assert_string_equal(text, expected);
+    free(text);
+}
+
 static void expect_valid(const char *text)
 {
     outcome *result = validate_text(text, 1);
-    if (result->rc != 0)
+    if (result->rc != CM_OK)
         fail_msg("expected valid: %s; first problem: %s", text,
                  result->problems.count ? result->problems.list[0].message : "-");
     free_outcome(result);
@@ -155,13 +175,15 @@ static void test_minimal_request_and_normalization(void **state)
         "{\"locationName\":\"Location 1\",\"manufacturerID\":9,"
         "\"items\":[{\"partNumber\":\"101010\",\"sku\":\"101010\",\"quantity\":\"101\",\"color\":\"red\"}]}",
         1);
-    assert_int_equal(result->rc, 0);
+    assert_int_equal(result->rc, CM_OK);
     assert_string_equal(result->refresh.oci_location, "warehouse-1");
     assert_string_equal(result->refresh.location_name, "Location 1");
     assert_int_equal(result->refresh.item_count, 1);
     /* Quantity as a string becomes a number; unknown fields are dropped. */
-    assert_string_equal(result->refresh.items_text.data, "{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}");
-    assert_int_equal(json_object_array_length(result->refresh.messages), 0);
+    expect_items_json(&result->refresh, "[{\"sku\":\"101010\",\"partNumber\":\"101010\",\"quantity\":101}]");
+    /* What the queue stores: one record of translate/stored_items.h. */
+    assert_string_equal(result->refresh.items_text.data, "101 - - 6:101010 6:101010 - 0:\n");
+    assert_string_equal(result->refresh.messages.data, "[]");
     free_outcome(result);
 }
 
@@ -173,11 +195,15 @@ static void test_every_optional_field(void **state)
         "\"floor\":2,\"safetyStock\":4,\"currencyID\":840,\"retailPrice\":\"19.99\",\"LTD\":1.5,"
         "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}]}",
         1);
-    assert_int_equal(result->rc, 0);
+    assert_int_equal(result->rc, CM_OK);
+    /* floor and safetyStock come last among the kept fields: the worker keeps them in that order. */
+    expect_items_json(&result->refresh,
+                      "[{\"upc\":\"0001\",\"quantity\":5,\"binID\":3,"
+                      "\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
+                      "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"],\"floor\":2,\"safetyStock\":4}]");
     assert_string_equal(result->refresh.items_text.data,
-                        "{\"upc\":\"0001\",\"quantity\":5,\"binID\":3,\"floor\":2,\"safetyStock\":4,"
-                        "\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
-                        "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"]}");
+                        "5 4 2 - - 4:0001 138:\"binID\":3,\"currencyID\":840,\"retailPrice\":19.99,\"ltd\":1.5,"
+                        "\"inventoryLocatorName\":\"Aisle 5\",\"attributes\":[\"A\",\"B\"],\"floor\":2,\"safetyStock\":4\n");
     free_outcome(result);
 }
 
@@ -206,11 +232,11 @@ static void test_auto_locations(void **state)
 {
     (void)state;
     outcome *result = validate_text("{\"locationName\":\"Store #9 (east)\",\"items\":[{\"upc\":\"AB\",\"quantity\":1}]}", 2);
-    assert_int_equal(result->rc, 0);
+    assert_int_equal(result->rc, CM_OK);
     assert_string_equal(result->refresh.oci_location, "Store--9--east-");
     free_outcome(result);
     char id[Q_OCI_ID_MAX + 1];
-    assert_int_equal(gw_auto_location_id("x", id), -1);
+    assert_int_equal(gw_auto_location_id("x", id), CM_EINVAL);
 }
 
 static void test_items_rules(void **state)
@@ -239,7 +265,7 @@ static void test_item_count_limit(void **state)
     (void)state;
     char *at_limit = items_request(12000);
     outcome *result = validate_text(at_limit, 1);
-    assert_int_equal(result->rc, 0);
+    assert_int_equal(result->rc, CM_OK);
     assert_int_equal(result->refresh.item_count, 12000);
     free_outcome(result);
     free(at_limit);
@@ -277,11 +303,11 @@ static void test_identifier_rules(void **state)
     /* The tenant's order decides: tenant 2 takes upc before sku. */
     outcome *result = validate_text(
         "{\"locationName\":\"X1\",\"items\":[{\"sku\":\"S1\",\"upc\":\"U1\",\"quantity\":1}]}", 2);
-    assert_int_equal(result->rc, 0);
+    assert_int_equal(result->rc, CM_OK);
     free_outcome(result);
     /* Tenant 2 does not take partNumber at all. */
     result = validate_text("{\"locationName\":\"X1\",\"items\":[{\"partNumber\":\"P1\",\"quantity\":1}]}", 2);
-    assert_int_equal(result->rc, -1);
+    assert_int_equal(result->rc, CM_EINVAL);
     assert_string_equal(result->problems.list[0].field, "items[0].sku");
     free_outcome(result);
 }
@@ -381,32 +407,28 @@ static void test_every_problem_is_reported_with_a_cap(void **state)
     cm_body_appendf(&body, "]}");
     outcome *result = validate_text(body.data, 1);
     cm_body_free(&body);
-    assert_int_equal(result->rc, -1);
+    assert_int_equal(result->rc, CM_EINVAL);
     assert_int_equal(result->problems.total, 150);
     assert_int_equal(result->problems.count, 100);
     assert_string_equal(result->problems.list[17].field, "items[17].quantity");
     free_outcome(result);
 }
 
-static void test_chunk_text_slices_the_items(void **state)
+static void test_item_ends_delimit_the_records(void **state)
 {
     (void)state;
     outcome *result = validate_text("{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"C1\",\"quantity\":1},"
                                     "{\"sku\":\"C2\",\"quantity\":2},{\"sku\":\"C3\",\"quantity\":3}]}",
                                     1);
-    assert_int_equal(result->rc, 0);
-    cm_body chunk;
-    cm_body_init(&chunk, 4096);
-    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 1, 2, &chunk), CM_OK);
-    assert_string_equal(chunk.data, "[{\"sku\":\"C2\",\"quantity\":2},{\"sku\":\"C3\",\"quantity\":3}]");
-    cm_body_reset(&chunk);
-    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 0, 1, &chunk), CM_OK);
-    assert_string_equal(chunk.data, "[{\"sku\":\"C1\",\"quantity\":1}]");
-    assert_int_equal(gw_refresh_chunk_text(&result->refresh, 2, 2, &chunk), CM_EINVAL);
-    cm_body_free(&chunk);
-    json_object *items = gw_refresh_items_json(&result->refresh);
-    assert_int_equal(json_object_array_length(items), 3);
-    json_object_put(items);
+    assert_int_equal(result->rc, CM_OK);
+    /* The queue cuts chunks at item_ends: each record stands alone. */
+    const gw_refresh *refresh = &result->refresh;
+    assert_int_equal(refresh->item_ends[2], refresh->items_text.length);
+    assert_int_equal(refresh->item_ends[1] - refresh->item_ends[0], strlen("2 - - 2:C2 - - 0:\n"));
+    assert_memory_equal(refresh->items_text.data + refresh->item_ends[0], "2 - - 2:C2 - - 0:\n",
+                        refresh->item_ends[1] - refresh->item_ends[0]);
+    expect_items_json(refresh, "[{\"sku\":\"C1\",\"quantity\":1},{\"sku\":\"C2\",\"quantity\":2},"
+                               "{\"sku\":\"C3\",\"quantity\":3}]");
     free_outcome(result);
 }
 
@@ -417,10 +439,10 @@ static void test_duplicate_skus_last_wins_message(void **state)
         "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"D1\",\"quantity\":1},{\"sku\":\"D2\",\"quantity\":1},"
         "{\"sku\":\"D1\",\"quantity\":2},{\"sku\":\"D1\",\"quantity\":3}]}",
         1);
-    assert_int_equal(result->rc, 0);
-    assert_int_equal(json_object_array_length(result->refresh.messages), 1);
-    assert_string_equal(json_object_get_string(json_object_array_get_idx(result->refresh.messages, 0)),
-                        "SKU D1 appears 3 times in items; the last one (items[3]) wins.");
+    assert_int_equal(result->rc, CM_OK);
+    /* The messages are the text the queue stores, as it stores it. */
+    assert_string_equal(result->refresh.messages.data,
+                        "[\"SKU D1 appears 3 times in items; the last one (items[3]) wins.\"]");
     free_outcome(result);
 }
 
@@ -438,7 +460,7 @@ int main(void)
         cmocka_unit_test(test_optional_field_rules),
         cmocka_unit_test(test_attribute_limits),
         cmocka_unit_test(test_every_problem_is_reported_with_a_cap),
-        cmocka_unit_test(test_chunk_text_slices_the_items),
+        cmocka_unit_test(test_item_ends_delimit_the_records),
         cmocka_unit_test(test_streaming_falls_back_to_the_parser),
         cmocka_unit_test(test_duplicate_skus_last_wins_message),
     };

@@ -1,0 +1,109 @@
+#include "queue/messages.h"
+#include "common/json_util.h"
+#include "queue/adjust.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <string.h>
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The text of a JSON array as far as this module relies on it: '[' first and ']' last (the store
+ * only ever holds arrays this module or json-c wrote). */
+static int looks_like_array(const char *text, size_t *length)
+{
+    size_t start = 0, end = strlen(text);
+    while (start < end && is_space(text[start]))
+        start++;
+    while (end > start && is_space(text[end - 1]))
+        end--;
+    if (start != 0 || end - start < 2 || text[start] != '[' || text[end - 1] != ']')
+        return 0;
+    *length = end;
+    return 1;
+}
+
+cm_err q_messages_init(cm_body *messages, const char *existing)
+{
+    cm_body_init(messages, Q_MESSAGES_MAX_BYTES);
+    size_t length = 0;
+    if (existing && looks_like_array(existing, &length) && cm_body_append(messages, existing, length) == CM_OK)
+        return CM_OK;
+    cm_body_reset(messages);
+    return cm_body_append(messages, "[]", 2);
+}
+
+int q_messages_empty(const cm_body *messages)
+{
+    for (size_t i = 1; i + 1 < messages->length; i++)
+        if (!is_space(messages->data[i]))
+            return 0;
+    return 1;
+}
+
+cm_err q_messages_add(cm_body *messages, const char *text)
+{
+    if (messages->length < 2 || messages->data[messages->length - 1] != ']')
+        return CM_EINVAL;
+    size_t mark = messages->length;
+    int empty = q_messages_empty(messages);
+    messages->length--; /* the closing ']' is written again after the new string */
+    cm_err rc = empty ? CM_OK : cm_body_append(messages, ",", 1);
+    if (!rc)
+        rc = cm_json_append_string(messages, text, strlen(text));
+    if (!rc)
+        rc = cm_body_append(messages, "]", 1);
+    if (rc) {
+        messages->length = mark;
+        messages->data[mark - 1] = ']';
+        messages->data[mark] = '\0';
+    }
+    return rc;
+}
+
+typedef struct failure_lines {
+    cm_body *messages;
+    size_t reported;
+} failure_lines;
+
+static void add_failure_message(const q_item_failure *failure, void *data)
+{
+    failure_lines *lines = data;
+    char text[320];
+    snprintf(text, sizeof text, "items[%" PRId64 "] (sku %s): %s: %s", failure->item_index,
+             failure->sku ? failure->sku : "?", failure->error_code ? failure->error_code : "Unknown",
+             failure->message ? failure->message : "");
+    if (q_messages_add(lines->messages, text) == CM_OK)
+        lines->reported++;
+}
+
+char *q_messages_final(q_store *store, const q_job *job, int64_t items_failed, const char *extra)
+{
+    cm_body messages;
+    if (q_messages_init(&messages, job->messages_json) != CM_OK) {
+        cm_body_free(&messages);
+        return NULL;
+    }
+    /* An adjust's notes (deltas that would have taken on-hand below 0) live in its chunks' saved
+     * state, which survives crashes; they are gathered here, before the chunks are deleted. */
+    for (int64_t c = 0; job->type == Q_JOB_ADJUST && c < job->chunks_total; c++)
+        q_adjust_add_notes(store, job->job_id, c, &messages);
+    if (extra)
+        q_messages_add(&messages, extra);
+    if (items_failed > 0) {
+        failure_lines lines = {.messages = &messages};
+        q_store_each_failure(store, job->job_id, Q_MAX_REPORTED_FAILURES, add_failure_message, &lines);
+        if (items_failed > (int64_t)lines.reported) {
+            char text[128];
+            snprintf(text, sizeof text, "%" PRId64 " items in all were refused by OCI; the first %zu are listed.",
+                     items_failed, lines.reported);
+            q_messages_add(&messages, text);
+        }
+    }
+    size_t length = 0;
+    return cm_body_take(&messages, &length);
+}
