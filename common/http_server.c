@@ -197,8 +197,8 @@ int cm_http_reply_error(cm_http_request *request, int status, const char *code, 
     }
     /* The writer failed (out of memory, most likely): a minimal fixed body still says why. */
     char fallback[CM_HTTP_ERROR_MAX];
-    int length = snprintf(fallback, sizeof fallback, "{\"error\":\"%s\",\"message\":\"%s\"}",
-                          cm_http_reason(status), code ? code : "error");
+    int length = snprintf(fallback, sizeof fallback, "{\"error\":\"%s\",\"errorCode\":\"%s\",\"message\":\"%s\"}",
+                          cm_http_reason(status), code ? code : "error", code ? code : "error");
     return cm_http_reply_bytes(request, status, "application/json", fallback, (size_t)length);
 }
 
@@ -582,6 +582,28 @@ static int receive_body(cm_http_request *request, const char *data, size_t size)
     return rc == CM_OK ? 0 : -1;
 }
 
+/*
+ * The URI callback could not allocate the request: answer a fixed JSON 503 from static memory
+ * (libmicrohttpd's own allocations only) instead of dropping the connection, so the client is told
+ * to retry. MHD calls the access handler no more once a response is queued.
+ */
+static enum MHD_Result reply_short_of_memory(void *cls, struct MHD_Connection *connection)
+{
+    static const char body[] = "{\"error\":\"Service Unavailable\",\"errorCode\":\"SERVICE_UNAVAILABLE\","
+                               "\"message\":\"The server is short of memory; retry.\"}";
+    const cm_http_server *server = cls;
+    cm_log_warn("http.out_of_memory", "%s: no memory for a new request; answered 503",
+                server->config.name ? server->config.name : "http");
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result queued = MHD_queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE, response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -590,7 +612,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     (void)version;
     cm_http_request *request = *con_cls;
     if (!request)
-        return MHD_NO; /* the URI callback could not allocate: drop the connection */
+        return reply_short_of_memory(cls, connection);
     request->connection = connection;
 
     if (request->phase == PHASE_NEW) {
