@@ -154,7 +154,9 @@ static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed
             json_object_array_add(messages, json_object_new_string(text));
         }
     }
-    char *result = strdup(json_object_to_json_string_ext(messages, JSON_C_TO_STRING_PLAIN));
+    /* Short of memory, json-c gives no array or no text: the caller then stores "[]". */
+    const char *text = messages ? json_object_to_json_string_ext(messages, JSON_C_TO_STRING_PLAIN) : NULL;
+    char *result = text ? strdup(text) : NULL;
     json_object_put(messages);
     return result;
 }
@@ -215,6 +217,12 @@ static chunk_outcome run_chunk(worker *self, q_job *job, const cm_tenant *tenant
     char parse_error[CM_JSON_ERROR_MAX];
     rc = cm_json_parse(payload, payload_length, CHUNK_JSON_MAX_DEPTH, &items, parse_error);
     free(payload);
+    if (rc == CM_ENOMEM) {
+        /* The chunk is not corrupt, the process was short of memory: try it again later. */
+        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms,
+                     "out of memory");
+        return CHUNK_PARKED;
+    }
     if (rc || !json_object_is_type(items, json_type_array)) {
         json_object_put(items);
         finish(self, job, Q_FAILED, 0, *items_failed_total, "The stored items of a chunk are corrupt.");

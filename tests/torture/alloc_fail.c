@@ -66,6 +66,13 @@ int ta_full_range(void)
     return full && strcmp(full, "1") == 0;
 }
 
+long ta_first(void)
+{
+    const char *from = getenv("OMSGW_TORTURE_FROM");
+    long n = from ? strtol(from, NULL, 10) : 1;
+    return n > 0 ? n : 1;
+}
+
 long ta_next(long n, long dense, long stride)
 {
     if (ta_full_range() || n < dense || stride <= 1)

@@ -40,6 +40,9 @@ void ta_exempt_thread(int exempt);
  */
 long ta_next(long n, long dense, long stride);
 
+/* The first N of a loop: OMSGW_TORTURE_FROM when set (to replay one failure), else 1. */
+long ta_first(void);
+
 /* 1 when OMSGW_TORTURE_FULL=1. */
 int ta_full_range(void);
 
