@@ -170,11 +170,18 @@ int cm_http_reply_fd(cm_http_request *request, int status, const char *content_t
     return queue_response(request, status, response, content_type);
 }
 
+/* What a request is answered when the server has no memory to build the real answer. */
+static const char SHORT_OF_MEMORY_BODY[] = "{\"error\":\"Service Unavailable\",\"errorCode\":\"SERVICE_UNAVAILABLE\","
+                                           "\"message\":\"The server is short of memory; retry.\"}";
+
 int cm_http_reply_json(cm_http_request *request, int status, json_object *body)
 {
     size_t length = 0;
-    const char *text = cm_json_text(body, &length);
-    int rc = cm_http_reply_bytes(request, status, "application/json", text, length);
+    /* json-c gives NULL for a body or a text it had no memory for: never an empty 200 then. */
+    const char *text = body ? cm_json_text(body, &length) : NULL;
+    int rc = text ? cm_http_reply_bytes(request, status, "application/json", text, length)
+                  : cm_http_reply_bytes(request, 503, "application/json", SHORT_OF_MEMORY_BODY,
+                                        sizeof SHORT_OF_MEMORY_BODY - 1);
     json_object_put(body);
     return rc;
 }
@@ -589,13 +596,12 @@ static int receive_body(cm_http_request *request, const char *data, size_t size)
  */
 static enum MHD_Result reply_short_of_memory(void *cls, struct MHD_Connection *connection)
 {
-    static const char body[] = "{\"error\":\"Service Unavailable\",\"errorCode\":\"SERVICE_UNAVAILABLE\","
-                               "\"message\":\"The server is short of memory; retry.\"}";
     const cm_http_server *server = cls;
     cm_log_warn("http.out_of_memory", "%s: no memory for a new request; answered 503",
                 server->config.name ? server->config.name : "http");
     struct MHD_Response *response =
-        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+        MHD_create_response_from_buffer(sizeof SHORT_OF_MEMORY_BODY - 1, (void *)SHORT_OF_MEMORY_BODY,
+                                        MHD_RESPMEM_PERSISTENT);
     if (!response)
         return MHD_NO;
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");

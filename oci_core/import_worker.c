@@ -327,6 +327,12 @@ static int run_import(oci_core *core, const char *id)
             } else {
                 oci_import_parse_line(&parser, buffer, length, &line->parsed);
             }
+            if (line->parsed.kind == OCI_LINE_NO_MEMORY) {
+                /* Not the line's fault: the batch is read again from the last checkpoint later. */
+                cm_log_error("oci.import_batch", "import=%s line=%lld: out of memory; will retry", row.id,
+                             (long long)line_number);
+                goto out;
+            }
             if (line->parsed.kind == OCI_LINE_RECORD || line->parsed.kind == OCI_LINE_ERROR)
                 count++;
         }

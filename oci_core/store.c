@@ -277,10 +277,13 @@ static cm_err finish(oci_store_conn *conn, sqlite3_stmt *statement, int step_rc)
     return reset_rc == SQLITE_OK ? CM_OK : cm_db_error(reset_rc);
 }
 
+/* SQLITE_STATIC: every caller steps and finishes (reset, clear_bindings) before it returns, so the
+ * text outlives its binding. A SQLITE_TRANSIENT copy can fail for lack of memory, and SQLite then
+ * binds NULL silently: a read would find nothing and a write would store a NULL. */
 static void bind_text(sqlite3_stmt *s, int index, const char *text)
 {
     if (text)
-        sqlite3_bind_text(s, index, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, index, text, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, index);
 }
@@ -511,6 +514,7 @@ oci_store_conn *oci_store_read_begin(oci_store *store)
         conn = &store->readers[pick];
         pthread_mutex_lock(&conn->lock);
     }
+    cm_db_rollback(conn->db); /* what a failed rollback left open (common/db.c) */
     if (cm_db_exec(conn->db, "BEGIN") != CM_OK) {
         pthread_mutex_unlock(&conn->lock);
         return NULL;
