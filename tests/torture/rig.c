@@ -137,6 +137,9 @@ long rig_refresh(rig *r, const char *prefix, int count, long base, int64_t *job_
             *job_id = json_object_get_int64(value);
         } else if (json_object_object_get_ex(reply, "errorCode", &value) && json_object_is_type(value, json_type_string)) {
             snprintf(error_code, 64, "%s", json_object_get_string(value));
+            r->last_message[0] = '\0';
+            if (json_object_object_get_ex(reply, "message", &value) && json_object_is_type(value, json_type_string))
+                snprintf(r->last_message, sizeof r->last_message, "%s", json_object_get_string(value));
         } else {
             fail_msg("a refresh answered %ld without an errorCode: %s", status, response.body);
         }

@@ -33,6 +33,7 @@ typedef struct rig {
     gw_gateway *gateway;
     cm_http_server *server;
     int port;
+    char last_message[256]; /* the "message" of the last refresh's error answer */
 } rig;
 
 /* Opens everything but the pool (overrides as with --set, NULL-ended); fails the test otherwise. */
