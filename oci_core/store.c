@@ -1016,7 +1016,7 @@ cm_err oci_store_export_get(oci_store_conn *conn, const char *id, oci_export_row
         row->processed_count = sqlite3_column_int64(s, 13);
         row->exported_count = sqlite3_column_int64(s, 14);
         if (!row->places) {
-            sqlite3_reset(s);
+            (void)sqlite3_reset(s); /* the step succeeded: the copy is what failed */
             sqlite3_clear_bindings(s);
             *found = 0;
             return CM_ENOMEM;
@@ -1102,7 +1102,7 @@ cm_err oci_store_token_get(oci_store_conn *conn, const char *token, oci_delta_to
         out->after_seq = sqlite3_column_int64(s, 4);
         out->created_ms = sqlite3_column_int64(s, 5);
         if (!out->places) {
-            sqlite3_reset(s);
+            (void)sqlite3_reset(s); /* the step succeeded: the copy is what failed */
             sqlite3_clear_bindings(s);
             *found = 0;
             return CM_ENOMEM;

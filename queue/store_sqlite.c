@@ -146,7 +146,9 @@ static sqlite3_stmt *statement(connection *conn, const char *sql)
 {
     for (size_t i = 0; i < conn->cached; i++) {
         if (conn->cache[i].sql == sql) {
-            sqlite3_reset(conn->cache[i].stmt);
+            /* A reset returns the error of the statement's last step, which that use reported:
+             * nothing new for this one, which starts clean either way. */
+            (void)sqlite3_reset(conn->cache[i].stmt);
             sqlite3_clear_bindings(conn->cache[i].stmt);
             return conn->cache[i].stmt;
         }
@@ -161,11 +163,12 @@ static sqlite3_stmt *statement(connection *conn, const char *sql)
     return stmt;
 }
 
-/* Finishes a statement use: resets it so it holds no read lock. */
+/* Finishes a statement use: resets it so it holds no read lock. The reset's result is the last
+ * step's error, which every caller has already checked and reported. */
 static void done(sqlite3_stmt *stmt)
 {
     if (stmt)
-        sqlite3_reset(stmt);
+        (void)sqlite3_reset(stmt);
 }
 
 static connection *lock_reader(sqlite_store *store)
