@@ -850,7 +850,12 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
     parse_ctx ctx = {.origin = origin, .base_dir = base_dir, .error = error};
     json_object *root = NULL;
     char parse_error[CM_JSON_ERROR_MAX];
-    if (cm_json_parse(text, length, CM_JSON_MAX_DEPTH, &root, parse_error) != CM_OK) {
+    cm_err parsed = cm_json_parse(text, length, CM_JSON_MAX_DEPTH, &root, parse_error);
+    if (parsed == CM_ENOMEM) {
+        snprintf(error, CM_CONFIG_ERROR_MAX, "config %s: out of memory", origin);
+        return CM_ENOMEM;
+    }
+    if (parsed != CM_OK) {
         /* The parser speaks of a "body"; in a config file it is the file. */
         const char *detail = strstr(parse_error, "JSON: ");
         snprintf(error, CM_CONFIG_ERROR_MAX, "config %s: not valid JSON: %s", origin,
@@ -860,6 +865,7 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
     cm_config *config = calloc(1, sizeof *config);
     if (!config) {
         json_object_put(root);
+        snprintf(error, CM_CONFIG_ERROR_MAX, "config %s: out of memory", origin);
         return CM_ENOMEM;
     }
     cm_err rc = CM_OK;
@@ -881,6 +887,10 @@ cm_err cm_config_parse(const char *text, size_t length, const char *origin, cons
 
     config->path = dup_string(origin);
     config->config_dir = dup_string(base_dir ? base_dir : ".");
+    if (!config->path || !config->config_dir) {
+        rc = CM_ENOMEM;
+        goto out;
+    }
     config->gateway.port = DEFAULT_GATEWAY_PORT;
     config->gateway.body_limit_bytes = DEFAULT_BODY_LIMIT;
     config->gateway.threads = DEFAULT_HTTP_THREADS;
@@ -989,6 +999,7 @@ cm_err cm_config_load(const char *path, const char *const *overrides, size_t ove
     char *text = malloc(CM_CONFIG_MAX_FILE_BYTES + 1);
     if (!text) {
         fclose(file);
+        snprintf(error, CM_CONFIG_ERROR_MAX, "config %s: out of memory", path);
         return CM_ENOMEM;
     }
     size_t length = fread(text, 1, CM_CONFIG_MAX_FILE_BYTES + 1, file);
@@ -1004,6 +1015,7 @@ cm_err cm_config_load(const char *path, const char *const *overrides, size_t ove
     char *dir = strdup(path);
     if (!dir) {
         free(text);
+        snprintf(error, CM_CONFIG_ERROR_MAX, "config %s: out of memory", path);
         return CM_ENOMEM;
     }
     char *slash = strrchr(dir, '/');

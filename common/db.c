@@ -81,6 +81,7 @@ cm_err cm_db_open_reader(const char *path, sqlite3 **out, char error[CM_DB_ERROR
 
 cm_err cm_db_begin(sqlite3 *db)
 {
+    cm_db_rollback(db); /* a transaction that a failed rollback left open is not this one's */
     return cm_db_exec(db, "BEGIN IMMEDIATE");
 }
 
@@ -89,9 +90,12 @@ cm_err cm_db_commit(sqlite3 *db)
     return cm_db_exec(db, "COMMIT");
 }
 
+/* ROLLBACK is compiled on every call, which takes memory: when that fails the transaction stays
+ * open and every later BEGIN on the connection would fail. So a second try here, and cm_db_begin
+ * (and the core's read_begin) close what is still open before beginning. */
 void cm_db_rollback(sqlite3 *db)
 {
-    if (!sqlite3_get_autocommit(db))
+    for (int tries = 0; tries < 2 && !sqlite3_get_autocommit(db); tries++)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -170,11 +170,18 @@ int cm_http_reply_fd(cm_http_request *request, int status, const char *content_t
     return queue_response(request, status, response, content_type);
 }
 
+/* What a request is answered when the server has no memory to build the real answer. */
+static const char SHORT_OF_MEMORY_BODY[] = "{\"error\":\"Service Unavailable\",\"errorCode\":\"SERVICE_UNAVAILABLE\","
+                                           "\"message\":\"The server is short of memory; retry.\"}";
+
 int cm_http_reply_json(cm_http_request *request, int status, json_object *body)
 {
     size_t length = 0;
-    const char *text = cm_json_text(body, &length);
-    int rc = cm_http_reply_bytes(request, status, "application/json", text, length);
+    /* json-c gives NULL for a body or a text it had no memory for: never an empty 200 then. */
+    const char *text = body ? cm_json_text(body, &length) : NULL;
+    int rc = text ? cm_http_reply_bytes(request, status, "application/json", text, length)
+                  : cm_http_reply_bytes(request, 503, "application/json", SHORT_OF_MEMORY_BODY,
+                                        sizeof SHORT_OF_MEMORY_BODY - 1);
     json_object_put(body);
     return rc;
 }
@@ -197,8 +204,8 @@ int cm_http_reply_error(cm_http_request *request, int status, const char *code, 
     }
     /* The writer failed (out of memory, most likely): a minimal fixed body still says why. */
     char fallback[CM_HTTP_ERROR_MAX];
-    int length = snprintf(fallback, sizeof fallback, "{\"error\":\"%s\",\"message\":\"%s\"}",
-                          cm_http_reason(status), code ? code : "error");
+    int length = snprintf(fallback, sizeof fallback, "{\"error\":\"%s\",\"errorCode\":\"%s\",\"message\":\"%s\"}",
+                          cm_http_reason(status), code ? code : "error", code ? code : "error");
     return cm_http_reply_bytes(request, status, "application/json", fallback, (size_t)length);
 }
 
@@ -582,6 +589,27 @@ static int receive_body(cm_http_request *request, const char *data, size_t size)
     return rc == CM_OK ? 0 : -1;
 }
 
+/*
+ * The URI callback could not allocate the request: answer a fixed JSON 503 from static memory
+ * (libmicrohttpd's own allocations only) instead of dropping the connection, so the client is told
+ * to retry. MHD calls the access handler no more once a response is queued.
+ */
+static enum MHD_Result reply_short_of_memory(void *cls, struct MHD_Connection *connection)
+{
+    const cm_http_server *server = cls;
+    cm_log_warn("http.out_of_memory", "%s: no memory for a new request; answered 503",
+                server->config.name ? server->config.name : "http");
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(sizeof SHORT_OF_MEMORY_BODY - 1, (void *)SHORT_OF_MEMORY_BODY,
+                                        MHD_RESPMEM_PERSISTENT);
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result queued = MHD_queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE, response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -590,7 +618,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     (void)version;
     cm_http_request *request = *con_cls;
     if (!request)
-        return MHD_NO; /* the URI callback could not allocate: drop the connection */
+        return reply_short_of_memory(cls, connection);
     request->connection = connection;
 
     if (request->phase == PHASE_NEW) {

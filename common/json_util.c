@@ -434,6 +434,19 @@ json_object *cm_json_new_milli(int64_t milli)
     return json_object_new_double_s((double)milli / 1000.0, text);
 }
 
+int cm_json_set(json_object *obj, const char *key, json_object *value)
+{
+    if (!obj || !value) {
+        json_object_put(value);
+        return -1;
+    }
+    if (json_object_object_add(obj, key, value) != 0) {
+        json_object_put(value); /* not inserted: still ours */
+        return -1;
+    }
+    return 0;
+}
+
 const char *cm_json_text(json_object *obj, size_t *length)
 {
     return json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,

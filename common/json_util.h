@@ -64,6 +64,14 @@ json_object *cm_json_new_milli(int64_t milli);
 /* Writes thousandths as text without trailing zeros into out (at least 32 bytes). */
 void cm_milli_format(int64_t milli, char out[32]);
 
+/*
+ * json_object_object_add for a value just made: takes `value` over either way and returns 0, or -1
+ * when `value` is NULL or the object could not grow. json-c's constructors return NULL only when
+ * short of memory, and json-c would store that NULL as a JSON null: a reply built with this says
+ * so instead of showing "id": null.
+ */
+int cm_json_set(json_object *obj, const char *key, json_object *value);
+
 /* Serialises compactly, without escaping '/'. The string is owned by `obj`. */
 const char *cm_json_text(json_object *obj, size_t *length);
 

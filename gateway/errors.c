@@ -43,11 +43,18 @@ const char *gw_correlation_id(const cm_http_request *request)
 static json_object *error_item(const char *code, const char *message, const char *field)
 {
     json_object *item = json_object_new_object();
+    if (!item)
+        return NULL;
     json_object_object_add(item, "errorCode", json_object_new_string(code));
     json_object_object_add(item, "message", json_object_new_string(message));
     json_object *details = json_object_new_array();
-    if (field && *field) {
+    if (field && *field && details) {
         json_object *detail = json_object_new_object();
+        if (!detail) {
+            json_object_put(item);
+            json_object_put(details);
+            return NULL;
+        }
         json_object_object_add(detail, "name", json_object_new_string("field"));
         json_object_object_add(detail, "value", json_object_new_string(field));
         json_object_array_add(details, detail);
@@ -72,6 +79,8 @@ static const char *legacy_code(int status, const char *code)
 static json_object *error_body(cm_http_request *request, int status, const char *code, const char *message)
 {
     json_object *body = json_object_new_object();
+    if (!body)
+        return NULL;
     json_object_object_add(body, "error", json_object_new_string(cm_http_reason(status)));
     json_object_object_add(body, "message", json_object_new_string(message));
     json_object_object_add(body, "errorCode", json_object_new_string(code));
@@ -86,9 +95,12 @@ void gw_error_writer(cm_http_request *request, int status, const char *code, con
     (void)data;
     code = legacy_code(status, code ? code : "UNEXPECTED_ERROR");
     json_object *body = error_body(request, status, code, message);
+    if (!body)
+        return; /* not replied: cm_http_reply_error sends its fixed body instead */
     json_object *items = json_object_new_array();
-    if (field && *field)
-        json_object_array_add(items, error_item(code, message, field));
+    json_object *item = field && *field && items ? error_item(code, message, field) : NULL;
+    if (item)
+        json_object_array_add(items, item);
     json_object_object_add(body, "items", items);
     json_object_object_add(body, "additionalErrorData", json_object_new_array());
     cm_http_reply_json(request, status, body);

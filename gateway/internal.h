@@ -63,6 +63,10 @@ int gw_answer_rows(cm_http_request *request, gw_gateway *gateway, const cm_tenan
 /* The smart-refresh / smart-adjust answer for a stored job: at most GW_SMART_SYNC_MAX_ITEMS items
  * wait for the job (bounded) and answer {"method": "sync", "jobID", "status"}; larger requests,
  * or a wait that ran out, answer {"method": "async", "jobID"}. */
+/* Answers 200 {"jobID": n} from a buffer on the stack: the job is stored, so the answer must not
+ * depend on an allocation that could fail (MHD's copy of the text is its own). */
+void gw_reply_job_id(cm_http_request *request, int64_t job_id);
+
 void gw_reply_smart(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, int64_t job_id,
                     size_t item_count);
 

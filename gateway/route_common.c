@@ -1,11 +1,14 @@
 /*
  * route_common.c - what the body-carrying routes share: the request prelude (tenant, key, content
- * type, the large-body gate) and waiting for a job to finish for the synchronous variants.
+ * type, the large-body gate), waiting for a job to finish for the synchronous variants, and the
+ * plain {"jobID": n} answer.
  */
 #include "common/clock.h"
 #include "gateway/errors.h"
 #include "gateway/internal.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 const cm_tenant *gw_json_request(cm_http_request *request, gw_route_data *route, const char **body, size_t *length,
@@ -67,4 +70,11 @@ int gw_wait_job(gw_gateway *gateway, int64_t tenant_id, int64_t job_id, int64_t 
             return 1;
         cm_sleep_ms(WAIT_POLL_MS);
     }
+}
+
+void gw_reply_job_id(cm_http_request *request, int64_t job_id)
+{
+    char text[48];
+    int length = snprintf(text, sizeof text, "{\"jobID\":%" PRId64 "}", job_id);
+    cm_http_reply_bytes(request, 200, "application/json", text, (size_t)length);
 }

@@ -52,9 +52,7 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
         gw_reply_smart(request, gateway, tenant, job_id, item_count);
         return;
     }
-    json_object *reply = json_object_new_object();
-    json_object_object_add(reply, "jobID", json_object_new_int64(job_id));
-    cm_http_reply_json(request, 200, reply);
+    gw_reply_job_id(request, job_id);
 }
 
 int gw_store_job(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, q_job_type type,

@@ -17,6 +17,10 @@ static int send_json(cm_http_request *request, int status, const char *content_t
         return -1;
     size_t length = 0;
     const char *text = cm_json_text(body, &length);
+    if (!text) { /* no memory for the text: the caller's fallback answers */
+        json_object_put(body);
+        return -1;
+    }
     int rc = cm_http_reply_bytes(request, status, content_type, text, length);
     json_object_put(body);
     return rc;

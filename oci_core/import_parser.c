@@ -218,7 +218,13 @@ void oci_import_parse_line_json(oci_import_parser *parser, const char *text, siz
     }
     json_object *obj = NULL;
     char error[CM_JSON_ERROR_MAX];
-    if (cm_json_parse(text, length, CM_JSON_MAX_DEPTH, &obj, error) != CM_OK) {
+    cm_err rc = cm_json_parse(text, length, CM_JSON_MAX_DEPTH, &obj, error);
+    if (rc == CM_ENOMEM) {
+        out->kind = OCI_LINE_NO_MEMORY;
+        snprintf(out->message, sizeof out->message, "out of memory");
+        return;
+    }
+    if (rc != CM_OK) {
         fail(out, "the line is not valid JSON: %s", error);
         return;
     }

@@ -7,7 +7,7 @@
  *   lines after it, until the next header.
  * Mixing the layouts in one file is refused line by line. Each broken line gives an ERROR result
  * with a message naming the field; the parser state survives it, so the next line is read normally.
- * Pure code: no I/O, no allocation that outlives a call. The parser state is a plain struct so it
+ * Pure code: no I/O, no allocation that outlives a call (one that fails gives OCI_LINE_NO_MEMORY). The parser state is a plain struct so it
  * can be saved with an import's checkpoint and restored after a restart.
  */
 #ifndef OCI_IMPORT_PARSER_H
@@ -35,6 +35,8 @@ typedef enum oci_import_line_kind {
     OCI_LINE_HEADER = 1, /* legacy location header */
     OCI_LINE_RECORD = 2, /* `record` is filled */
     OCI_LINE_ERROR = 3,  /* `message` says why; the ids hold what could be read ("" otherwise) */
+    OCI_LINE_NO_MEMORY = 4, /* the process was short of memory: nothing is known against the line;
+                             * the import reads it again later */
 } oci_import_line_kind;
 
 typedef struct oci_import_line {

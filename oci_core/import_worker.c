@@ -34,7 +34,10 @@ static int stopping(oci_core *core)
     return stop;
 }
 
-/* Copies the file part of the upload into `data_path`, hashing it. Returns 0 or -1. */
+#define EXTRACT_NO_MEMORY (-2)
+
+/* Copies the file part of the upload into `data_path`, hashing it. Returns 0, -1 (the file could
+ * not be read or written), or EXTRACT_NO_MEMORY (nothing is known against the file: try later). */
 static int extract_part(const oci_import_row *row, const char *data_path, char hash_hex[CM_SHA256_HEX_LEN + 1],
                         char sha512_hex[CM_SHA512_HEX_LEN + 1])
 {
@@ -61,6 +64,7 @@ static int extract_part(const oci_import_row *row, const char *data_path, char h
         left -= n;
         position += n;
     }
+    int no_memory = !buffer;
     free(buffer);
     uint8_t digest[CM_SHA256_LEN];
     if (cm_sha256_final(&ctx, digest) != CM_OK)
@@ -74,7 +78,7 @@ static int extract_part(const oci_import_row *row, const char *data_path, char h
         close(in);
     if (out >= 0 && close(out) != 0)
         rc = -1;
-    return rc;
+    return no_memory ? EXTRACT_NO_MEMORY : rc;
 }
 
 static int same_hex(const char *a, const char *b)
@@ -288,7 +292,12 @@ static int run_import(oci_core *core, const char *id)
         if (!row.started_ms)
             row.started_ms = oci_core_now(core);
         char hash[CM_SHA256_HEX_LEN + 1], hash512[CM_SHA512_HEX_LEN + 1];
-        if (extract_part(&row, data_path, hash, hash512) != 0) {
+        int extracted = extract_part(&row, data_path, hash, hash512);
+        if (extracted == EXTRACT_NO_MEMORY) {
+            cm_log_error("oci.import_start", "import=%s: out of memory; will retry", row.id);
+            return 0;
+        }
+        if (extracted != 0) {
             snprintf(row.validation_error, sizeof row.validation_error, "The uploaded file could not be read.");
         } else if (row.gzip && strcmp(row.file_encoding, "GZIP") != 0) {
             snprintf(row.validation_error, sizeof row.validation_error,
@@ -355,6 +364,12 @@ static int run_import(oci_core *core, const char *id)
                          OCI_IMPORT_LINE_MAX);
             } else {
                 oci_import_parse_line(&parser, buffer, length, &line->parsed);
+            }
+            if (line->parsed.kind == OCI_LINE_NO_MEMORY) {
+                /* Not the line's fault: the batch is read again from the last checkpoint later. */
+                cm_log_error("oci.import_batch", "import=%s line=%lld: out of memory; will retry", row.id,
+                             (long long)line_number);
+                goto out;
             }
             if (line->parsed.kind == OCI_LINE_RECORD || line->parsed.kind == OCI_LINE_ERROR)
                 count++;

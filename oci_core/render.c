@@ -3,11 +3,11 @@
 #include "common/clock.h"
 #include "common/json_util.h"
 
-void oci_render_time(json_object *obj, const char *key, int64_t ms)
+int oci_render_time(json_object *obj, const char *key, int64_t ms)
 {
     char text[CM_TIME_TEXT_MAX];
     cm_time_format_ms(ms, text);
-    json_object_object_add(obj, key, json_object_new_string(text));
+    return cm_json_set(obj, key, json_object_new_string(text));
 }
 
 json_object *oci_render_futures(const oci_future *futures, size_t count)
@@ -19,9 +19,14 @@ json_object *oci_render_futures(const oci_future *futures, size_t count)
             json_object_put(array);
             return NULL;
         }
-        oci_render_time(future, "expectedDate", futures[i].expected_ms);
-        json_object_object_add(future, "quantity", cm_json_new_milli(futures[i].quantity_milli));
-        json_object_array_add(array, future);
+        /* One statement each: the members keep this order. Short of memory: no half record. */
+        int failed = oci_render_time(future, "expectedDate", futures[i].expected_ms);
+        failed |= cm_json_set(future, "quantity", cm_json_new_milli(futures[i].quantity_milli));
+        if (failed || json_object_array_add(array, future) != 0) {
+            json_object_put(future);
+            json_object_put(array);
+            return NULL;
+        }
     }
     return array;
 }
@@ -32,12 +37,16 @@ static json_object *common_fields(const char *sku, int64_t atf, int64_t ato, int
     json_object *obj = json_object_new_object();
     if (!obj)
         return NULL;
-    json_object_object_add(obj, "sku", json_object_new_string(sku));
-    json_object_object_add(obj, "atf", cm_json_new_milli(atf));
-    json_object_object_add(obj, "ato", cm_json_new_milli(ato));
-    json_object_object_add(obj, "onHand", cm_json_new_milli(on_hand));
-    json_object_object_add(obj, "reserved", cm_json_new_milli(reserved));
-    json_object_object_add(obj, "safetyStockCount", cm_json_new_milli(safety_stock));
+    int failed = cm_json_set(obj, "sku", json_object_new_string(sku));
+    failed |= cm_json_set(obj, "atf", cm_json_new_milli(atf));
+    failed |= cm_json_set(obj, "ato", cm_json_new_milli(ato));
+    failed |= cm_json_set(obj, "onHand", cm_json_new_milli(on_hand));
+    failed |= cm_json_set(obj, "reserved", cm_json_new_milli(reserved));
+    failed |= cm_json_set(obj, "safetyStockCount", cm_json_new_milli(safety_stock));
+    if (failed) {
+        json_object_put(obj);
+        return NULL;
+    }
     return obj;
 }
 
@@ -50,9 +59,12 @@ json_object *oci_render_location_record(const char *sku, const oci_quantities *r
         json_object_put(obj);
         return NULL;
     }
-    if (record->has_effective_date)
-        oci_render_time(obj, "effectiveDate", record->effective_ms);
-    json_object_object_add(obj, "futures", futures);
+    int failed = record->has_effective_date ? oci_render_time(obj, "effectiveDate", record->effective_ms) : 0;
+    failed |= cm_json_set(obj, "futures", futures);
+    if (failed) {
+        json_object_put(obj);
+        return NULL;
+    }
     return obj;
 }
 
@@ -65,10 +77,14 @@ json_object *oci_render_group_record(const char *sku, const oci_group_sum *sum)
         json_object_put(obj);
         return NULL;
     }
-    json_object_object_add(obj, "groupReserved", cm_json_new_milli(sum->group_reserved));
-    json_object_object_add(obj, "sharedGroupReserved", cm_json_new_milli(sum->shared_group_reserved));
+    int failed = cm_json_set(obj, "groupReserved", cm_json_new_milli(sum->group_reserved));
+    failed |= cm_json_set(obj, "sharedGroupReserved", cm_json_new_milli(sum->shared_group_reserved));
     if (sum->has_effective_date)
-        oci_render_time(obj, "effectiveDate", sum->effective_ms);
-    json_object_object_add(obj, "futures", futures);
+        failed |= oci_render_time(obj, "effectiveDate", sum->effective_ms);
+    failed |= cm_json_set(obj, "futures", futures);
+    if (failed) {
+        json_object_put(obj);
+        return NULL;
+    }
     return obj;
 }

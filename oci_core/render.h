@@ -16,7 +16,7 @@ json_object *oci_render_futures(const oci_future *futures, size_t count);
 json_object *oci_render_location_record(const char *sku, const oci_quantities *record);
 /* The same for a group, plus groupReserved and sharedGroupReserved. */
 json_object *oci_render_group_record(const char *sku, const oci_group_sum *sum);
-/* Adds "key": "<RFC 3339>" to obj. */
-void oci_render_time(json_object *obj, const char *key, int64_t ms);
+/* Adds "key": "<RFC 3339>" to obj; -1 when short of memory (cm_json_set), else 0. */
+int oci_render_time(json_object *obj, const char *key, int64_t ms);
 
 #endif

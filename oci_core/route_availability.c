@@ -95,7 +95,12 @@ static json_object *place_entry(const char *id, json_object **records)
         json_object_put(*records);
         return NULL;
     }
-    json_object_object_add(entry, "id", json_object_new_string(id));
+    if (cm_json_set(entry, "id", json_object_new_string(id)) != 0) {
+        json_object_put(entry);
+        json_object_put(*records);
+        *records = NULL;
+        return NULL;
+    }
     json_object_object_add(entry, "records", *records);
     return entry;
 }

@@ -382,6 +382,30 @@ void oci_route_reservation_put(cm_http_request *request, void *data)
         rc = reserve_places(writer, graph, &options, groups, 1, group_results, &failed);
     if (rc == CM_OK && has_locations == CM_JSON_OK)
         rc = reserve_places(writer, graph, &options, locations, 0, location_results, &failed);
+    /* The answer is made whole, its text too, before the commit: once committed, the answer must
+     * not depend on an allocation (a 503 then would be a lie, and the retry would meet the stored
+     * document). The Connect API converts the answer first: its text is made after the commit. */
+    const char *text = NULL;
+    size_t text_length = 0;
+    if (rc == CM_OK) {
+        int incomplete = oci_render_time(reply, "reservationTime", reservation_ms);
+        if (row.expires_ms)
+            incomplete |= oci_render_time(reply, "expirationTime", row.expires_ms);
+        incomplete |= cm_json_set(reply, "success", json_object_new_boolean(!failed));
+        if (has_groups == CM_JSON_OK)
+            json_object_object_add(reply, "groups", group_results);
+        else
+            json_object_put(group_results);
+        if (has_locations == CM_JSON_OK)
+            json_object_object_add(reply, "locations", location_results);
+        else
+            json_object_put(location_results);
+        group_results = location_results = NULL;
+        if (!incomplete && !oci_connect_of(request))
+            text = cm_json_text(reply, &text_length);
+        if (incomplete || (!oci_connect_of(request) && !text))
+            rc = CM_ENOMEM;
+    }
     if (writer)
         rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
     if (rc != CM_OK) {
@@ -390,21 +414,13 @@ void oci_route_reservation_put(cm_http_request *request, void *data)
         oci_reply_internal(request, rc, "reserve");
         goto out;
     }
-    oci_render_time(reply, "reservationTime", reservation_ms);
-    if (row.expires_ms)
-        oci_render_time(reply, "expirationTime", row.expires_ms);
-    json_object_object_add(reply, "success", json_object_new_boolean(!failed));
-    if (has_groups == CM_JSON_OK)
-        json_object_object_add(reply, "groups", group_results);
-    else
-        json_object_put(group_results);
-    if (has_locations == CM_JSON_OK)
-        json_object_object_add(reply, "locations", location_results);
-    else
-        json_object_put(location_results);
     char location_header[OCI_ORG_MAX + OCI_RESERVATION_ID_MAX + 96];
     snprintf(location_header, sizeof location_header, RESERVATION_PATH, org, id);
     cm_http_add_header(request, "Location", location_header);
+    if (text) {
+        cm_http_reply_bytes(request, 200, "application/json", text, text_length);
+        goto out;
+    }
     oci_reply_action(request, 200, reply);
     reply = NULL;
 out:

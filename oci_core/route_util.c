@@ -21,7 +21,13 @@ json_object *oci_request_object(cm_http_request *request)
     }
     json_object *root = NULL;
     char error[CM_JSON_ERROR_MAX];
-    if (cm_json_parse(body, length, CM_JSON_MAX_DEPTH, &root, error) != CM_OK) {
+    cm_err rc = cm_json_parse(body, length, CM_JSON_MAX_DEPTH, &root, error);
+    if (rc == CM_ENOMEM) {
+        /* Not the client's mistake: a 503 tells it to retry the same body. */
+        oci_reply_internal(request, rc, "parsing the body");
+        return NULL;
+    }
+    if (rc != CM_OK) {
         oci_reply_invalid(request, "body", error);
         return NULL;
     }

@@ -291,7 +291,9 @@ static cm_err finish(oci_store_conn *conn, sqlite3_stmt *statement, int step_rc)
 }
 
 /* SQLITE_STATIC: no copy. Every store function steps and finishes (resets and unbinds) its
- * statement before it returns, and what it binds is the caller's, alive for the whole call. */
+ * statement before it returns, and what it binds is the caller's, alive for the whole call. A
+ * SQLITE_TRANSIENT copy could also fail for lack of memory, and SQLite then binds NULL silently:
+ * a read would find nothing and a write would store a NULL. */
 static void bind_text(sqlite3_stmt *s, int index, const char *text)
 {
     if (text)
@@ -526,6 +528,7 @@ oci_store_conn *oci_store_read_begin(oci_store *store)
         conn = &store->readers[pick];
         pthread_mutex_lock(&conn->lock);
     }
+    cm_db_rollback(conn->db); /* what a failed rollback left open (common/db.c) */
     if (cm_db_exec(conn->db, "BEGIN") != CM_OK) {
         pthread_mutex_unlock(&conn->lock);
         return NULL;
@@ -996,7 +999,7 @@ cm_err oci_store_export_get(oci_store_conn *conn, const char *id, oci_export_row
         row->processed_count = sqlite3_column_int64(s, 13);
         row->exported_count = sqlite3_column_int64(s, 14);
         if (!row->places) {
-            sqlite3_reset(s);
+            (void)sqlite3_reset(s); /* the step succeeded: the copy is what failed */
             sqlite3_clear_bindings(s);
             *found = 0;
             return CM_ENOMEM;
@@ -1082,7 +1085,7 @@ cm_err oci_store_token_get(oci_store_conn *conn, const char *token, oci_delta_to
         out->after_seq = sqlite3_column_int64(s, 4);
         out->created_ms = sqlite3_column_int64(s, 5);
         if (!out->places) {
-            sqlite3_reset(s);
+            (void)sqlite3_reset(s); /* the step succeeded: the copy is what failed */
             sqlite3_clear_bindings(s);
             *found = 0;
             return CM_ENOMEM;

@@ -151,7 +151,9 @@ static sqlite3_stmt *statement(connection *conn, const char *sql)
 {
     for (size_t i = 0; i < conn->cached; i++) {
         if (conn->cache[i].sql == sql) {
-            sqlite3_reset(conn->cache[i].stmt);
+            /* A reset returns the error of the statement's last step, which that use reported:
+             * nothing new for this one, which starts clean either way. */
+            (void)sqlite3_reset(conn->cache[i].stmt);
             sqlite3_clear_bindings(conn->cache[i].stmt);
             return conn->cache[i].stmt;
         }
@@ -166,11 +168,12 @@ static sqlite3_stmt *statement(connection *conn, const char *sql)
     return stmt;
 }
 
-/* Finishes a statement use: resets it so it holds no read lock. */
+/* Finishes a statement use: resets it so it holds no read lock. The reset's result is the last
+ * step's error, which every caller has already checked and reported. */
 static void done(sqlite3_stmt *stmt)
 {
     if (stmt)
-        sqlite3_reset(stmt);
+        (void)sqlite3_reset(stmt);
 }
 
 static connection *lock_reader(sqlite_store *store)
@@ -672,6 +675,12 @@ static const char SQL_CLAIM[] =
     "   ORDER BY j.job_id LIMIT 1)"
     " RETURNING " JOB_COLUMNS;
 
+/* Gives back a claim whose row could not be read (short of memory): the claim has committed, and
+ * nobody else would take the job before the next start (SQLite claims hold no lease). */
+static const char SQL_UNCLAIM[] = "UPDATE jobs SET claimed_by = NULL WHERE job_id = ?1 AND claimed_by = ?2";
+static cm_err run_held_update(sqlite_store *store, const char *sql, int64_t job_id, const char *worker_token,
+                              int64_t a, int64_t b, const char *text);
+
 static cm_err sqlite_claim(q_store *base, const char *worker_token, int64_t now_ms, q_job *out)
 {
     sqlite_store *store = of(base);
@@ -683,12 +692,15 @@ static cm_err sqlite_claim(q_store *base, const char *worker_token, int64_t now_
         now_ms = locked_now;
     sqlite3_stmt *stmt = statement(conn, SQL_CLAIM);
     cm_err rc = CM_EDB;
+    int64_t unread_claim = 0;
     if (stmt) {
         sqlite3_bind_text(stmt, 1, worker_token, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, now_ms);
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
             rc = read_job(stmt, out);
+            if (rc)
+                unread_claim = sqlite3_column_int64(stmt, 0);
             /* Step to the end so the UPDATE's statement transaction commits. */
             while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             }
@@ -702,6 +714,9 @@ static cm_err sqlite_claim(q_store *base, const char *worker_token, int64_t now_
         done(stmt);
     }
     pthread_mutex_unlock(&conn->lock);
+    if (unread_claim && run_held_update(store, SQL_UNCLAIM, unread_claim, worker_token, 0, 0, NULL) != CM_OK)
+        cm_log_error("queue.claim", "job=%lld was claimed but could not be read or given back",
+                     (long long)unread_claim);
     return rc;
 }
 

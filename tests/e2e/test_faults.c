@@ -3,7 +3,8 @@
  * unreadable database, an OCI that stays unreachable past the retry budget.
  *
  * The full disk is real: the data folder is a tiny tmpfs mounted for the test (the tests run as
- * root). Where mounting is not permitted the test is skipped, saying so.
+ * root). Where mounting is not permitted the test is skipped, saying so; tests/torture/io_faults.c
+ * covers full disks and write errors without mounting (an SQLite VFS shim), as any user.
  */
 #include "e2e_legacy.h"
 

@@ -174,6 +174,7 @@ int fz_import(const uint8_t *data, size_t size)
                 fz_broken("future_count");
             break;
         case OCI_LINE_ERROR:
+        case OCI_LINE_NO_MEMORY:
             fz_check_string(line->message, sizeof line->message, "import error message");
             break;
         default:

@@ -523,6 +523,22 @@ static void new_milli_text(void **state)
     json_object_put(obj);
 }
 
+/* cm_json_set: a NULL value (what json-c's constructors give when short of memory) is refused,
+ * not stored as a JSON null; a real value is added. */
+static void set_refuses_a_null_value(void **state)
+{
+    (void)state;
+    json_object *obj = json_object_new_object();
+    assert_int_equal(cm_json_set(obj, "missing", NULL), -1);
+    assert_false(json_object_object_get_ex(obj, "missing", NULL));
+    assert_int_equal(cm_json_set(obj, "id", json_object_new_string("warehouse-1")), 0);
+    const char *id = NULL;
+    assert_int_equal(cm_json_string(obj, "id", &id), CM_JSON_OK);
+    assert_string_equal(id, "warehouse-1");
+    assert_int_equal(cm_json_set(NULL, "id", json_object_new_int(1)), -1); /* the value is put */
+    json_object_put(obj);
+}
+
 static void json_text_is_compact_and_round_trips(void **state)
 {
     (void)state;
@@ -562,6 +578,7 @@ int main(void)
         cmocka_unit_test(milli_format_without_trailing_zeros),
         cmocka_unit_test(new_milli_text),
         cmocka_unit_test(json_text_is_compact_and_round_trips),
+        cmocka_unit_test(set_refuses_a_null_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
