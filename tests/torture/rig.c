@@ -51,7 +51,7 @@ void rig_open(rig *r, const char *const *overrides)
     char oci_error[OCI_ERROR_MAX];
     if (oci_core_open(r->config, r->data_dir, &r->core, oci_error) != CM_OK)
         fail_msg("core: %s", oci_error);
-    r->delivery = dl_delivery_bundled_new(r->core);
+    r->delivery = dl_delivery_bundled_new(r->core, q_store_installation_id(r->store));
     assert_non_null(r->delivery);
     gw_options options = {.config = r->config, .store = r->store, .pool = NULL, .delivery = r->delivery};
     assert_int_equal(gw_open(&options, &r->gateway), CM_OK);
