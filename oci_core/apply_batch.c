@@ -7,11 +7,14 @@
  * refusals, every other record APPLIED, and nothing written. The marker also keeps the batch's size
  * and a fingerprint of its record ids: a key replayed with other records is refused (CM_EEXIST)
  * rather than answered with results that belong to different records. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "common/body.h"
+#include "common/json_util.h"
 #include "common/log.h"
 #include "oci_core/apply.h"
 #include "oci_core/core_internal.h"
@@ -63,34 +66,55 @@ static int64_t fingerprint(const oci_record_update *records, size_t count)
     return (int64_t)hash;
 }
 
-/* The refusals as the marker keeps them: [[index, errorCode, message], …]; NULL when out of memory. */
+/* The refusals as the marker keeps them: [[index, "errorCode", "message"], …]; NULL when out of
+ * memory. Written as text rather than through a json-c tree: a tree that lost one element to a
+ * failed allocation would still serialize, as a marker that answers the wrong record as refused. */
 static char *encode_refusals(const oci_apply_result *results, size_t count)
 {
-    json_object *list = json_object_new_array();
-    for (size_t i = 0; list && i < count; i++) {
+    cm_body text;
+    cm_body_init(&text, SIZE_MAX);
+    cm_err rc = cm_body_append(&text, "[", 1);
+    int first = 1;
+    for (size_t i = 0; rc == CM_OK && i < count; i++) {
         if (results[i].outcome != OCI_APPLY_REFUSED)
             continue;
-        json_object *entry = json_object_new_array();
-        json_object_array_add(entry, json_object_new_int64((int64_t)i));
-        json_object_array_add(entry, json_object_new_string(results[i].error_code ? results[i].error_code : ""));
-        json_object_array_add(entry, json_object_new_string(results[i].message));
-        json_object_array_add(list, entry);
+        const char *code = results[i].error_code ? results[i].error_code : "";
+        rc = cm_body_appendf(&text, "%s[%zu,", first ? "" : ",", i);
+        if (rc == CM_OK)
+            rc = cm_json_append_string(&text, code, strlen(code));
+        if (rc == CM_OK)
+            rc = cm_body_append(&text, ",", 1);
+        if (rc == CM_OK)
+            rc = cm_json_append_string(&text, results[i].message, strlen(results[i].message));
+        if (rc == CM_OK)
+            rc = cm_body_append(&text, "]", 1);
+        first = 0;
     }
-    char *text = list ? strdup(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN)) : NULL;
-    json_object_put(list);
-    return text;
+    if (rc == CM_OK)
+        rc = cm_body_append(&text, "]", 1);
+    size_t length = 0;
+    char *out = rc == CM_OK ? cm_body_take(&text, &length) : NULL;
+    cm_body_free(&text);
+    return out;
 }
 
-/* Fills `results` as the first application answered. CM_EDB when the marker is unreadable. */
+/* Fills `results` as the first application answered. CM_EDB when the marker is unreadable,
+ * CM_ENOMEM when memory ran out reading it (the delivery is tried again). */
 static cm_err decode_refusals(const char *text, oci_apply_result *results, size_t count)
 {
     memset(results, 0, count * sizeof *results); /* OCI_APPLY_APPLIED */
-    json_object *list = json_tokener_parse(text);
-    cm_err rc = list && json_object_is_type(list, json_type_array) ? CM_OK : CM_EDB;
+    json_object *list = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    cm_err rc = cm_json_parse(text, strlen(text), 4, &list, parse_error);
+    if (rc == CM_ENOMEM)
+        return rc;
+    rc = rc == CM_OK && json_object_is_type(list, json_type_array) ? CM_OK : CM_EDB;
     for (size_t n = 0; rc == CM_OK && n < json_object_array_length(list); n++) {
         json_object *entry = json_object_array_get_idx(list, n);
-        int64_t index = json_object_get_int64(json_object_array_get_idx(entry, 0));
-        if (index < 0 || (size_t)index >= count) {
+        json_object *first = json_object_array_get_idx(entry, 0);
+        int64_t index = json_object_get_int64(first);
+        if (!json_object_is_type(entry, json_type_array) || json_object_array_length(entry) != 3 ||
+            !json_object_is_type(first, json_type_int) || index < 0 || (size_t)index >= count) {
             rc = CM_EDB;
             break;
         }
