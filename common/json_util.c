@@ -58,10 +58,60 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t left)
     return need;
 }
 
+/* 1 when the n bytes are a number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * (json-c's strict mode also takes "1.", "-.5" and "1.e5", and would write them back as read, so
+ * they would reach stored rows, extras and OCI). */
+static int is_rfc8259_number(const char *s, size_t n)
+{
+    size_t i = 0, digits;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else {
+        for (digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
+            digits++;
+        if (!digits)
+            return 0;
+    }
+    if (i < n && s[i] == '.') {
+        for (i++, digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
+            digits++;
+        if (!digits)
+            return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        for (digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
+            digits++;
+        if (!digits)
+            return 0;
+    }
+    return i == n;
+}
+
+int cm_utf8_valid(const char *text, size_t length)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < length;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = utf8_sequence_length(s + i, length - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
 /*
- * json-c's strict mode still accepts single-quoted strings, NaN, Infinity and numbers that
- * overflow to infinity, and its UTF-8 check lets overlong forms, surrogates and code points above
- * U+10FFFF through. This pass runs over text json-c has accepted and finds the first such token.
+ * json-c's strict mode still accepts single-quoted strings, NaN, Infinity, numbers without
+ * digits after or before the point and numbers that overflow to infinity, and its UTF-8 check
+ * lets overlong forms, surrogates and code points above U+10FFFF through. This pass runs over text json-c has accepted and finds the first such token.
  * Returns 0, or -1 with *offset and *what set.
  */
 static int check_strict(const char *text, size_t length, size_t *offset, const char **what, size_t *colons)
@@ -103,9 +153,15 @@ static int check_strict(const char *text, size_t length, size_t *offset, const c
             }
             memcpy(number, text + start, n);
             number[n] = '\0';
+            int grammatical = is_rfc8259_number(number, n);
             double value = strtod(number, NULL);
             if (number != small)
                 free(number);
+            if (!grammatical) {
+                *offset = start;
+                *what = "number is not JSON (RFC 8259 wants digits on both sides of '.')";
+                return -1;
+            }
             if (!isfinite(value)) {
                 *offset = start;
                 *what = "number out of range";

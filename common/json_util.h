@@ -40,6 +40,10 @@ typedef enum cm_json_get {
 cm_err cm_json_parse(const char *text, size_t length, int max_depth, json_object **out,
                      char error[CM_JSON_ERROR_MAX]);
 
+/* 1 when the bytes are UTF-8 as RFC 3629 defines it (no overlong forms, no surrogates, nothing
+ * above U+10FFFF), as cm_json_parse requires of strings; 0 otherwise. */
+int cm_utf8_valid(const char *text, size_t length);
+
 /* Typed getters on an object member. A JSON null is reported as CM_JSON_WRONG_TYPE. */
 cm_json_get cm_json_string(const json_object *obj, const char *key, const char **out);
 cm_json_get cm_json_int64(const json_object *obj, const char *key, int64_t *out);

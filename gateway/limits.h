@@ -26,7 +26,9 @@
 #define GW_MAX_ATTRIBUTES 63
 #define GW_MAX_ATTRIBUTE_LENGTH 255
 #define GW_MAX_IDENTIFIER_LENGTH 255
-#define GW_MAX_QUANTITY 1000000000000LL /* 10^12: exact in OCI's thousandths and in doubles */
+#include "translate/item.h"
+
+#define GW_MAX_QUANTITY TR_MAX_QUANTITY /* 10^12: exact in OCI's thousandths and in doubles */
 #define GW_MAX_REPORTED_PROBLEMS 100
 #define GW_MAX_REPORTED_DUPLICATES 100
 #define GW_JSON_MAX_DEPTH 16

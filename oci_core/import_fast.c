@@ -55,7 +55,8 @@ static int plain_integer(cursor *c, int64_t *milli)
     const char *s = c->p;
     int64_t value = 0;
     while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-        value = value * 10 + (*c->p - '0');
+        if (c->p - s < 12) /* beyond 12 digits the number is refused below; stop before overflow */
+            value = value * 10 + (*c->p - '0');
         c->p++;
     }
     size_t digits = (size_t)(c->p - s);

@@ -133,6 +133,11 @@ cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_
     return CM_OK;
 }
 
+static int within_quantity_range(int64_t value)
+{
+    return value >= -TR_MAX_QUANTITY && value <= TR_MAX_QUANTITY;
+}
+
 int tr_translate_item(const tr_context *context, const tr_legacy_item *item, size_t item_index,
                       tr_record *out, char why[TR_WHY_MAX])
 {
@@ -148,10 +153,18 @@ int tr_translate_item(const tr_context *context, const tr_legacy_item *item, siz
         snprintf(why, TR_WHY_MAX, "the record id could not be hashed (out of memory)");
         return -1;
     }
+    /* Checked before the sum: each within 10^12, safety + floor and the thousandths fit in int64. */
+    if (!within_quantity_range(item->quantity) ||
+        (item->has_safety_stock && !within_quantity_range(item->safety_stock)) ||
+        (item->has_floor && !within_quantity_range(item->floor))) {
+        snprintf(why, TR_WHY_MAX, "a quantity, safety stock or floor is larger than %lld", TR_MAX_QUANTITY);
+        return -1;
+    }
+    int64_t safety = tr_safety_stock(context->floor, item);
     out->sku = sku;
     out->location_id = context->location_id;
     out->on_hand_milli = item->quantity * 1000;
-    out->safety_stock_milli = tr_safety_stock(context->floor, item) * 1000;
+    out->safety_stock_milli = safety * 1000;
     out->effective_ms = context->effective_ms;
     out->item_index = item_index;
     return 0;

@@ -28,6 +28,10 @@
 
 #define TR_SKU_MIN_LENGTH 2
 #define TR_SKU_MAX_LENGTH 250
+/* The largest magnitude of a quantity, safety stock or floor (the gateway's GW_MAX_QUANTITY, 10^12:
+ * exact in OCI's thousandths and in doubles). The gateway refuses larger values; one read from a
+ * stored row was damaged after, and the item is refused instead of overflowing. */
+#define TR_MAX_QUANTITY 1000000000000LL
 #define TR_WHY_MAX 128
 
 /* A validated legacy item. Strings are borrowed from whoever owns the parsed request. */

@@ -370,7 +370,9 @@ static int read_string(char **p, char *end, char stop, const char **out, size_t 
 cm_err tr_stored_open(tr_stored_reader *reader, char *text, size_t length)
 {
     memset(reader, 0, sizeof *reader);
-    if (!tr_stored_is_current(text, length))
+    /* The gateway stores only text json-c accepted; a row that is not UTF-8 was damaged after,
+     * and its identifiers and kept fields would reach OCI as JSON strings. */
+    if (!tr_stored_is_current(text, length) || !cm_utf8_valid(text, length))
         return CM_EINVAL;
     char *p = text + MAGIC_LENGTH + 1;
     int64_t count = 0;

@@ -63,7 +63,7 @@ typedef struct tr_stored_reader {
     size_t read;      /* records read so far */
 } tr_stored_reader;
 
-/* Reads the header. CM_EINVAL when the text is not in the current form. */
+/* Reads the header. CM_EINVAL when the text is not in the current form or not UTF-8. */
 cm_err tr_stored_open(tr_stored_reader *reader, char *text, size_t length);
 
 /* Reads the next record into *out. CM_ENOTFOUND after the last record (and only if nothing is

@@ -164,6 +164,19 @@ static void nan_and_infinity_are_refused(void **state)
     parse_fails("[1e999]", NULL);
 }
 
+static void numbers_outside_rfc8259_are_refused(void **state)
+{
+    (void)state;
+    /* json-c's strict mode takes these and writes them back as read. */
+    parse_fails("[1.]", "byte 1");
+    parse_fails("{\"p\": 999.}", "byte 6");
+    parse_fails("[-.5]", "byte 1");
+    parse_fails("[1.e5]", "byte 1");
+    parse_fails("[0.]", NULL);
+    json_object *value = parse_ok("[1.5, -0.25, 1e5, 1.0E+2, 0, -0, 12]");
+    json_object_put(value);
+}
+
 static void depth_limit(void **state)
 {
     (void)state;
@@ -562,6 +575,7 @@ int main(void)
         cmocka_unit_test(truncated_input_is_refused),
         cmocka_unit_test(non_json_syntax_is_refused),
         cmocka_unit_test(single_quoted_strings_are_refused),
+        cmocka_unit_test(numbers_outside_rfc8259_are_refused),
         cmocka_unit_test(nan_and_infinity_are_refused),
         cmocka_unit_test(depth_limit),
         cmocka_unit_test(invalid_utf8_is_refused),

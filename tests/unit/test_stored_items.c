@@ -144,6 +144,10 @@ static void test_malformed_rows(void **state)
     expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 7:\"a\":1,}\n");
     expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 8:\"a\":[1,2\n");
     expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 6:\"a\":01\n");
+    /* Bytes that are not UTF-8 (a damaged row): an identifier, a kept string, a surrogate. */
+    expect_corrupt("omsgw-items/2 1\n1 - - 2:A\xc7 - - 0:\n");
+    expect_corrupt("omsgw-items/2 1\n1 - - 2:AB - - 7:\"a\":\"\xff\"\n");
+    expect_corrupt("omsgw-items/2 1\n1 - - 4:A\xed\xa0\x80 - - 0:\n");
     expect_corrupt("[{\"sku\":\"AB\",\"quantity\":1}");                  /* an old row cut short */
     expect_corrupt("{\"sku\":\"AB\",\"quantity\":1}");                   /* an old row that is no array */
     /* A NUL inside a string is refused although the length covers it. */
@@ -247,6 +251,18 @@ static void test_translate_entry_failures(void **state)
     assert_int_equal(chunk.failure_count, 1);
     assert_int_equal(chunk.failures[0].item_index, 1);
     assert_string_equal(chunk.failures[0].error_code, "InvalidItem");
+    tr_chunk_clear(&chunk);
+
+    /* Quantities beyond the gateway's limit in a damaged row: that item is refused, not overflowed. */
+    text = copy_of("omsgw-items/2 3\n9223372036854775807 - - 2:AB - - 0:\n1 -1000000000001 - 2:CD - - 0:\n"
+                   "1000000000000 1000000000000 1000000000000 2:EF - - 0:\n", &length);
+    assert_int_equal(tr_translate_chunk(&context, text, length, 0, 1, &chunk), CM_OK);
+    assert_int_equal(chunk.record_count, 1);
+    assert_int_equal(chunk.failure_count, 2);
+    assert_int_equal(chunk.failures[0].item_index, 0);
+    assert_int_equal(chunk.failures[1].item_index, 1);
+    assert_string_equal(chunk.records[0].sku, "EF");
+    assert_true(chunk.records[0].on_hand_milli == 1000000000000000LL);
     tr_chunk_clear(&chunk);
 }
 
