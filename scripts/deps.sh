@@ -11,6 +11,10 @@ PACKAGES="gcc make cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-d
 if [ "${OMSGW_WITH_CLANG:-0}" = "1" ]; then
     PACKAGES="$PACKAGES clang"
 fi
+# gcovr: the per-folder coverage report of scripts/coverage.sh (it reads gcc's own gcov data).
+if [ "${OMSGW_WITH_COVERAGE:-0}" = "1" ]; then
+    PACKAGES="$PACKAGES gcovr"
+fi
 
 missing=""
 for package in $PACKAGES; do

@@ -1,13 +1,16 @@
 #!/bin/sh
 # Installs what is missing, builds with AddressSanitizer and UndefinedBehaviorSanitizer, and runs
 # every test through ctest; then runs each libFuzzer target for a short fixed time
-# (scripts/fuzz-smoke.sh, which installs clang). Prints each cmocka summary and the counts; exits
-# non-zero on any failure. OMSGW_SKIP_FUZZ=1 skips the fuzz smoke run.
+# (scripts/fuzz-smoke.sh, which installs clang). Prints the coverage table (scripts/coverage.sh),
+# each cmocka summary and the counts; exits non-zero on any failure. OMSGW_SKIP_FUZZ=1 skips the
+# fuzz smoke run.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
-cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DOMSGW_SANITIZE=ON >/dev/null
+# Instrumented for gcov as well: the same run gives the coverage table printed at the end.
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DOMSGW_SANITIZE=ON -DOMSGW_COVERAGE=ON >/dev/null
 cmake --build build/test -j"$(nproc)"
+find build/test -name '*.gcda' -delete
 status=0
 ctest --test-dir build/test --output-on-failure -j"$(nproc)" --timeout 900 || status=$?
 
@@ -28,6 +31,8 @@ if [ "${OMSGW_SKIP_FUZZ:-0}" != "1" ]; then
         [ "$fuzz_failed" -gt 0 ] || fuzz_failed=1
     fi
 fi
+
+./scripts/coverage.sh --report build/test || echo "coverage: no report (gcovr failed)"
 
 echo
 echo "cmocka summaries (one line per test executable):"
