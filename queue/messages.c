@@ -68,6 +68,7 @@ cm_err q_messages_add(cm_body *messages, const char *text)
 typedef struct failure_lines {
     cm_body *messages;
     size_t reported;
+    int out_of_memory;
 } failure_lines;
 
 static void add_failure_message(const q_item_failure *failure, void *data)
@@ -77,8 +78,11 @@ static void add_failure_message(const q_item_failure *failure, void *data)
     snprintf(text, sizeof text, "items[%" PRId64 "] (sku %s): %s: %s", failure->item_index,
              failure->sku ? failure->sku : "?", failure->error_code ? failure->error_code : "Unknown",
              failure->message ? failure->message : "");
-    if (q_messages_add(lines->messages, text) == CM_OK)
+    cm_err rc = q_messages_add(lines->messages, text);
+    if (rc == CM_OK)
         lines->reported++;
+    else if (rc == CM_ENOMEM)
+        lines->out_of_memory = 1;
 }
 
 char *q_messages_final(q_store *store, const q_job *job, int64_t items_failed, const char *extra)
@@ -92,17 +96,23 @@ char *q_messages_final(q_store *store, const q_job *job, int64_t items_failed, c
      * state, which survives crashes; they are gathered here, before the chunks are deleted. */
     for (int64_t c = 0; job->type == Q_JOB_ADJUST && c < job->chunks_total; c++)
         q_adjust_add_notes(store, job->job_id, c, &messages);
-    if (extra)
-        q_messages_add(&messages, extra);
-    if (items_failed > 0) {
+    /* A message that does not fit (CM_ETOOBIG) is left out, as the limit says; one lost to a
+     * failed allocation or an unreadable store is not: NULL, and the job is finished later. */
+    int incomplete = extra && q_messages_add(&messages, extra) == CM_ENOMEM;
+    if (!incomplete && items_failed > 0) {
         failure_lines lines = {.messages = &messages};
-        q_store_each_failure(store, job->job_id, Q_MAX_REPORTED_FAILURES, add_failure_message, &lines);
-        if (items_failed > (int64_t)lines.reported) {
+        cm_err rc = q_store_each_failure(store, job->job_id, Q_MAX_REPORTED_FAILURES, add_failure_message, &lines);
+        incomplete = (rc != CM_OK && rc != CM_ENOTFOUND) || lines.out_of_memory;
+        if (!incomplete && items_failed > (int64_t)lines.reported) {
             char text[128];
             snprintf(text, sizeof text, "%" PRId64 " items in all were refused by OCI; the first %zu are listed.",
                      items_failed, lines.reported);
-            q_messages_add(&messages, text);
+            incomplete = q_messages_add(&messages, text) == CM_ENOMEM;
         }
+    }
+    if (incomplete) {
+        cm_body_free(&messages);
+        return NULL;
     }
     size_t length = 0;
     return cm_body_take(&messages, &length);

@@ -26,7 +26,9 @@ int q_messages_empty(const cm_body *messages);
 
 /* The messages a job ends with: its stored ones, an adjust's notes (kept in its chunks' saved
  * state), `extra` (may be NULL), and when items failed the first Q_MAX_REPORTED_FAILURES of them
- * with a count. A new JSON array text (caller frees), or NULL when memory ran out. */
+ * with a count. A new JSON array text (caller frees), or NULL when memory ran out or the failures
+ * could not be read (the caller finishes the job later rather than with messages missing);
+ * messages past Q_MESSAGES_MAX_BYTES are left out. */
 char *q_messages_final(q_store *store, const q_job *job, int64_t items_failed, const char *extra);
 
 #endif

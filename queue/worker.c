@@ -124,8 +124,18 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
 {
     q_pool *pool = self->pool;
     char *messages = final_messages(pool, job, items_failed, extra_message);
-    cm_err rc = q_store_finish(pool->config.store, job->job_id, self->token, status, success,
-                               messages ? messages : "[]", cm_now_ms());
+    if (!messages) {
+        /* Out of memory: finishing with no messages would lose the refused items' reasons for
+         * good. Every chunk is recorded, so the job waits a second and is finished by whichever
+         * worker claims it next. */
+        cm_log_warn("job.finish_deferred", "job=%" PRId64 " its messages could not be built (out of memory)",
+                    job->job_id);
+        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms,
+                     "out of memory while finishing");
+        return;
+    }
+    cm_err rc = q_store_finish(pool->config.store, job->job_id, self->token, status, success, messages,
+                               cm_now_ms());
     free(messages);
     if (rc == CM_ESTATE)
         cm_log_warn("job.lease_lost", "job=%" PRId64 " was taken over by another worker; its result is theirs",

@@ -232,8 +232,10 @@ void th_omsgw_dump_log(const th_omsgw *process)
 
 void th_omsgw_cleanup(th_omsgw *process)
 {
+    /* SIGTERM first: a graceful stop writes the process's gcov counters (scripts/coverage.sh
+     * counts what e2e servers ran) and runs LeakSanitizer; SIGKILL only if it does not stop. */
     if (process->pid > 0)
-        th_omsgw_stop(process, SIGKILL, 5000);
+        th_omsgw_stop(process, SIGTERM, 5000);
     if (process->dir[0])
         th_remove_tree(process->dir);
     process->dir[0] = '\0';

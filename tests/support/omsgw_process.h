@@ -54,7 +54,7 @@ int th_omsgw_stop(th_omsgw *process, int signal_number, int timeout_ms);
  * frees). Returns the exit status, or -1. */
 int th_omsgw_run(const char *const *args, char **output);
 
-/* Stops the server if running and removes the folder. */
+/* Stops the server if running (SIGTERM, then SIGKILL after 5 s) and removes the folder. */
 void th_omsgw_cleanup(th_omsgw *process);
 
 /* Prints the server's log to stderr (for failure diagnosis). */
