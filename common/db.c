@@ -1,4 +1,5 @@
 #include "common/db.h"
+#include "common/thread_priority.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -190,6 +191,8 @@ struct cm_db_checkpointer {
 static void *checkpointer_main(void *data)
 {
     cm_db_checkpointer *checkpointer = data;
+    /* Passive checkpoints block no writer, so a lowered checkpointer cannot hold up a commit. */
+    cm_thread_become_background("omsgw-checkpoint");
     pthread_mutex_lock(&checkpointer->lock);
     while (!checkpointer->stopping) {
         struct timespec deadline;

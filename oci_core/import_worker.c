@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "common/log.h"
+#include "common/thread_priority.h"
 #include "common/digest.h"
 #include "oci_core/apply.h"
 #include "oci_core/control.h"
@@ -432,6 +433,7 @@ static void run_export(oci_core *core, const char *id)
 void *oci_worker_main(void *data)
 {
     oci_core *core = data;
+    cm_thread_become_background("oci-import"); /* imports yield to the routes that answer */
     for (;;) {
         pthread_mutex_lock(&core->worker_lock);
         int stop = core->stopping, paused = core->worker_paused;

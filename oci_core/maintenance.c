@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/thread_priority.h"
 #include "oci_core/core_internal.h"
 #include "oci_core/limits.h"
 #include "oci_core/oci_core_testing.h"
@@ -91,6 +92,7 @@ cm_err oci_prune(oci_core *core)
 void *oci_reaper_main(void *data)
 {
     oci_core *core = data;
+    cm_thread_become_background("oci-reaper");
     int64_t next_prune = 0;
     for (;;) {
         pthread_mutex_lock(&core->worker_lock);

@@ -1,4 +1,5 @@
 #include "queue/worker.h"
+#include "common/thread_priority.h"
 #include "common/clock.h"
 #include "common/json_util.h"
 #include "common/log.h"
@@ -638,6 +639,7 @@ static void run_job(worker *self, q_job *job)
 static void *worker_main(void *data)
 {
     worker *self = data;
+    cm_thread_become_background("omsgw-worker"); /* acceptance first (common/thread_priority.h) */
     q_pool *pool = self->pool;
     int64_t idle = pool->config.idle_poll_ms ? pool->config.idle_poll_ms : DEFAULT_IDLE_POLL_MS;
     while (!atomic_load(&pool->stopping)) {
@@ -710,6 +712,7 @@ static void wake_pool(void *data)
 static void *pruner_main(void *data)
 {
     q_pool *pool = data;
+    cm_thread_become_background("omsgw-pruner");
     int64_t interval = pool->config.prune_interval_ms ? pool->config.prune_interval_ms
                                                       : DEFAULT_PRUNE_INTERVAL_MS;
     while (!atomic_load(&pool->stopping)) {

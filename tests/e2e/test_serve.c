@@ -7,6 +7,7 @@
 #include "tests/support/test_support.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -51,6 +52,92 @@ static void test_healthz_and_sigterm(void **state)
     char *log = th_read_file(process.log_path, NULL);
     assert_non_null(strstr(log, "omsgw.stopped"));
     free(log);
+    th_omsgw_cleanup(&process);
+}
+
+/* The first line of a /proc file into `out` (th_read_file goes by the file's size, which /proc
+ * reports as 0); 0, or -1 when it cannot be read (a thread that ended meanwhile). */
+static int read_proc_line(const char *path, char *out, size_t size)
+{
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return -1;
+    int ok = fgets(out, (int)size, file) != NULL;
+    fclose(file);
+    if (!ok)
+        return -1;
+    out[strcspn(out, "\n")] = '\0';
+    return 0;
+}
+
+/* Field 19 (nice) of a /proc stat line: the fields after the command (which may hold spaces)
+ * start after its last ')'. */
+static int nice_of_stat(const char *stat)
+{
+    const char *rest = strrchr(stat, ')');
+    assert_non_null(rest);
+    int field = 2;
+    for (const char *p = rest + 1; *p; p++)
+        if (*p == ' ' && ++field == 19)
+            return atoi(p + 1);
+    fail_msg("no field 19 in \"%s\"", stat);
+    return 0;
+}
+
+/* Counts the server's threads named `name` and how many of them run at nice `nice_value`
+ * (/proc/<pid>/task/<tid>/comm and field 19 of .../stat). */
+static void count_threads(pid_t pid, const char *name, int nice_value, int *named, int *at_nice)
+{
+    *named = *at_nice = 0;
+    char folder[64];
+    snprintf(folder, sizeof folder, "/proc/%d/task", (int)pid);
+    DIR *tasks = opendir(folder);
+    assert_non_null(tasks);
+    struct dirent *entry;
+    while ((entry = readdir(tasks)) != NULL) {
+        if (entry->d_name[0] == '.')
+            continue;
+        char path[384], comm[64], stat[1024];
+        snprintf(path, sizeof path, "%s/%s/comm", folder, entry->d_name);
+        if (read_proc_line(path, comm, sizeof comm) != 0 || strcmp(comm, name) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s/stat", folder, entry->d_name);
+        if (read_proc_line(path, stat, sizeof stat) != 0)
+            continue;
+        (*named)++;
+        if (nice_of_stat(stat) == nice_value)
+            (*at_nice)++;
+    }
+    closedir(tasks);
+}
+
+/* Acceptance first: the workers, the pruner and the checkpointers run at nice +10 under their
+ * names, the threads that answer requests at the server's own nice value. */
+static void test_background_threads_yield(void **state)
+{
+    (void)state;
+    th_omsgw process;
+    th_omsgw_start(&process, NULL);
+    expect_healthy(process.gateway_port);
+    char path[64], stat[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)process.pid);
+    assert_int_equal(read_proc_line(path, stat, sizeof stat), 0);
+    int base = nice_of_stat(stat);
+    int expected = base + 10 > 19 ? 19 : base + 10;
+    int named = 0, lowered = 0;
+    count_threads(process.pid, "omsgw-worker", expected, &named, &lowered);
+    assert_true(named >= 1);
+    assert_int_equal(lowered, named);
+    count_threads(process.pid, "omsgw-checkpoin", expected, &named, &lowered);
+    assert_true(named >= 2); /* gateway.db and oci.db */
+    assert_int_equal(lowered, named);
+    count_threads(process.pid, "omsgw-pruner", expected, &named, &lowered);
+    assert_int_equal(named, 1);
+    assert_int_equal(lowered, 1);
+    /* The main thread (its name is the program's) keeps the base value. */
+    count_threads(process.pid, "omsgw", base, &named, &lowered);
+    assert_true(named >= 1);
+    assert_int_equal(lowered, named);
     th_omsgw_cleanup(&process);
 }
 
@@ -219,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthz_and_sigterm),
         cmocka_unit_test(test_sigint_stops_cleanly),
+        cmocka_unit_test(test_background_threads_yield),
         cmocka_unit_test(test_unknown_route_and_method),
         cmocka_unit_test(test_bad_configs_stop_startup),
         cmocka_unit_test(test_missing_config_file),
