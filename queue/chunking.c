@@ -20,6 +20,10 @@ cm_err q_new_job_chunk(const q_new_job *job, size_t index, cm_body *scratch, con
         return CM_OK;
     }
     size_t item_count = (size_t)job->item_count, chunk_size = (size_t)job->chunk_size;
+    /* The index is checked against the chunk count before it is multiplied: index * chunk_size
+     * can wrap around in size_t for an index far out of range and land on a valid item. */
+    if (index >= q_new_job_chunk_count(job))
+        return CM_EINVAL;
     size_t first = index * chunk_size;
     if (first >= item_count)
         return CM_EINVAL;

@@ -40,5 +40,7 @@ int64_t q_chunk_count(int64_t item_count, int64_t chunk_size)
 {
     if (item_count <= 0 || chunk_size <= 0)
         return 1;
-    return (item_count + chunk_size - 1) / chunk_size;
+    /* Rounds up without item_count + chunk_size - 1, which overflows int64_t (undefined behaviour)
+     * for counts near INT64_MAX. */
+    return item_count / chunk_size + (item_count % chunk_size != 0);
 }

@@ -12,26 +12,32 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* The text of a JSON array as far as this module relies on it: '[' first and ']' last (the store
- * only ever holds arrays this module or json-c wrote). */
-static int looks_like_array(const char *text, size_t *length)
+/* The text of a JSON array as far as this module relies on it: '[' first and ']' last once the
+ * white space around it is set aside (the store only ever holds arrays this module or json-c
+ * wrote). *start and *length give the array without that white space: the copy must begin with
+ * its '[' for q_messages_empty and q_messages_add, which look at the first and last bytes. */
+static int looks_like_array(const char *text, size_t *start, size_t *length)
 {
-    size_t start = 0, end = strlen(text);
-    while (start < end && is_space(text[start]))
-        start++;
-    while (end > start && is_space(text[end - 1]))
+    size_t first = 0, end = strlen(text);
+    while (first < end && is_space(text[first]))
+        first++;
+    while (end > first && is_space(text[end - 1]))
         end--;
-    if (start != 0 || end - start < 2 || text[start] != '[' || text[end - 1] != ']')
+    if (end - first < 2 || text[first] != '[' || text[end - 1] != ']')
         return 0;
-    *length = end;
+    *start = first;
+    *length = end - first;
     return 1;
 }
 
 cm_err q_messages_init(cm_body *messages, const char *existing)
 {
     cm_body_init(messages, Q_MESSAGES_MAX_BYTES);
-    size_t length = 0;
-    if (existing && looks_like_array(existing, &length) && cm_body_append(messages, existing, length) == CM_OK)
+    /* An array after leading white space is still an array: its messages are kept, without the
+     * white space. */
+    size_t start = 0, length = 0;
+    if (existing && looks_like_array(existing, &start, &length) &&
+        cm_body_append(messages, existing + start, length) == CM_OK)
         return CM_OK;
     cm_body_reset(messages);
     return cm_body_append(messages, "[]", 2);
