@@ -22,7 +22,9 @@ static int refused(const oci_graph *graph, const oci_record_update *update, oci_
         return 1;
     }
     if (!update->location_id || !oci_graph_has_location(graph, update->location_id)) {
-        refuse(result, "LocationDoesNotExist", "No location exists with ID '", update->location_id);
+        /* "" for a missing id: a NULL detail would leave the message's quote unclosed. */
+        refuse(result, "LocationDoesNotExist", "No location exists with ID '",
+               update->location_id ? update->location_id : "");
         return 1;
     }
     if (update->record_id && !oci_valid_record_id(update->record_id)) {

@@ -74,8 +74,9 @@ int oci_valid_record_id(const char *record_id)
     size_t length = strlen(record_id);
     if (length < 1 || length > OCI_RECORD_ID_MAX)
         return 0;
+    /* "Printable" (ids.h): DEL (0x7f) is a control character too, as valid_sku already says. */
     for (size_t i = 0; i < length; i++)
-        if ((unsigned char)record_id[i] < 0x20)
+        if ((unsigned char)record_id[i] < 0x20 || (unsigned char)record_id[i] == 0x7f)
             return 0;
     return 1;
 }
