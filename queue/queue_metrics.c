@@ -62,6 +62,29 @@ static cm_metric *db_commit(void)
                                 cm_metrics_latency_buckets, cm_metrics_latency_bucket_count);
 }
 
+static cm_metric *accept_commits(void)
+{
+    static const char *const labels[] = {"backend", NULL};
+    return cm_metrics_counter("omsgw_accept_commits_total",
+                              "Durable commits that stored accepted jobs (group commit: several jobs may share one).",
+                              labels);
+}
+
+static cm_metric *accept_committed_jobs(void)
+{
+    static const char *const labels[] = {"backend", NULL};
+    return cm_metrics_counter("omsgw_accept_commit_jobs_total",
+                              "Jobs those commits held; divided by omsgw_accept_commits_total, jobs per commit.",
+                              labels);
+}
+
+void q_metrics_accept_commit(const char *backend, size_t jobs)
+{
+    const char *values[] = {backend};
+    cm_metric_add(accept_commits(), values, 1);
+    cm_metric_add(accept_committed_jobs(), values, (double)jobs);
+}
+
 double q_metrics_clock(void)
 {
     struct timespec now;
@@ -79,6 +102,8 @@ void q_metrics_register(void)
     oci_call();
     retries();
     db_commit();
+    accept_commits();
+    accept_committed_jobs();
 }
 
 typedef struct tenant_text {

@@ -8,6 +8,7 @@
 #ifndef Q_QUEUE_METRICS_H
 #define Q_QUEUE_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "queue/job.h"
@@ -28,5 +29,7 @@ void q_metrics_oci_call(double seconds, long status);
 void q_metrics_retry(long status);
 /* One write transaction of the queue's store. */
 void q_metrics_db_commit(const char *backend, const char *operation, double seconds);
+/* One group commit of acceptances that held `jobs` jobs (queue/accept_batch.h). */
+void q_metrics_accept_commit(const char *backend, size_t jobs);
 
 #endif

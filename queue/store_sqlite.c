@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "queue/accept_batch.h"
 #include "queue/chunking.h"
 #include "queue/store_backend.h"
 
@@ -138,6 +139,7 @@ typedef struct sqlite_store {
     connection *readers;
     int reader_count;
     atomic_uint next_reader;
+    q_accept_batch accept_batch; /* group commit of acceptances */
 } sqlite_store;
 
 static sqlite_store *of(q_store *store)
@@ -235,6 +237,8 @@ static void close_connection(connection *conn)
 }
 
 static void sqlite_close(q_store *base);
+static cm_err sqlite_accept_many(void *context, const q_new_job *const *jobs, size_t count, int64_t *job_ids,
+                                 cm_err *results);
 
 static const q_store_ops sqlite_ops;
 
@@ -257,6 +261,7 @@ cm_err q_store_sqlite_open(const q_store_options *options, q_store **out, char e
         return rc;
     }
     pthread_mutex_init(&store->writer.lock, NULL);
+    q_accept_batch_init(&store->accept_batch, sqlite_accept_many, store, "sqlite");
     if (set_synchronous(store->writer.db, 1) != CM_OK) {
         snprintf(error, Q_STORE_ERROR_MAX, "database %s: synchronous=FULL could not be set", path);
         sqlite_close(&store->base);
@@ -312,6 +317,7 @@ static void sqlite_close(q_store *base)
         sqlite3_wal_checkpoint_v2(store->writer.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     }
     close_connection(&store->writer);
+    q_accept_batch_destroy(&store->accept_batch);
     free(store);
 }
 
@@ -443,24 +449,19 @@ static cm_err location_num(connection *conn, int64_t tenant_id, const char *oci_
     return step == SQLITE_ROW ? CM_OK : cm_db_error(step == SQLITE_DONE ? SQLITE_ERROR : step);
 }
 
-static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id)
+/* Inserts one job and its chunk rows inside the writer's open transaction. */
+static cm_err insert_job(connection *conn, const q_new_job *job, cm_body *chunk_text_buffer, int64_t *job_id)
 {
-    sqlite_store *store = of(base);
-    cm_body chunk_text_buffer; /* the chunk being stored, cut from the items (queue/chunking.h) */
-    cm_body_init(&chunk_text_buffer, SIZE_MAX);
-    connection *conn = lock_writer(store, 1);
-    cm_err rc = store->writer_full_sync == 1 ? cm_db_begin(conn->db) : CM_EDB;
-    if (rc)
-        goto out;
+    size_t chunk_count = q_new_job_chunk_count(job);
+    if (chunk_count == 0)
+        return CM_EINVAL;
     int64_t num = 0;
-    rc = location_num(conn, job->tenant_id, job->oci_location, &num);
+    cm_err rc = location_num(conn, job->tenant_id, job->oci_location, &num);
     if (rc)
-        goto out;
+        return rc;
     sqlite3_stmt *stmt = statement(conn, SQL_JOB_INSERT);
-    if (!stmt) {
-        rc = CM_EDB;
-        goto out;
-    }
+    if (!stmt)
+        return CM_EDB;
     sqlite3_bind_int64(stmt, 1, job->tenant_id);
     sqlite3_bind_int64(stmt, 2, num);
     sqlite3_bind_text(stmt, 3, job->location_name, -1, SQLITE_STATIC);
@@ -469,48 +470,95 @@ static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id
     sqlite3_bind_int64(stmt, 6, job->accepted_ms);
     sqlite3_bind_int64(stmt, 7, job->item_count);
     sqlite3_bind_int64(stmt, 8, job->chunk_size);
-    size_t chunk_count = q_new_job_chunk_count(job);
-    if (chunk_count == 0) {
-        rc = CM_EINVAL;
-        goto out;
-    }
     sqlite3_bind_int64(stmt, 9, (int64_t)chunk_count);
     if (job->messages_json)
         sqlite3_bind_text(stmt, 10, job->messages_json, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 11, q_job_type_name(job->type ? job->type : Q_JOB_REFRESH), -1, SQLITE_STATIC);
     rc = step_done(stmt);
     if (rc)
-        goto out;
+        return rc;
     int64_t new_id = sqlite3_last_insert_rowid(conn->db);
     for (size_t i = 0; i < chunk_count; i++) {
         const char *chunk = NULL;
         size_t chunk_length = 0;
-        if ((rc = q_new_job_chunk(job, i, &chunk_text_buffer, &chunk, &chunk_length)))
-            goto out;
+        if ((rc = q_new_job_chunk(job, i, chunk_text_buffer, &chunk, &chunk_length)))
+            return rc;
         stmt = statement(conn, SQL_CHUNK_INSERT);
-        if (!stmt) {
-            rc = CM_EDB;
-            goto out;
-        }
+        if (!stmt)
+            return CM_EDB;
         sqlite3_bind_int64(stmt, 1, new_id);
         sqlite3_bind_int64(stmt, 2, (int64_t)i);
         sqlite3_bind_text(stmt, 3, chunk, (int)chunk_length, SQLITE_STATIC);
-        rc = step_done(stmt);
-        if (rc)
-            goto out;
+        if ((rc = step_done(stmt)))
+            return rc;
     }
-    rc = cm_db_commit(conn->db);
+    *job_id = new_id;
+    return CM_OK;
+}
+
+/* Errors that leave the transaction unusable for every job of a batch (SQLite may have rolled it
+ * back already, sqlite3_get_autocommit tells): not one job's fault. */
+static int fails_the_transaction(cm_err rc, sqlite3 *db)
+{
+    return rc == CM_EFULL || rc == CM_EBUSY || rc == CM_EDB || rc == CM_ENOMEM || sqlite3_get_autocommit(db);
+}
+
+/* The group commit's backend step (queue/accept_batch.h): one transaction, a savepoint per job. */
+static cm_err sqlite_accept_many(void *context, const q_new_job *const *jobs, size_t count, int64_t *job_ids,
+                                 cm_err *results)
+{
+    sqlite_store *store = context;
+    cm_body chunk_text_buffer; /* the chunk being stored, cut from the items (queue/chunking.h) */
+    cm_body_init(&chunk_text_buffer, SIZE_MAX);
+    connection *conn = lock_writer(store, 1);
+    cm_err rc = store->writer_full_sync == 1 ? cm_db_begin(conn->db) : CM_EDB;
+    size_t failed_at = 0;
+    for (size_t i = 0; !rc && i < count; i++) {
+        int single = count == 1; /* alone, the transaction is the job's: no savepoint needed */
+        if (!single && sqlite3_exec(conn->db, "SAVEPOINT accept_job", NULL, NULL, NULL) != SQLITE_OK) {
+            rc = CM_EDB;
+            failed_at = i;
+            break;
+        }
+        results[i] = insert_job(conn, jobs[i], &chunk_text_buffer, &job_ids[i]);
+        if (results[i] && (single || fails_the_transaction(results[i], conn->db))) {
+            rc = results[i];
+            failed_at = i;
+            break;
+        }
+        if (!single) {
+            const char *end = results[i] ? "ROLLBACK TO accept_job; RELEASE accept_job" : "RELEASE accept_job";
+            if (sqlite3_exec(conn->db, end, NULL, NULL, NULL) != SQLITE_OK) {
+                rc = CM_EDB;
+                failed_at = i;
+                break;
+            }
+        }
+    }
     if (!rc)
-        *job_id = new_id;
-out:
+        rc = cm_db_commit(conn->db);
     if (rc) {
-        cm_log_error("queue.accept", "storing a job of tenant %lld failed: %s (%s)",
-                     (long long)job->tenant_id, cm_strerror(rc), sqlite3_errmsg(conn->db));
+        cm_log_error("queue.accept", "storing %zu job(s) failed at the job of tenant %lld: %s (%s)", count,
+                     (long long)jobs[failed_at]->tenant_id, cm_strerror(rc), sqlite3_errmsg(conn->db));
         cm_db_rollback(conn->db);
+        for (size_t i = 0; i < count; i++)
+            results[i] = rc;
     }
     pthread_mutex_unlock(&conn->lock);
     cm_body_free(&chunk_text_buffer);
+    if (rc && rc != CM_EFULL && count > 1) {
+        /* Which job broke the transaction is not certain (an allocation, a lock): each is tried
+         * alone, so that the others are not refused for it. A full disk refuses them all anyway. */
+        for (size_t i = 0; i < count; i++)
+            (void)sqlite_accept_many(context, &jobs[i], 1, &job_ids[i], &results[i]); /* sets results[i] */
+        return CM_OK;
+    }
     return rc;
+}
+
+static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id)
+{
+    return q_accept_batch_submit(&of(base)->accept_batch, job, job_id);
 }
 
 /* ---- reading ---- */
