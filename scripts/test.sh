@@ -41,6 +41,24 @@ grep -hE '^[0-9]+/[0-9]+ Test:|^\[  (PASSED|FAILED)  \]' build/test/Testing/Temp
 log=build/test/Testing/Temporary/LastTest.log
 passed=$(grep -c '^Test Passed' "$log" || true)
 failed=$(grep -c '^Test Failed' "$log" || true)
+# Failing tests by name last, where a log cut to its tail still shows them, after the end of each
+# one's output (ctest printed it in full above, among the others').
+failed_list=build/test/Testing/Temporary/LastTestsFailed.log
+if [ "$failed" -gt 0 ] && [ -f "$failed_list" ]; then
+    for name in $(sed 's/^[0-9]*://' "$failed_list"); do
+        echo
+        echo "---- end of the output of $name ----"
+        awk -v name="$name" '
+            $0 ~ "^[0-9]+/[0-9]+ Test: " name "$" { on = 1; next }
+            on && /^[0-9]+\/[0-9]+ Test(ing)?: / { on = 0 }
+            on { lines[kept++ % 25] = $0 }
+            END { for (i = (kept > 25 ? kept - 25 : 0); i < kept; i++) print lines[i % 25] }
+        ' "$log"
+    done
+    echo
+    echo "failed tests:"
+    sed 's/^[0-9]*:/  /' "$failed_list"
+fi
 echo
 echo "fuzz targets: $fuzz_passed passed, $fuzz_failed failed"
 echo "tests: $((passed + fuzz_passed)) passed, $((failed + fuzz_failed)) failed"
