@@ -7,50 +7,19 @@
 #include "common/json_util.h"
 #include "gateway/limits.h"
 #include "gateway/validate_adjust.h"
+#include "tests/support/gateway_tenants.h"
 #include "tests/support/test_support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char CONFIG[] =
-    "{\"oci\":{\"organizations\":[{\"id\":\"org1\"}]},"
-    " \"tenants\":["
-    "  {\"id\":1,\"apiKeys\":{\"v5\":\"k\"},\"organizationId\":\"org1\","
-    "   \"locations\":{\"Location 1\":\"warehouse-1\",\"Location 2\":\"warehouse-2\",\"Store 3\":\"store-3\"}},"
-    "  {\"id\":2,\"apiKeys\":{\"v5\":\"k\"},\"organizationId\":\"org1\",\"autoLocations\":true,"
-    "   \"skuFrom\":[\"upc\",\"sku\"]}]}";
-
-static cm_config *config;
-
-static int load_config(void **state)
-{
-    (void)state;
-    char error[CM_CONFIG_ERROR_MAX];
-    assert_int_equal(cm_config_parse(CONFIG, strlen(CONFIG), "test", ".", NULL, 0, &config, error), CM_OK);
-    return 0;
-}
-
-static int free_config(void **state)
-{
-    (void)state;
-    cm_config_free(config);
-    return 0;
-}
-
-static int has_problem(const gw_problems *problems, const char *field)
-{
-    for (size_t i = 0; i < problems->count; i++)
-        if (strcmp(problems->list[i].field, field) == 0)
-            return 1;
-    return 0;
-}
 
 
 static cm_err adjust(const char *text, gw_refresh *out, gw_problems *problems)
 {
     char parse_error[CM_JSON_ERROR_MAX];
-    return gw_validate_adjust_text(text, strlen(text), cm_config_tenant(config, 1), out, problems, parse_error);
+    return gw_validate_adjust_text(text, strlen(text), cm_config_tenant(th_gateway_config, 1), out, problems, parse_error);
 }
 
 static void test_adjust_accepts_signed_quantities(void **state)
@@ -84,12 +53,12 @@ static void test_adjust_names_every_bad_field(void **state)
                             "{\"sku\":\"A1\"},{\"sku\":\"A 1\",\"quantity\":1},{\"sku\":\"A1\",\"quantity\":1,\"binID\":0}]}",
                             &out, &problems),
                      CM_EINVAL);
-    assert_true(has_problem(&problems, "locationName"));
-    assert_true(has_problem(&problems, "items[0].sku"));
-    assert_true(has_problem(&problems, "items[1].quantity"));
-    assert_true(has_problem(&problems, "items[2].quantity"));
-    assert_true(has_problem(&problems, "items[3].sku"));
-    assert_true(has_problem(&problems, "items[4].binID"));
+    assert_true(th_has_problem(&problems, "locationName"));
+    assert_true(th_has_problem(&problems, "items[0].sku"));
+    assert_true(th_has_problem(&problems, "items[1].quantity"));
+    assert_true(th_has_problem(&problems, "items[2].quantity"));
+    assert_true(th_has_problem(&problems, "items[3].sku"));
+    assert_true(th_has_problem(&problems, "items[4].binID"));
     assert_int_equal(problems.total, 6);
 }
 
@@ -106,14 +75,14 @@ static void test_adjust_limit_is_1000_items(void **state)
         gw_refresh out;
         gw_problems problems;
         char parse_error[CM_JSON_ERROR_MAX];
-        cm_err rc = gw_validate_adjust_text(body.data, body.length, cm_config_tenant(config, 1), &out, &problems,
+        cm_err rc = gw_validate_adjust_text(body.data, body.length, cm_config_tenant(th_gateway_config, 1), &out, &problems,
                                          parse_error);
         if (count == GW_MAX_ADJUST_ITEMS) {
             assert_int_equal(rc, CM_OK);
             gw_refresh_clear(&out);
         } else {
             assert_int_equal(rc, CM_EINVAL);
-            assert_true(has_problem(&problems, "items"));
+            assert_true(th_has_problem(&problems, "items"));
             assert_non_null(strstr(problems.list[0].message, "at most 1000"));
         }
         cm_body_free(&body);
@@ -121,7 +90,7 @@ static void test_adjust_limit_is_1000_items(void **state)
     gw_refresh out;
     gw_problems problems;
     char parse_error[CM_JSON_ERROR_MAX];
-    assert_int_equal(gw_validate_adjust_text("{\"items\":[", 10, cm_config_tenant(config, 1), &out, &problems,
+    assert_int_equal(gw_validate_adjust_text("{\"items\":[", 10, cm_config_tenant(th_gateway_config, 1), &out, &problems,
                                              parse_error),
                      CM_EINVAL);
     assert_int_equal(problems.total, 0); /* not JSON: the parse error is the answer */
@@ -136,5 +105,5 @@ int main(void)
         cmocka_unit_test(test_adjust_names_every_bad_field),
         cmocka_unit_test(test_adjust_limit_is_1000_items),
     };
-    return cmocka_run_group_tests(tests, load_config, free_config);
+    return cmocka_run_group_tests(tests, th_gateway_tenants_load, th_gateway_tenants_free);
 }

@@ -7,50 +7,19 @@
 #include "common/json_util.h"
 #include "gateway/limits.h"
 #include "gateway/validate_inquiry.h"
+#include "tests/support/gateway_tenants.h"
 #include "tests/support/test_support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char CONFIG[] =
-    "{\"oci\":{\"organizations\":[{\"id\":\"org1\"}]},"
-    " \"tenants\":["
-    "  {\"id\":1,\"apiKeys\":{\"v5\":\"k\"},\"organizationId\":\"org1\","
-    "   \"locations\":{\"Location 1\":\"warehouse-1\",\"Location 2\":\"warehouse-2\",\"Store 3\":\"store-3\"}},"
-    "  {\"id\":2,\"apiKeys\":{\"v5\":\"k\"},\"organizationId\":\"org1\",\"autoLocations\":true,"
-    "   \"skuFrom\":[\"upc\",\"sku\"]}]}";
-
-static cm_config *config;
-
-static int load_config(void **state)
-{
-    (void)state;
-    char error[CM_CONFIG_ERROR_MAX];
-    assert_int_equal(cm_config_parse(CONFIG, strlen(CONFIG), "test", ".", NULL, 0, &config, error), CM_OK);
-    return 0;
-}
-
-static int free_config(void **state)
-{
-    (void)state;
-    cm_config_free(config);
-    return 0;
-}
-
-static int has_problem(const gw_problems *problems, const char *field)
-{
-    for (size_t i = 0; i < problems->count; i++)
-        if (strcmp(problems->list[i].field, field) == 0)
-            return 1;
-    return 0;
-}
 
 
 static cm_err inquiry(const char *text, int64_t tenant, int aggregate, gw_inquiry_request *out, gw_problems *problems)
 {
     char parse_error[CM_JSON_ERROR_MAX];
-    return gw_validate_inquiry_text(text, strlen(text), cm_config_tenant(config, tenant), aggregate, out, problems,
+    return gw_validate_inquiry_text(text, strlen(text), cm_config_tenant(th_gateway_config, tenant), aggregate, out, problems,
                                     parse_error);
 }
 
@@ -99,15 +68,15 @@ static void test_inquiry_names_every_bad_field(void **state)
     const char *fields[] = {"type", "fulfillerID", "manufacturerID", "limit", "ignoreSafetyStock",
                             "items[0].quantity", "items[1].sku", "locationWhitelist[0]"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (!has_problem(&problems, fields[i]))
+        if (!th_has_problem(&problems, fields[i]))
             fail_msg("no problem named %s", fields[i]);
     assert_int_equal(inquiry("{\"type\":\"ALL_STORES\",\"items\":[{\"sku\":\"A1\",\"quantity\":1},"
                              "{\"sku\":\"B1\",\"quantity\":1}]}",
                              1, 0, &out, &problems),
                      CM_EINVAL);
-    assert_true(has_problem(&problems, "items"));
+    assert_true(th_has_problem(&problems, "items"));
     assert_int_equal(inquiry("{\"items\":[]}", 1, 1, &out, &problems), CM_EINVAL);
-    assert_true(has_problem(&problems, "items"));
+    assert_true(th_has_problem(&problems, "items"));
     /* 1000 items × 101 whitelisted (autoLocations) locations: over the 100000 pairs one request reads. */
     cm_body body;
     cm_body_init(&body, 1 << 20);
@@ -119,7 +88,7 @@ static void test_inquiry_names_every_bad_field(void **state)
         cm_body_appendf(&body, "%s\"Shop %d\"", l ? "," : "", l);
     cm_body_appendf(&body, "]}");
     assert_int_equal(inquiry(body.data, 2, 0, &out, &problems), CM_EINVAL);
-    assert_true(has_problem(&problems, "items"));
+    assert_true(th_has_problem(&problems, "items"));
     assert_non_null(strstr(problems.list[0].message, "at most 100000"));
     cm_body_free(&body);
     /* Aggregate items need no quantity; ignored fields are accepted. */
@@ -137,5 +106,5 @@ int main(void)
         cmocka_unit_test(test_inquiry_locations),
         cmocka_unit_test(test_inquiry_names_every_bad_field),
     };
-    return cmocka_run_group_tests(tests, load_config, free_config);
+    return cmocka_run_group_tests(tests, th_gateway_tenants_load, th_gateway_tenants_free);
 }
