@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PREPARED 64
-
 struct cm_pg_conn {
     cm_pg_pool *pool;
     PGconn *pg;
     pthread_mutex_t lock;
-    const cm_pg_statement *prepared[MAX_PREPARED];
-    size_t prepared_count;
+    /* The statements prepared on this connection. It grows: a statement prepared but not listed
+     * would be prepared again and fail ("already exists"), aborting the caller's transaction. */
+    const cm_pg_statement **prepared;
+    size_t prepared_count, prepared_capacity;
     int in_transaction;
     char message[CM_PG_ERROR_MAX];
 };
@@ -155,6 +155,7 @@ void cm_pg_pool_close(cm_pg_pool *pool)
         return;
     for (int i = 0; pool->conns && i < pool->size; i++) {
         PQfinish(pool->conns[i].pg);
+        free(pool->conns[i].prepared);
         pthread_mutex_destroy(&pool->conns[i].lock);
     }
     free(pool->conns);
@@ -260,10 +261,21 @@ static cm_err prepare(cm_pg_conn *conn, const cm_pg_statement *statement)
     for (size_t i = 0; i < conn->prepared_count; i++)
         if (conn->prepared[i] == statement)
             return CM_OK;
+    /* Room first: once the server has it, it must be listed. */
+    if (conn->prepared_count == conn->prepared_capacity) {
+        size_t capacity = conn->prepared_capacity ? conn->prepared_capacity * 2 : 64;
+        const cm_pg_statement **grown = realloc(conn->prepared, capacity * sizeof *grown);
+        if (!grown) {
+            set_message(conn, "out of memory");
+            return CM_ENOMEM;
+        }
+        conn->prepared = grown;
+        conn->prepared_capacity = capacity;
+    }
     PGresult *result = PQprepare(conn->pg, statement->name, statement->sql, statement->param_count, NULL);
     cm_err rc = succeeded(result) ? CM_OK : failure(conn, result);
     PQclear(result);
-    if (!rc && conn->prepared_count < MAX_PREPARED)
+    if (!rc)
         conn->prepared[conn->prepared_count++] = statement;
     return rc;
 }
