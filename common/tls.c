@@ -16,11 +16,17 @@ static char *read_pem(const char *path, const char *what, char error[CM_TLS_ERRO
     }
     char *text = malloc(CM_TLS_MAX_FILE_BYTES + 1);
     size_t length = text ? fread(text, 1, CM_TLS_MAX_FILE_BYTES + 1, file) : 0;
-    int failed = !text || ferror(file) || length > CM_TLS_MAX_FILE_BYTES || length == 0;
+    int read_errno = ferror(file) ? (errno ? errno : EIO) : 0;
     fclose(file);
-    if (failed) {
-        snprintf(error, CM_TLS_ERROR_MAX, "TLS %s %s: %s", what, path,
-                 !text ? "out of memory" : length == 0 ? "the file is empty" : "cannot read it (or larger than 1 MiB)");
+    /* Each failure its own words: a folder is not "empty", a huge file is not unreadable. */
+    const char *problem = !text                            ? "out of memory"
+                          : read_errno                     ? strerror(read_errno)
+                          : length > CM_TLS_MAX_FILE_BYTES ? "larger than 1 MiB"
+                          : length == 0                    ? "the file is empty"
+                                                           : NULL;
+    if (problem) {
+        snprintf(error, CM_TLS_ERROR_MAX, "TLS %s %s: %s%s", what, path, read_errno ? "cannot read it: " : "",
+                 problem);
         free(text);
         return NULL;
     }
