@@ -358,80 +358,6 @@ static long long db_count(fixture *f, const char *sql)
     return value;
 }
 
-/* oci_core_apply_batch: a batch (larger than one store group, a SKU twice, one refusal) is applied
- * once under its key with one marker and no claimed ids; a replay answers the first results and
- * changes nothing; other records under the key are refused; NULL keeps the record-id path. */
-static void test_apply_batch_contract(void **state)
-{
-    fixture *f = *state;
-    enum { COUNT = 70 };
-    oci_record_update records[COUNT];
-    char ids[COUNT][32], skus[COUNT][32];
-    for (int i = 0; i < COUNT; i++) {
-        snprintf(ids[i], sizeof ids[i], "batch-rid-%d", i);
-        snprintf(skus[i], sizeof skus[i], "bsku-%d", i == 40 ? 3 : i); /* record 40 changes bsku-3 again */
-        records[i] = (oci_record_update){.record_id = ids[i], .location_id = i == 7 ? "nowhere" : "phoenix",
-                                         .sku = skus[i], .has_on_hand = 1, .on_hand_milli = 1000 * (i + 1),
-                                         .has_safety_stock = 1, .safety_stock_milli = 0};
-    }
-    oci_apply_result results[COUNT];
-    long long events_before = db_count(f, "SELECT count(*) FROM events");
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT, results), CM_OK);
-    for (int i = 0; i < COUNT; i++)
-        assert_int_equal(results[i].outcome, i == 7 ? OCI_APPLY_REFUSED : OCI_APPLY_APPLIED);
-    assert_string_equal(results[7].error_code, "LocationDoesNotExist");
-    oci_availability availability;
-    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-3", &availability), CM_OK);
-    assert_int_equal(availability.on_hand_milli, 41000); /* the later of the two changes */
-    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-69", &availability), CM_OK);
-    assert_int_equal(availability.on_hand_milli, 70000);
-    assert_int_equal(db_count(f, "SELECT count(*) FROM events") - events_before, COUNT - 1);
-    assert_int_equal(db_count(f, "SELECT count(*) FROM events WHERE sku = 'bsku-3' AND old_on_hand = 4000"
-                                 " AND new_on_hand = 41000"), 1);
-    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_ids WHERE record_id LIKE 'batch-rid-%'"), 0);
-    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_batches"), 1);
-
-    /* A replay: the first results, nothing written (the figures given again do not count). */
-    records[69].on_hand_milli = 5;
-    memset(results, 0xff, sizeof results);
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT, results), CM_OK);
-    for (int i = 0; i < COUNT; i++)
-        assert_int_equal(results[i].outcome, i == 7 ? OCI_APPLY_REFUSED : OCI_APPLY_APPLIED);
-    assert_string_equal(results[7].error_code, "LocationDoesNotExist");
-    assert_non_null(strstr(results[7].message, "nowhere"));
-    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-69", &availability), CM_OK);
-    assert_int_equal(availability.on_hand_milli, 70000);
-    assert_int_equal(db_count(f, "SELECT count(*) FROM events") - events_before, COUNT - 1);
-
-    /* Other records under a used key: refused, nothing applied. */
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT - 1, results), CM_EEXIST);
-    records[0].record_id = "batch-rid-other";
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, "inst/1/2/0", records, COUNT, results), CM_EEXIST);
-    assert_int_equal(db_count(f, "SELECT count(*) FROM events") - events_before, COUNT - 1);
-    /* The key is the organization's: another organization applies it for itself. */
-    assert_int_equal(oci_core_apply_batch(f->core, "nope", "inst/1/2/0", records, 1, results), CM_ENOTFOUND);
-    /* Without a key the ids are claimed as before. */
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records, 1, results), CM_OK);
-    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records, 1, results), CM_OK);
-    assert_int_equal(results[0].outcome, OCI_APPLY_DUPLICATE);
-    /* An id twice in one call (one claim statement): the first entry applies, the second is a
-     * duplicate, and an id after them still applies. */
-    records[10].record_id = records[12].record_id = "twice-rid";
-    records[10].on_hand_milli = 1000;
-    records[12].on_hand_milli = 2000;
-    records[13].record_id = "after-twice-rid";
-    assert_int_equal(oci_core_apply_batch(f->core, ORG, NULL, records + 10, 4, results), CM_OK);
-    assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
-    assert_int_equal(results[1].outcome, OCI_APPLY_APPLIED);
-    assert_int_equal(results[2].outcome, OCI_APPLY_DUPLICATE);
-    assert_int_equal(results[3].outcome, OCI_APPLY_APPLIED);
-    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-12", &availability), CM_OK);
-    assert_int_equal(availability.on_hand_milli, 13000); /* unchanged by the duplicate */
-    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "bsku-10", &availability), CM_OK);
-    assert_int_equal(availability.on_hand_milli, 1000);
-}
-
 /* Polls a status URL until its "status" is not one of the running ones. */
 static json_object *wait_status(fixture *f, const char *path)
 {
@@ -1061,7 +987,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_availability_examples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_update_and_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_records_contract, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_apply_batch_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_3_keeps_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exports_and_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_50k_plain_and_gzip, setup, teardown),
