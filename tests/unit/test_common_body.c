@@ -1,5 +1,5 @@
 /*
- * test_body.c - common/body: the bounded byte buffer. The limit holds exactly at max_bytes, one
+ * test_common_body.c - common/body: the bounded byte buffer. The limit holds exactly at max_bytes, one
  * byte more is CM_ETOOBIG with nothing changed, formatted appends follow the same rules, data may
  * hold NUL bytes, and many small appends (a chunked upload) add up to the same bytes.
  */

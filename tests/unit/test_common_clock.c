@@ -1,5 +1,5 @@
 /*
- * test_clock.c - common/clock: RFC 3339 text out (UTC, milliseconds) and in ('Z', offsets, 0..9
+ * test_common_clock.c - common/clock: RFC 3339 text out (UTC, milliseconds) and in ('Z', offsets, 0..9
  * fraction digits, real calendar dates only), round trips, and the two clocks.
  */
 #include "tests/support/test_support.h"

@@ -1,5 +1,5 @@
 /*
- * test_config.c - common/config: the sample configuration with its documented defaults, every
+ * test_common_config.c - common/config: the sample configuration with its documented defaults, every
  * error as one line naming the file, the field and the problem, hashed API keys, command-line
  * overrides, relative paths, the lookups and scope names.
  *

@@ -1,5 +1,5 @@
 /*
- * test_config_fields.c - common/config_fields: every unknown field, at every level and in --set
+ * test_common_config_fields.c - common/config_fields: every unknown field, at every level and in --set
  * overrides, stops the load with one line naming the file, the field's path as written and the
  * nearest known name; the fields other branches are adding, and free-key maps, are accepted.
  */

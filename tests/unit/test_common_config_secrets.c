@@ -1,5 +1,5 @@
 /*
- * test_config_secrets.c - common/config_secrets: secret fields from the environment (${NAME},
+ * test_common_config_secrets.c - common/config_secrets: secret fields from the environment (${NAME},
  * whole or inside a value) and from files ("<field>File", relative to the config's folder, one
  * trailing newline dropped); errors name the field and the variable or file, never the secret;
  * ${...} outside secret fields is kept as written.

@@ -1,5 +1,5 @@
 /*
- * test_json_util.c - common/json_util: strict parsing (errors carry the position), typed getters
+ * test_common_json_util.c - common/json_util: strict parsing (errors carry the position), typed getters
  * that never convert, int64 range, and exact thousandths ("milli") parsing and formatting.
  */
 #include "tests/support/test_support.h"

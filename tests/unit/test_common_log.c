@@ -1,5 +1,5 @@
 /*
- * test_log.c - common/log: the JSON format puts each key=value of a message in its own member
+ * test_common_log.c - common/log: the JSON format puts each key=value of a message in its own member
  * (integers as numbers, quoted values whole, free text in "msg"), every line parses as JSON even
  * with quotes and control characters, and the level filter drops lower lines.
  */

@@ -1,5 +1,5 @@
 /*
- * test_metrics.c - common/metrics: what the registry renders is valid exposition text (checked by
+ * test_common_metrics.c - common/metrics: what the registry renders is valid exposition text (checked by
  * the independent reader in tests/support/prom_text.c), histograms are consistent, label values
  * are escaped, series stay bounded, and counting from several threads loses nothing.
  */

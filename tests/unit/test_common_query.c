@@ -1,5 +1,5 @@
 /*
- * test_query.c - common/query: empty strings, names without values, repeated names (the first
+ * test_common_query.c - common/query: empty strings, names without values, repeated names (the first
  * wins), percent-decoding and '+', malformed '%' kept as is, empty pairs, and the pair limit.
  */
 #include "tests/support/test_support.h"

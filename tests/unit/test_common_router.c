@@ -1,5 +1,5 @@
 /*
- * test_router.c - common/router: literal and {param} patterns, trailing slashes, the root path,
+ * test_common_router.c - common/router: literal and {param} patterns, trailing slashes, the root path,
  * empty segments, the path length limit, 404 versus 405 (with the allowed methods), HEAD as GET,
  * first match wins, and parameters by name.
  */

@@ -1,5 +1,5 @@
 /*
- * test_validate.c - the legacy refresh validator (gateway/validate.c): every rule, every limit at
+ * test_gateway_validate.c - the legacy refresh validator (gateway/validate.c): every rule, every limit at
  * the edge and one past it.
  */
 #include "common/body.h"

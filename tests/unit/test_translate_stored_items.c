@@ -1,5 +1,5 @@
 /*
- * test_stored_items.c - the stored chunk form (translate/stored_items.h) and the one translate
+ * test_translate_stored_items.c - the stored chunk form (translate/stored_items.h) and the one translate
  * entry for a chunk (translate/chunk.h): round trips, malformed rows, rows of the previous form
  * (JSON arrays), and the records, failures and extras the worker and `omsgw translate` get.
  */
