@@ -710,16 +710,27 @@ static cm_err sqlite_count(q_store *base, q_status status, int64_t *count)
 /* ---- work ---- */
 
 /* Only the oldest open job of each tenant is a candidate, so a tenant's jobs run one at a time in
- * acceptance order, and a parked job (waiting to retry) holds its tenant's later jobs back. */
+ * acceptance order, and a parked job (waiting to retry) holds its tenant's later jobs back.
+ * The candidates are found tenant by tenant (a loose index scan of jobs_open: the next tenant with
+ * an open job, then its oldest open job), so a claim costs a few index look-ups per tenant with
+ * open jobs, however many jobs are queued: scanning every open job made each claim O(queued), and
+ * a burst of small refreshes O(n^2) (2.7 ms a claim with 3000 queued, 21 us this way). */
 static const char SQL_CLAIM[] =
-    "UPDATE jobs SET status = 'WORKING', claimed_by = ?1, started_ms = coalesce(started_ms, ?2),"
+    "WITH RECURSIVE open_tenants(tenant_id) AS ("
+    "   SELECT min(tenant_id) FROM jobs WHERE status IN ('PENDING', 'WORKING')"
+    "   UNION ALL"
+    "   SELECT (SELECT min(o.tenant_id) FROM jobs o"
+    "           WHERE o.status IN ('PENDING', 'WORKING') AND o.tenant_id > t.tenant_id)"
+    "   FROM open_tenants t WHERE t.tenant_id IS NOT NULL),"
+    " heads(job_id) AS MATERIALIZED ("
+    "   SELECT (SELECT min(o.job_id) FROM jobs o"
+    "           WHERE o.tenant_id = t.tenant_id AND o.status IN ('PENDING', 'WORKING'))"
+    "   FROM open_tenants t WHERE t.tenant_id IS NOT NULL)"
+    " UPDATE jobs SET status = 'WORKING', claimed_by = ?1, started_ms = coalesce(started_ms, ?2),"
     " attempts = attempts + 1"
-    " WHERE job_id = (SELECT j.job_id FROM jobs j"
-    "   WHERE j.status IN ('PENDING', 'WORKING') AND j.claimed_by IS NULL"
-    "     AND j.next_attempt_ms <= ?2"
+    " WHERE job_id = (SELECT j.job_id FROM heads CROSS JOIN jobs j ON j.job_id = heads.job_id"
+    "   WHERE j.claimed_by IS NULL AND j.next_attempt_ms <= ?2"
     "     AND NOT EXISTS (SELECT 1 FROM tenant_holds h WHERE h.tenant_id = j.tenant_id)"
-    "     AND j.job_id = (SELECT min(o.job_id) FROM jobs o"
-    "                     WHERE o.tenant_id = j.tenant_id AND o.status IN ('PENDING', 'WORKING'))"
     "   ORDER BY j.job_id LIMIT 1)"
     " RETURNING " JOB_COLUMNS;
 
@@ -1041,16 +1052,38 @@ static const char SQL_BATCH_JOIN[] =
     "UPDATE jobs SET status = 'WORKING', claimed_by = ?2, started_ms = ?3, attempts = attempts + 1, batch_of = ?4"
     " WHERE job_id = ?1 AND status = 'PENDING' AND claimed_by IS NULL";
 
-/* Reads every row of a bound job query into a new array (*list, *found). */
+/* Reads the rows of a bound job query, at most `limit`, into a new array (*list, *found). The
+ * array grows with the rows: a q_job is ~700 bytes, and a claim's query may allow hundreds of rows
+ * while one or two come back (clearing the whole allowance cost more than the claim itself). */
 static cm_err read_all_jobs(sqlite3_stmt *stmt, size_t limit, q_job **list, size_t *found)
 {
     *found = 0;
-    *list = calloc(limit ? limit : 1, sizeof **list);
-    if (!*list) {
-        done(stmt);
-        return CM_ENOMEM;
+    *list = NULL;
+    size_t capacity = 0;
+    cm_err rc = CM_OK;
+    int step = SQLITE_DONE;
+    while (*found < limit && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*found == capacity) {
+            size_t grown_capacity = capacity ? capacity * 2 : 8;
+            if (grown_capacity > limit)
+                grown_capacity = limit;
+            q_job *grown = realloc(*list, grown_capacity * sizeof *grown);
+            if (!grown) {
+                rc = CM_ENOMEM;
+                break;
+            }
+            *list = grown;
+            capacity = grown_capacity;
+        }
+        if ((rc = read_job(stmt, &(*list)[*found])))
+            break;
+        (*found)++;
     }
-    cm_err rc = read_jobs(stmt, *list, limit, found);
+    if (!rc && *found < limit && step != SQLITE_DONE)
+        rc = cm_db_error(step);
+    done(stmt);
+    if (!rc && !*list && !(*list = calloc(1, sizeof **list)))
+        rc = CM_ENOMEM;
     if (rc) {
         for (size_t i = 0; i < *found; i++)
             q_job_clear(&(*list)[i]);
