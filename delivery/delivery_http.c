@@ -642,19 +642,35 @@ static void deliver(q_delivery *base, const q_chunk *chunk, q_delivery_result *r
 
 /* ---- get-availability ---- */
 
-/* Milli-units of a JSON number (OCI quantities are multiples of 0.001). */
-static int64_t milli_of(json_object *record, const char *key)
+/* OCI quantities stay far below this; a larger number would not fit in thousandths. */
+#define QUANTITY_ABS_MAX 1e12
+
+/* Milli-units of a JSON number (OCI quantities are multiples of 0.001) in *out: 0 when the key is
+ * absent; -1 when it is not a number or out of range (the answer cannot be read: a string "12" is
+ * not taken for 12, and 1e300 is not converted past int64's range). */
+static int milli_of(json_object *record, const char *key, int64_t *out)
 {
     json_object *value = NULL;
+    *out = 0;
     if (!json_object_object_get_ex(record, key, &value) || !value)
         return 0;
+    if (!json_object_is_type(value, json_type_int) && !json_object_is_type(value, json_type_double))
+        return -1;
     double number = json_object_get_double(value);
-    return (int64_t)(number * 1000.0 + (number < 0 ? -0.5 : 0.5));
+    if (!(number >= -QUANTITY_ABS_MAX && number <= QUANTITY_ABS_MAX))
+        return -1;
+    *out = (int64_t)(number * 1000.0 + (number < 0 ? -0.5 : 0.5));
+    return 0;
 }
 
-static long index_of(const char *const *names, size_t count, const char *name)
+/* The index of the string `value` among `names`, or -1 (also when it is not a string: 12 is not
+ * the sku "12"). */
+static long index_of(const char *const *names, size_t count, json_object *value)
 {
-    for (size_t i = 0; name && i < count; i++)
+    if (!json_object_is_type(value, json_type_string))
+        return -1;
+    const char *name = json_object_get_string(value);
+    for (size_t i = 0; i < count; i++)
         if (strcmp(names[i], name) == 0)
             return (long)i;
     return -1;
@@ -675,23 +691,25 @@ static int read_availability_reply(const q_read *read, const cm_httpc_response *
         if (!json_object_object_get_ex(location, "id", &id) || !json_object_object_get_ex(location, "records", &records) ||
             !json_object_is_type(records, json_type_array))
             continue;
-        long l = index_of(read->locations, read->location_count, json_object_get_string(id));
+        long l = index_of(read->locations, read->location_count, id);
         if (l < 0)
             continue;
         for (size_t r = 0; r < json_object_array_length(records); r++) {
             json_object *record = json_object_array_get_idx(records, r), *sku = NULL;
             if (!json_object_object_get_ex(record, "sku", &sku))
                 continue;
-            long k = index_of(read->skus, read->sku_count, json_object_get_string(sku));
+            long k = index_of(read->skus, read->sku_count, sku);
             if (k < 0)
                 continue;
-            read->out[(size_t)l * read->sku_count + (size_t)k] = (q_availability){
-                .found = 1,
-                .on_hand_milli = milli_of(record, "onHand"),
-                .reserved_milli = milli_of(record, "reserved"),
-                .safety_stock_milli = milli_of(record, "safetyStockCount"),
-                .atf_milli = milli_of(record, "atf"),
-            };
+            q_availability figures = {.found = 1};
+            if (milli_of(record, "onHand", &figures.on_hand_milli) != 0 ||
+                milli_of(record, "reserved", &figures.reserved_milli) != 0 ||
+                milli_of(record, "safetyStockCount", &figures.safety_stock_milli) != 0 ||
+                milli_of(record, "atf", &figures.atf_milli) != 0) {
+                json_object_put(root);
+                return -1;
+            }
+            read->out[(size_t)l * read->sku_count + (size_t)k] = figures;
         }
     }
     json_object_put(root);

@@ -64,8 +64,10 @@ typedef struct q_delivery_result {
 
 #define Q_READ_MAX_COMBINATIONS 100
 
-/* One (location, sku) as OCI reports it, quantities in thousandths. found = 0 when OCI has no
- * record (never loaded there): all quantities are 0 then. */
+/* One (location, sku) as OCI reports it, quantities in thousandths. found = 0 when the source
+ * says it has no record (never loaded there): all quantities are 0 then. The bundled core can tell;
+ * OCI's HTTP get-availability lists every combination asked for, with zeros for one never loaded,
+ * so over HTTP found is 1 for every combination the answer lists (and 0 only for one it left out). */
 typedef struct q_availability {
     int found;
     int64_t on_hand_milli, reserved_milli, safety_stock_milli, atf_milli;

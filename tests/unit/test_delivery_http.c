@@ -586,6 +586,21 @@ static void read_answers(void **state)
     assert_int_equal(out[2].atf_milli, 250);
     assert_int_equal(out[3].found, 0);
 
+    /* An id or sku that is not a string names no combination (12 is not the location "12"). */
+    const char *numeric_locations[] = {"12"};
+    q_availability numeric_out[2];
+    q_read numeric = {ORG, skus, 2, numeric_locations, 1, numeric_out};
+    stub_answer numbers = {200,
+                           "{\"locations\":[{\"id\":12,\"records\":[{\"sku\":\"SKU-A\",\"onHand\":4}]},"
+                           "{\"id\":\"12\",\"records\":[{\"sku\":[\"SKU-B\"],\"onHand\":5},"
+                           "{\"sku\":\"SKU-B\",\"onHand\":6}]}]}",
+                           NULL, 0};
+    stub_script(&f->stub, &numbers, 1);
+    assert_int_equal(delivery->read(delivery, &numeric, message), Q_DELIVERY_OK);
+    assert_int_equal(numeric_out[0].found, 0);
+    assert_int_equal(numeric_out[1].found, 1);
+    assert_int_equal(numeric_out[1].on_hand_milli, 6000);
+
     const struct {
         stub_answer answer;
         q_delivery_status status;
@@ -594,6 +609,15 @@ static void read_answers(void **state)
         {{200, "[]", NULL, 0}, Q_DELIVERY_RETRY, "get-availability: OCI answered 200 with an unreadable body"},
         {{200, "{\"locations\":{}}", NULL, 0}, Q_DELIVERY_RETRY, "with an unreadable body"},
         {{200, "nope", NULL, 0}, Q_DELIVERY_RETRY, "with an unreadable body"},
+        /* Quantities that are not numbers, or that would not fit in thousandths, are not guessed. */
+        {{200, "{\"locations\":[{\"id\":\"phoenix\",\"records\":[{\"sku\":\"SKU-A\",\"onHand\":\"12\"}]}]}", NULL, 0},
+         Q_DELIVERY_RETRY, "with an unreadable body"},
+        {{200, "{\"locations\":[{\"id\":\"phoenix\",\"records\":[{\"sku\":\"SKU-A\",\"reserved\":true}]}]}", NULL, 0},
+         Q_DELIVERY_RETRY, "with an unreadable body"},
+        {{200, "{\"locations\":[{\"id\":\"phoenix\",\"records\":[{\"sku\":\"SKU-A\",\"onHand\":1e300}]}]}", NULL, 0},
+         Q_DELIVERY_RETRY, "with an unreadable body"},
+        {{200, "{\"locations\":[{\"id\":\"phoenix\",\"records\":[{\"sku\":\"SKU-A\",\"atf\":-1e13}]}]}", NULL, 0},
+         Q_DELIVERY_RETRY, "with an unreadable body"},
         {{400, "{\"errorCode\":\"InvalidRequestParameter\",\"message\":\"bad sku\"}", NULL, 0}, Q_DELIVERY_FINAL,
          "get-availability: OCI answered 400 InvalidRequestParameter: bad sku"},
         {{503, NULL, "4", 0}, Q_DELIVERY_RETRY, "get-availability: OCI answered 503"},
