@@ -24,6 +24,13 @@ static size_t trimmed_length(const char *url)
     return length;
 }
 
+/* 1 when `base` (without its trailing slashes) followed by `path` fits in URL_MAX. A URL cut to
+ * fit would send the login elsewhere: it is refused instead. */
+static int url_fits(const char *base, const char *path)
+{
+    return trimmed_length(base) + strlen(path) < URL_MAX;
+}
+
 /* Signs a fresh assertion (caller frees and wipes), or NULL. */
 static char *make_assertion(const dl_token_login *login, EVP_PKEY *key)
 {
@@ -46,6 +53,11 @@ static char *make_assertion(const dl_token_login *login, EVP_PKEY *key)
 q_delivery_status dl_fetch_jwt(const dl_fetch_call *call, EVP_PKEY *key, dl_fetched *out)
 {
     const dl_token_login *login = call->login;
+    if (!url_fits(login->jwt_login_url, "/services/oauth2/token")) {
+        snprintf(call->message, Q_DELIVERY_MESSAGE_MAX, "the JWT login URL is too long (at most %zu bytes)",
+                 URL_MAX - 1 - strlen("/services/oauth2/token"));
+        return Q_DELIVERY_FINAL;
+    }
     char *assertion = make_assertion(login, key);
     if (!assertion) {
         snprintf(call->message, Q_DELIVERY_MESSAGE_MAX, "the JWT assertion could not be signed");
@@ -94,6 +106,11 @@ q_delivery_status dl_fetch_jwt(const dl_fetch_call *call, EVP_PKEY *key, dl_fetc
 q_delivery_status dl_provision_org(const dl_fetch_call *call, const char *token, const char *org_id)
 {
     const char *base = call->login->provision_base_url;
+    if (trimmed_length(base) + strlen("/inventory/internal/v1/organizations/") + strlen(org_id) >= URL_MAX) {
+        snprintf(call->message, Q_DELIVERY_MESSAGE_MAX,
+                 "the internal organization route's URL would be longer than %d bytes", URL_MAX - 1);
+        return Q_DELIVERY_FINAL;
+    }
     char url[URL_MAX];
     snprintf(url, sizeof url, "%.*s/inventory/internal/v1/organizations/%s", (int)trimmed_length(base), base, org_id);
     cm_httpc_request request = {

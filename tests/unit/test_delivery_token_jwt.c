@@ -515,6 +515,24 @@ static void internal_route_answers(void **state)
     char cut[128];
     snprintf(cut, sizeof cut, "organizations/%.64s answered 403", org);
     expect_message(out.message, cut);
+
+    /* URLs that would not fit are refused before anything is sent (a cut URL would go elsewhere). */
+    size_t seen_before = f->stub.seen_count;
+    char *long_text = malloc(2100);
+    assert_non_null(long_text);
+    memset(long_text, 'x', 2099);
+    long_text[2099] = '\0';
+    out = provision(f, base, "tok-1", long_text);
+    assert_int_equal(out.status, Q_DELIVERY_FINAL);
+    expect_message(out.message, "the internal organization route's URL would be longer than 2047 bytes");
+    char long_url[2200];
+    snprintf(long_url, sizeof long_url, "http://127.0.0.1:1/%s", long_text);
+    dl_token_login login = jwt_login(long_url, CONSUMER_KEY, USERNAME, 0);
+    out = fetch(f, &login, f->app.key);
+    assert_int_equal(out.status, Q_DELIVERY_FINAL);
+    expect_message(out.message, "the JWT login URL is too long (at most 2025 bytes)");
+    assert_int_equal(f->stub.seen_count, seen_before);
+    free(long_text);
 }
 
 int main(void)
