@@ -13,9 +13,6 @@
 #include "common/rsa_key.h"
 #include "delivery/token_fetch.h"
 
-/* Organizations a token has been announced to (JWT logins): few per deployment. */
-#define PROVISIONED_MAX 64
-
 struct dl_token_source {
     dl_token_login login;
     EVP_PKEY *key;        /* JWT logins: the signing key */
@@ -24,8 +21,10 @@ struct dl_token_source {
     int64_t renew_at_ms; /* monotonic; 0: no token yet */
     int64_t fetches;
     int64_t provisions;
-    char *provisioned[PROVISIONED_MAX]; /* org ids the current token was announced to */
-    size_t provisioned_count;
+    /* Org ids the current token was announced to (JWT logins): it grows with the organizations a
+     * deployment delivers to, so each is announced once per token however many there are. */
+    char **provisioned;
+    size_t provisioned_count, provisioned_capacity;
 };
 
 dl_token_login dl_token_login_of_config(const cm_config *config)
@@ -95,6 +94,7 @@ void dl_token_source_free(dl_token_source *source)
     pthread_mutex_destroy(&source->lock);
     EVP_PKEY_free(source->key);
     forget_provisioned(source);
+    free(source->provisioned);
     OPENSSL_cleanse(source->token, sizeof source->token);
     free(source);
 }
@@ -158,11 +158,20 @@ static q_delivery_status provision(dl_token_source *source, const dl_fetch_call 
             return Q_DELIVERY_OK;
     q_delivery_status status = dl_provision_org(call, source->token, org_id);
     source->provisions++;
-    if (status == Q_DELIVERY_OK && source->provisioned_count < PROVISIONED_MAX) {
-        char *copy = strdup(org_id);
-        if (copy)
-            source->provisioned[source->provisioned_count++] = copy;
+    if (status != Q_DELIVERY_OK)
+        return status;
+    /* Short of memory the organization is simply announced again next time (harmless). */
+    if (source->provisioned_count == source->provisioned_capacity) {
+        size_t capacity = source->provisioned_capacity ? source->provisioned_capacity * 2 : 8;
+        char **grown = realloc(source->provisioned, capacity * sizeof *grown);
+        if (!grown)
+            return status;
+        source->provisioned = grown;
+        source->provisioned_capacity = capacity;
     }
+    char *copy = strdup(org_id);
+    if (copy)
+        source->provisioned[source->provisioned_count++] = copy;
     return status;
 }
 

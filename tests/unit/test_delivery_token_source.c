@@ -632,6 +632,23 @@ static void jwt_token_is_announced_once_per_organization(void **state)
     assert_int_equal(dl_token_provision_count(source), 0);
     assert_int_equal(f->stub.seen_count, 1);
     dl_token_source_free(source);
+
+    /* However many organizations: each once per token (the second pass announces nothing). */
+    stub_answer many[] = {{200, "{\"access_token\":\"jwt-1\"}", NULL, 0}, {204, NULL, NULL, 0}};
+    stub_script(&f->stub, many, 2);
+    login = jwt_login(f->base_url, app_key.key_path, f->base_url);
+    source = source_of(&login);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int org = 0; org < 100; org++) {
+            char id[16];
+            snprintf(id, sizeof id, "org-%d", org);
+            out = get_ok(source, f->client, id, NULL);
+            assert_string_equal(out.token, "jwt-1");
+        }
+        assert_int_equal(dl_token_provision_count(source), 100);
+    }
+    assert_int_equal(dl_token_fetch_count(source), 1);
+    dl_token_source_free(source);
 }
 
 static void failed_announcement_means_a_new_login(void **state)
