@@ -576,7 +576,10 @@ static const cm_pg_statement SQL_EXTRAS_UPSERT = {
     "   FROM jsonb_to_recordset($5::jsonb) AS x(o bigint, s text, e jsonb) GROUP BY x.s) folded"
     " ON CONFLICT (tenant_id, oci_location, sku) DO UPDATE SET"
     "   extras = omsgw.json_patch(omsgw.item_extras.extras, excluded.extras), job_id = excluded.job_id,"
-    "   updated_ms = excluded.updated_ms",
+    "   updated_ms = excluded.updated_ms"
+    /* Legacy fields sent as they were write nothing (store_sqlite.c does the same): job_id and
+     * updated_ms say which job last changed them. */
+    " WHERE omsgw.item_extras.extras IS DISTINCT FROM excluded.extras",
     5};
 static const cm_pg_statement SQL_FINISH = {
     "q_finish",

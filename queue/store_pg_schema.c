@@ -156,11 +156,42 @@ static const char *const version_4[] = {
     NULL,
 };
 
+/* Version 5: the extras of several items of one SKU in one chunk are folded into one patch that
+ * keeps their nulls (json_patch_all applied them to '{}', where a null removes nothing and is
+ * dropped, so a later refresh's "binID": null never removed the kept binID as on SQLite). */
+static const char *const version_5[] = {
+    "CREATE OR REPLACE FUNCTION omsgw.json_patch_compose(first jsonb, second jsonb) RETURNS jsonb"
+    " LANGUAGE plpgsql IMMUTABLE AS $$"
+    " DECLARE result jsonb; k text; v jsonb;"
+    " BEGIN"
+    "   IF jsonb_typeof(second) IS DISTINCT FROM 'object' OR jsonb_typeof(first) IS DISTINCT FROM 'object'"
+    "   THEN RETURN second; END IF;"
+    "   result := first;"
+    "   FOR k, v IN SELECT key, value FROM jsonb_each(second) LOOP"
+    "     IF jsonb_typeof(v) = 'object' AND jsonb_typeof(result -> k) = 'object'"
+    "     THEN result := jsonb_set(result, ARRAY[k], omsgw.json_patch_compose(result -> k, v));"
+    "     ELSE result := jsonb_set(result, ARRAY[k], v); END IF;"
+    "   END LOOP;"
+    "   RETURN result;"
+    " END $$;",
+    "CREATE OR REPLACE FUNCTION omsgw.json_patch_all(patches jsonb[]) RETURNS jsonb"
+    " LANGUAGE plpgsql IMMUTABLE AS $$"
+    " DECLARE result jsonb; p jsonb;"
+    " BEGIN"
+    "   FOREACH p IN ARRAY patches LOOP"
+    "     result := CASE WHEN result IS NULL THEN p ELSE omsgw.json_patch_compose(result, p) END;"
+    "   END LOOP;"
+    "   RETURN coalesce(result, '{}'::jsonb);"
+    " END $$;",
+    NULL,
+};
+
 static const pg_migration migrations[] = {
     {1, version_1},
     {2, version_2},
     {3, version_3},
     {4, version_4},
+    {5, version_5},
 };
 
 int q_pg_schema_version(void)

@@ -870,11 +870,12 @@ static const char SQL_EXTRAS_UPSERT[] =
     "INSERT INTO item_extras (tenant_id, oci_location, sku, extras, job_id, updated_ms)"
     " VALUES (?1, ?2, ?3, json(?4), ?5, ?6)"
     " ON CONFLICT (tenant_id, oci_location, sku) DO UPDATE SET"
-    /* A refresh that sends an item's legacy fields as they were (a daily full refresh does) leaves
-     * them as they are: json_patch parses both texts, a third of a checkpoint's cost per item. */
-    "   extras = CASE WHEN item_extras.extras = excluded.extras THEN item_extras.extras"
-    "            ELSE json_patch(item_extras.extras, excluded.extras) END, job_id = excluded.job_id,"
-    "   updated_ms = excluded.updated_ms";
+    "   extras = json_patch(item_extras.extras, excluded.extras), job_id = excluded.job_id,"
+    "   updated_ms = excluded.updated_ms"
+    /* A refresh that sends an item's legacy fields as they were (a daily full refresh does) writes
+     * nothing: no json_patch (it parses both texts) and no page changed. job_id and updated_ms
+     * therefore say which job last changed the fields. */
+    " WHERE item_extras.extras <> excluded.extras";
 /* Ends a held job: messages NULL keeps the ones it has. Its stored items go with it. */
 static const char SQL_FINISH[] =
     "UPDATE jobs SET status = ?3, success = ?4, messages = coalesce(?5, messages), finished_ms = ?6,"

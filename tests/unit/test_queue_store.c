@@ -2,8 +2,9 @@
  * test_queue_store.c - the durable store's interface (queue/store.h) on both backends: claim,
  * checkpoint and recovery after a crash, pruning only finished old jobs, tenants that cannot
  * read each other's jobs, list filters, concurrent claims (one job per tenant at a time), the
- * operator's views across tenants, fenced chunk state, migration from the previous schema, and
- * stored, fenced batch claims.
+ * operator's views across tenants, fenced chunk state, migration from the previous schema,
+ * stored, fenced batch claims, and the legacy fields a checkpoint keeps per SKU (merged as RFC 7396
+ * patches; fields sent as they were write nothing).
  */
 #include "tests/support/queue_fixture.h"
 
@@ -483,6 +484,88 @@ static void test_batch_claim_is_stored_and_fenced(void **state)
     (void)after_big;
 }
 
+/* Claims the next job and checkpoints its only chunk with `extras_json` kept for `sku`. */
+static int64_t checkpoint_extras(qf_fixture *f, const char *sku, const char *extras_json)
+{
+    int64_t id = qf_accept_job(f, 1, 1, "XM", 1, 1, 3000);
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "w", cm_now_ms(), &job), CM_OK);
+    assert_int_equal(job.job_id, id);
+    q_item_extra extra = {.sku = sku, .extras_json = extras_json};
+    q_checkpoint checkpoint = qf_batch_checkpoint(&job, "w");
+    checkpoint.extras = &extra;
+    checkpoint.extra_count = 1;
+    assert_int_equal(q_store_checkpoint(f->store, &checkpoint), CM_OK);
+    q_job_clear(&job);
+    return id;
+}
+
+/* The job that last changed a SKU's kept fields (SQLite: read from the file itself). */
+static int64_t extras_job_of(qf_fixture *f, const char *sku)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/gateway.db", f->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT job_id FROM item_extras WHERE sku = ?1", -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, sku, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int64_t job_id = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return job_id;
+}
+
+static void expect_extras(qf_fixture *f, const char *sku, const char *expected_json)
+{
+    char *text = NULL;
+    assert_int_equal(q_store_get_extras(f->store, 1, "loc-1", sku, &text), CM_OK);
+    json_object *got = json_tokener_parse(text), *expected = json_tokener_parse(expected_json);
+    assert_non_null(got);
+    assert_non_null(expected);
+    if (!json_object_equal(got, expected))
+        fail_msg("extras %s, expected %s", text, expected_json);
+    json_object_put(got);
+    json_object_put(expected);
+    free(text);
+}
+
+/* A SKU's legacy fields: merged into what earlier refreshes kept (a field sent again replaces its
+ * value, one not sent stays, null removes it); the same fields again change nothing, and on SQLite
+ * not even the row (it still names the job that last changed it). */
+static void test_extras_merge_and_repeats_write_nothing(void **state)
+{
+    qf_fixture *f = *state;
+    int64_t first = checkpoint_extras(f, "XM-0", "{\"binID\":7,\"aisle\":\"A\"}");
+    expect_extras(f, "XM-0", "{\"binID\":7,\"aisle\":\"A\"}");
+    checkpoint_extras(f, "XM-0", "{\"binID\":7,\"aisle\":\"A\"}");
+    expect_extras(f, "XM-0", "{\"binID\":7,\"aisle\":\"A\"}");
+    if (f->backend == Q_STORE_SQLITE)
+        assert_int_equal(extras_job_of(f, "XM-0"), first);
+    int64_t third = checkpoint_extras(f, "XM-0", "{\"binID\":8}");
+    expect_extras(f, "XM-0", "{\"binID\":8,\"aisle\":\"A\"}");
+    if (f->backend == Q_STORE_SQLITE)
+        assert_int_equal(extras_job_of(f, "XM-0"), third);
+    checkpoint_extras(f, "XM-0", "{\"aisle\":null,\"shelf\":3}");
+    expect_extras(f, "XM-0", "{\"binID\":8,\"shelf\":3}");
+
+    /* One SKU twice in one chunk: the two are applied in item order, the second's null included
+     * (PostgreSQL folds them into one patch first). */
+    qf_accept_job(f, 1, 1, "XM", 1, 1, 3000);
+    q_job job;
+    assert_int_equal(q_store_claim(f->store, "w", cm_now_ms(), &job), CM_OK);
+    q_item_extra twice[] = {{.sku = "XM-0", .extras_json = "{\"aisle\":\"B\",\"row\":2}"},
+                            {.sku = "XM-0", .extras_json = "{\"aisle\":null,\"shelf\":null}"}};
+    q_checkpoint checkpoint = qf_batch_checkpoint(&job, "w");
+    checkpoint.extras = twice;
+    checkpoint.extra_count = 2;
+    assert_int_equal(q_store_checkpoint(f->store, &checkpoint), CM_OK);
+    q_job_clear(&job);
+    expect_extras(f, "XM-0", "{\"binID\":8,\"row\":2}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +578,7 @@ int main(void)
         QF_ON_BOTH(test_chunk_state_is_fenced),
         QF_ON_BOTH(test_migration_from_the_previous_schema),
         QF_ON_BOTH(test_batch_claim_is_stored_and_fenced),
+        QF_ON_BOTH(test_extras_merge_and_repeats_write_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, qf_group_teardown);
 }
