@@ -45,9 +45,11 @@ static cm_err prepare(sqlite3 *db, const char *sql, sqlite3_stmt **statement)
     return rc == SQLITE_OK ? CM_OK : rc == SQLITE_NOMEM ? CM_ENOMEM : CM_EDB;
 }
 
+/* Connections run with extended result codes (common/db.c): SQLITE_CONSTRAINT_CHECK and the like are
+ * told apart by their primary code. */
 static cm_err step_error(int rc)
 {
-    switch (rc) {
+    switch (rc & 0xff) {
     case SQLITE_NOMEM: return CM_ENOMEM;
     case SQLITE_FULL: return CM_EFULL;
     case SQLITE_BUSY:

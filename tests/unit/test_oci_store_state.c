@@ -483,6 +483,19 @@ static void test_load_refusals(void **state)
                    "\"location\":\"L\",\"sku\":\"s\",\"message\":\"m\"}]}",
                    "tables.import_errors[0].import_id must name an import of tables.imports");
     expect_refused(f, "{\"import_errors\":[{\"import_id\":7,\"line\":1}]}", "import_id must name an import");
+    /* Rows the schema's own constraints refuse (CHECK, NOT NULL, a key twice) are the snapshot's
+     * fault too: CM_EINVAL (a 400), not a database failure (a 503). */
+    expect_refused(f,
+                   "{\"records\":[{\"org\":\"org\",\"location\":\"L1\",\"sku\":\"S\",\"on_hand\":-1,"
+                   "\"safety_stock\":0,\"updated_ms\":1}]}",
+                   "tables.records[0]");
+    expect_refused(f, "{\"records\":[{\"org\":\"org\",\"location\":\"L1\",\"sku\":\"S\",\"on_hand\":1}]}",
+                   "tables.records[0]");
+    expect_refused(f,
+                   "{\"records\":[{\"org\":\"org\",\"location\":\"L1\",\"sku\":\"S\",\"on_hand\":1,"
+                   "\"safety_stock\":0,\"updated_ms\":1},{\"org\":\"org\",\"location\":\"L1\",\"sku\":\"S\","
+                   "\"on_hand\":2,\"safety_stock\":0,\"updated_ms\":1}]}",
+                   "tables.records[1]");
     /* Nothing of the refused loads stayed, and the other organization is whole. */
     for (size_t i = 0; i < TABLES; i++) {
         assert_int_equal(count_of(f->store, "org", oci_store_state_table(i)), 0);
