@@ -95,6 +95,8 @@ static int same_hex(const char *a, const char *b)
     return 1;
 }
 
+#define LINE_BUFFER (OCI_IMPORT_LINE_MAX + 2)
+
 /* Reads one line without its '\n'; returns 1, or 0 at the end. A line that does not fit is
  * consumed to its end and flagged in *too_long. */
 static int read_line(gzFile file, char *buffer, size_t capacity, size_t *length, int *too_long)
@@ -322,7 +324,8 @@ static int run_import(oci_core *core, const char *id)
             return 0;
     }
     gzFile file = gzopen(data_path, "rb");
-    char *buffer = malloc(OCI_IMPORT_LINE_MAX + 1);
+    /* A line of OCI_IMPORT_LINE_MAX bytes, its '\n' and the NUL: one byte more is a line too long. */
+    char *buffer = malloc(LINE_BUFFER);
     pending_line *lines = calloc(OCI_IMPORT_BATCH_LINES, sizeof *lines);
     oci_graph *graph = oci_core_graph_acquire(core, row.org);
     if (!file || !buffer || !lines || !graph) {
@@ -344,7 +347,7 @@ static int run_import(oci_core *core, const char *id)
     int64_t line_number = 0;
     size_t length;
     int too_long;
-    while (line_number < row.line_cursor && read_line(file, buffer, OCI_IMPORT_LINE_MAX + 1, &length, &too_long))
+    while (line_number < row.line_cursor && read_line(file, buffer, LINE_BUFFER, &length, &too_long))
         line_number++;
     int more = 1;
     while (more) {
@@ -354,7 +357,7 @@ static int run_import(oci_core *core, const char *id)
         }
         size_t count = 0;
         while (count < OCI_IMPORT_BATCH_LINES &&
-               (more = read_line(file, buffer, OCI_IMPORT_LINE_MAX + 1, &length, &too_long))) {
+               (more = read_line(file, buffer, LINE_BUFFER, &length, &too_long))) {
             line_number++;
             pending_line *line = &lines[count];
             line->line_number = line_number;
@@ -377,7 +380,9 @@ static int run_import(oci_core *core, const char *id)
         }
         int gz_error = 0;
         gzerror(file, &gz_error);
-        if (!more && gz_error != Z_OK && gz_error != Z_BUF_ERROR) {
+        /* Z_BUF_ERROR at the end is zlib's "unexpected end of file": a gzip stream cut short,
+         * whose last line may be cut too. A plain file read through gzopen ends with Z_OK. */
+        if (!more && gz_error != Z_OK) {
             snprintf(row.validation_error, sizeof row.validation_error, "The file is not a valid gzip stream.");
         }
         if (count || !more) {

@@ -312,6 +312,11 @@ static void test_gzip(void **state)
     assert_string_equal(row.status, "FAILED");
     assert_string_equal(row.validation_error, "The file is not a valid gzip stream.");
     packed[size - 6] ^= 0xff;
+    /* A stream cut short (its last bytes and trailer missing): not a complete file, refused. */
+    submit(oci, packed, size - 12, &gzip, id, upload_path);
+    row = wait_done(oci, id);
+    assert_string_equal(row.status, "FAILED");
+    assert_string_equal(row.validation_error, "The file is not a valid gzip stream.");
     free(packed);
 }
 
@@ -413,6 +418,27 @@ static void test_overlong_line(void **state)
     failures_of(oci, row.id, &list);
     assert_int_equal(list.count, 1);
     assert_non_null(strstr(list.text[0], "line 1: the line is longer than 65536 bytes"));
+
+    /* Exactly the limit is not longer than it: applied, with and without a final new line. */
+    for (int final_newline = 0; final_newline < 2; final_newline++) {
+        text = malloc(OCI_IMPORT_LINE_MAX + 2);
+        assert_non_null(text);
+        const char *exact = final_newline ? "{\"recordId\":\"exact-n\",\"sku\":\"sku-e\",\"locationId\":\"phoenix\",\"onHand\":3}"
+                                          : "{\"recordId\":\"exact\",\"sku\":\"sku-e\",\"locationId\":\"surprise\",\"onHand\":4}";
+        padding = OCI_IMPORT_LINE_MAX - strlen(exact);
+        memset(text, ' ', padding);
+        memcpy(text + padding, exact, strlen(exact));
+        used = OCI_IMPORT_LINE_MAX;
+        if (final_newline)
+            text[used++] = '\n';
+        text[used] = '\0';
+        row = run(oci, text, &PLAIN, upload_path);
+        free(text);
+        assert_int_equal(row.failed_count, 0);
+        assert_int_equal(row.processed_count, 1);
+    }
+    assert_int_equal(on_hand(oci, "phoenix", "sku-e"), Q(3));
+    assert_int_equal(on_hand(oci, "surprise", "sku-e"), Q(4));
 }
 
 static void test_fail_import_lines_rule(void **state)
