@@ -252,6 +252,12 @@ const cm_query *cm_http_query_all(const cm_http_request *request)
     return &request->query;
 }
 
+const char *cm_http_raw_query(const cm_http_request *request)
+{
+    const char *mark = request->raw_uri ? strchr(request->raw_uri, '?') : NULL;
+    return mark && mark[1] ? mark + 1 : NULL;
+}
+
 const char *cm_http_header(const cm_http_request *request, const char *name)
 {
     return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);

@@ -111,6 +111,8 @@ const char *cm_http_param(const cm_http_request *request, const char *name);
 /* A query parameter: NULL when absent, "" when present without value. */
 const char *cm_http_query(const cm_http_request *request, const char *name);
 const cm_query *cm_http_query_all(const cm_http_request *request);
+/* The query string exactly as the client sent it (after '?', still percent-encoded), or NULL. */
+const char *cm_http_raw_query(const cm_http_request *request);
 /* A request header (case-insensitive name), or NULL. */
 const char *cm_http_header(const cm_http_request *request, const char *name);
 /* A cookie the request carries (parsed by libmicrohttpd), or NULL. */

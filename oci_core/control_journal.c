@@ -36,24 +36,6 @@ static char *dup_or_null(const char *text)
     return text ? strdup(text) : NULL;
 }
 
-/* The query string as the client sent it, rebuilt from the parsed parameters. */
-static char *query_text(cm_http_request *request)
-{
-    const cm_query *query = cm_http_query_all(request);
-    if (!query || query->count == 0)
-        return NULL;
-    size_t size = 1;
-    for (size_t i = 0; i < query->count; i++)
-        size += strlen(query->names[i]) + strlen(query->values[i]) + 2;
-    char *text = malloc(size);
-    if (!text)
-        return NULL;
-    size_t used = 0;
-    for (size_t i = 0; i < query->count; i++)
-        used += (size_t)snprintf(text + used, size - used, "%s%s=%s", i ? "&" : "", query->names[i], query->values[i]);
-    return text;
-}
-
 void oci_control_after(cm_http_request *request, int status, int64_t elapsed_ms, void *data)
 {
     oci_core *core = data;
@@ -61,12 +43,13 @@ void oci_control_after(cm_http_request *request, int status, int64_t elapsed_ms,
     const char *path = cm_http_path(request);
     /* Control calls and the liveness probe are not what a test's client sent. */
     if (!control || !control->journal || !path || strncmp(path, OCI_CONTROL_PREFIX, strlen(OCI_CONTROL_PREFIX)) == 0 ||
-        strcmp(path, "/healthz") == 0)
+        strcmp(path, "/_omsgw") == 0 || strcmp(path, "/healthz") == 0)
         return;
     oci_journal_entry entry = {0};
     snprintf(entry.method, sizeof entry.method, "%s", cm_http_method(request) ? cm_http_method(request) : "");
     entry.path = strdup(path);
-    entry.query = query_text(request);
+    /* As the client sent it: rebuilt from the decoded parameters, a%26b would read a&b. */
+    entry.query = dup_or_null(cm_http_raw_query(request));
     char org[256];
     const char *org_id = cm_http_param(request, "organizationId");
     entry.organization = dup_or_null(org_id ? org_id : oci_control_path_org(path, org, sizeof org));

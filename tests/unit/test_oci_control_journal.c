@@ -3,7 +3,7 @@
  * oci_control_after, GET and DELETE /_omsgw/requests, oci_journal_free_all) on a core served in
  * this process with a small ring: the ring keeps the newest journalSize entries and lists them
  * newest first; control calls and /healthz are not journaled; every field of an entry (method,
- * path, the query rebuilt, status, organization from the route or the path, correlation id, the
+ * path, the query as sent, status, organization from the route or the path, correlation id, the
  * fault that fired, the body when journalBodies is on, cut at 64 KiB and marked); the limit, route
  * and status filters and their refusals; emptying the journal (entries afterwards only, not even
  * a request that arrived before the DELETE and ended after it).
@@ -174,6 +174,7 @@ static void test_what_is_not_journaled(void **state)
     json_object_put(ctl(oci, "GET", "/_omsgw/health", 200));
     json_object_put(ctl(oci, "GET", "/_omsgw/nowhere", 404));
     assert_int_equal(send_request(oci, "GET", "/_omsgw/health", NULL, NULL, 0), 401); /* no token: still control */
+    assert_int_equal(send_request(oci, "GET", "/_omsgw", NULL, NULL, 0), 401);        /* the prefix itself */
     assert_int_equal(used(oci), 0);
     json_object *reply = NULL;
     assert_int_equal(json_object_array_length(journal(oci, "", &reply)), 0);
@@ -188,8 +189,10 @@ static void test_entry_fields(void **state)
     const char *body = "{\"not\":\"a query\"}";
     /* An unknown route of an organization: its organization comes from the path (its body is never
      * read: the server answers 404 first). */
-    assert_int_equal(send_request(oci, "GET", "/inventory/x/v1/organizations/someorg/thing?b=2&a=1", headers, NULL, 0),
-                     404);
+    assert_int_equal(
+        send_request(oci, "GET", "/inventory/x/v1/organizations/someorg/thing?b=2&a=1&c=x%26y%3Dz&d=%20+", headers,
+                     NULL, 0),
+        404);
     /* A known route: the route's organization, the body it read, no query, no correlation id. */
     assert_int_equal(send_request(oci, "POST", GET_AVAILABILITY, auth, body, strlen(body)), 400);
     assert_int_equal(send_request(oci, "DELETE", "/inventory/plain", NULL, NULL, 0), 404);
@@ -200,7 +203,8 @@ static void test_entry_fields(void **state)
                 *first = json_object_array_get_idx(list, 2);
     assert_string_equal(field(first, "method"), "GET");
     assert_string_equal(field(first, "path"), "/inventory/x/v1/organizations/someorg/thing");
-    assert_string_equal(field(first, "query"), "b=2&a=1");
+    /* The query as sent, encoding included (decoded, x%26y would read as two parameters). */
+    assert_string_equal(field(first, "query"), "b=2&a=1&c=x%26y%3Dz&d=%20+");
     assert_int_equal(number(first, "status"), 404);
     assert_string_equal(field(first, "organization"), "someorg");
     assert_string_equal(field(first, "correlationId"), "c-42");
