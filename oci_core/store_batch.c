@@ -212,8 +212,11 @@ cm_err oci_store_records_put_many(oci_store_conn *writer, const char *org, const
     static const char empty[] = "";
     char(*futures)[OCI_STORE_FUTURES_TEXT_MAX] = NULL;
     for (size_t i = 0; i < count && !futures; i++)
-        if (records[i].future_count)
-            futures = malloc(count * sizeof *futures);
+        if (records[i].future_count) {
+            /* Without room for their text the records' futures would be written empty. */
+            if (!(futures = malloc(count * sizeof *futures)))
+                return CM_ENOMEM;
+        }
     for (size_t i = 0; futures && i < count; i++)
         oci_store_futures_encode(&records[i], futures[i], sizeof futures[i]);
     cm_err err = CM_OK;
@@ -256,8 +259,10 @@ cm_err oci_store_events_add_many(oci_store_conn *writer, const oci_event *events
     static const char empty[] = "";
     char(*futures)[2][OCI_STORE_FUTURES_TEXT_MAX] = NULL;
     for (size_t i = 0; i < count && !futures; i++)
-        if (events[i].old_values.future_count || events[i].new_values.future_count)
-            futures = malloc(count * sizeof *futures);
+        if (events[i].old_values.future_count || events[i].new_values.future_count) {
+            if (!(futures = malloc(count * sizeof *futures)))
+                return CM_ENOMEM; /* the events would be stored without their futures */
+        }
     for (size_t i = 0; futures && i < count; i++) {
         oci_store_futures_encode(&events[i].old_values, futures[i][0], sizeof futures[i][0]);
         oci_store_futures_encode(&events[i].new_values, futures[i][1], sizeof futures[i][1]);
