@@ -47,8 +47,7 @@ static void handle_echo(cm_http_request *request, void *data)
     size_t length = 0;
     const char *body = cm_http_body(request, &length);
     json_object_object_add(echo, "body", json_object_new_string_len(body ? body : "", (int)length));
-    cm_http_reply_json(request, 200, echo);
-    json_object_put(echo);
+    cm_http_reply_json(request, 200, echo); /* takes it */
 }
 
 /* /status/{code}?retry=VALUE: that status, with a Retry-After header when asked. */
