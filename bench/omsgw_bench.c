@@ -76,6 +76,7 @@ enum {
     F_SMALL_RPS_PG,
     F_SMALL_RPS_PG2,
     F_SMALL_APPLY,
+    F_SMALL_RPS_HELD,
     F_COUNT
 };
 
@@ -100,6 +101,10 @@ static figure figures[F_COUNT] = {
     /* The same small refreshes, first request → the last of them SUCCESS: what the queue applies
      * while they arrive (coalesced deliveries, queue/worker.c). Report only. */
     {"small_jobs_applied_per_second_32conn", "jobs/s", "bare libmicrohttpd handler + one synchronous=FULL commit per request", 1, 0, 0, {0}, {0}, 0, 1, ""},
+    /* The same small refreshes with the tenant's deliveries held (`omsgw hold`): acceptance alone,
+     * no worker sharing the two cores. Report only: it says how much of the gap to the ceiling is
+     * the work of applying the jobs rather than the request path. */
+    {"small_refresh_requests_per_second_32conn_delivery_held", "req/s", "bare libmicrohttpd handler + one synchronous=FULL commit per request", 1, 0, 0, {0}, {0}, 0, 1, ""},
 };
 
 static const int GROWTH_SIZES[] = {1, 100, 3000, 3001, 6000, 6001, 12000};
@@ -350,6 +355,25 @@ static int run_gateway_figures(const sizes *size, int run)
             record(F_SMALL_RPS, rps, bare_rps);
         if (small_done > 0 && bare_rps > 0)
             record(F_SMALL_APPLY, small_jobs / ((small_done - small_start) / 1000.0), bare_rps);
+        /* Acceptance alone: the tenant held while the same refreshes arrive, released after. */
+        char command[1200];
+        snprintf(command, sizeof command,
+                 "'%s' hold --tenant 12345 --reason bench --config '%s/omsgw.json' --data-dir '%s' >/dev/null",
+                 omsgw_path, server.dir, server.data_dir);
+        if (bare_rps > 0 && system(command) == 0) {
+            double held_rps = drive_small_refreshes(server.gateway_port, "/api/v5/inventory/refresh",
+                                                    size->small_requests, size->connections);
+            snprintf(command, sizeof command,
+                     "'%s' release --tenant 12345 --config '%s/omsgw.json' --data-dir '%s' >/dev/null", omsgw_path,
+                     server.dir, server.data_dir);
+            int released = system(command) == 0;
+            long long last_held = released && held_rps > 0
+                                      ? post_refresh(&client, &server, last_small, strlen(last_small), NULL)
+                                      : -1;
+            if (last_held < 0 || wait_job(&client, &server, last_held, 2000) < 0)
+                return -1;
+            record(F_SMALL_RPS_HELD, held_rps, bare_rps);
+        }
     }
 
     bench_client_free(&client);
