@@ -18,6 +18,7 @@
  *   failing in a row, an import that never finishes in time, unreadable or failing result files;
  *   and URLs that would be too long.
  */
+#include "tests/support/stub_server.h"
 #include "tests/support/test_support.h"
 
 #include <pthread.h>
@@ -47,121 +48,6 @@
 
 /* ---- a scripted listener: answers in order (the last repeats), every request recorded ---- */
 
-#define STUB_ANSWERS_MAX 16
-#define STUB_SEEN_MAX 64
-#define STUB_ROUTES_MAX 16
-
-typedef struct stub_answer {
-    int status;
-    const char *body; /* NULL: empty */
-    const char *retry_after;
-    int drop; /* 1: close the connection without an answer */
-} stub_answer;
-
-typedef struct stub_seen {
-    char method[8];
-    char path[256];
-    char *authorization; /* owned, NULL when absent */
-    char content_type[128];
-    char correlation_id[64];
-    char *body; /* owned, NUL-terminated (may hold NULs: see body_length) */
-    size_t body_length;
-} stub_seen;
-
-typedef struct stub {
-    cm_http_server *server;
-    int port;
-    pthread_mutex_t lock;
-    stub_answer answers[STUB_ANSWERS_MAX];
-    size_t answer_count, next;
-    stub_seen seen[STUB_SEEN_MAX];
-    size_t seen_count;
-    cm_http_route routes[STUB_ROUTES_MAX];
-} stub;
-
-static void stub_handle(cm_http_request *request, void *data)
-{
-    stub *s = data;
-    pthread_mutex_lock(&s->lock);
-    if (s->seen_count < STUB_SEEN_MAX) {
-        stub_seen *seen = &s->seen[s->seen_count++];
-        snprintf(seen->method, sizeof seen->method, "%s", cm_http_method(request));
-        snprintf(seen->path, sizeof seen->path, "%s", cm_http_path(request));
-        const char *value = cm_http_header(request, "Authorization");
-        seen->authorization = value ? strdup(value) : NULL;
-        value = cm_http_header(request, "Content-Type");
-        snprintf(seen->content_type, sizeof seen->content_type, "%s", value ? value : "");
-        value = cm_http_header(request, "correlation-id");
-        snprintf(seen->correlation_id, sizeof seen->correlation_id, "%s", value ? value : "");
-        size_t length = 0;
-        const char *body = cm_http_body(request, &length);
-        seen->body = malloc(length + 1);
-        if (seen->body) {
-            if (length)
-                memcpy(seen->body, body, length);
-            seen->body[length] = '\0';
-            seen->body_length = length;
-        }
-    }
-    stub_answer answer = {.status = 500, .body = "{\"errorCode\":\"NoScript\"}"};
-    if (s->answer_count)
-        answer = s->answers[s->next < s->answer_count ? s->next++ : s->answer_count - 1];
-    pthread_mutex_unlock(&s->lock);
-    if (answer.drop) {
-        cm_http_drop(request);
-        return;
-    }
-    if (answer.retry_after)
-        cm_http_add_header(request, "Retry-After", answer.retry_after);
-    const char *body = answer.body ? answer.body : "";
-    cm_http_reply_bytes(request, answer.status, "application/json", body, strlen(body));
-}
-
-/* Serves every route of `patterns` (at most STUB_ROUTES_MAX) with the one script. */
-static void stub_start(stub *s, const cm_route_pattern *patterns, size_t count)
-{
-    memset(s, 0, sizeof *s);
-    pthread_mutex_init(&s->lock, NULL);
-    assert_true(count <= STUB_ROUTES_MAX);
-    for (size_t i = 0; i < count; i++)
-        s->routes[i] = (cm_http_route){patterns[i], stub_handle, s, 0, 0};
-    cm_http_server_config config = {.name = "stub",
-                                    .bind_address = "127.0.0.1",
-                                    .body_limit = 1 << 20,
-                                    .threads = 2,
-                                    .connection_timeout_seconds = 10,
-                                    .connection_limit = 16,
-                                    .routes = s->routes,
-                                    .route_count = count};
-    char error[CM_HTTP_ERROR_MAX];
-    if (cm_http_server_start(&config, &s->server, error) != CM_OK)
-        fail_msg("stub: %s", error);
-    s->port = cm_http_server_port(s->server);
-}
-
-/* Replaces the script and forgets what was seen. */
-static void stub_script(stub *s, const stub_answer *answers, size_t count)
-{
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->seen_count; i++) {
-        free(s->seen[i].authorization);
-        free(s->seen[i].body);
-    }
-    memset(s->seen, 0, sizeof s->seen);
-    s->seen_count = 0;
-    if (count)
-        memcpy(s->answers, answers, count * sizeof *answers);
-    s->answer_count = count;
-    s->next = 0;
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void stub_stop(stub *s)
-{
-    cm_http_server_stop(s->server);
-    stub_script(s, NULL, 0);
-    pthread_mutex_destroy(&s->lock);
-}
 
 /* ---- fixture ---- */
 
@@ -178,7 +64,7 @@ static const cm_route_pattern STUB_ROUTES[] = {
 };
 
 typedef struct fixture {
-    stub stub;
+    th_stub stub;
     char base_url[160]; /* the stub, with trailing slashes */
     char token_url[160];
     cm_config config; /* only its delivery section is read */
@@ -188,7 +74,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
+    th_stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
     snprintf(f->base_url, sizeof f->base_url, "http://127.0.0.1:%d//", f->stub.port);
     snprintf(f->token_url, sizeof f->token_url, "http://127.0.0.1:%d/token", f->stub.port);
     f->config.delivery.mode = CM_DELIVERY_HTTP;
@@ -203,7 +89,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    stub_stop(&f->stub);
+    th_stub_stop(&f->stub);
     free(f);
     return 0;
 }
@@ -294,7 +180,7 @@ static void expect_message(const char *message, const char *needle)
         fail_msg("message \"%s\" lacks \"%s\"", message, needle);
 }
 
-static void expect_paths(const stub *s, const char *const *methods_and_paths, size_t count)
+static void expect_paths(const th_stub *s, const char *const *methods_and_paths, size_t count)
 {
     if (s->seen_count != count) {
         for (size_t i = 0; i < s->seen_count; i++)
@@ -358,15 +244,15 @@ static void batch_request_and_success_answers(void **state)
     records r = make_records(3, 0);
     q_chunk chunk = chunk_of(&r, ORG);
 
-    stub_answer no_content = {204, NULL, NULL, 0};
-    stub_script(&f->stub, &no_content, 1);
+    th_stub_answer no_content = {204, NULL, NULL, 0};
+    th_stub_script(&f->stub, &no_content, 1);
     delivered out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_OK);
     assert_int_equal(out.result.refusal_count, 0);
     assert_int_equal(out.result.retry_after_ms, -1);
     const char *const BATCH[] = {"POST " AVAIL_PATH "/batch-update"};
     expect_paths(&f->stub, BATCH, 1); /* the base URL's trailing slashes are gone */
-    const stub_seen *seen = &f->stub.seen[0];
+    const th_stub_seen *seen = &f->stub.seen[0];
     assert_string_equal(seen->authorization, "Bearer fixed-token");
     assert_string_equal(seen->content_type, "application/json");
     for (size_t i = 0; i < 3; i++) {
@@ -378,7 +264,7 @@ static void batch_request_and_success_answers(void **state)
 
     /* 200 with errors: matched by id and sku; a record named twice is refused once; an error
      * naming no record of the chunk (wrong sku, unknown id) is not pinned on anyone. */
-    stub_answer errors = {200,
+    th_stub_answer errors = {200,
                           "{\"errors\":["
                           "{\"details\":{\"id\":\"rec-2\",\"sku\":\"SKU-2\"},\"errorCode\":\"LocationDoesNotExist\","
                           "\"message\":\"No location\"},"
@@ -387,7 +273,7 @@ static void batch_request_and_success_answers(void **state)
                           "{\"details\":{\"id\":\"rec-77\",\"sku\":\"SKU-1\"},\"errorCode\":\"Unknown\",\"message\":\"x\"}"
                           "]}",
                           NULL, 0};
-    stub_script(&f->stub, &errors, 1);
+    th_stub_script(&f->stub, &errors, 1);
     out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_OK);
     assert_int_equal(out.result.refusal_count, 1);
@@ -397,8 +283,8 @@ static void batch_request_and_success_answers(void **state)
     free(out.refusals);
 
     /* 200 with no errors at all. */
-    stub_answer clean = {200, "{\"errors\":[]}", NULL, 0};
-    stub_script(&f->stub, &clean, 1);
+    th_stub_answer clean = {200, "{\"errors\":[]}", NULL, 0};
+    th_stub_script(&f->stub, &clean, 1);
     out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_OK);
     assert_int_equal(out.result.refusal_count, 0);
@@ -421,7 +307,7 @@ static void batch_failure_answers(void **state)
     huge[JSON_TEST_HUGE - 2] = '\n';
     huge[JSON_TEST_HUGE - 1] = '\0';
     const struct {
-        stub_answer answer;
+        th_stub_answer answer;
         q_delivery_status status;
         const char *message;
     } CASES[] = {
@@ -440,7 +326,7 @@ static void batch_failure_answers(void **state)
         {{401, "{\"errorCode\":\"Unauthorized\"}", NULL, 0}, Q_DELIVERY_FINAL, "batch-update: OCI answered 401"},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_script(&f->stub, &CASES[i].answer, 1);
+        th_stub_script(&f->stub, &CASES[i].answer, 1);
         delivered out = deliver(delivery, &chunk);
         if (out.result.status != CASES[i].status || !strstr(out.result.message, CASES[i].message))
             fail_msg("case %zu: status %d \"%s\"", i, out.result.status, out.result.message);
@@ -463,13 +349,13 @@ static void oauth_401_renews_once_only(void **state)
     q_delivery *delivery = open_delivery(&f->config, NULL);
     records r = make_records(1, 0);
     q_chunk chunk = chunk_of(&r, ORG);
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"oauth-1\",\"expires_in\":3600}", NULL, 0},
         {401, "{\"errorCode\":\"Unauthorized\",\"message\":\"token expired\"}", NULL, 0},
         {200, "{\"access_token\":\"oauth-2\",\"expires_in\":3600}", NULL, 0},
         {401, "{\"errorCode\":\"Unauthorized\",\"message\":\"still no\"}", NULL, 0},
     };
-    stub_script(&f->stub, answers, 4);
+    th_stub_script(&f->stub, answers, 4);
     delivered out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_FINAL);
     expect_message(out.result.message, "batch-update: OCI answered 401 Unauthorized: still no");
@@ -483,8 +369,8 @@ static void oauth_401_renews_once_only(void **state)
 
     /* The login itself failing: its status and words, and OCI is not called. */
     /* (oauth-2 is still the token: OCI refuses it, the renewal is refused too.) */
-    stub_answer refused = {401, "{\"error\":\"invalid_client\"}", NULL, 0};
-    stub_script(&f->stub, &refused, 1);
+    th_stub_answer refused = {401, "{\"error\":\"invalid_client\"}", NULL, 0};
+    th_stub_script(&f->stub, &refused, 1);
     out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_FINAL);
     expect_message(out.result.message, "the OAuth token URL answered 401 invalid_client");
@@ -493,8 +379,8 @@ static void oauth_401_renews_once_only(void **state)
     assert_string_equal(f->stub.seen[0].authorization, "Bearer oauth-2");
     free(out.refusals);
 
-    stub_answer busy = {503, NULL, "9", 0};
-    stub_script(&f->stub, &busy, 1);
+    th_stub_answer busy = {503, NULL, "9", 0};
+    th_stub_script(&f->stub, &busy, 1);
     out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_RETRY);
     assert_int_equal(out.result.retry_after_ms, 9000);
@@ -558,7 +444,7 @@ static void read_answers(void **state)
     q_read read = {ORG, skus, 2, locations, 2, out};
     char message[Q_DELIVERY_MESSAGE_MAX];
 
-    stub_answer good = {200,
+    th_stub_answer good = {200,
                         "{\"locations\":["
                         "{\"id\":\"phoenix\",\"records\":[{\"sku\":\"SKU-A\",\"onHand\":1.5,\"reserved\":0.25,"
                         "\"safetyStockCount\":1,\"atf\":0.25},{\"sku\":\"SKU-Z\",\"onHand\":9}]},"
@@ -566,7 +452,7 @@ static void read_answers(void **state)
                         "{\"id\":\"surprise\",\"records\":[{\"sku\":\"SKU-B\",\"onHand\":-0.003,\"atf\":-2}]}"
                         "]}",
                         NULL, 0};
-    stub_script(&f->stub, &good, 1);
+    th_stub_script(&f->stub, &good, 1);
     memset(out, 0x5a, sizeof out);
     assert_int_equal(delivery->read(delivery, &read, message), Q_DELIVERY_OK);
     const char *const READ[] = {"POST " AVAIL_PATH "/get-availability"};
@@ -590,19 +476,19 @@ static void read_answers(void **state)
     const char *numeric_locations[] = {"12"};
     q_availability numeric_out[2];
     q_read numeric = {ORG, skus, 2, numeric_locations, 1, numeric_out};
-    stub_answer numbers = {200,
+    th_stub_answer numbers = {200,
                            "{\"locations\":[{\"id\":12,\"records\":[{\"sku\":\"SKU-A\",\"onHand\":4}]},"
                            "{\"id\":\"12\",\"records\":[{\"sku\":[\"SKU-B\"],\"onHand\":5},"
                            "{\"sku\":\"SKU-B\",\"onHand\":6}]}]}",
                            NULL, 0};
-    stub_script(&f->stub, &numbers, 1);
+    th_stub_script(&f->stub, &numbers, 1);
     assert_int_equal(delivery->read(delivery, &numeric, message), Q_DELIVERY_OK);
     assert_int_equal(numeric_out[0].found, 0);
     assert_int_equal(numeric_out[1].found, 1);
     assert_int_equal(numeric_out[1].on_hand_milli, 6000);
 
     const struct {
-        stub_answer answer;
+        th_stub_answer answer;
         q_delivery_status status;
         const char *message;
     } CASES[] = {
@@ -624,7 +510,7 @@ static void read_answers(void **state)
         {{0, NULL, NULL, 1}, Q_DELIVERY_RETRY, "get-availability: no answer from OCI"},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_script(&f->stub, &CASES[i].answer, 1);
+        th_stub_script(&f->stub, &CASES[i].answer, 1);
         q_delivery_status status = delivery->read(delivery, &read, message);
         if (status != CASES[i].status || !strstr(message, CASES[i].message))
             fail_msg("case %zu: status %d \"%s\"", i, status, message);
@@ -636,7 +522,7 @@ static void read_answers(void **state)
     q_availability *many = calloc(110, sizeof *many);
     assert_non_null(many);
     q_read too_many = {ORG, many_skus, 11, many_locations, 10, many};
-    stub_script(&f->stub, &good, 1);
+    th_stub_script(&f->stub, &good, 1);
     assert_int_equal(delivery->read(delivery, &too_many, message), Q_DELIVERY_FINAL);
     assert_string_equal(message, "get-availability: 110 combinations; at most 100 a call");
     assert_int_equal(f->stub.seen_count, 0);
@@ -646,20 +532,20 @@ static void read_answers(void **state)
     /* With OAuth a 401 renews the token once for a read too. */
     use_oauth(f, f->token_url);
     delivery = open_delivery(&f->config, NULL);
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"oauth-1\",\"expires_in\":3600}", NULL, 0},
         {401, NULL, NULL, 0},
         {200, "{\"access_token\":\"oauth-2\",\"expires_in\":3600}", NULL, 0},
         good,
     };
-    stub_script(&f->stub, answers, 4);
+    th_stub_script(&f->stub, answers, 4);
     assert_int_equal(delivery->read(delivery, &read, message), Q_DELIVERY_OK);
     assert_int_equal(out[2].on_hand_milli, 1500);
     assert_int_equal(dl_delivery_http_token_fetches(delivery), 2);
     /* And a login that fails is the read's answer. */
-    stub_answer refused = {400, "{\"error\":\"invalid_scope\"}", NULL, 0};
-    stub_answer sequence[] = {{401, NULL, NULL, 0}, refused};
-    stub_script(&f->stub, sequence, 2);
+    th_stub_answer refused = {400, "{\"error\":\"invalid_scope\"}", NULL, 0};
+    th_stub_answer sequence[] = {{401, NULL, NULL, 0}, refused};
+    th_stub_script(&f->stub, sequence, 2);
     assert_int_equal(delivery->read(delivery, &read, message), Q_DELIVERY_FINAL);
     expect_message(message, "the OAuth token URL answered 400 invalid_scope");
     delivery->destroy(delivery);
@@ -702,7 +588,7 @@ static const unsigned char *find_bytes(const unsigned char *data, size_t length,
 }
 
 /* The file part of a one-part multipart body. */
-static const unsigned char *multipart_file(const stub_seen *seen, size_t *length)
+static const unsigned char *multipart_file(const th_stub_seen *seen, size_t *length)
 {
     const char *boundary = strstr(seen->content_type, "boundary=");
     assert_non_null(boundary);
@@ -731,7 +617,7 @@ static void import_sequence(void **state)
     snprintf(submit, sizeof submit,
              "{\"importId\":\"imp-1\",\"importStatusLink\":\"st/imp-1/status\",\"uploadLink\":\"/up/imp-1\"}");
     snprintf(final_status, sizeof final_status, "{\"status\":\"COMPLETED\"}");
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, submit, NULL, 0},
         {200, "{}", NULL, 0},
         {200, "{\"status\":\"PENDING\"}", NULL, 0},
@@ -745,7 +631,7 @@ static void import_sequence(void **state)
          NULL, 0},
         {204, NULL, NULL, 0},
     };
-    stub_script(&f->stub, answers, sizeof answers / sizeof answers[0]);
+    th_stub_script(&f->stub, answers, sizeof answers / sizeof answers[0]);
     delivered out = deliver(delivery, &chunk);
     if (out.result.status != Q_DELIVERY_OK)
         fail_msg("%s", out.result.message);
@@ -772,7 +658,7 @@ static void import_sequence(void **state)
     char hash[CM_SHA256_HEX_LEN + 1];
     snprintf(hash, sizeof hash, "%s", json_object_get_string(json_object_object_get(body, "fileHash")));
     json_object_put(body);
-    const stub_seen *upload = &f->stub.seen[1];
+    const th_stub_seen *upload = &f->stub.seen[1];
     assert_non_null(strstr(upload->content_type, "multipart/form-data"));
     assert_non_null(strstr(upload->body, "name=\"fileUpload\""));
     assert_non_null(strstr(upload->body, "filename=\"omsgw-t3-j7-c1.ndjson.gz\""));
@@ -802,14 +688,14 @@ static void import_sequence(void **state)
              "\"uploadLink\":\"http://127.0.0.1:%d/up/imp-2\"}",
              f->stub.port, f->stub.port);
     snprintf(named, sizeof named, "{\"status\":\"COMPLETED\",\"import\":{\"fullResults\":{\"href\":\"/results/imp-2\"}}}");
-    stub_answer second[] = {
+    th_stub_answer second[] = {
         {200, absolute, NULL, 0},
         {200, "{}", NULL, 0},
         {200, named, NULL, 0},
         {200, "{\"status\":\"COMPLETED\"}\n", NULL, 0},
         {404, "{\"errorCode\":\"EntityNotFound\"}", NULL, 0},
     };
-    stub_script(&f->stub, second, sizeof second / sizeof second[0]);
+    th_stub_script(&f->stub, second, sizeof second / sizeof second[0]);
     out = deliver(delivery, &chunk);
     if (out.result.status != Q_DELIVERY_OK)
         fail_msg("%s", out.result.message);
@@ -821,13 +707,13 @@ static void import_sequence(void **state)
     free(out.refusals);
 
     /* An id that cannot go into a URL as it is: the import is kept rather than a wrong one deleted. */
-    stub_answer odd[] = {
+    th_stub_answer odd[] = {
         {200, "{\"importId\":\"imp 3/x\",\"importStatusLink\":\"/st/imp3/status\",\"uploadLink\":\"/up/imp3\"}", NULL, 0},
         {200, "{}", NULL, 0},
         {200, "{\"status\":\"COMPLETED\"}", NULL, 0},
         {200, "{\"status\":\"COMPLETED\"}\n", NULL, 0},
     };
-    stub_script(&f->stub, odd, sizeof odd / sizeof odd[0]);
+    th_stub_script(&f->stub, odd, sizeof odd / sizeof odd[0]);
     out = deliver(delivery, &chunk);
     assert_int_equal(out.result.status, Q_DELIVERY_OK);
     const char *const ODD[] = {"POST " IMPORTS_PATH, "POST /up/imp3", "GET /st/imp3/status", "GET /st/imp3/file-content"};
@@ -851,7 +737,7 @@ static void import_failures(void **state)
     snprintf(long_id, sizeof long_id, "{\"importId\":\"%0200d\",\"importStatusLink\":\"/st/x/status\",\"uploadLink\":\"/up/x\"}",
              0);
     const struct {
-        stub_answer answers[5];
+        th_stub_answer answers[5];
         size_t answer_count;
         q_delivery_status status;
         const char *message;
@@ -888,7 +774,7 @@ static void import_failures(void **state)
          5, Q_DELIVERY_FINAL, "import result file: OCI answered 404 EntityNotFound", 0, 3},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_script(&f->stub, CASES[i].answers, CASES[i].answer_count);
+        th_stub_script(&f->stub, CASES[i].answers, CASES[i].answer_count);
         delivered out = deliver(delivery, &chunk);
         if (out.result.status != CASES[i].status || !strstr(out.result.message, CASES[i].message))
             fail_msg("case %zu: status %d \"%s\"", i, out.result.status, out.result.message);

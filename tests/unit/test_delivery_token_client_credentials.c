@@ -13,6 +13,7 @@
  * - dl_append_form_value: RFC 3986 unreserved characters kept, every other byte escaped, and a
  *   bounded buffer's overflow reported.
  */
+#include "tests/support/stub_server.h"
 #include "tests/support/test_support.h"
 
 #include <pthread.h>
@@ -33,118 +34,15 @@
 
 /* ---- a scripted listener: answers in order (the last repeats), every request recorded ---- */
 
-#define STUB_ANSWERS_MAX 16
-#define STUB_SEEN_MAX 32
-
-typedef struct stub_answer {
-    int status;
-    const char *body; /* NULL: empty */
-    const char *retry_after;
-    int drop; /* 1: close the connection without an answer */
-} stub_answer;
-
-typedef struct stub_seen {
-    char method[8];
-    char path[256];
-    char *authorization; /* owned, NULL when absent */
-    char content_type[128];
-    char correlation_id[64];
-    char *body; /* owned */
-} stub_seen;
-
-typedef struct stub {
-    cm_http_server *server;
-    int port;
-    pthread_mutex_t lock;
-    stub_answer answers[STUB_ANSWERS_MAX];
-    size_t answer_count, next;
-    stub_seen seen[STUB_SEEN_MAX];
-    size_t seen_count;
-    cm_http_route routes[4];
-} stub;
-
-static void stub_handle(cm_http_request *request, void *data)
-{
-    stub *s = data;
-    pthread_mutex_lock(&s->lock);
-    if (s->seen_count < STUB_SEEN_MAX) {
-        stub_seen *seen = &s->seen[s->seen_count++];
-        snprintf(seen->method, sizeof seen->method, "%s", cm_http_method(request));
-        snprintf(seen->path, sizeof seen->path, "%s", cm_http_path(request));
-        const char *value = cm_http_header(request, "Authorization");
-        seen->authorization = value ? strdup(value) : NULL;
-        value = cm_http_header(request, "Content-Type");
-        snprintf(seen->content_type, sizeof seen->content_type, "%s", value ? value : "");
-        value = cm_http_header(request, "correlation-id");
-        snprintf(seen->correlation_id, sizeof seen->correlation_id, "%s", value ? value : "");
-        size_t length = 0;
-        const char *body = cm_http_body(request, &length);
-        seen->body = strndup(body ? body : "", length);
-    }
-    stub_answer answer = {.status = 500, .body = "{\"errorCode\":\"NoScript\"}"};
-    if (s->answer_count)
-        answer = s->answers[s->next < s->answer_count ? s->next++ : s->answer_count - 1];
-    pthread_mutex_unlock(&s->lock);
-    if (answer.drop) {
-        cm_http_drop(request);
-        return;
-    }
-    if (answer.retry_after)
-        cm_http_add_header(request, "Retry-After", answer.retry_after);
-    const char *body = answer.body ? answer.body : "";
-    cm_http_reply_bytes(request, answer.status, "application/json", body, strlen(body));
-}
-
-static void stub_start(stub *s)
-{
-    memset(s, 0, sizeof *s);
-    pthread_mutex_init(&s->lock, NULL);
-    static const char *const PATHS[] = {"/token", "/other/token"};
-    for (size_t i = 0; i < sizeof PATHS / sizeof PATHS[0]; i++)
-        s->routes[i] = (cm_http_route){{"POST", PATHS[i]}, stub_handle, s, 0, 0};
-    cm_http_server_config config = {.name = "stub",
-                                    .bind_address = "127.0.0.1",
-                                    .body_limit = 1 << 20,
-                                    .threads = 2,
-                                    .connection_timeout_seconds = 10,
-                                    .connection_limit = 16,
-                                    .routes = s->routes,
-                                    .route_count = sizeof PATHS / sizeof PATHS[0]};
-    char error[CM_HTTP_ERROR_MAX];
-    if (cm_http_server_start(&config, &s->server, error) != CM_OK)
-        fail_msg("stub: %s", error);
-    s->port = cm_http_server_port(s->server);
-}
-
-/* Replaces the script and forgets what was seen. */
-static void stub_script(stub *s, const stub_answer *answers, size_t count)
-{
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->seen_count; i++) {
-        free(s->seen[i].authorization);
-        free(s->seen[i].body);
-    }
-    memset(s->seen, 0, sizeof s->seen);
-    s->seen_count = 0;
-    if (count)
-        memcpy(s->answers, answers, count * sizeof *answers);
-    s->answer_count = count;
-    s->next = 0;
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void stub_stop(stub *s)
-{
-    cm_http_server_stop(s->server);
-    stub_script(s, NULL, 0);
-    pthread_mutex_destroy(&s->lock);
-}
 
 /* ---- fixture ---- */
 
+/* The token paths the tests' logins point at. */
+static const cm_route_pattern STUB_ROUTES[] = {{"POST", "/token"}, {"POST", "/other/token"}};
+
 typedef struct fixture {
     th_oci oci;
-    stub stub;
+    th_stub stub;
     cm_httpc_pool *pool;
     cm_httpc_client *client;
     char core_token_url[256];
@@ -163,7 +61,7 @@ static int setup(void **state)
              "\"scopes\":[\"sfcc.inventory.availability\",\"sfcc.inventory.availability.rw\"]}]}]},\"tenants\":[]}",
              graph);
     th_oci_start(&f->oci, text);
-    stub_start(&f->stub);
+    th_stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
     assert_int_equal(cm_httpc_global_init(), CM_OK);
     cm_httpc_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 10000, .verify_tls = 1};
     f->pool = cm_httpc_pool_new(&settings);
@@ -181,7 +79,7 @@ static int teardown(void **state)
     fixture *f = *state;
     cm_httpc_give(f->pool, f->client);
     cm_httpc_pool_free(f->pool);
-    stub_stop(&f->stub);
+    th_stub_stop(&f->stub);
     th_oci_stop(&f->oci);
     free(f);
     return 0;
@@ -282,15 +180,15 @@ static void core_refusals_are_final_with_oauth_words(void **state)
 static void request_shape(void **state)
 {
     fixture *f = *state;
-    stub_answer answers[] = {{200, "{\"access_token\":\"tok-1\",\"expires_in\":60}", NULL, 0}};
-    stub_script(&f->stub, answers, 1);
+    th_stub_answer answers[] = {{200, "{\"access_token\":\"tok-1\",\"expires_in\":60}", NULL, 0}};
+    th_stub_script(&f->stub, answers, 1);
     dl_token_login login = login_to(f->stub_token_url, "pw", "a b/c");
     outcome out = fetch_with(f, &login, NULL);
     assert_int_equal(out.status, Q_DELIVERY_OK);
     assert_string_equal(out.fetched.token, "tok-1");
     assert_int_equal(out.fetched.lifetime_ms, 60000);
     assert_int_equal(f->stub.seen_count, 1);
-    stub_seen *seen = &f->stub.seen[0];
+    th_stub_seen *seen = &f->stub.seen[0];
     assert_string_equal(seen->method, "POST");
     assert_string_equal(seen->path, "/token");
     assert_string_equal(seen->content_type, "application/x-www-form-urlencoded");
@@ -301,7 +199,7 @@ static void request_shape(void **state)
     assert_true(strlen(seen->correlation_id) > 0);
 
     /* Without a scope, no scope parameter at all. */
-    stub_script(&f->stub, answers, 1);
+    th_stub_script(&f->stub, answers, 1);
     login = login_to(f->stub_token_url, "pw", NULL);
     out = fetch_with(f, &login, NULL);
     assert_int_equal(out.status, Q_DELIVERY_OK);
@@ -326,8 +224,8 @@ static void lifetime_from_expires_in(void **state)
         {"{\"access_token\":\"t\",\"expires_in\":9223372036854775807}", DL_TOKEN_LIFETIME_MAX_MS},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_answer answer = {200, CASES[i].body, NULL, 0};
-        stub_script(&f->stub, &answer, 1);
+        th_stub_answer answer = {200, CASES[i].body, NULL, 0};
+        th_stub_script(&f->stub, &answer, 1);
         dl_token_login login = login_to(f->stub_token_url, "pw", NULL);
         outcome out = fetch_with(f, &login, NULL);
         if (out.status != Q_DELIVERY_OK || out.fetched.lifetime_ms != CASES[i].lifetime_ms)
@@ -353,8 +251,8 @@ static void unusable_200_is_retried(void **state)
         long_token, /* DL_TOKEN_MAX characters: no room for its NUL */
     };
     for (size_t i = 0; i < sizeof BODIES / sizeof BODIES[0]; i++) {
-        stub_answer answer = {200, BODIES[i], NULL, 0};
-        stub_script(&f->stub, &answer, 1);
+        th_stub_answer answer = {200, BODIES[i], NULL, 0};
+        th_stub_script(&f->stub, &answer, 1);
         dl_token_login login = login_to(f->stub_token_url, "pw", NULL);
         outcome out = fetch_with(f, &login, NULL);
         if (out.status != Q_DELIVERY_RETRY || !strstr(out.message, "answered 200 without a usable access_token"))
@@ -366,7 +264,7 @@ static void error_answers(void **state)
 {
     fixture *f = *state;
     static const struct {
-        stub_answer answer;
+        th_stub_answer answer;
         q_delivery_status status;
         int64_t retry_after_ms;
         const char *message;
@@ -388,7 +286,7 @@ static void error_answers(void **state)
         {{0, NULL, NULL, 1}, Q_DELIVERY_RETRY, -1, "no answer from the OAuth token URL"},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_script(&f->stub, &CASES[i].answer, 1);
+        th_stub_script(&f->stub, &CASES[i].answer, 1);
         dl_token_login login = login_to(f->stub_token_url, "pw", NULL);
         outcome out = fetch_with(f, &login, NULL);
         if (out.status != CASES[i].status || out.retry_after_ms != CASES[i].retry_after_ms ||
@@ -407,11 +305,11 @@ static void no_listener_or_stopping(void **state)
 {
     fixture *f = *state;
     /* A port nobody listens on: the stub's, once it is stopped. */
-    stub other;
-    stub_start(&other);
+    th_stub other;
+    th_stub_start(&other, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
     char url[256];
     th_url(url, sizeof url, other.port, "/token");
-    stub_stop(&other);
+    th_stub_stop(&other);
     dl_token_login login = login_to(url, "pw", NULL);
     outcome out = fetch_with(f, &login, NULL);
     assert_int_equal(out.status, Q_DELIVERY_RETRY);
@@ -419,8 +317,8 @@ static void no_listener_or_stopping(void **state)
     assert_int_equal(out.retry_after_ms, -1);
 
     /* Shutting down: the call is abandoned, and nothing counts as a token. */
-    stub_answer answer = {200, "{\"access_token\":\"t\"}", NULL, 0};
-    stub_script(&f->stub, &answer, 1);
+    th_stub_answer answer = {200, "{\"access_token\":\"t\"}", NULL, 0};
+    th_stub_script(&f->stub, &answer, 1);
     login = login_to(f->stub_token_url, "pw", NULL);
     out = fetch_with(f, &login, always_stop);
     assert_int_equal(out.status, Q_DELIVERY_RETRY);
@@ -434,8 +332,8 @@ static void a_request_that_cannot_be_built(void **state)
     fixture *f = *state;
     static char scope[2001];
     memset(scope, ' ', sizeof scope - 1); /* each space becomes %20: 6000 bytes */
-    stub_answer answer = {200, "{\"access_token\":\"t\"}", NULL, 0};
-    stub_script(&f->stub, &answer, 1);
+    th_stub_answer answer = {200, "{\"access_token\":\"t\"}", NULL, 0};
+    th_stub_script(&f->stub, &answer, 1);
     dl_token_login login = login_to(f->stub_token_url, "pw", scope);
     outcome out = fetch_with(f, &login, NULL);
     assert_int_equal(out.status, Q_DELIVERY_FINAL);

@@ -12,6 +12,7 @@
  *   of the internal organization route (2xx OK; 401 and 3xx RETRY so the next attempt logs in again;
  *   other 4xx FINAL; 5xx/429 RETRY with Retry-After; no answer) quoting the call's correlation-id.
  */
+#include "tests/support/stub_server.h"
 #include "tests/support/test_support.h"
 
 #include <pthread.h>
@@ -37,114 +38,6 @@
 
 /* ---- a scripted listener: answers in order (the last repeats), every request recorded ---- */
 
-#define STUB_ANSWERS_MAX 16
-#define STUB_SEEN_MAX 32
-#define STUB_ROUTES_MAX 16
-
-typedef struct stub_answer {
-    int status;
-    const char *body; /* NULL: empty */
-    const char *retry_after;
-    int drop; /* 1: close the connection without an answer */
-} stub_answer;
-
-typedef struct stub_seen {
-    char method[8];
-    char path[256];
-    char *authorization; /* owned, NULL when absent */
-    char content_type[128];
-    char correlation_id[64];
-    char *body; /* owned */
-} stub_seen;
-
-typedef struct stub {
-    cm_http_server *server;
-    int port;
-    pthread_mutex_t lock;
-    stub_answer answers[STUB_ANSWERS_MAX];
-    size_t answer_count, next;
-    stub_seen seen[STUB_SEEN_MAX];
-    size_t seen_count;
-    cm_http_route routes[STUB_ROUTES_MAX];
-} stub;
-
-static void stub_handle(cm_http_request *request, void *data)
-{
-    stub *s = data;
-    pthread_mutex_lock(&s->lock);
-    if (s->seen_count < STUB_SEEN_MAX) {
-        stub_seen *seen = &s->seen[s->seen_count++];
-        snprintf(seen->method, sizeof seen->method, "%s", cm_http_method(request));
-        snprintf(seen->path, sizeof seen->path, "%s", cm_http_path(request));
-        const char *value = cm_http_header(request, "Authorization");
-        seen->authorization = value ? strdup(value) : NULL;
-        value = cm_http_header(request, "Content-Type");
-        snprintf(seen->content_type, sizeof seen->content_type, "%s", value ? value : "");
-        value = cm_http_header(request, "correlation-id");
-        snprintf(seen->correlation_id, sizeof seen->correlation_id, "%s", value ? value : "");
-        size_t length = 0;
-        const char *body = cm_http_body(request, &length);
-        seen->body = strndup(body ? body : "", length);
-    }
-    stub_answer answer = {.status = 500, .body = "{\"errorCode\":\"NoScript\"}"};
-    if (s->answer_count)
-        answer = s->answers[s->next < s->answer_count ? s->next++ : s->answer_count - 1];
-    pthread_mutex_unlock(&s->lock);
-    if (answer.drop) {
-        cm_http_drop(request);
-        return;
-    }
-    if (answer.retry_after)
-        cm_http_add_header(request, "Retry-After", answer.retry_after);
-    const char *body = answer.body ? answer.body : "";
-    cm_http_reply_bytes(request, answer.status, "application/json", body, strlen(body));
-}
-
-/* Serves every route of `patterns` (at most STUB_ROUTES_MAX) with the one script. */
-static void stub_start(stub *s, const cm_route_pattern *patterns, size_t count)
-{
-    memset(s, 0, sizeof *s);
-    pthread_mutex_init(&s->lock, NULL);
-    assert_true(count <= STUB_ROUTES_MAX);
-    for (size_t i = 0; i < count; i++)
-        s->routes[i] = (cm_http_route){patterns[i], stub_handle, s, 0, 0};
-    cm_http_server_config config = {.name = "stub",
-                                    .bind_address = "127.0.0.1",
-                                    .body_limit = 1 << 20,
-                                    .threads = 2,
-                                    .connection_timeout_seconds = 10,
-                                    .connection_limit = 16,
-                                    .routes = s->routes,
-                                    .route_count = count};
-    char error[CM_HTTP_ERROR_MAX];
-    if (cm_http_server_start(&config, &s->server, error) != CM_OK)
-        fail_msg("stub: %s", error);
-    s->port = cm_http_server_port(s->server);
-}
-
-/* Replaces the script and forgets what was seen. */
-static void stub_script(stub *s, const stub_answer *answers, size_t count)
-{
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->seen_count; i++) {
-        free(s->seen[i].authorization);
-        free(s->seen[i].body);
-    }
-    memset(s->seen, 0, sizeof s->seen);
-    s->seen_count = 0;
-    if (count)
-        memcpy(s->answers, answers, count * sizeof *answers);
-    s->answer_count = count;
-    s->next = 0;
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void stub_stop(stub *s)
-{
-    cm_http_server_stop(s->server);
-    stub_script(s, NULL, 0);
-    pthread_mutex_destroy(&s->lock);
-}
 
 /* ---- fixture ---- */
 
@@ -180,7 +73,7 @@ typedef struct fixture {
     th_rsa app;   /* the connected app's key (borrowed): its certificate is configured in the core */
     th_rsa other; /* a key nobody configured (borrowed) */
     th_oci oci;
-    stub stub;
+    th_stub stub;
     cm_httpc_pool *pool;
     cm_httpc_client *client;
     char core_url[128];
@@ -202,7 +95,7 @@ static int setup(void **state)
              "\"scopes\":[\"sfcc_inventory_availability\",\"sfcc_inventory_availability_rw\"]}]}]},\"tenants\":[]}",
              graph, f->app.cert_path);
     th_oci_start(&f->oci, text);
-    stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
+    th_stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
     assert_int_equal(cm_httpc_global_init(), CM_OK);
     cm_httpc_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 10000, .verify_tls = 1};
     f->pool = cm_httpc_pool_new(&settings);
@@ -220,7 +113,7 @@ static int teardown(void **state)
     fixture *f = *state;
     cm_httpc_give(f->pool, f->client);
     cm_httpc_pool_free(f->pool);
-    stub_stop(&f->stub);
+    th_stub_stop(&f->stub);
     th_oci_stop(&f->oci);
     free(f);
     return 0;
@@ -344,8 +237,8 @@ static void core_refusals_are_final(void **state)
 static void the_request_and_its_assertion(void **state)
 {
     fixture *f = *state;
-    stub_answer answer = {200, "{\"access_token\":\"sf-token\"}", NULL, 0};
-    stub_script(&f->stub, &answer, 1);
+    th_stub_answer answer = {200, "{\"access_token\":\"sf-token\"}", NULL, 0};
+    th_stub_script(&f->stub, &answer, 1);
     char login_url[256];
     snprintf(login_url, sizeof login_url, "%s/sf//", f->stub_url);
     dl_token_login login = jwt_login(login_url, CONSUMER_KEY, USERNAME, 0);
@@ -356,7 +249,7 @@ static void the_request_and_its_assertion(void **state)
         fail_msg("%s", out.message);
     assert_string_equal(out.fetched.token, "sf-token");
     assert_int_equal(f->stub.seen_count, 1);
-    const stub_seen *seen = &f->stub.seen[0];
+    const th_stub_seen *seen = &f->stub.seen[0];
     assert_string_equal(seen->method, "POST");
     assert_string_equal(seen->path, "/sf/services/oauth2/token");
     assert_string_equal(seen->content_type, "application/x-www-form-urlencoded");
@@ -403,8 +296,8 @@ static void lifetime_rules(void **state)
     };
     dl_token_login login;
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_answer answer = {200, CASES[i].reply, NULL, 0};
-        stub_script(&f->stub, &answer, 1);
+        th_stub_answer answer = {200, CASES[i].reply, NULL, 0};
+        th_stub_script(&f->stub, &answer, 1);
         login = jwt_login(f->stub_url, CONSUMER_KEY, USERNAME, CASES[i].configured_ms);
         outcome out = fetch(f, &login, f->app.key);
         if (out.status != Q_DELIVERY_OK || out.fetched.lifetime_ms != CASES[i].lifetime_ms)
@@ -417,7 +310,7 @@ static void token_endpoint_errors(void **state)
 {
     fixture *f = *state;
     static const struct {
-        stub_answer answer;
+        th_stub_answer answer;
         q_delivery_status status;
         int64_t retry_after_ms;
         const char *message;
@@ -429,7 +322,7 @@ static void token_endpoint_errors(void **state)
         {{0, NULL, NULL, 1}, Q_DELIVERY_RETRY, -1, "no answer from the Salesforce token URL"},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_script(&f->stub, &CASES[i].answer, 1);
+        th_stub_script(&f->stub, &CASES[i].answer, 1);
         dl_token_login login = jwt_login(f->stub_url, CONSUMER_KEY, USERNAME, 0);
         outcome out = fetch(f, &login, f->app.key);
         if (out.status != CASES[i].status || out.retry_after_ms != CASES[i].retry_after_ms ||
@@ -445,8 +338,8 @@ static void a_key_that_cannot_sign(void **state)
     fixture *f = *state;
     EVP_PKEY *ec = EVP_EC_gen("P-256");
     assert_non_null(ec);
-    stub_answer answer = {200, "{\"access_token\":\"t\"}", NULL, 0};
-    stub_script(&f->stub, &answer, 1);
+    th_stub_answer answer = {200, "{\"access_token\":\"t\"}", NULL, 0};
+    th_stub_script(&f->stub, &answer, 1);
     dl_token_login login = jwt_login(f->stub_url, CONSUMER_KEY, USERNAME, 0);
     outcome out = fetch(f, &login, ec);
     EVP_PKEY_free(ec);
@@ -461,7 +354,7 @@ static void internal_route_answers(void **state)
     char base[256];
     snprintf(base, sizeof base, "%s/base///", f->stub_url);
     static const struct {
-        stub_answer answer;
+        th_stub_answer answer;
         q_delivery_status status;
         int64_t retry_after_ms;
     } CASES[] = {
@@ -475,13 +368,13 @@ static void internal_route_answers(void **state)
         {{302, NULL, NULL, 0}, Q_DELIVERY_RETRY, -1}, /* a success status it did not ask for */
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        stub_script(&f->stub, &CASES[i].answer, 1);
+        th_stub_script(&f->stub, &CASES[i].answer, 1);
         outcome out = provision(f, base, "tok-1", "org-9");
         if (out.status != CASES[i].status || out.retry_after_ms != CASES[i].retry_after_ms)
             fail_msg("case %zu: status %d retry-after %lld \"%s\"", i, out.status, (long long)out.retry_after_ms,
                      out.message);
         assert_int_equal(f->stub.seen_count, 1);
-        const stub_seen *seen = &f->stub.seen[0];
+        const th_stub_seen *seen = &f->stub.seen[0];
         assert_string_equal(seen->method, "PUT");
         assert_string_equal(seen->path, "/base/inventory/internal/v1/organizations/org-9");
         assert_non_null(seen->authorization);
@@ -498,8 +391,8 @@ static void internal_route_answers(void **state)
     }
 
     /* No answer at all. */
-    stub_answer drop = {0, NULL, NULL, 1};
-    stub_script(&f->stub, &drop, 1);
+    th_stub_answer drop = {0, NULL, NULL, 1};
+    th_stub_script(&f->stub, &drop, 1);
     outcome out = provision(f, base, "tok-1", "org-9");
     assert_int_equal(out.status, Q_DELIVERY_RETRY);
     expect_message(out.message, "no answer from the internal organization route");
@@ -508,8 +401,8 @@ static void internal_route_answers(void **state)
     char org[129];
     memset(org, 'o', sizeof org - 1);
     org[sizeof org - 1] = '\0';
-    stub_answer forbidden = {403, NULL, NULL, 0};
-    stub_script(&f->stub, &forbidden, 1);
+    th_stub_answer forbidden = {403, NULL, NULL, 0};
+    th_stub_script(&f->stub, &forbidden, 1);
     out = provision(f, base, "tok-1", org);
     assert_int_equal(out.status, Q_DELIVERY_FINAL);
     char cut[128];

@@ -13,6 +13,7 @@
  *   a JWT token is announced to each organization once, again after each renewal, and a failed
  *   announcement makes the next call log in anew.
  */
+#include "tests/support/stub_server.h"
 #include "tests/support/test_support.h"
 
 #include <fcntl.h>
@@ -40,114 +41,6 @@
 
 /* ---- a scripted listener: answers in order (the last repeats), every request recorded ---- */
 
-#define STUB_ANSWERS_MAX 16
-#define STUB_SEEN_MAX 32
-#define STUB_ROUTES_MAX 16
-
-typedef struct stub_answer {
-    int status;
-    const char *body; /* NULL: empty */
-    const char *retry_after;
-    int drop; /* 1: close the connection without an answer */
-} stub_answer;
-
-typedef struct stub_seen {
-    char method[8];
-    char path[256];
-    char *authorization; /* owned, NULL when absent */
-    char content_type[128];
-    char correlation_id[64];
-    char *body; /* owned */
-} stub_seen;
-
-typedef struct stub {
-    cm_http_server *server;
-    int port;
-    pthread_mutex_t lock;
-    stub_answer answers[STUB_ANSWERS_MAX];
-    size_t answer_count, next;
-    stub_seen seen[STUB_SEEN_MAX];
-    size_t seen_count;
-    cm_http_route routes[STUB_ROUTES_MAX];
-} stub;
-
-static void stub_handle(cm_http_request *request, void *data)
-{
-    stub *s = data;
-    pthread_mutex_lock(&s->lock);
-    if (s->seen_count < STUB_SEEN_MAX) {
-        stub_seen *seen = &s->seen[s->seen_count++];
-        snprintf(seen->method, sizeof seen->method, "%s", cm_http_method(request));
-        snprintf(seen->path, sizeof seen->path, "%s", cm_http_path(request));
-        const char *value = cm_http_header(request, "Authorization");
-        seen->authorization = value ? strdup(value) : NULL;
-        value = cm_http_header(request, "Content-Type");
-        snprintf(seen->content_type, sizeof seen->content_type, "%s", value ? value : "");
-        value = cm_http_header(request, "correlation-id");
-        snprintf(seen->correlation_id, sizeof seen->correlation_id, "%s", value ? value : "");
-        size_t length = 0;
-        const char *body = cm_http_body(request, &length);
-        seen->body = strndup(body ? body : "", length);
-    }
-    stub_answer answer = {.status = 500, .body = "{\"errorCode\":\"NoScript\"}"};
-    if (s->answer_count)
-        answer = s->answers[s->next < s->answer_count ? s->next++ : s->answer_count - 1];
-    pthread_mutex_unlock(&s->lock);
-    if (answer.drop) {
-        cm_http_drop(request);
-        return;
-    }
-    if (answer.retry_after)
-        cm_http_add_header(request, "Retry-After", answer.retry_after);
-    const char *body = answer.body ? answer.body : "";
-    cm_http_reply_bytes(request, answer.status, "application/json", body, strlen(body));
-}
-
-/* Serves every route of `patterns` (at most STUB_ROUTES_MAX) with the one script. */
-static void stub_start(stub *s, const cm_route_pattern *patterns, size_t count)
-{
-    memset(s, 0, sizeof *s);
-    pthread_mutex_init(&s->lock, NULL);
-    assert_true(count <= STUB_ROUTES_MAX);
-    for (size_t i = 0; i < count; i++)
-        s->routes[i] = (cm_http_route){patterns[i], stub_handle, s, 0, 0};
-    cm_http_server_config config = {.name = "stub",
-                                    .bind_address = "127.0.0.1",
-                                    .body_limit = 1 << 20,
-                                    .threads = 2,
-                                    .connection_timeout_seconds = 10,
-                                    .connection_limit = 16,
-                                    .routes = s->routes,
-                                    .route_count = count};
-    char error[CM_HTTP_ERROR_MAX];
-    if (cm_http_server_start(&config, &s->server, error) != CM_OK)
-        fail_msg("stub: %s", error);
-    s->port = cm_http_server_port(s->server);
-}
-
-/* Replaces the script and forgets what was seen. */
-static void stub_script(stub *s, const stub_answer *answers, size_t count)
-{
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->seen_count; i++) {
-        free(s->seen[i].authorization);
-        free(s->seen[i].body);
-    }
-    memset(s->seen, 0, sizeof s->seen);
-    s->seen_count = 0;
-    if (count)
-        memcpy(s->answers, answers, count * sizeof *answers);
-    s->answer_count = count;
-    s->next = 0;
-    pthread_mutex_unlock(&s->lock);
-}
-
-static void stub_stop(stub *s)
-{
-    cm_http_server_stop(s->server);
-    stub_script(s, NULL, 0);
-    pthread_mutex_destroy(&s->lock);
-}
 
 /* ---- fixture ---- */
 
@@ -178,7 +71,7 @@ static int group_teardown(void **state)
 }
 
 typedef struct fixture {
-    stub stub;
+    th_stub stub;
     cm_httpc_pool *pool;
     cm_httpc_client *client;
     char base_url[128];  /* the stub, as OCI's base URL and Salesforce login URL */
@@ -189,7 +82,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
+    th_stub_start(&f->stub, STUB_ROUTES, sizeof STUB_ROUTES / sizeof STUB_ROUTES[0]);
     assert_int_equal(cm_httpc_global_init(), CM_OK);
     cm_httpc_settings settings = {.connect_timeout_ms = 5000, .total_timeout_ms = 10000, .verify_tls = 1};
     f->pool = cm_httpc_pool_new(&settings);
@@ -207,7 +100,7 @@ static int teardown(void **state)
     fixture *f = *state;
     cm_httpc_give(f->pool, f->client);
     cm_httpc_pool_free(f->pool);
-    stub_stop(&f->stub);
+    th_stub_stop(&f->stub);
     free(f);
     return 0;
 }
@@ -445,12 +338,12 @@ static void fixed_token_is_handed_out_as_it_is(void **state)
 static void oauth_token_is_shared_and_renewed_when_refused(void **state)
 {
     fixture *f = *state;
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"tok-1\",\"expires_in\":3600}", NULL, 0},
         {200, "{\"access_token\":\"tok-2\",\"expires_in\":3600}", NULL, 0},
         {200, "{\"access_token\":\"tok-3\",\"expires_in\":3600}", NULL, 0},
     };
-    stub_script(&f->stub, answers, 3);
+    th_stub_script(&f->stub, answers, 3);
     dl_token_login login = oauth_login(f);
     dl_token_source *source = source_of(&login);
     assert_int_equal(dl_token_renewable(source), 1);
@@ -480,11 +373,11 @@ static void oauth_token_is_shared_and_renewed_when_refused(void **state)
 static void oauth_token_is_renewed_before_it_expires(void **state)
 {
     fixture *f = *state;
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"short-1\",\"expires_in\":1}", NULL, 0},
         {200, "{\"access_token\":\"short-2\",\"expires_in\":3600}", NULL, 0},
     };
-    stub_script(&f->stub, answers, 2);
+    th_stub_script(&f->stub, answers, 2);
     dl_token_login login = oauth_login(f);
     dl_token_source *source = source_of(&login);
     got out = get_ok(source, f->client, NULL, NULL);
@@ -500,13 +393,13 @@ static void oauth_token_is_renewed_before_it_expires(void **state)
 static void failed_login_is_reported_and_tried_again(void **state)
 {
     fixture *f = *state;
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {503, "{\"error\":\"temporarily_unavailable\"}", "5", 0},
         {401, "{\"error\":\"invalid_client\",\"error_description\":\"bad secret\"}", NULL, 0},
         {200, "{\"access_token\":\"tok-ok\",\"expires_in\":3600}", NULL, 0},
         {200, "{\"access_token\":\"tok-later\",\"expires_in\":3600}", NULL, 0},
     };
-    stub_script(&f->stub, answers, 4);
+    th_stub_script(&f->stub, answers, 4);
     dl_token_login login = oauth_login(f);
     dl_token_source *source = source_of(&login);
 
@@ -549,12 +442,12 @@ static void one_renewal_however_many_report_the_refusal(void **state)
 {
     fixture *f = *state;
     enum { RACERS = 4 };
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"tok-1\",\"expires_in\":3600}", NULL, 0},
         {200, "{\"access_token\":\"tok-2\",\"expires_in\":3600}", NULL, 0},
         {200, "{\"access_token\":\"tok-3\",\"expires_in\":3600}", NULL, 0},
     };
-    stub_script(&f->stub, answers, 3);
+    th_stub_script(&f->stub, answers, 3);
     dl_token_login login = oauth_login(f);
     dl_token_source *source = source_of(&login);
     got first = get_ok(source, f->client, ORG, NULL);
@@ -587,14 +480,14 @@ static void one_renewal_however_many_report_the_refusal(void **state)
 static void jwt_token_is_announced_once_per_organization(void **state)
 {
     fixture *f = *state;
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"jwt-1\"}", NULL, 0}, /* login */
         {204, NULL, NULL, 0},                          /* PUT org-a */
         {204, NULL, NULL, 0},                          /* PUT org-b */
         {200, "{\"access_token\":\"jwt-2\"}", NULL, 0}, /* login after the refusal */
         {204, NULL, NULL, 0},                          /* PUT org-a again */
     };
-    stub_script(&f->stub, answers, 5);
+    th_stub_script(&f->stub, answers, 5);
     dl_token_login login = jwt_login(f->base_url, app_key.key_path, f->base_url);
     dl_token_source *source = source_of(&login);
 
@@ -624,7 +517,7 @@ static void jwt_token_is_announced_once_per_organization(void **state)
     dl_token_source_free(source);
 
     /* Without a base URL to announce on, a JWT token is only fetched. */
-    stub_script(&f->stub, answers, 1);
+    th_stub_script(&f->stub, answers, 1);
     login = jwt_login(f->base_url, app_key.key_path, NULL);
     source = source_of(&login);
     out = get_ok(source, f->client, "org-a", NULL);
@@ -634,8 +527,8 @@ static void jwt_token_is_announced_once_per_organization(void **state)
     dl_token_source_free(source);
 
     /* However many organizations: each once per token (the second pass announces nothing). */
-    stub_answer many[] = {{200, "{\"access_token\":\"jwt-1\"}", NULL, 0}, {204, NULL, NULL, 0}};
-    stub_script(&f->stub, many, 2);
+    th_stub_answer many[] = {{200, "{\"access_token\":\"jwt-1\"}", NULL, 0}, {204, NULL, NULL, 0}};
+    th_stub_script(&f->stub, many, 2);
     login = jwt_login(f->base_url, app_key.key_path, f->base_url);
     source = source_of(&login);
     for (int pass = 0; pass < 2; pass++) {
@@ -654,13 +547,13 @@ static void jwt_token_is_announced_once_per_organization(void **state)
 static void failed_announcement_means_a_new_login(void **state)
 {
     fixture *f = *state;
-    stub_answer answers[] = {
+    th_stub_answer answers[] = {
         {200, "{\"access_token\":\"jwt-1\"}", NULL, 0},
         {403, "{\"errorCode\":\"Forbidden\"}", NULL, 0},
         {200, "{\"access_token\":\"jwt-2\"}", NULL, 0},
         {204, NULL, NULL, 0},
     };
-    stub_script(&f->stub, answers, 4);
+    th_stub_script(&f->stub, answers, 4);
     dl_token_login login = jwt_login(f->base_url, app_key.key_path, f->base_url);
     dl_token_source *source = source_of(&login);
     got out = get_with(source, f->client, "org-a", NULL);
