@@ -6,6 +6,7 @@
  * idempotency ids, imports (upload, listing, the work order, failed lines), exports and delta
  * tokens.
  */
+#include "tests/support/oci_store_fixture.h"
 #include "tests/support/test_support.h"
 
 #include <stdio.h>
@@ -17,20 +18,13 @@
 #define Q(x) ((int64_t)(x) * 1000)
 #define NOW 1700000000000LL
 
-typedef struct fixture {
-    char dir[256];
-    char path[400];
-    oci_store *store;
-} fixture;
+typedef th_store fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    th_temp_dir(f->dir, sizeof f->dir);
-    snprintf(f->path, sizeof f->path, "%s/oci.db", f->dir);
-    char error[OCI_ERROR_MAX];
-    assert_int_equal(oci_store_open(f->path, &f->store, error), CM_OK);
+    th_store_open(f);
     *state = f;
     return 0;
 }
@@ -38,18 +32,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    oci_store_close(f->store);
-    th_remove_tree(f->dir);
+    th_store_close(f);
     free(f);
     return 0;
-}
-
-static oci_store_conn *begin(fixture *f)
-{
-    oci_store_conn *writer = NULL;
-    assert_int_equal(oci_store_write_begin(f->store, &writer), CM_OK);
-    assert_non_null(writer);
-    return writer;
 }
 
 static oci_quantities quantities(int64_t on_hand, int64_t reserved, int64_t safety_stock)
@@ -64,7 +49,7 @@ static oci_quantities quantities(int64_t on_hand, int64_t reserved, int64_t safe
 
 static void put(fixture *f, const char *org, const char *location, const char *sku, int64_t on_hand)
 {
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     oci_quantities record = quantities(on_hand, 0, 0);
     assert_int_equal(oci_store_record_put(writer, org, location, sku, &record, NOW), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
@@ -114,7 +99,7 @@ static void test_record_round_trip_of_every_field(void **state)
     record.future_count = OCI_MAX_FUTURES;
     for (size_t i = 0; i < OCI_MAX_FUTURES; i++)
         record.futures[i] = (oci_future){NOW + (int64_t)i * 86400000, Q(1000000000) + (int64_t)i};
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_record_put(writer, "org", "L1", "SKU-1", &record, NOW), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
 
@@ -134,7 +119,7 @@ static void test_record_round_trip_of_every_field(void **state)
 
     /* A second put replaces every field (no date, no futures). */
     oci_quantities plain = quantities(Q(1), 0, 0);
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_record_put(writer, "org", "L1", "SKU-1", &plain, NOW + 1), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
     read = get(f, "org", "L1", "SKU-1", &exists);
@@ -152,7 +137,7 @@ static void test_record_round_trip_of_every_field(void **state)
     assert_int_equal(exists, 0);
     assert_int_equal(read.on_hand, 0); /* a missing record reads as zeros */
 
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_record_delete(writer, "org", "L1", "SKU-1"), CM_OK);
     assert_int_equal(oci_store_record_delete(writer, "org", "L1", "SKU-1"), CM_OK); /* nothing left: fine */
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
@@ -166,7 +151,7 @@ static void test_negative_quantities_are_refused_by_the_schema(void **state)
     put(f, "org", "L1", "SKU-1", Q(5));
     oci_quantities bad[3] = {quantities(-1, 0, 0), quantities(0, -1, 0), quantities(0, 0, -1)};
     for (size_t i = 0; i < 3; i++) {
-        oci_store_conn *writer = begin(f);
+        oci_store_conn *writer = th_store_begin(f->store);
         assert_int_not_equal(oci_store_record_put(writer, "org", "L1", "SKU-1", &bad[i], NOW), CM_OK);
         oci_store_write_rollback(writer);
     }
@@ -178,7 +163,7 @@ static void test_rollback_discards_and_readers_keep_their_snapshot(void **state)
 {
     fixture *f = *state;
     put(f, "org", "L1", "SKU-1", Q(1));
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     oci_quantities two = quantities(Q(2), 0, 0);
     assert_int_equal(oci_store_record_put(writer, "org", "L1", "SKU-1", &two, NOW), CM_OK);
     assert_int_equal(oci_store_record_put(writer, "org", "L2", "SKU-1", &two, NOW), CM_OK);
@@ -290,7 +275,7 @@ static int visit_event(void *context, int64_t seq, const char *place_type, const
 static void test_events_sequence_and_scan(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     oci_event events[] = {event_at("org", NULL, "L1", "A"), event_at("other", NULL, "L1", "A"),
                           event_at("org", "group", "G", "A"), event_at("org", "location", "L2", "B"),
                           event_at("org", NULL, "L9", "C")};
@@ -353,7 +338,7 @@ static void test_idempotency_ids(void **state)
     fixture *f = *state;
     char location[OCI_LOCATION_ID_MAX + 1], sku[OCI_SKU_MAX + 1];
     int found = -1, claimed = -1;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_applied_get(writer, "org", "r1", location, sku, &found), CM_OK);
     assert_int_equal(found, 0);
     assert_int_equal(oci_store_applied_add(writer, "org", "r1", "L1", "SKU-1", NOW), CM_OK);
@@ -376,7 +361,7 @@ static void test_idempotency_ids(void **state)
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
 
     /* Adding (not claiming) an applied id is an error the caller rolls back. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_not_equal(oci_store_applied_add(writer, "org", "r2", "L1", "SKU-1", NOW), CM_OK);
     oci_store_write_rollback(writer);
     oci_store_conn *reader = oci_store_read_begin(f->store);
@@ -431,7 +416,7 @@ static void test_imports(void **state)
     snprintf(full.file_encoding, sizeof full.file_encoding, "GZIP");
     snprintf(full.file_hash, sizeof full.file_hash, "abc123");
     snprintf(full.file_hash_type, sizeof full.file_hash_type, "SHA-256");
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_import_insert(writer, &full), CM_OK);
     oci_import_row second = import_row("imp-2", "org", "WAITING", NOW + 10);
     second.link_expires_ms = NOW + 5; /* its link is dead at NOW + 5 */
@@ -475,7 +460,7 @@ static void test_imports(void **state)
 
     /* Upload: WAITING -> PENDING once. */
     int changed = -1;
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_import_set_uploaded(writer, "imp-1", "/data/imp-1", 10, 200, 1, &changed), CM_OK);
     assert_int_equal(changed, 1);
     assert_int_equal(oci_store_import_set_uploaded(writer, "imp-1", "/data/again", 0, 0, 0, &changed), CM_OK);
@@ -538,7 +523,7 @@ static void test_imports(void **state)
     oci_store_read_end(reader);
 
     /* Deleting an import takes its failed lines with it. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_import_delete(writer, "imp-2"), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
     reader = oci_store_read_begin(f->store);
@@ -573,7 +558,7 @@ static void test_exports(void **state)
     availability.places = places;
     oci_export_row other = export_row("exp-3", "other", "availability", "RUNNING", NOW + 2);
     oci_export_row bad_kind = export_row("exp-4", "org", "records", "PENDING", NOW);
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_export_insert(writer, &graph), CM_OK);
     assert_int_equal(oci_store_export_insert(writer, &availability), CM_OK);
     assert_int_equal(oci_store_export_insert(writer, &other), CM_OK);
@@ -608,7 +593,7 @@ static void test_exports(void **state)
     assert_string_equal(next, "exp-1");
     oci_store_read_end(reader);
 
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     graph.started_ms = NOW + 3;
     graph.ended_ms = NOW + 4;
     graph.expires_ms = NOW + 5;
@@ -651,7 +636,7 @@ static void test_delta_tokens(void **state)
     oci_delta_token no_places = token;
     no_places.places = NULL;
     snprintf(no_places.token, sizeof no_places.token, "tok-2");
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_token_insert(writer, &token), CM_OK);
     assert_int_equal(oci_store_token_insert(writer, &no_places), CM_OK);
     assert_int_not_equal(oci_store_token_insert(writer, &token), CM_OK); /* tokens are unique */

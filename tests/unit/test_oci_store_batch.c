@@ -9,6 +9,7 @@
  * 33 is refused and changes nothing), SQLite errors (a CHECK constraint, a read-only
  * connection, a missing table) and rows damaged behind the store's back.
  */
+#include "tests/support/oci_store_fixture.h"
 #include "tests/support/test_support.h"
 
 #include <sqlite3.h>
@@ -62,38 +63,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static oci_store_conn *begin(fixture *f)
-{
-    oci_store_conn *writer = NULL;
-    assert_int_equal(oci_store_write_begin(f->store, &writer), CM_OK);
-    assert_non_null(writer);
-    return writer;
-}
-
 /* One integer from the file through a connection of the test's own (after a commit). */
-static int64_t sql_int(fixture *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return value;
-}
-
-static void sql_exec(fixture *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 /* The record of key i as this file writes it: figures derived from i, a date and futures on some. */
 static oci_quantities record_for(size_t i, int64_t base)
 {
@@ -171,7 +141,7 @@ static void test_get_many_keeps_every_key_in_its_place(void **state)
 {
     fixture *f = *state;
     /* 32 keys; every third has no record; the same keys in another organization hold other figures. */
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     for (size_t i = 0; i < GROUP; i++) {
         oci_quantities other = record_for(i, Q(900));
         assert_int_equal(oci_store_record_put(writer, "other", f->locations[i], f->skus[i], &other, NOW), CM_OK);
@@ -191,7 +161,7 @@ static void test_get_many_keeps_every_key_in_its_place(void **state)
         check_get_many(f, COUNTS[c], GROUP);
 
     /* The writer reads through the same statements, and sees its own uncommitted change. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     oci_quantities changed = record_for(4, Q(100));
     changed.on_hand = Q(77);
     assert_int_equal(oci_store_record_put(writer, "org", f->locations[4], f->skus[4], &changed, NOW), CM_OK);
@@ -226,7 +196,7 @@ static void test_put_many_creates_and_replaces(void **state)
         oci_quantities records[GROUP];
         for (size_t i = 0; i < count; i++)
             records[i] = record_for(i, Q(10));
-        oci_store_conn *writer = begin(f);
+        oci_store_conn *writer = th_store_begin(f->store);
         assert_int_equal(
             oci_store_records_put_many(writer, org, f->locations, f->skus, records, count, NOW), CM_OK);
         assert_int_equal(oci_store_write_commit(writer), CM_OK);
@@ -242,7 +212,7 @@ static void test_put_many_creates_and_replaces(void **state)
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE org = '%s' AND updated_ms = %lld", org,
                  (long long)NOW);
-        assert_int_equal(sql_int(f, sql), (int64_t)count);
+        assert_int_equal(th_store_sql_int(f->path, sql), (int64_t)count);
     }
 
     /* A second put replaces every field: no date and no futures where there were some. */
@@ -251,7 +221,7 @@ static void test_put_many_creates_and_replaces(void **state)
         memset(&plain[i], 0, sizeof plain[i]);
         plain[i].on_hand = Q(5) + (int64_t)i;
     }
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_records_put_many(writer, "org-32", f->locations, f->skus, plain, GROUP, NOW + 1),
                      CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
@@ -264,22 +234,22 @@ static void test_put_many_creates_and_replaces(void **state)
         assert_int_equal(exists[i], 1);
         assert_same_record(&out[i], &plain[i]);
     }
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records WHERE org = 'org-32' AND updated_ms = 1700000000001"),
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records WHERE org = 'org-32' AND updated_ms = 1700000000001"),
                      GROUP);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records WHERE org = 'org-32' AND futures <> ''"), 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records WHERE org = 'org-32' AND futures <> ''"), 0);
     /* The other organizations were not touched. */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records WHERE org = 'org-31' AND updated_ms = 1700000000000"),
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records WHERE org = 'org-31' AND updated_ms = 1700000000000"),
                      31);
 
     /* 33 rows: refused, nothing written. */
     oci_quantities many[KEYS];
     for (size_t i = 0; i < KEYS; i++)
         many[i] = record_for(i, 0);
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_records_put_many(writer, "org-33", f->locations, f->skus, many, KEYS, NOW), CM_EINVAL);
     assert_int_equal(oci_store_records_put_many(writer, "org-0", f->locations, f->skus, many, 0, NOW), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records WHERE org IN ('org-33', 'org-0')"), 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records WHERE org IN ('org-33', 'org-0')"), 0);
 }
 
 static void test_put_many_refusals(void **state)
@@ -288,21 +258,21 @@ static void test_put_many_refusals(void **state)
     /* A negative figure in the last row of a 3-row group (the 1-row statement) fails the call. */
     oci_quantities records[3] = {record_for(0, 0), record_for(1, 0), record_for(2, 0)};
     records[2].on_hand = -1;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_records_put_many(writer, "org", f->locations, f->skus, records, 3, NOW), CM_EEXIST);
     oci_store_write_rollback(writer);
     /* ... and in the first row of the 2-row statement: the call stops there. */
     records[2].on_hand = Q(1);
     records[0].safety_stock = -5;
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_records_put_many(writer, "org", f->locations, f->skus, records, 3, NOW), CM_EEXIST);
     oci_store_write_rollback(writer);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records"), 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records"), 0);
 
     /* A missing key column (NULL sku) is refused by the schema. */
     const char *skus[2] = {"S-0", NULL};
     records[0].safety_stock = 0;
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_not_equal(oci_store_records_put_many(writer, "org", f->locations, skus, records, 2, NOW), CM_OK);
     oci_store_write_rollback(writer);
 
@@ -310,13 +280,13 @@ static void test_put_many_refusals(void **state)
     oci_store_conn *reader = oci_store_read_begin(f->store);
     assert_int_not_equal(oci_store_records_put_many(reader, "org", f->locations, f->skus, records, 2, NOW), CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records"), 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records"), 0);
 
     /* The connection stays usable after the failures. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_records_put_many(writer, "org", f->locations, f->skus, records, 3, NOW), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM records"), 3);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM records"), 3);
 }
 
 /* An event of key i with figures derived from i. */
@@ -372,7 +342,7 @@ static void test_events_add_many_in_order(void **state)
     for (size_t i = 0; i < KEYS; i++)
         events[i] = event_for(f, i);
     /* 32 (one statement), then 5 (4 + 1) and then 1: sequence numbers follow the array order. */
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_events_add_many(writer, events, GROUP), CM_OK);
     assert_int_equal(oci_store_events_add_many(writer, events, 5), CM_OK);
     assert_int_equal(oci_store_event_add(writer, &events[9]), CM_OK);
@@ -380,24 +350,24 @@ static void test_events_add_many_in_order(void **state)
     /* 33: refused, nothing stored. */
     assert_int_equal(oci_store_events_add_many(writer, events, KEYS), CM_EINVAL);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events"), GROUP + 5 + 1);
-    assert_int_equal(sql_int(f, "SELECT max(seq) FROM events"), GROUP + 5 + 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), GROUP + 5 + 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT max(seq) FROM events"), GROUP + 5 + 1);
     for (size_t i = 0; i < GROUP; i++) {
         char sql[200];
         snprintf(sql, sizeof sql, "SELECT created_ms FROM events WHERE seq = %zu", i + 1);
-        assert_int_equal(sql_int(f, sql), events[i].created_ms);
+        assert_int_equal(th_store_sql_int(f->path, sql), events[i].created_ms);
     }
-    assert_int_equal(sql_int(f, "SELECT created_ms FROM events WHERE seq = 37"), events[4].created_ms);
-    assert_int_equal(sql_int(f, "SELECT created_ms FROM events WHERE seq = 38"), events[9].created_ms);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT created_ms FROM events WHERE seq = 37"), events[4].created_ms);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT created_ms FROM events WHERE seq = 38"), events[9].created_ms);
 
     /* Every column as given, and the derived ones: ATF and ATO of old and new, the place type. */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE record_id IS NULL"), 8 + 2 + 0);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE place_type = 'group'"), 6 + 1 + 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE deleted = 1"), 1);
-    assert_int_equal(sql_int(f, "SELECT seq FROM events WHERE deleted = 1"), 8);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE event_type = 'update' AND seq <= 32"), 16);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE effective_ms IS NULL AND seq <= 32"), 16);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE old_futures = '' AND new_futures = ''"
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE record_id IS NULL"), 8 + 2 + 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE place_type = 'group'"), 6 + 1 + 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE deleted = 1"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT seq FROM events WHERE deleted = 1"), 8);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE event_type = 'update' AND seq <= 32"), 16);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE effective_ms IS NULL AND seq <= 32"), 16);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE old_futures = '' AND new_futures = ''"
                                 " AND seq <= 32"),
                      21);
     event_rows *list = calloc(1, sizeof *list);
@@ -458,13 +428,13 @@ static void test_events_add_many_refusals(void **state)
     oci_event events[3] = {event_for(f, 0), event_for(f, 1), event_for(f, 2)};
     /* A place type the schema does not know, in the 1-row statement of a 3-event group. */
     events[2].place_type = "region";
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_events_add_many(writer, events, 3), CM_EEXIST);
     oci_store_write_rollback(writer);
     /* No organization (NOT NULL). */
     events[2].place_type = NULL;
     events[0].org = NULL;
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_events_add_many(writer, events, 3), CM_EEXIST);
     oci_store_write_rollback(writer);
     /* On a reader. */
@@ -472,11 +442,11 @@ static void test_events_add_many_refusals(void **state)
     oci_store_conn *reader = oci_store_read_begin(f->store);
     assert_int_not_equal(oci_store_events_add_many(reader, events, 3), CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events"), 0);
-    writer = begin(f);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), 0);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_events_add_many(writer, events, 3), CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events"), 3);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), 3);
 }
 
 static void test_claim_many(void **state)
@@ -485,7 +455,7 @@ static void test_claim_many(void **state)
     char location[OCI_LOCATION_ID_MAX + 1], sku[OCI_SKU_MAX + 1];
     int found = 0;
     /* Applied before: ids 3, 17 and 30 (at other places), and id 5 in another organization. */
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_applied_add(writer, "org", "id-3", "LX", "SX", NOW - 1), CM_OK);
     assert_int_equal(oci_store_applied_add(writer, "org", "id-17", "LX", "SX", NOW - 1), CM_OK);
     assert_int_equal(oci_store_applied_add(writer, "org", "id-30", "LX", "SX", NOW - 1), CM_OK);
@@ -499,7 +469,7 @@ static void test_claim_many(void **state)
     ids[20] = "id-8";
     int claimed[GROUP];
     memset(claimed, 0x7f, sizeof claimed);
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_applied_claim_many(writer, "org", ids, f->locations, f->skus, GROUP, NOW, claimed),
                      CM_OK);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
@@ -508,8 +478,8 @@ static void test_claim_many(void **state)
         if (claimed[i] != want)
             fail_msg("entry %zu (%s): claimed=%d, expected %d", i, ids[i], claimed[i], want);
     }
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids WHERE org = 'org'"), 3 + 28);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids WHERE org = 'org' AND applied_ms = 1700000000000"),
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE org = 'org'"), 3 + 28);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE org = 'org' AND applied_ms = 1700000000000"),
                      28);
     oci_store_conn *reader = oci_store_read_begin(f->store);
     /* The repeated id keeps the place of its first entry; the old ids keep theirs. */
@@ -526,10 +496,10 @@ static void test_claim_many(void **state)
     assert_int_equal(found, 0);
     oci_store_read_end(reader);
     /* The other organization still holds only its own id 5. */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids WHERE org = 'other'"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE org = 'other'"), 1);
 
     /* The same group again: nothing is claimed. Then the 13 entries 20..32. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_applied_claim_many(writer, "org", ids, f->locations, f->skus, GROUP, NOW, claimed),
                      CM_OK);
     for (size_t i = 0; i < GROUP; i++)
@@ -553,17 +523,17 @@ static void test_claim_many(void **state)
                      CM_EINVAL);
     oci_store_write_rollback(writer);
     /* The rollback took back id-20, id-32 and "fresh". */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids WHERE record_id IN ('id-20', 'id-32', 'fresh')"),
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE record_id IN ('id-20', 'id-32', 'fresh')"),
                      0);
 
     /* Ids new in another organization are claimed there. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_applied_claim_many(writer, "third", ids, f->locations, f->skus, 31, NOW, claimed),
                      CM_OK);
     for (size_t i = 0; i < 31; i++)
         assert_int_equal(claimed[i], i == 20 ? 0 : 1);
     assert_int_equal(oci_store_write_commit(writer), CM_OK);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids WHERE org = 'third'"), 30);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE org = 'third'"), 30);
 }
 
 static void test_claim_many_refusals(void **state)
@@ -572,7 +542,7 @@ static void test_claim_many_refusals(void **state)
     int claimed[2] = {0, 0};
     /* A missing location (NOT NULL): the insert fails and the caller rolls back. */
     const char *locations[2] = {"L1", NULL};
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_applied_claim_many(writer, "org", f->ids, locations, f->skus, 2, NOW, claimed),
                      CM_EEXIST);
     oci_store_write_rollback(writer);
@@ -581,7 +551,7 @@ static void test_claim_many_refusals(void **state)
     assert_int_not_equal(oci_store_applied_claim_many(reader, "org", f->ids, f->locations, f->skus, 2, NOW, claimed),
                          CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids"), 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids"), 0);
 }
 
 static void test_batch_markers(void **state)
@@ -598,7 +568,7 @@ static void test_batch_markers(void **state)
     char refusals[] = "[{\"index\":2,\"code\":\"LocationDoesNotExist\"}]";
     oci_batch_marker first = {.record_count = 100, .fingerprint = -1234567890123LL, .refusals = refusals};
     oci_batch_marker second = {.record_count = 1, .fingerprint = 0, .refusals = NULL};
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_batch_add(writer, "org", "k1", &first, NOW), CM_OK);
     assert_int_equal(oci_store_batch_add(writer, "org", "k2", &second, NOW + 1), CM_OK);
     assert_int_equal(oci_store_batch_add(writer, "other", "k1", &second, NOW + 2), CM_OK);
@@ -635,10 +605,10 @@ static void test_batch_markers(void **state)
     assert_int_equal(oci_store_batch_get(reader, "org", "K1", &marker, &found), CM_OK);
     assert_int_equal(found, 0); /* keys are exact */
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT applied_ms FROM applied_batches WHERE org = 'other'"), NOW + 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT applied_ms FROM applied_batches WHERE org = 'other'"), NOW + 2);
 
     /* A rolled-back marker is gone; a reader cannot write one. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_batch_add(writer, "org", "k3", &second, NOW), CM_OK);
     oci_store_write_rollback(writer);
     reader = oci_store_read_begin(f->store);
@@ -646,14 +616,14 @@ static void test_batch_markers(void **state)
     assert_int_equal(found, 0);
     assert_int_not_equal(oci_store_batch_add(reader, "org", "k4", &second, NOW), CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_batches"), 3);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_batches"), 3);
 }
 
 /* Tables dropped behind the store's back: every call reports a database error, none crashes. */
 static void test_missing_tables_are_database_errors(void **state)
 {
     fixture *f = *state;
-    sql_exec(f, "DROP TABLE applied_batches; DROP TABLE applied_ids; DROP TABLE records; DROP TABLE events;");
+    th_store_sql_exec(f->path, "DROP TABLE applied_batches; DROP TABLE applied_ids; DROP TABLE records; DROP TABLE events;");
     oci_batch_marker marker = {.refusals = NULL};
     int found = -1;
     oci_quantities out[2];
@@ -669,7 +639,7 @@ static void test_missing_tables_are_database_errors(void **state)
     oci_quantities records[2] = {record_for(0, 0), record_for(1, 0)};
     oci_event events[2] = {event_for(f, 0), event_for(f, 1)};
     int claimed[2];
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_records_put_many(writer, "org", f->locations, f->skus, records, 2, NOW), CM_EDB);
     assert_int_equal(oci_store_events_add_many(writer, events, 2), CM_EDB);
     assert_int_equal(oci_store_applied_claim_many(writer, "org", f->ids, f->locations, f->skus, 2, NOW, claimed),
@@ -694,7 +664,7 @@ static void test_corrupt_rows(void **state)
     for (int i = 0; i < OCI_MAX_FUTURES + 8; i++)
         used += (size_t)snprintf(sql + used, sizeof sql - used, "%s%d:%d", i ? ";" : "", 1000 + i, i + 1);
     snprintf(sql + used, sizeof sql - used, "', 1), ('org', 'L0', 'S-3', 1, 0, 0, NULL, 'x:5;6:7', 1)");
-    sql_exec(f, sql);
+    th_store_sql_exec(f->path, sql);
     const char *locations[4] = {"L0", "L1", "L2", "L0"}, *skus[4] = {"S-0", "S-1", "S-2", "S-3"};
     oci_quantities out[4];
     int exists[4];

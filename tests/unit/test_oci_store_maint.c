@@ -9,6 +9,7 @@
  * for the event-log export (window, order, figures, stopping), and database errors (a read-only
  * connection, missing tables).
  */
+#include "tests/support/oci_store_fixture.h"
 #include "tests/support/test_support.h"
 
 #include <sqlite3.h>
@@ -23,20 +24,13 @@
 #define DAY (24LL * 3600 * 1000)
 #define CUT (NOW - DAY) /* every "before" limit of these tests */
 
-typedef struct fixture {
-    char dir[256];
-    char path[400];
-    oci_store *store;
-} fixture;
+typedef th_store fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    th_temp_dir(f->dir, sizeof f->dir);
-    snprintf(f->path, sizeof f->path, "%s/oci.db", f->dir);
-    char error[OCI_ERROR_MAX];
-    assert_int_equal(oci_store_open(f->path, &f->store, error), CM_OK);
+    th_store_open(f);
     *state = f;
     return 0;
 }
@@ -44,37 +38,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    oci_store_close(f->store);
-    th_remove_tree(f->dir);
+    th_store_close(f);
     free(f);
     return 0;
-}
-
-static oci_store_conn *begin(fixture *f)
-{
-    oci_store_conn *writer = NULL;
-    assert_int_equal(oci_store_write_begin(f->store, &writer), CM_OK);
-    assert_non_null(writer);
-    return writer;
-}
-
-static void commit(oci_store_conn *writer)
-{
-    assert_int_equal(oci_store_write_commit(writer), CM_OK);
-}
-
-static int64_t sql_int(fixture *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return value;
 }
 
 static oci_prune_limits limits(size_t batch)
@@ -108,9 +74,9 @@ static int collect_path(void *context, const char *path)
 static int64_t prune_once(fixture *f, const oci_prune_limits *l, paths *files)
 {
     int64_t removed = -1;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_prune(writer, l, files ? collect_path : NULL, files, &removed), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     return removed;
 }
 
@@ -148,7 +114,7 @@ static void add_export(oci_store_conn *writer, const char *id, const char *statu
 static void test_prune_imports_and_exports(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     add_import(writer, "i-done-old", "COMPLETED", CUT - 1, 0, "/data/i-done-old");
     add_import(writer, "i-failed-old", "FAILED", CUT - 5, 0, ""); /* no file to report */
     add_import(writer, "i-done-edge", "COMPLETED", CUT, 0, "/data/i-done-edge"); /* not before: kept */
@@ -167,7 +133,7 @@ static void test_prune_imports_and_exports(void **state)
     add_export(writer, "e-done-edge", "COMPLETED", NOW, "/data/e-done-edge");
     add_export(writer, "e-running", "RUNNING", NOW - 1, "/data/e-running");
     add_export(writer, "e-pending", "PENDING", 0, "");
-    commit(writer);
+    th_store_commit(writer);
 
     paths files = {0};
     oci_prune_limits l = limits(1000);
@@ -176,14 +142,14 @@ static void test_prune_imports_and_exports(void **state)
     assert_int_equal(files.count, 2);
     assert_string_equal(files.text[0], "/data/i-done-old");
     assert_string_equal(files.text[1], "/data/e-done-old");
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM imports WHERE id IN ('i-done-old', 'i-failed-old',"
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM imports WHERE id IN ('i-done-old', 'i-failed-old',"
                                 " 'i-waiting-old')"),
                      0);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM imports"), 6);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM import_errors"), 1); /* the removed import's lines went */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM import_errors WHERE import_id = 'i-done-new'"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM exports WHERE id IN ('e-done-old', 'e-failed-old')"), 0);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM exports"), 3);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM imports"), 6);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM import_errors"), 1); /* the removed import's lines went */
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM import_errors WHERE import_id = 'i-done-new'"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM exports WHERE id IN ('e-done-old', 'e-failed-old')"), 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM exports"), 3);
     /* Nothing left: a second pass removes nothing and reports nothing (without a visitor too). */
     memset(&files, 0, sizeof files);
     assert_int_equal(prune_once(f, &l, &files), 0);
@@ -194,7 +160,7 @@ static void test_prune_imports_and_exports(void **state)
 static void test_prune_takes_100_jobs_per_call(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     for (int i = 0; i < 101; i++) {
         char id[32], path[64];
         snprintf(id, sizeof id, "i-%03d", i);
@@ -206,13 +172,13 @@ static void test_prune_takes_100_jobs_per_call(void **state)
         snprintf(id, sizeof id, "e-%03d", i);
         add_export(writer, id, "COMPLETED", NOW - 1, "");
     }
-    commit(writer);
+    th_store_commit(writer);
     paths files = {0};
     oci_prune_limits l = limits(1000);
     assert_int_equal(prune_once(f, &l, &files), 100 + 100);
     assert_int_equal(files.count, 100);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM imports"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM exports"), 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM imports"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM exports"), 2);
     memset(&files, 0, sizeof files);
     assert_int_equal(prune_once(f, &l, &files), 1 + 2);
     assert_int_equal(files.count, 1);
@@ -234,7 +200,7 @@ static oci_event event_at(const char *sku, int64_t created_ms)
 static void test_prune_rows_in_batches(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     /* 5 old tokens and 1 at the limit. */
     for (int i = 0; i < 6; i++) {
         oci_delta_token token = {.after_seq = 0, .created_ms = i < 5 ? CUT - 1 - i : CUT};
@@ -279,15 +245,15 @@ static void test_prune_rows_in_batches(void **state)
         assert_int_equal(oci_store_reservation_line_add(writer, "org", IDS[i], "location", "L1", "S", Q(1)), CM_OK);
         assert_int_equal(oci_store_reservation_line_add(writer, "org", IDS[i], "location", "L2", "S", Q(1)), CM_OK);
     }
-    commit(writer);
+    th_store_commit(writer);
 
     /* Batches of 2: each kind loses at most 2 rows per call (reservations: 2 documents). */
     oci_prune_limits l = limits(2);
     int64_t first = prune_once(f, &l, NULL);
     /* tokens 2, events 2, ids 2, markers 2, operations 2, lines of 2 documents 4, documents 2 */
     assert_int_equal(first, 2 + 2 + 2 + 2 + 2 + 4 + 2);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM delta_tokens"), 4);
-    assert_int_equal(sql_int(f, "SELECT min(seq) FROM events"), 3); /* from the oldest in seq order */
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM delta_tokens"), 4);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT min(seq) FROM events"), 3); /* from the oldest in seq order */
     int64_t total = first, removed;
     int calls = 1;
     while ((removed = prune_once(f, &l, NULL)) > 0) {
@@ -298,33 +264,33 @@ static void test_prune_rows_in_batches(void **state)
      * 2 documents and their 4 lines. */
     assert_int_equal(total, 5 + 3 + 3 + 2 + 2 + 4 + 2);
     assert_int_equal(calls, 3);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM delta_tokens"), 1);
-    assert_int_equal(sql_int(f, "SELECT min(seq) FROM events"), 4);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events"), 3);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events WHERE seq = 5"), 1); /* the waiting one */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_ids"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_batches WHERE batch_key = 'b2'"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM applied_batches"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM operation_ids WHERE op_id = 'o2'"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM operation_ids"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations WHERE id IN ('R-edge', 'R-open')"), 2);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations"), 2);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservation_lines"), 4);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM delta_tokens"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT min(seq) FROM events"), 4);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), 3);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE seq = 5"), 1); /* the waiting one */
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_batches WHERE batch_key = 'b2'"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_batches"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM operation_ids WHERE op_id = 'o2'"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM operation_ids"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations WHERE id IN ('R-edge', 'R-open')"), 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations"), 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservation_lines"), 4);
 
     /* Once the young event ahead of it is old too, the waiting one goes. */
     l.events_before_ms = CUT + 1;
     assert_int_equal(prune_once(f, &l, NULL), 2); /* events 4 and 5 */
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), 1);
     l.events_before_ms = CUT;
     /* A later cut takes the rows that sat at the old one: a token, a record id, a marker, and the
      * document closed then with its 2 lines; the open document stays. */
     l.tokens_before_ms = l.ids_before_ms = l.closed_before_ms = CUT + 1;
     assert_int_equal(prune_once(f, &l, NULL), 1 + 1 + 1 + 2 + 1);
     assert_int_equal(prune_once(f, &l, NULL), 0);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations WHERE id = 'R-open'"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservation_lines WHERE reservation_id = 'R-open'"), 2);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM operation_ids"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations WHERE id = 'R-open'"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservation_lines WHERE reservation_id = 'R-open'"), 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM operation_ids"), 1);
 }
 
 static void test_graph(void **state)
@@ -336,13 +302,13 @@ static void test_graph(void **state)
     assert_null(json);
     assert_int_not_equal(oci_store_graph_put(reader, "org", "{}", NOW), CM_OK);
     oci_store_read_end(reader);
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_graph_put(writer, "org", "{\"locations\":[\"L1\"]}", NOW), CM_OK);
     assert_int_equal(oci_store_graph_put(writer, "other", "{\"locations\":[]}", NOW), CM_OK);
     assert_int_equal(oci_store_graph_put(writer, "org", "{\"locations\":[\"L2\"]}", NOW + 1), CM_OK); /* replaces */
     assert_int_equal(oci_store_graph_put(writer, "empty", "", NOW), CM_OK);
     assert_int_not_equal(oci_store_graph_put(writer, "nothing", NULL, NOW), CM_OK); /* NOT NULL */
-    commit(writer);
+    th_store_commit(writer);
     reader = oci_store_read_begin(f->store);
     assert_int_equal(oci_store_graph_get(reader, "org", &json), CM_OK);
     assert_string_equal(json, "{\"locations\":[\"L2\"]}");
@@ -356,7 +322,7 @@ static void test_graph(void **state)
     assert_int_equal(oci_store_graph_get(reader, "nothing", &json), CM_OK);
     assert_null(json);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT replaced_ms FROM graphs WHERE org = 'org'"), NOW + 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT replaced_ms FROM graphs WHERE org = 'org'"), NOW + 1);
 }
 
 typedef struct rows {
@@ -374,7 +340,7 @@ static int collect_row(void *context, const oci_event_row *row)
 static void test_events_of_sku(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     struct {
         const char *place_type, *place, *sku, *org;
         int64_t created_ms;
@@ -407,7 +373,7 @@ static void test_events_of_sku(void **state)
         }
         assert_int_equal(oci_store_event_add(writer, &event), CM_OK);
     }
-    commit(writer);
+    th_store_commit(writer);
 
     rows r = {0};
     oci_store_conn *reader = oci_store_read_begin(f->store);
@@ -461,16 +427,16 @@ static void test_events_of_sku(void **state)
 static void test_database_errors(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     add_import(writer, "i-old", "COMPLETED", CUT - 1, 0, "/data/i-old");
-    commit(writer);
+    th_store_commit(writer);
     /* A reader cannot prune (it may find rows, it cannot remove them). */
     oci_prune_limits l = limits(10);
     int64_t removed = -1;
     oci_store_conn *reader = oci_store_read_begin(f->store);
     assert_int_not_equal(oci_store_prune(reader, &l, NULL, NULL, &removed), CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM imports"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM imports"), 1);
 
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
@@ -486,7 +452,7 @@ static void test_database_errors(void **state)
     assert_null(json);
     assert_int_equal(oci_store_events_of_sku(reader, "org", "S", 0, INT64_MAX, collect_row, &r), CM_EDB);
     oci_store_read_end(reader);
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_graph_put(writer, "org", "{}", NOW), CM_EDB);
     /* The prune stops at the tokens: the import before them was removed, and counted. */
     paths files = {0};
@@ -495,7 +461,7 @@ static void test_database_errors(void **state)
     assert_int_equal(removed, 1);
     assert_int_equal(files.count, 1);
     oci_store_write_rollback(writer);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM imports"), 1); /* the caller rolled back */
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM imports"), 1); /* the caller rolled back */
 }
 
 int main(void)

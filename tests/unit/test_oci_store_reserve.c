@@ -7,6 +7,7 @@
  * transaction, and the refusals: duplicate ids, the schema's checks (negative quantities, unknown
  * statuses and place types), writes on a read-only connection and a missing table.
  */
+#include "tests/support/oci_store_fixture.h"
 #include "tests/support/test_support.h"
 
 #include <sqlite3.h>
@@ -19,20 +20,13 @@
 #define Q(x) ((int64_t)(x) * 1000)
 #define NOW 1700000000000LL
 
-typedef struct fixture {
-    char dir[256];
-    char path[400];
-    oci_store *store;
-} fixture;
+typedef th_store fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    th_temp_dir(f->dir, sizeof f->dir);
-    snprintf(f->path, sizeof f->path, "%s/oci.db", f->dir);
-    char error[OCI_ERROR_MAX];
-    assert_int_equal(oci_store_open(f->path, &f->store, error), CM_OK);
+    th_store_open(f);
     *state = f;
     return 0;
 }
@@ -40,40 +34,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    oci_store_close(f->store);
-    th_remove_tree(f->dir);
+    th_store_close(f);
     free(f);
     return 0;
 }
 
-static oci_store_conn *begin(fixture *f)
-{
-    oci_store_conn *writer = NULL;
-    assert_int_equal(oci_store_write_begin(f->store, &writer), CM_OK);
-    assert_non_null(writer);
-    return writer;
-}
-
-static void commit(oci_store_conn *writer)
-{
-    assert_int_equal(oci_store_write_commit(writer), CM_OK);
-}
-
 /* One integer from the file through the test's own connection. */
-static int64_t sql_int(fixture *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return value;
-}
-
 static int64_t group_get(fixture *f, const char *org, const char *group, const char *sku)
 {
     int64_t quantity = -1;
@@ -100,7 +66,7 @@ static void test_group_reserved(void **state)
 {
     fixture *f = *state;
     assert_int_equal(group_get(f, "org", "G1", "SKU"), 0); /* none: 0 */
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G2", "SKU", Q(2)), CM_OK);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G1", "SKU", Q(5)), CM_OK);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G1", "SKU", Q(7)), CM_OK); /* replaces */
@@ -108,13 +74,13 @@ static void test_group_reserved(void **state)
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G1", "OTHER", Q(9)), CM_OK);
     assert_int_equal(oci_store_group_reserved_set(writer, "other", "G1", "SKU", Q(11)), CM_OK);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G9", "SKU", 0), CM_OK); /* nothing to delete */
-    commit(writer);
+    th_store_commit(writer);
     assert_int_equal(group_get(f, "org", "G1", "SKU"), Q(7));
     assert_int_equal(group_get(f, "org", "G2", "SKU"), Q(2));
     assert_int_equal(group_get(f, "org", "G1", "OTHER"), Q(9));
     assert_int_equal(group_get(f, "other", "G1", "SKU"), Q(11));
     assert_int_equal(group_get(f, "org", "g1", "SKU"), 0);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM group_reserved"), 5);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM group_reserved"), 5);
 
     /* The scan: the groups of the organization holding some of the SKU, by group id. */
     seen s = {0};
@@ -134,14 +100,14 @@ static void test_group_reserved(void **state)
     oci_store_read_end(reader);
 
     /* 0 deletes the row: the group leaves the scan and the table. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G1", "SKU", 0), CM_OK);
     /* A negative quantity is refused by the schema and changes nothing. */
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G2", "SKU", -1), CM_EEXIST);
-    commit(writer);
+    th_store_commit(writer);
     assert_int_equal(group_get(f, "org", "G1", "SKU"), 0);
     assert_int_equal(group_get(f, "org", "G2", "SKU"), Q(2));
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM group_reserved WHERE org = 'org' AND sku = 'SKU'"), 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM group_reserved WHERE org = 'org' AND sku = 'SKU'"), 2);
     memset(&s, 0, sizeof s);
     reader = oci_store_read_begin(f->store);
     assert_int_equal(oci_store_group_reserved_scan(reader, "org", "SKU", visit_group, &s), CM_OK);
@@ -173,17 +139,17 @@ static void test_reservation_documents(void **state)
     oci_reservation_row first = reservation("org", "R1", "OPEN", NOW + 1000);
     oci_reservation_row never = reservation("org", "R2", "OPEN", 0);
     oci_reservation_row elsewhere = reservation("other", "R1", "OPEN", NOW + 2000);
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_reservation_insert(writer, &first, "ext-1"), CM_OK);
     assert_int_equal(oci_store_reservation_insert(writer, &never, NULL), CM_OK);
     assert_int_equal(oci_store_reservation_insert(writer, &elsewhere, NULL), CM_OK); /* ids are per organization */
     assert_int_equal(oci_store_reservation_insert(writer, &first, "ext-2"), CM_EEXIST);
     oci_reservation_row bad = reservation("org", "R3", "PENDING", 0);
     assert_int_equal(oci_store_reservation_insert(writer, &bad, NULL), CM_EEXIST); /* CHECK on status */
-    commit(writer);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations"), 3);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations WHERE external_ref_id = 'ext-1'"), 1);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations WHERE external_ref_id IS NULL"), 2);
+    th_store_commit(writer);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations"), 3);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations WHERE external_ref_id = 'ext-1'"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations WHERE external_ref_id IS NULL"), 2);
 
     oci_reservation_row row;
     int found = -1;
@@ -216,13 +182,13 @@ static void test_reservation_documents(void **state)
     oci_store_read_end(reader);
 
     /* Closing: only an OPEN document changes; a second close keeps the first one's time and status. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_reservation_close(writer, "org", "R1", "CANCELLED", NOW + 10), CM_OK);
     assert_int_equal(oci_store_reservation_close(writer, "org", "R1", "EXPIRED", NOW + 20), CM_OK);
     assert_int_equal(oci_store_reservation_close(writer, "org", "R9", "EXPIRED", NOW + 20), CM_OK); /* none */
     /* A status the schema does not know is refused. */
     assert_int_equal(oci_store_reservation_close(writer, "org", "R2", "DONE", NOW + 20), CM_EEXIST);
-    commit(writer);
+    th_store_commit(writer);
     reader = oci_store_read_begin(f->store);
     assert_int_equal(oci_store_reservation_get(reader, "org", "R1", &row, &found), CM_OK);
     assert_string_equal(row.status, "CANCELLED");
@@ -241,7 +207,7 @@ static void test_reservation_documents(void **state)
     assert_int_not_equal(oci_store_reservation_insert(reader, &more, NULL), CM_OK);
     assert_int_not_equal(oci_store_reservation_close(reader, "org", "R2", "CANCELLED", NOW), CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM reservations WHERE status = 'OPEN'"), 2);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations WHERE status = 'OPEN'"), 2);
 }
 
 static int visit_line(void *context, const char *place_type, const char *place_id, const char *sku, int64_t quantity)
@@ -254,7 +220,7 @@ static int visit_line(void *context, const char *place_type, const char *place_i
 static void test_reservation_lines(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_reservation_line_add(writer, "org", "R1", "location", "L2", "B", Q(1)), CM_OK);
     assert_int_equal(oci_store_reservation_line_add(writer, "org", "R1", "location", "L1", "B", Q(2)), CM_OK);
     assert_int_equal(oci_store_reservation_line_add(writer, "org", "R1", "location", "L1", "A", Q(3)), CM_OK);
@@ -269,7 +235,7 @@ static void test_reservation_lines(void **state)
     assert_int_equal(oci_store_reservation_line_add(writer, "org", "R1", "region", "X", "A", Q(1)), CM_EEXIST);
     assert_int_equal(oci_store_reservation_line_add(writer, "org", "R1", "location", "L2", "B", -Q(2)), CM_EEXIST);
     assert_int_equal(oci_store_reservation_line_add(writer, "org", "R1", "location", "L9", "B", -1), CM_EEXIST);
-    commit(writer);
+    th_store_commit(writer);
 
     seen s = {0};
     oci_store_conn *reader = oci_store_read_begin(f->store);
@@ -303,7 +269,7 @@ static void test_operation_ids(void **state)
     memset(longest, 'x', OCI_FINGERPRINT_MAX);
     longest[OCI_FINGERPRINT_MAX] = '\0';
     int found = -1;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_operation_get(writer, "org", "transfer", "op-1", "SKU", fingerprint, &found), CM_OK);
     assert_int_equal(found, 0);
     assert_int_equal(oci_store_operation_add(writer, "org", "transfer", "op-1", "SKU", "L1>L2:5", NOW), CM_OK);
@@ -313,7 +279,7 @@ static void test_operation_ids(void **state)
     assert_int_equal(oci_store_operation_add(writer, "other", "transfer", "op-1", "SKU", "o", NOW), CM_OK);
     /* Twice: refused (the first one stays). */
     assert_int_equal(oci_store_operation_add(writer, "org", "transfer", "op-1", "SKU", "changed", NOW), CM_EEXIST);
-    commit(writer);
+    th_store_commit(writer);
     oci_store_conn *reader = oci_store_read_begin(f->store);
     assert_int_equal(oci_store_operation_get(reader, "org", "transfer", "op-1", "SKU", fingerprint, &found), CM_OK);
     assert_int_equal(found, 1);
@@ -328,13 +294,13 @@ static void test_operation_ids(void **state)
     assert_int_equal(found, 0);
     assert_int_not_equal(oci_store_operation_add(reader, "org", "fulfil", "op-1", "SKU", "f", NOW), CM_OK);
     oci_store_read_end(reader);
-    assert_int_equal(sql_int(f, "SELECT count(*) FROM operation_ids WHERE applied_ms = 1700000000000"), 4);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM operation_ids WHERE applied_ms = 1700000000000"), 4);
 }
 
 static void test_savepoints(void **state)
 {
     fixture *f = *state;
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G", "before", Q(1)), CM_OK);
     /* A set taken back: what the savepoint covered goes, what came before stays. */
     assert_int_equal(oci_store_savepoint(writer), CM_OK);
@@ -353,13 +319,13 @@ static void test_savepoints(void **state)
     assert_int_equal(oci_store_savepoint(writer), CM_OK);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G", "kept", Q(3)), CM_OK);
     assert_int_equal(oci_store_savepoint_release(writer), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     assert_int_equal(group_get(f, "org", "G", "before"), Q(1));
     assert_int_equal(group_get(f, "org", "G", "inside"), 0);
     assert_int_equal(group_get(f, "org", "G", "kept"), Q(3));
 
     /* A released set still goes with a rolled-back transaction. */
-    writer = begin(f);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_savepoint(writer), CM_OK);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G", "lost", Q(4)), CM_OK);
     assert_int_equal(oci_store_savepoint_release(writer), CM_OK);
@@ -394,7 +360,7 @@ static void test_missing_tables_are_database_errors(void **state)
     assert_int_equal(oci_store_operation_get(reader, "org", "k", "op", "S", fingerprint, &found), CM_EDB);
     oci_store_read_end(reader);
     assert_int_equal(s.count, 0);
-    oci_store_conn *writer = begin(f);
+    oci_store_conn *writer = th_store_begin(f->store);
     oci_reservation_row one = reservation("org", "R1", "OPEN", 0);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G", "S", 1), CM_EDB);
     assert_int_equal(oci_store_group_reserved_set(writer, "org", "G", "S", 0), CM_EDB);

@@ -10,6 +10,7 @@
  * problem named), the import still in progress, a record as it
  * was at an earlier moment, and database errors (a read-only connection, missing tables).
  */
+#include "tests/support/oci_store_fixture.h"
 #include "tests/support/test_support.h"
 
 #include <sqlite3.h>
@@ -25,11 +26,24 @@
 #define DAY (24LL * 3600 * 1000)
 #define TABLES 12
 
-typedef struct fixture {
-    char dir[256];
-    char path[400];
-    oci_store *store;
-} fixture;
+typedef th_store fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    th_store_open(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    th_store_close(f);
+    free(f);
+    return 0;
+}
 
 static oci_store *open_store(const char *dir, const char *name, char *path, size_t size)
 {
@@ -38,47 +52,6 @@ static oci_store *open_store(const char *dir, const char *name, char *path, size
     oci_store *store = NULL;
     assert_int_equal(oci_store_open(path, &store, error), CM_OK);
     return store;
-}
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    th_temp_dir(f->dir, sizeof f->dir);
-    f->store = open_store(f->dir, "oci.db", f->path, sizeof f->path);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    oci_store_close(f->store);
-    th_remove_tree(f->dir);
-    free(f);
-    return 0;
-}
-
-static oci_store_conn *begin(oci_store *store)
-{
-    oci_store_conn *writer = NULL;
-    assert_int_equal(oci_store_write_begin(store, &writer), CM_OK);
-    assert_non_null(writer);
-    return writer;
-}
-
-static void commit(oci_store_conn *writer)
-{
-    assert_int_equal(oci_store_write_commit(writer), CM_OK);
-}
-
-static void sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
 }
 
 static oci_event event_of(const char *org, const char *location, const char *sku, int64_t created_ms,
@@ -99,7 +72,7 @@ static oci_event event_of(const char *org, const char *location, const char *sku
 /* One row in every table for `org` (the import and the export name files under `dir`). */
 static void populate(oci_store *store, const char *org, const char *dir)
 {
-    oci_store_conn *writer = begin(store);
+    oci_store_conn *writer = th_store_begin(store);
     oci_quantities record;
     memset(&record, 0, sizeof record);
     record.on_hand = Q(12);
@@ -148,7 +121,7 @@ static void populate(oci_store *store, const char *org, const char *dir)
     assert_int_equal(oci_store_reservation_line_add(writer, org, "R1", "group", "G", "SKU-1", Q(2)), CM_OK);
     assert_int_equal(oci_store_operation_add(writer, org, "transfer", "op-1", "SKU-1", "fp", NOW), CM_OK);
     assert_int_equal(oci_store_graph_put(writer, org, "{\"locations\":[\"L1\"]}", NOW), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
 }
 
 static json_object *dump(oci_store *store, const char *org, int64_t *rows)
@@ -277,9 +250,9 @@ static void test_delete(void **state)
     populate(f->store, "org", f->dir);
     populate(f->store, "other", f->dir);
     paths seen = {0};
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_delete(writer, "org", collect_path, &seen), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     /* The files of the organization's import and export, before the rows went. */
     char upload[512], exported[512];
     snprintf(upload, sizeof upload, "%s/upload-org", f->dir);
@@ -304,10 +277,10 @@ static void test_delete(void **state)
     assert_int_equal(count_of(f->store, "other", "records"), 1);
 
     /* Without a visitor; an organization with nothing is fine too. */
-    writer = begin(f->store);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_delete(writer, "other", NULL, NULL), CM_OK);
     assert_int_equal(oci_store_state_delete(writer, "nobody", collect_path, &seen), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     assert_int_equal(seen.count, 2);
     assert_int_equal(count_of(f->store, "other", "import_errors"), 0);
     assert_int_equal(count_of(f->store, "other", "reservation_lines"), 0);
@@ -323,9 +296,9 @@ static void test_load_round_trip(void **state)
     char path[400];
     oci_store *fresh = open_store(f->dir, "fresh.db", path, sizeof path);
     char error[OCI_ERROR_MAX] = "";
-    oci_store_conn *writer = begin(fresh);
+    oci_store_conn *writer = th_store_begin(fresh);
     assert_int_equal(oci_store_state_load(writer, "org", tables, error), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     int64_t again_rows = 0;
     json_object *again = dump(fresh, "org", &again_rows);
     assert_int_equal(again_rows, rows);
@@ -342,19 +315,19 @@ static void test_load_round_trip(void **state)
     assert_int_equal(record.futures[0].quantity_milli, Q(3));
     oci_store_read_end(reader);
     /* Back into the first store after a delete: also the same. */
-    writer = begin(f->store);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_delete(writer, "org", NULL, NULL), CM_OK);
     assert_int_equal(oci_store_state_load(writer, "org", tables, error), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     again = dump(f->store, "org", &again_rows);
     assert_string_equal(cm_json_text(again, NULL), cm_json_text(tables, NULL));
     json_object_put(again);
     json_object_put(tables);
     /* No tables at all: nothing to load, fine. */
     json_object *empty = json_object_new_object();
-    writer = begin(fresh);
+    writer = th_store_begin(fresh);
     assert_int_equal(oci_store_state_load(writer, "org2", empty, error), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     json_object_put(empty);
     oci_store_close(fresh);
 }
@@ -393,20 +366,20 @@ static void test_load_moves_event_numbers_past_the_files_events(void **state)
 {
     fixture *f = *state;
     /* The file already holds events 1..5 of another organization. */
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     for (int i = 0; i < 5; i++) {
         oci_event event = event_of("other", "L1", "S", NOW, 0, Q(1));
         assert_int_equal(oci_store_event_add(writer, &event), CM_OK);
     }
-    commit(writer);
+    th_store_commit(writer);
     /* A snapshot with events 3 and 7 and a token between them (after 3): moved up by 5 - 3 + 1. */
     json_object *tables = parse("{\"events\":[" EVENT_ROW(3, 100) "," EVENT_ROW(7, 200) "],"
                                 "\"delta_tokens\":[{\"token\":\"t1\",\"org\":\"org\",\"place_type\":\"locations\","
                                 "\"places\":\"[]\",\"after_seq\":3,\"created_ms\":1}]}");
     char error[OCI_ERROR_MAX] = "";
-    writer = begin(f->store);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_load(writer, "org", tables, error), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     json_object_put(tables);
     assert_int_equal(seq_of_created(f, 100), 6);
     assert_int_equal(seq_of_created(f, 200), 10);
@@ -424,9 +397,9 @@ static void test_load_moves_event_numbers_past_the_files_events(void **state)
 
     /* Numbers above every event in the file stay as they are. */
     tables = parse("{\"events\":[" EVENT_ROW(50, 300) "]}");
-    writer = begin(f->store);
+    writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_load(writer, "org", tables, error), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     json_object_put(tables);
     assert_int_equal(seq_of_created(f, 300), 50);
 }
@@ -436,7 +409,7 @@ static void expect_refused(fixture *f, const char *tables_json, const char *need
 {
     json_object *tables = parse(tables_json);
     char error[OCI_ERROR_MAX] = "";
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     cm_err rc = oci_store_state_load(writer, "org", tables, error);
     oci_store_write_rollback(writer);
     json_object_put(tables);
@@ -512,9 +485,9 @@ static void test_load_refusals(void **state)
         "\"import_errors\":[{\"import_id\":\"imp-1\",\"line\":1,\"record_id\":\"r\",\"location\":\"L\",\"sku\":\"s\","
         "\"message\":\"m\"}]}");
     char error[OCI_ERROR_MAX] = "";
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_load(writer, "org", tables, error), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     json_object_put(tables);
     oci_import_row row;
     int found = 0;
@@ -537,9 +510,9 @@ static void put_import(fixture *f, const char *id, const char *org, const char *
     snprintf(row.status, sizeof row.status, "%s", status);
     row.created_ms = created_ms;
     row.link_expires_ms = created_ms + DAY;
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_import_insert(writer, &row), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
 }
 
 static int import_running(fixture *f, const char *org, char id[OCI_ID_MAX + 1])
@@ -572,10 +545,10 @@ static void test_import_running(void **state)
 
 static void add_events(fixture *f, const oci_event *events, size_t count)
 {
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     for (size_t i = 0; i < count; i++)
         assert_int_equal(oci_store_event_add(writer, &events[i]), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
 }
 
 static oci_quantities as_of(fixture *f, const char *location, int64_t at_ms, int *exists)
@@ -599,9 +572,9 @@ static void test_record_as_of(void **state)
     current.reserved = Q(1);
     current.has_effective_date = 1;
     current.effective_ms = NOW - DAY;
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_record_put(writer, "org", "L1", "S", &current, NOW), CM_OK);
-    commit(writer);
+    th_store_commit(writer);
     oci_event history[5] = {
         event_of("org", "L1", "S", NOW + 10, Q(10), Q(20)),
         event_of("org", "L1", "S", NOW + 20, Q(20), Q(30)),
@@ -664,7 +637,7 @@ static void test_database_errors(void **state)
 {
     fixture *f = *state;
     populate(f->store, "org", f->dir);
-    sql_exec(f->path, "DROP TABLE reservation_lines; DROP TABLE imports; DROP TABLE events;");
+    th_store_sql_exec(f->path, "DROP TABLE reservation_lines; DROP TABLE imports; DROP TABLE events;");
     json_object *tables = json_object_new_object(), *counts = json_object_new_object();
     int64_t rows = 0;
     int busy = -1, exists = -1;
@@ -685,7 +658,7 @@ static void test_database_errors(void **state)
     assert_false(json_object_object_get_ex(counts, "events", NULL));
     json_object_put(tables);
     json_object_put(counts);
-    oci_store_conn *writer = begin(f->store);
+    oci_store_conn *writer = th_store_begin(f->store);
     assert_int_equal(oci_store_state_delete(writer, "org", NULL, NULL), CM_EDB);
     char error[OCI_ERROR_MAX] = "";
     json_object *load = parse("{\"events\":[" EVENT_ROW(3, 100) "]}");
