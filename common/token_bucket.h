@@ -37,7 +37,11 @@ typedef struct cm_bucket_decision {
 void cm_bucket_init(cm_token_bucket *bucket, double requests_per_second, double burst, int64_t now_ms);
 void cm_bucket_destroy(cm_token_bucket *bucket);
 
-/* Takes one token at `now_ms` (wall clock, ms since the epoch); fills *out. */
+/* Takes one token at `now_ms`; fills *out. Any clock in ms serves as long as one bucket always gets
+ * the same one (a clock that steps back only delays the refill). reset_epoch_s is an epoch second
+ * only on the wall clock: the bundled core passes its own (wall clock plus the test skew) for the
+ * X-RateLimit-Reset header; the gateway passes the monotonic clock and reads only `allowed` and
+ * `retry_after_s`. */
 void cm_bucket_take(cm_token_bucket *bucket, int64_t now_ms, cm_bucket_decision *out);
 
 #endif
