@@ -24,9 +24,7 @@ cm_err q_new_job_chunk(const q_new_job *job, size_t index, cm_body *scratch, con
      * can wrap around in size_t for an index far out of range and land on a valid item. */
     if (index >= q_new_job_chunk_count(job))
         return CM_EINVAL;
-    size_t first = index * chunk_size;
-    if (first >= item_count)
-        return CM_EINVAL;
+    size_t first = index * chunk_size; /* < item_count: index < ceil(item_count / chunk_size) */
     size_t count = item_count - first < chunk_size ? item_count - first : chunk_size;
     size_t start = first ? job->item_ends[first - 1] : 0, end = job->item_ends[first + count - 1];
     if (end < start)
