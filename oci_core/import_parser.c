@@ -76,6 +76,7 @@ static void read_header(oci_import_parser *parser, const json_object *obj, oci_i
 {
     const char *mode = NULL, *location = NULL;
     const char *key = json_object_object_get_ex(obj, "location", NULL) ? "location" : "locationId";
+    out->is_header = 1;
     keep(out->location_id, sizeof out->location_id, obj, key);
     if (parser->layout == OCI_LAYOUT_HIGH_PERFORMANCE) {
         fail(out, "a location header cannot follow high-performance records (layouts cannot be mixed)");

@@ -46,6 +46,7 @@ typedef struct oci_import_line {
     char location_id[OCI_LOCATION_ID_MAX + 1];
     char sku[OCI_SKU_MAX + 1];
     char message[OCI_MESSAGE_MAX];
+    int is_header; /* 1: a legacy location header, valid or not (not a record: never counted as read) */
 } oci_import_line;
 
 void oci_import_parser_init(oci_import_parser *parser);

@@ -208,7 +208,8 @@ static cm_err commit_batch(oci_core *core, const oci_graph *graph, oci_import_ro
         } else if (line->kind == OCI_LINE_ERROR) {
             char message[OCI_MESSAGE_MAX + 32];
             snprintf(message, sizeof message, "line %lld: %s", (long long)lines[i].line_number, line->message);
-            if (line->record_id[0] || line->sku[0] || !strstr(line->message, "header"))
+            /* A refused record was read; a refused location header is not a record. */
+            if (!line->is_header)
                 next.read_count++;
             next.failed_count++;
             rc = oci_store_import_error_add(writer, row->id, lines[i].line_number, line->record_id, line->location_id,

@@ -381,6 +381,7 @@ static void test_legacy_file(void **state)
     assert_string_equal(row.result_status, "COMPLETED_WITH_PARTIAL_FAILURES");
     assert_int_equal(row.processed_count, 2);
     assert_int_equal(row.failed_count, 2); /* the bad header and the record under it */
+    assert_int_equal(row.read_count, 3);   /* the three records: headers, good or bad, are not records */
     assert_int_equal(row.parser_layout, OCI_LAYOUT_LEGACY);
     assert_int_equal(row.parser_has_location, 0);
     assert_int_equal(on_hand(oci, "phoenix", "sku-l"), Q(2));
