@@ -121,20 +121,54 @@ static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed
     return q_messages_final(pool->config.store, job, items_failed, extra);
 }
 
+/* The job's messages without its refused items' reasons, which could not be read back: the ones it
+ * has, `extra`, and a line that says how many were refused (NULL when memory ran out). */
+static char *messages_without_failures(const q_job *job, int64_t items_failed, const char *extra)
+{
+    cm_body messages;
+    cm_err rc = q_messages_init(&messages, job->messages_json);
+    if (!rc && extra)
+        rc = q_messages_add(&messages, extra);
+    if (!rc && items_failed > 0) {
+        char text[160];
+        snprintf(text, sizeof text,
+                 "%" PRId64 " items were refused by OCI; their reasons could not be read back from the store.",
+                 items_failed);
+        rc = q_messages_add(&messages, text);
+    }
+    if (rc && rc != CM_ETOOBIG) {
+        cm_body_free(&messages);
+        return NULL;
+    }
+    size_t length = 0;
+    return cm_body_take(&messages, &length);
+}
+
 static void finish(worker *self, const q_job *job, q_status status, int success, int64_t items_failed,
                    const char *extra_message)
 {
     q_pool *pool = self->pool;
     char *messages = final_messages(pool, job, items_failed, extra_message);
     if (!messages) {
-        /* Out of memory: finishing with no messages would lose the refused items' reasons for
-         * good. Every chunk is recorded, so the job waits a second and is finished by whichever
-         * worker claims it next. */
-        cm_log_warn("job.finish_deferred", "job=%" PRId64 " its messages could not be built (out of memory)",
-                    job->job_id);
-        q_store_park(pool->config.store, job->job_id, self->token, cm_now_ms() + 1000, job->retry_started_ms,
-                     "out of memory while finishing");
-        return;
+        /* Short of memory, or the refused items' reasons cannot be read from the store: finishing
+         * without them would lose them for good. Every chunk is recorded, so the job waits a
+         * second and is finished by whichever worker claims it next; past the retry budget (a
+         * store that keeps failing to read them) it is finished with a line saying so. */
+        int64_t now = cm_now_ms();
+        int64_t since = job->retry_started_ms ? job->retry_started_ms : now;
+        if (now - since >= pool->config.retry_budget_ms)
+            messages = messages_without_failures(job, items_failed, extra_message);
+        if (!messages) {
+            cm_log_warn("job.finish_deferred", "job=%" PRId64 " its messages could not be built; finishing later",
+                        job->job_id);
+            q_store_park(pool->config.store, job->job_id, self->token, now + 1000, since,
+                         "the job's messages could not be built while finishing");
+            return;
+        }
+        cm_log_error("job.finish_without_reasons",
+                     "job=%" PRId64 " the refused items' reasons could not be read for %" PRId64
+                     " s; finished without them",
+                     job->job_id, (now - since) / 1000);
     }
     cm_err rc = q_store_finish(pool->config.store, job->job_id, self->token, status, success, messages,
                                cm_now_ms());

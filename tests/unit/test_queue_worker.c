@@ -460,6 +460,44 @@ static void test_small_jobs_are_coalesced(void **state)
         assert_true(f->delivery->calls[c].batch_key[0] != '\0' || f->delivery->calls[c].record_count <= 3);
 }
 
+/* The refused items' reasons cannot be read back when the job finishes (the table is gone behind
+ * the store's back, a store that keeps failing): the job waits and tries again, and once the retry
+ * budget is spent it is finished all the same, its messages saying how many items were refused. */
+static void test_unreadable_reasons_end_after_the_budget(void **state)
+{
+    qf_fixture *f = *state;
+    f->delivery->refuse_item_index = 5;  /* in the first chunk */
+    f->delivery->delay_ms = 300;         /* the second chunk's delivery is the moment to break */
+    int64_t id = qf_accept_job(f, 1, 3004, "UR", 3004, 0, 3000);
+    qf_start_pool(f, 1, 1500);
+    for (int waited = 0;; waited += 10) {
+        pthread_mutex_lock(&f->delivery->lock);
+        size_t calls = f->delivery->call_count;
+        pthread_mutex_unlock(&f->delivery->lock);
+        if (calls >= 2)
+            break;
+        assert_true(waited < 20000);
+        cm_sleep_ms(10);
+    }
+    char path[400];
+    snprintf(path, sizeof path, "%s/gateway.db", f->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE item_failures", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    q_job job = qf_wait_finished(f, 1, id, 30000);
+    assert_int_equal(job.status, Q_SUCCESS);
+    assert_false(job.success);
+    assert_int_equal(job.items_failed, 1);
+    assert_int_equal(job.items_applied, 3003);
+    assert_non_null(
+        strstr(job.messages_json, "1 items were refused by OCI; their reasons could not be read back from the store."));
+    /* It was tried more than once: finished at least the budget after the first try. */
+    assert_true(job.finished_ms - job.started_ms >= 1500);
+    q_job_clear(&job);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +509,7 @@ int main(void)
         QF_ON_BOTH(test_final_failure_is_not_retried),
         QF_ON_BOTH(test_retry_budget_exhausted),
         QF_ON_BOTH(test_item_refusals_are_results),
+        QF_ON_SQLITE(test_unreadable_reasons_end_after_the_budget),
         QF_ON_BOTH(test_all_refused_fails_the_job),
         QF_ON_BOTH(test_extras_are_kept),
         QF_ON_BOTH(test_queue_cuts_the_items),
