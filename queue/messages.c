@@ -36,9 +36,15 @@ cm_err q_messages_init(cm_body *messages, const char *existing)
     /* An array after leading white space is still an array: its messages are kept, without the
      * white space. */
     size_t start = 0, length = 0;
-    if (existing && looks_like_array(existing, &start, &length) &&
-        cm_body_append(messages, existing + start, length) == CM_OK)
-        return CM_OK;
+    if (existing && looks_like_array(existing, &start, &length)) {
+        cm_err rc = cm_body_append(messages, existing + start, length);
+        if (rc != CM_ETOOBIG)
+            return rc; /* CM_OK, or CM_ENOMEM: the caller tries later rather than lose them */
+        /* Longer than the limit (kept by a version with a larger one): not silently emptied. */
+        cm_body_reset(messages);
+        return cm_body_append(messages, "[\"(earlier messages were longer than the limit and were dropped)\"]",
+                              strlen("[\"(earlier messages were longer than the limit and were dropped)\"]"));
+    }
     cm_body_reset(messages);
     return cm_body_append(messages, "[]", 2);
 }

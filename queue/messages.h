@@ -15,7 +15,9 @@
 #define Q_MESSAGES_MAX_BYTES (1024 * 1024)
 
 /* Starts `messages` as a copy of `existing` (a JSON array text, e.g. the stored messages), or as
- * "[]" when `existing` is NULL or is not an array's text. CM_OK or CM_ENOMEM. */
+ * "[]" when `existing` is NULL or is not an array's text, or as one line saying the earlier ones
+ * were dropped when `existing` is longer than Q_MESSAGES_MAX_BYTES. CM_OK or CM_ENOMEM (nothing
+ * is kept then: the caller must not store the result). */
 cm_err q_messages_init(cm_body *messages, const char *existing);
 
 /* Appends one string. CM_OK, CM_ETOOBIG (past Q_MESSAGES_MAX_BYTES: nothing appended), CM_ENOMEM. */

@@ -94,6 +94,29 @@ static void test_init_with_text_that_is_not_an_array_is_empty(void **state)
     }
 }
 
+/* Stored messages longer than the limit (a version with a larger one kept them) are replaced by a
+ * line that says so, not silently by "[]". */
+static void test_init_with_stored_messages_past_the_limit(void **state)
+{
+    (void)state;
+    size_t length = Q_MESSAGES_MAX_BYTES + 100;
+    char *stored = malloc(length + 1);
+    assert_non_null(stored);
+    memset(stored, 'x', length);
+    stored[0] = '[';
+    stored[1] = '"';
+    stored[length - 2] = '"';
+    stored[length - 1] = ']';
+    stored[length] = '\0';
+    cm_body messages;
+    assert_int_equal(q_messages_init(&messages, stored), CM_OK);
+    assert_string_equal(messages.data, "[\"(earlier messages were longer than the limit and were dropped)\"]");
+    assert_int_equal(q_messages_add(&messages, "next"), CM_OK);
+    assert_non_null(strstr(messages.data, ",\"next\"]"));
+    cm_body_free(&messages);
+    free(stored);
+}
+
 /* ---- q_messages_empty ---- */
 
 static void test_empty_means_no_element(void **state)
@@ -498,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_init_copies_an_array_text),
         cmocka_unit_test(test_init_copies_an_array_text_after_leading_space),
         cmocka_unit_test(test_init_with_text_that_is_not_an_array_is_empty),
+        cmocka_unit_test(test_init_with_stored_messages_past_the_limit),
         cmocka_unit_test(test_empty_means_no_element),
         cmocka_unit_test(test_add_appends_in_order_with_separators),
         cmocka_unit_test(test_add_after_stored_messages_and_inside_blank_arrays),
