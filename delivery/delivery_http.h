@@ -7,8 +7,8 @@
  * availability import: submit, upload the gzip NDJSON file (with its SHA-256) as multipart, poll
  * the status with growing pauses, read the result file and refuse each failed line's record.
  * Outcomes follow queue/delivery.h through q_classify_http_status: no answer, timeouts, 5xx and
- * 429 are RETRY (a Retry-After on a 429 or 503 sets the wait); other 4xx are FINAL with the status and OCI's errorCode and
- * message. A 401 renews a token obtained by a login (OAuth or JWT, delivery/token_source.h) and
+ * 429 are RETRY (a Retry-After on a 429 or 503 sets the wait); other 4xx are FINAL with the
+ * status and OCI's errorCode and message. A 401 renews a token obtained by a login (OAuth or JWT, delivery/token_source.h) and
  * tries once more. An import that ended (COMPLETED,
  * FAILED, EXPIRED, STOPPED) is deleted afterwards, best effort. Re-delivering a chunk is harmless:
  * its record ids are deterministic and OCI skips ids it has applied.

@@ -24,11 +24,11 @@ static size_t trimmed_length(const char *url)
     return length;
 }
 
-/* 1 when `base` (without its trailing slashes) followed by `path` fits in URL_MAX. A URL cut to
- * fit would send the login elsewhere: it is refused instead. */
-static int url_fits(const char *base, const char *path)
+/* 1 when `base` (without its trailing slashes) followed by `path_length` more bytes fits in
+ * URL_MAX. A URL cut to fit would send the request elsewhere: it is refused instead. */
+static int url_fits(const char *base, size_t path_length)
 {
-    return trimmed_length(base) + strlen(path) < URL_MAX;
+    return trimmed_length(base) + path_length < URL_MAX;
 }
 
 /* Signs a fresh assertion (caller frees and wipes), or NULL. */
@@ -53,7 +53,7 @@ static char *make_assertion(const dl_token_login *login, EVP_PKEY *key)
 q_delivery_status dl_fetch_jwt(const dl_fetch_call *call, EVP_PKEY *key, dl_fetched *out)
 {
     const dl_token_login *login = call->login;
-    if (!url_fits(login->jwt_login_url, "/services/oauth2/token")) {
+    if (!url_fits(login->jwt_login_url, strlen("/services/oauth2/token"))) {
         snprintf(call->message, Q_DELIVERY_MESSAGE_MAX, "the JWT login URL is too long (at most %zu bytes)",
                  URL_MAX - 1 - strlen("/services/oauth2/token"));
         return Q_DELIVERY_FINAL;
@@ -106,7 +106,7 @@ q_delivery_status dl_fetch_jwt(const dl_fetch_call *call, EVP_PKEY *key, dl_fetc
 q_delivery_status dl_provision_org(const dl_fetch_call *call, const char *token, const char *org_id)
 {
     const char *base = call->login->provision_base_url;
-    if (trimmed_length(base) + strlen("/inventory/internal/v1/organizations/") + strlen(org_id) >= URL_MAX) {
+    if (!url_fits(base, strlen("/inventory/internal/v1/organizations/") + strlen(org_id))) {
         snprintf(call->message, Q_DELIVERY_MESSAGE_MAX,
                  "the internal organization route's URL would be longer than %d bytes", URL_MAX - 1);
         return Q_DELIVERY_FINAL;

@@ -41,9 +41,9 @@ cm_err q_messages_init(cm_body *messages, const char *existing)
         if (rc != CM_ETOOBIG)
             return rc; /* CM_OK, or CM_ENOMEM: the caller tries later rather than lose them */
         /* Longer than the limit (kept by a version with a larger one): not silently emptied. */
+        static const char dropped[] = "[\"(earlier messages were longer than the limit and were dropped)\"]";
         cm_body_reset(messages);
-        return cm_body_append(messages, "[\"(earlier messages were longer than the limit and were dropped)\"]",
-                              strlen("[\"(earlier messages were longer than the limit and were dropped)\"]"));
+        return cm_body_append(messages, dropped, sizeof dropped - 1);
     }
     cm_body_reset(messages);
     return cm_body_append(messages, "[]", 2);
@@ -123,6 +123,27 @@ char *q_messages_final(q_store *store, const q_job *job, int64_t items_failed, c
         }
     }
     if (incomplete) {
+        cm_body_free(&messages);
+        return NULL;
+    }
+    size_t length = 0;
+    return cm_body_take(&messages, &length);
+}
+
+char *q_messages_without_failures(const q_job *job, int64_t items_failed, const char *extra)
+{
+    cm_body messages;
+    cm_err rc = q_messages_init(&messages, job->messages_json);
+    if (!rc && extra)
+        rc = q_messages_add(&messages, extra);
+    if (!rc && items_failed > 0) {
+        char text[160];
+        snprintf(text, sizeof text,
+                 "%" PRId64 " items were refused by OCI; their reasons could not be read back from the store.",
+                 items_failed);
+        rc = q_messages_add(&messages, text);
+    }
+    if (rc && rc != CM_ETOOBIG) {
         cm_body_free(&messages);
         return NULL;
     }

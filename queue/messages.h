@@ -33,4 +33,9 @@ int q_messages_empty(const cm_body *messages);
  * messages past Q_MESSAGES_MAX_BYTES are left out. */
 char *q_messages_final(q_store *store, const q_job *job, int64_t items_failed, const char *extra);
 
+/* The same without the refused items' reasons, for a job whose reasons cannot be read back: its
+ * stored messages, `extra`, and a line saying how many items were refused. NULL when memory ran
+ * out. */
+char *q_messages_without_failures(const q_job *job, int64_t items_failed, const char *extra);
+
 #endif

@@ -121,29 +121,6 @@ static char *final_messages(q_pool *pool, const q_job *job, int64_t items_failed
     return q_messages_final(pool->config.store, job, items_failed, extra);
 }
 
-/* The job's messages without its refused items' reasons, which could not be read back: the ones it
- * has, `extra`, and a line that says how many were refused (NULL when memory ran out). */
-static char *messages_without_failures(const q_job *job, int64_t items_failed, const char *extra)
-{
-    cm_body messages;
-    cm_err rc = q_messages_init(&messages, job->messages_json);
-    if (!rc && extra)
-        rc = q_messages_add(&messages, extra);
-    if (!rc && items_failed > 0) {
-        char text[160];
-        snprintf(text, sizeof text,
-                 "%" PRId64 " items were refused by OCI; their reasons could not be read back from the store.",
-                 items_failed);
-        rc = q_messages_add(&messages, text);
-    }
-    if (rc && rc != CM_ETOOBIG) {
-        cm_body_free(&messages);
-        return NULL;
-    }
-    size_t length = 0;
-    return cm_body_take(&messages, &length);
-}
-
 static void finish(worker *self, const q_job *job, q_status status, int success, int64_t items_failed,
                    const char *extra_message)
 {
@@ -157,7 +134,7 @@ static void finish(worker *self, const q_job *job, q_status status, int success,
         int64_t now = cm_now_ms();
         int64_t since = job->retry_started_ms ? job->retry_started_ms : now;
         if (now - since >= pool->config.retry_budget_ms)
-            messages = messages_without_failures(job, items_failed, extra_message);
+            messages = q_messages_without_failures(job, items_failed, extra_message);
         if (!messages) {
             cm_log_warn("job.finish_deferred", "job=%" PRId64 " its messages could not be built; finishing later",
                         job->job_id);
