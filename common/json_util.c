@@ -114,6 +114,11 @@ int cm_utf8_valid(const char *text, size_t length)
  * lets overlong forms, surrogates and code points above U+10FFFF through. This pass runs over text json-c has accepted and finds the first such token.
  * Returns 0, or -1 with *offset and *what set.
  */
+static int is_number_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
 static int check_strict(const char *text, size_t length, size_t *offset, const char **what, size_t *colons)
 {
     size_t i = 0;
@@ -141,31 +146,37 @@ static int check_strict(const char *text, size_t length, size_t *offset, const c
             return -1;
         } else if (c == '-' || isdigit(c)) {
             size_t start = i;
-            while (i < length && text[i] && strchr("+-.eE0123456789", text[i]))
+            int has_exponent = 0;
+            while (i < length && is_number_char(text[i])) {
+                has_exponent |= text[i] == 'e' || text[i] == 'E';
                 i++;
-            char small[64];
-            size_t n = i - start;
-            char *number = n < sizeof small ? small : malloc(n + 1);
-            if (!number) {
-                *offset = start;
-                *what = "out of memory";
-                return -1;
             }
-            memcpy(number, text + start, n);
-            number[n] = '\0';
-            int grammatical = is_rfc8259_number(number, n);
-            double value = strtod(number, NULL);
-            if (number != small)
-                free(number);
-            if (!grammatical) {
+            size_t n = i - start;
+            if (!is_rfc8259_number(text + start, n)) {
                 *offset = start;
                 *what = "number is not JSON (RFC 8259 wants digits on both sides of '.')";
                 return -1;
             }
-            if (!isfinite(value)) {
-                *offset = start;
-                *what = "number out of range";
-                return -1;
+            /* Only an exponent or more than 300 digits can overflow a double: the common number
+             * is not converted (strtod was a tenth of a refresh item's validation). */
+            if (has_exponent || n > 300) {
+                char small[64];
+                char *number = n < sizeof small ? small : malloc(n + 1);
+                if (!number) {
+                    *offset = start;
+                    *what = "out of memory";
+                    return -1;
+                }
+                memcpy(number, text + start, n);
+                number[n] = '\0';
+                double value = strtod(number, NULL);
+                if (number != small)
+                    free(number);
+                if (!isfinite(value)) {
+                    *offset = start;
+                    *what = "number out of range";
+                    return -1;
+                }
             }
         } else if (isalpha(c)) {
             size_t start = i;

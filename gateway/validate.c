@@ -116,7 +116,8 @@ static int is_json_number_text(const char *text)
     return *s == '\0';
 }
 
-/* A number given as a JSON number or a numeric string, as a new value for the normalized item. */
+/* A number given as a JSON number or a numeric string, as a value (a new reference) for the stored
+ * record's kept members. */
 static number_check decimal_number(json_object *value, json_object **normalized)
 {
     if (!value)
@@ -144,17 +145,42 @@ static number_check decimal_number(json_object *value, json_object **normalized)
     return NUMBER_WRONG_TYPE;
 }
 
-static void check_identifier(json_object *item, const char *key, const char *prefix, gw_problems *problems,
-                             json_object *normalized, const char **out)
+/* What check_item found in an item: the record's fields, and its kept members written to `kept`
+ * (the session's buffer, emptied per item). `rc` is the first failure to write them (memory). */
+typedef struct checked_item {
+    tr_stored_fields fields;
+    cm_body *kept;
+    cm_err rc;
+} checked_item;
+
+static void keep(checked_item *checked, cm_err rc)
+{
+    if (!checked->rc)
+        checked->rc = rc;
+}
+
+/* "items[3].quantity", or "items[3]" when `key` is NULL. Built only when a problem is reported:
+ * a valid item costs no formatting (it was a tenth of the request path's time). */
+static const char *field_name(char out[GW_PROBLEM_FIELD_MAX], size_t index, const char *key)
+{
+    if (key)
+        snprintf(out, GW_PROBLEM_FIELD_MAX, "items[%zu].%s", index, key);
+    else
+        snprintf(out, GW_PROBLEM_FIELD_MAX, "items[%zu]", index);
+    return out;
+}
+
+static void check_identifier(json_object *item, const char *key, size_t index, gw_problems *problems,
+                             const char **out, size_t *out_length)
 {
     json_object *value = NULL;
     *out = NULL;
+    *out_length = 0;
     if (!json_object_object_get_ex(item, key, &value))
         return;
     char field[GW_PROBLEM_FIELD_MAX];
-    snprintf(field, sizeof field, "%s.%s", prefix, key);
     if (!value || !json_object_is_type(value, json_type_string)) {
-        add_problem(problems, INVALID, field, "%s must be a string.", field);
+        add_problem(problems, INVALID, field_name(field, index, key), "%s must be a string.", field);
         return;
     }
     const char *text = json_object_get_string(value);
@@ -162,177 +188,219 @@ static void check_identifier(json_object *item, const char *key, const char *pre
     if (length == 0)
         return; /* an empty identifier counts as absent */
     if (length > GW_MAX_IDENTIFIER_LENGTH) {
-        add_problem(problems, INVALID, field, "%s is %zu characters long; at most %d are allowed.", field,
-                    length, GW_MAX_IDENTIFIER_LENGTH);
+        add_problem(problems, INVALID, field_name(field, index, key),
+                    "%s is %zu characters long; at most %d are allowed.", field, length, GW_MAX_IDENTIFIER_LENGTH);
         return;
     }
-    if (memchr(text, '\0', length) != NULL || json_object_get_string_len(value) != (int)length) {
-        add_problem(problems, INVALID, field, "%s contains a NUL character.", field);
+    if (json_object_get_string_len(value) != (int)length) {
+        add_problem(problems, INVALID, field_name(field, index, key), "%s contains a NUL character.", field);
         return;
     }
     *out = text;
-    json_object_object_add(normalized, key, json_object_get(value));
+    *out_length = length;
 }
 
-static void check_integer_field(json_object *item, const char *key, const char *prefix, int64_t minimum,
-                                gw_problems *problems, json_object *normalized)
+/* 1 and *number when the integer field `key` is present and valid, else 0 (a problem is added
+ * when it is present and wrong). */
+static int check_integer_field(json_object *item, const char *key, size_t index, int64_t minimum,
+                               gw_problems *problems, int64_t *number)
 {
     json_object *value = NULL;
     if (!json_object_object_get_ex(item, key, &value))
-        return;
+        return 0;
     char field[GW_PROBLEM_FIELD_MAX];
-    snprintf(field, sizeof field, "%s.%s", prefix, key);
-    int64_t number = 0;
-    number_check rc = whole_number(value, 1, &number);
+    *number = 0;
+    number_check rc = whole_number(value, 1, number);
     if (rc == NUMBER_WRONG_TYPE)
-        add_problem(problems, INVALID, field, "%s must be an integer.", field);
+        add_problem(problems, INVALID, field_name(field, index, key), "%s must be an integer.", field);
     else if (rc == NUMBER_BAD_VALUE)
-        add_problem(problems, INVALID, field, "%s must be a whole number.", field);
-    else if (number < minimum || number > GW_MAX_QUANTITY)
-        add_problem(problems, INVALID, field, "%s must be between %" PRId64 " and %lld; got %" PRId64 ".",
-                    field, minimum, GW_MAX_QUANTITY, number);
+        add_problem(problems, INVALID, field_name(field, index, key), "%s must be a whole number.", field);
+    else if (*number < minimum || *number > GW_MAX_QUANTITY)
+        add_problem(problems, INVALID, field_name(field, index, key),
+                    "%s must be between %" PRId64 " and %lld; got %" PRId64 ".", field, minimum, GW_MAX_QUANTITY,
+                    *number);
     else
-        json_object_object_add(normalized, key, json_object_new_int64(number));
+        return 1;
+    return 0;
 }
 
-static void check_decimal_field(json_object *item, const char *key, const char *stored_key,
-                                const char *prefix, int non_negative, gw_problems *problems,
-                                json_object *normalized)
+static void keep_integer_field(json_object *item, const char *key, size_t index, int64_t minimum,
+                               gw_problems *problems, checked_item *checked)
+{
+    int64_t number = 0;
+    if (check_integer_field(item, key, index, minimum, problems, &number))
+        keep(checked, tr_stored_kept_int(checked->kept, key, number));
+}
+
+static void check_decimal_field(json_object *item, const char *key, const char *stored_key, size_t index,
+                                int non_negative, gw_problems *problems, checked_item *checked)
 {
     json_object *value = NULL;
     if (!json_object_object_get_ex(item, key, &value))
         return;
     char field[GW_PROBLEM_FIELD_MAX];
-    snprintf(field, sizeof field, "%s.%s", prefix, key);
     json_object *number = NULL;
     number_check rc = decimal_number(value, &number);
     if (rc == NUMBER_WRONG_TYPE) {
-        add_problem(problems, INVALID, field, "%s must be a number.", field);
+        add_problem(problems, INVALID, field_name(field, index, key), "%s must be a number.", field);
     } else if (rc == NUMBER_BAD_VALUE) {
-        add_problem(problems, INVALID, field, "%s is not a valid finite number.", field);
+        add_problem(problems, INVALID, field_name(field, index, key), "%s is not a valid finite number.", field);
     } else if (non_negative && json_object_get_double(number) < 0) {
-        add_problem(problems, INVALID, field, "%s must not be negative.", field);
-        json_object_put(number);
+        add_problem(problems, INVALID, field_name(field, index, key), "%s must not be negative.", field);
     } else {
-        json_object_object_add(normalized, stored_key, number);
+        keep(checked, tr_stored_kept_value(checked->kept, stored_key, number));
     }
+    json_object_put(number);
 }
 
-static void check_item(json_object *item, size_t index, const cm_tenant *tenant, int adjust, gw_problems *problems,
-                       json_object *normalized, const char **sku_out)
+static void check_sku(const tr_legacy_item *identifiers, size_t index, const cm_tenant *tenant,
+                      gw_problems *problems, const char **sku_out)
 {
-    char prefix[24];
-    snprintf(prefix, sizeof prefix, "items[%zu]", index);
-    *sku_out = NULL;
-    if (!json_object_is_type(item, json_type_object)) {
-        add_problem(problems, INVALID, prefix, "%s must be an object.", prefix);
+    const char *sku = tr_choose_sku(identifiers, tenant->sku_from, tenant->sku_from_count);
+    char field[GW_PROBLEM_FIELD_MAX], prefix[GW_PROBLEM_FIELD_MAX];
+    if (!sku) {
+        if (!identifiers->sku && !identifiers->part_number && !identifiers->upc)
+            add_problem(problems, MISSING, field_name(field, index, "sku"),
+                        "%s needs at least one of sku, partNumber or upc.", field_name(prefix, index, NULL));
+        else
+            add_problem(problems, MISSING, field_name(field, index, "sku"),
+                        "%s has no identifier this tenant takes as the OCI sku (configured order: skuFrom).",
+                        field_name(prefix, index, NULL));
         return;
     }
-    tr_legacy_item identifiers = {0};
-    check_identifier(item, "sku", prefix, problems, normalized, &identifiers.sku);
-    check_identifier(item, "partNumber", prefix, problems, normalized, &identifiers.part_number);
-    check_identifier(item, "upc", prefix, problems, normalized, &identifiers.upc);
-    const char *sku = tr_choose_sku(&identifiers, tenant->sku_from, tenant->sku_from_count);
-    if (!sku) {
-        if (!identifiers.sku && !identifiers.part_number && !identifiers.upc) {
-            char field[GW_PROBLEM_FIELD_MAX];
-            snprintf(field, sizeof field, "%s.sku", prefix);
-            add_problem(problems, MISSING, field, "%s needs at least one of sku, partNumber or upc.", prefix);
-        } else {
-            char field[GW_PROBLEM_FIELD_MAX];
-            snprintf(field, sizeof field, "%s.sku", prefix);
-            add_problem(problems, MISSING, field,
-                        "%s has no identifier this tenant takes as the OCI sku (configured order: skuFrom).",
-                        prefix);
-        }
-    } else {
-        char why[TR_WHY_MAX];
-        if (!tr_sku_is_valid(sku, why)) {
-            const char *key = sku == identifiers.sku ? "sku" : sku == identifiers.part_number ? "partNumber" : "upc";
-            char field[GW_PROBLEM_FIELD_MAX];
-            snprintf(field, sizeof field, "%s.%s", prefix, key);
-            add_problem(problems, INVALID, field, "%s cannot be an OCI sku: %s.", field, why);
-        } else {
-            *sku_out = sku;
-        }
+    char why[TR_WHY_MAX];
+    if (!tr_sku_is_valid(sku, why)) {
+        const char *key = sku == identifiers->sku           ? "sku"
+                          : sku == identifiers->part_number ? "partNumber"
+                                                            : "upc";
+        add_problem(problems, INVALID, field_name(field, index, key), "%s cannot be an OCI sku: %s.", field, why);
+        return;
     }
+    *sku_out = sku;
+}
 
+static void check_quantity(json_object *item, size_t index, int adjust, gw_problems *problems, checked_item *checked)
+{
     json_object *quantity = NULL;
     char field[GW_PROBLEM_FIELD_MAX];
-    snprintf(field, sizeof field, "%s.quantity", prefix);
     if (!json_object_object_get_ex(item, "quantity", &quantity)) {
-        add_problem(problems, MISSING, field, "%s is required.", field);
-    } else {
-        int64_t number = 0;
-        number_check rc = whole_number(quantity, 1, &number);
-        if (rc == NUMBER_WRONG_TYPE)
-            add_problem(problems, INVALID, field, "%s must be an integer (a number or a string of digits).", field);
-        else if (rc == NUMBER_BAD_VALUE)
-            add_problem(problems, INVALID, field, "%s must be a whole number.", field);
-        else if (number < 0 && !adjust)
-            add_problem(problems, INVALID, field, "%s must not be negative; got %" PRId64 ".", field, number);
-        else if (number > GW_MAX_QUANTITY || number < -GW_MAX_QUANTITY)
-            add_problem(problems, INVALID, field, "%s is larger than %lld%s.", field, GW_MAX_QUANTITY,
-                        adjust ? " in size" : "");
-        else
-            json_object_object_add(normalized, "quantity", json_object_new_int64(number));
+        add_problem(problems, MISSING, field_name(field, index, "quantity"), "%s is required.", field);
+        return;
     }
+    int64_t number = 0;
+    number_check rc = whole_number(quantity, 1, &number);
+    if (rc == NUMBER_WRONG_TYPE)
+        add_problem(problems, INVALID, field_name(field, index, "quantity"),
+                    "%s must be an integer (a number or a string of digits).", field);
+    else if (rc == NUMBER_BAD_VALUE)
+        add_problem(problems, INVALID, field_name(field, index, "quantity"), "%s must be a whole number.", field);
+    else if (number < 0 && !adjust)
+        add_problem(problems, INVALID, field_name(field, index, "quantity"),
+                    "%s must not be negative; got %" PRId64 ".", field, number);
+    else if (number > GW_MAX_QUANTITY || number < -GW_MAX_QUANTITY)
+        add_problem(problems, INVALID, field_name(field, index, "quantity"), "%s is larger than %lld%s.", field,
+                    GW_MAX_QUANTITY, adjust ? " in size" : "");
+    else
+        checked->fields.quantity = number;
+}
 
-    check_integer_field(item, "binID", prefix, 1, problems, normalized);
+static void check_locator(json_object *item, size_t index, gw_problems *problems, checked_item *checked)
+{
+    json_object *locator = NULL;
+    if (!json_object_object_get_ex(item, "inventoryLocatorName", &locator))
+        return;
+    char field[GW_PROBLEM_FIELD_MAX];
+    if (!locator || !json_object_is_type(locator, json_type_string))
+        add_problem(problems, INVALID, field_name(field, index, "inventoryLocatorName"), "%s must be a string.",
+                    field);
+    else if (json_object_get_string_len(locator) > GW_MAX_LOCATOR_NAME)
+        add_problem(problems, INVALID, field_name(field, index, "inventoryLocatorName"),
+                    "%s is %d characters long; at most %d are allowed.", field, json_object_get_string_len(locator),
+                    GW_MAX_LOCATOR_NAME);
+    else
+        keep(checked, tr_stored_kept_value(checked->kept, "inventoryLocatorName", locator));
+}
+
+static void check_attributes(json_object *item, size_t index, gw_problems *problems, checked_item *checked)
+{
+    json_object *attributes = NULL;
+    if (!json_object_object_get_ex(item, "attributes", &attributes))
+        return;
+    char field[GW_PROBLEM_FIELD_MAX];
+    if (!attributes || !json_object_is_type(attributes, json_type_array)) {
+        add_problem(problems, INVALID, field_name(field, index, "attributes"), "%s must be an array of strings.",
+                    field);
+        return;
+    }
+    if (json_object_array_length(attributes) > GW_MAX_ATTRIBUTES) {
+        add_problem(problems, INVALID, field_name(field, index, "attributes"),
+                    "%s has %zu entries; at most %d are allowed.", field, json_object_array_length(attributes),
+                    GW_MAX_ATTRIBUTES);
+        return;
+    }
+    int ok = 1;
+    for (size_t i = 0; i < json_object_array_length(attributes); i++) {
+        json_object *attribute = json_object_array_get_idx(attributes, i);
+        int wrong_type = !attribute || !json_object_is_type(attribute, json_type_string);
+        if (!wrong_type && json_object_get_string_len(attribute) <= GW_MAX_ATTRIBUTE_LENGTH)
+            continue;
+        char attribute_field[GW_PROBLEM_FIELD_MAX + 24];
+        snprintf(attribute_field, sizeof attribute_field, "%s[%zu]", field_name(field, index, "attributes"), i);
+        if (wrong_type)
+            add_problem(problems, INVALID, attribute_field, "%s must be a string.", attribute_field);
+        else
+            add_problem(problems, INVALID, attribute_field, "%s is longer than %d characters.", attribute_field,
+                        GW_MAX_ATTRIBUTE_LENGTH);
+        ok = 0;
+    }
+    if (ok)
+        keep(checked, tr_stored_kept_value(checked->kept, "attributes", attributes));
+}
+
+/* Checks one item and fills *checked. The kept members are written in the order the stored form
+ * has always had (the order of the normalized object the gateway once built): binID, currencyID,
+ * retailPrice, ltd, inventoryLocatorName, attributes, then floor and safetyStock. */
+static void check_item(json_object *item, size_t index, const cm_tenant *tenant, int adjust, gw_problems *problems,
+                       checked_item *checked, const char **sku_out)
+{
+    *sku_out = NULL;
+    if (!json_object_is_type(item, json_type_object)) {
+        char prefix[GW_PROBLEM_FIELD_MAX];
+        add_problem(problems, INVALID, field_name(prefix, index, NULL), "%s must be an object.", prefix);
+        return;
+    }
+    tr_stored_fields *fields = &checked->fields;
+    check_identifier(item, "sku", index, problems, &fields->ids[0], &fields->id_lengths[0]);
+    check_identifier(item, "partNumber", index, problems, &fields->ids[1], &fields->id_lengths[1]);
+    check_identifier(item, "upc", index, problems, &fields->ids[2], &fields->id_lengths[2]);
+    tr_legacy_item identifiers = {0};
+    identifiers.sku = fields->ids[0];
+    identifiers.part_number = fields->ids[1];
+    identifiers.upc = fields->ids[2];
+    check_sku(&identifiers, index, tenant, problems, sku_out);
+    check_quantity(item, index, adjust, problems, checked);
+    keep_integer_field(item, "binID", index, 1, problems, checked);
     /* An adjust item is identifiers, binID and a signed quantity (legacy-adjust-inquiry.md §1); the
      * current model's extras (tags, lotCode, …) have no OCI place and are accepted and ignored. */
     if (adjust)
         return;
-    check_integer_field(item, "floor", prefix, 0, problems, normalized);
-    check_integer_field(item, "safetyStock", prefix, 0, problems, normalized);
-    check_integer_field(item, "currencyID", prefix, 0, problems, normalized);
-    check_decimal_field(item, "retailPrice", "retailPrice", prefix, 1, problems, normalized);
+    fields->has_floor = check_integer_field(item, "floor", index, 0, problems, &fields->floor);
+    fields->has_safety_stock = check_integer_field(item, "safetyStock", index, 0, problems, &fields->safety_stock);
+    keep_integer_field(item, "currencyID", index, 0, problems, checked);
+    check_decimal_field(item, "retailPrice", "retailPrice", index, 1, problems, checked);
     /* The legacy page spells it ltd, the current API LTD: both land in one place. */
-    json_object *ltd = NULL;
-    if (json_object_object_get_ex(item, "ltd", &ltd))
-        check_decimal_field(item, "ltd", "ltd", prefix, 0, problems, normalized);
+    if (json_object_object_get_ex(item, "ltd", NULL))
+        check_decimal_field(item, "ltd", "ltd", index, 0, problems, checked);
     else
-        check_decimal_field(item, "LTD", "ltd", prefix, 0, problems, normalized);
-
-    json_object *locator = NULL;
-    if (json_object_object_get_ex(item, "inventoryLocatorName", &locator)) {
-        snprintf(field, sizeof field, "%s.inventoryLocatorName", prefix);
-        if (!locator || !json_object_is_type(locator, json_type_string))
-            add_problem(problems, INVALID, field, "%s must be a string.", field);
-        else if (json_object_get_string_len(locator) > GW_MAX_LOCATOR_NAME)
-            add_problem(problems, INVALID, field, "%s is %d characters long; at most %d are allowed.", field,
-                        json_object_get_string_len(locator), GW_MAX_LOCATOR_NAME);
-        else
-            json_object_object_add(normalized, "inventoryLocatorName", json_object_get(locator));
-    }
-
-    json_object *attributes = NULL;
-    if (json_object_object_get_ex(item, "attributes", &attributes)) {
-        snprintf(field, sizeof field, "%s.attributes", prefix);
-        if (!attributes || !json_object_is_type(attributes, json_type_array)) {
-            add_problem(problems, INVALID, field, "%s must be an array of strings.", field);
-        } else if (json_object_array_length(attributes) > GW_MAX_ATTRIBUTES) {
-            add_problem(problems, INVALID, field, "%s has %zu entries; at most %d are allowed.", field,
-                        json_object_array_length(attributes), GW_MAX_ATTRIBUTES);
-        } else {
-            int ok = 1;
-            for (size_t i = 0; i < json_object_array_length(attributes); i++) {
-                json_object *attribute = json_object_array_get_idx(attributes, i);
-                char attribute_field[GW_PROBLEM_FIELD_MAX + 24];
-                snprintf(attribute_field, sizeof attribute_field, "%s[%zu]", field, i);
-                if (!attribute || !json_object_is_type(attribute, json_type_string)) {
-                    add_problem(problems, INVALID, attribute_field, "%s must be a string.", attribute_field);
-                    ok = 0;
-                } else if (json_object_get_string_len(attribute) > GW_MAX_ATTRIBUTE_LENGTH) {
-                    add_problem(problems, INVALID, attribute_field, "%s is longer than %d characters.",
-                                attribute_field, GW_MAX_ATTRIBUTE_LENGTH);
-                    ok = 0;
-                }
-            }
-            if (ok)
-                json_object_object_add(normalized, "attributes", json_object_get(attributes));
-        }
-    }
+        check_decimal_field(item, "LTD", "ltd", index, 0, problems, checked);
+    check_locator(item, index, problems, checked);
+    check_attributes(item, index, problems, checked);
+    /* floor and safetyStock reach OCI only combined: the inquiry routes read them back from the
+     * kept members. */
+    if (fields->has_floor)
+        keep(checked, tr_stored_kept_int(checked->kept, "floor", fields->floor));
+    if (fields->has_safety_stock)
+        keep(checked, tr_stored_kept_int(checked->kept, "safetyStock", fields->safety_stock));
 }
 
 /* ---- duplicate SKUs: an open-addressing set of (sku → last index, count) ---- */
@@ -469,6 +537,7 @@ cm_err gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh
     session->count = count;
     cm_body_init(&out->items_text, GW_MAX_NORMALIZED_BYTES);
     cm_body_init(&session->sku_arena, GW_MAX_NORMALIZED_BYTES);
+    cm_body_init(&session->kept, GW_MAX_NORMALIZED_BYTES);
     out->item_ends = calloc(count, sizeof *out->item_ends);
     cm_err messages = q_messages_init(&out->messages, NULL);
     session->sku_offsets = calloc(count, sizeof *session->sku_offsets);
@@ -480,31 +549,32 @@ cm_err gw_session_begin(gw_session *session, const cm_tenant *tenant, gw_refresh
 cm_err gw_session_item(gw_session *session, json_object *item, size_t index)
 {
     gw_refresh *out = session->out;
-    json_object *normalized = json_object_new_object();
-    if (!normalized)
-        return CM_ENOMEM;
+    checked_item checked;
+    memset(&checked, 0, sizeof checked);
+    cm_body_reset(&session->kept);
+    checked.kept = &session->kept;
     const char *sku = NULL;
-    check_item(item, index, session->tenant, session->adjust, session->problems, normalized, &sku);
+    check_item(item, index, session->tenant, session->adjust, session->problems, &checked, &sku);
+    if (checked.rc)
+        return CM_ENOMEM;
     session->sku_offsets[index] = SIZE_MAX;
     /* The sku is copied: in the streaming path the item's tree is gone before duplicates are
      * counted. */
     if (sku) {
         session->sku_offsets[index] = session->sku_arena.length;
-        if (cm_body_append(&session->sku_arena, sku, strlen(sku) + 1) != CM_OK) {
-            json_object_put(normalized);
+        if (cm_body_append(&session->sku_arena, sku, strlen(sku) + 1) != CM_OK)
             return CM_ENOMEM;
-        }
     }
     /* Once any problem is found nothing is stored, so stop writing records (but keep checking).
-     * The record is written once, here, in the form the worker reads (translate/stored_items.h). */
+     * The record is written once, here, in the form the worker reads (translate/stored_items.h),
+     * straight from what was checked: no normalized tree is built. */
     if (session->problems->total == 0) {
-        if (tr_stored_append_json(&out->items_text, normalized) != CM_OK) {
-            json_object_put(normalized);
+        checked.fields.kept = session->kept.data;
+        checked.fields.kept_length = session->kept.length;
+        if (tr_stored_append_record(&out->items_text, &checked.fields) != CM_OK)
             return CM_ENOMEM;
-        }
         out->item_ends[index] = out->items_text.length;
     }
-    json_object_put(normalized);
     return CM_OK;
 }
 
@@ -528,6 +598,7 @@ cm_err gw_session_finish(gw_session *session, cm_err rc)
         }
     }
     cm_body_free(&session->sku_arena);
+    cm_body_free(&session->kept);
     free(session->sku_offsets);
     if (rc != CM_OK)
         gw_refresh_clear(out);

@@ -15,6 +15,7 @@ typedef struct gw_session {
     size_t count;
     cm_body sku_arena;   /* the chosen skus, NUL-terminated, one after another */
     size_t *sku_offsets; /* per item: offset in sku_arena, or SIZE_MAX */
+    cm_body kept;        /* the current item's kept members (emptied per item, reused) */
     int adjust;          /* adjust items: signed quantity, identifiers and binID only; set after begin */
 } gw_session;
 

@@ -86,19 +86,35 @@ static cm_err identifier(json_object *value, const char **text, size_t *length)
     return memchr(*text, '\0', *length) ? CM_EINVAL : CM_OK;
 }
 
-/* " <number>", or " -" when absent and not required. */
-static cm_err append_integer_field(cm_body *out, json_object *value, int required)
+/* An optional integer field of the tree: absent, or a JSON integer. */
+static cm_err optional_integer(json_object *value, int *present, int64_t *number)
 {
+    *present = value != NULL;
+    *number = 0;
     if (!value)
-        return required ? CM_EINVAL : cm_body_append(out, " -", 2);
+        return CM_OK;
     if (!json_object_is_type(value, json_type_int))
         return CM_EINVAL;
-    cm_err rc = cm_body_append(out, " ", 1);
-    return rc ? rc : append_int64(out, json_object_get_int64(value));
+    *number = json_object_get_int64(value);
+    return CM_OK;
 }
 
-static cm_err append_member(cm_body *kept, const char *key, json_object *value)
+cm_err tr_stored_kept_int(cm_body *kept, const char *key, int64_t value)
 {
+    cm_err rc = kept->length ? cm_body_append(kept, ",", 1) : CM_OK;
+    if (!rc)
+        rc = cm_json_append_string(kept, key, strlen(key));
+    if (!rc)
+        rc = cm_body_append(kept, ":", 1);
+    return rc ? rc : append_int64(kept, value);
+}
+
+cm_err tr_stored_kept_value(cm_body *kept, const char *key, json_object *value)
+{
+    /* Integers and strings, most of what is kept, are written here; json-c writes the rest (its
+     * printing allocates a buffer per value). */
+    if (json_object_is_type(value, json_type_int))
+        return tr_stored_kept_int(kept, key, json_object_get_int64(value));
     cm_err rc = kept->length ? cm_body_append(kept, ",", 1) : CM_OK;
     if (!rc)
         rc = cm_json_append_string(kept, key, strlen(key));
@@ -106,10 +122,6 @@ static cm_err append_member(cm_body *kept, const char *key, json_object *value)
         rc = cm_body_append(kept, ":", 1);
     if (rc)
         return rc;
-    /* Integers and strings, most of what is kept, are written here; json-c writes the rest (its
-     * printing allocates a buffer per value). */
-    if (json_object_is_type(value, json_type_int))
-        return append_int64(kept, json_object_get_int64(value));
     if (json_object_is_type(value, json_type_string))
         return cm_json_append_string(kept, json_object_get_string(value), (size_t)json_object_get_string_len(value));
     size_t length = 0;
@@ -118,11 +130,45 @@ static cm_err append_member(cm_body *kept, const char *key, json_object *value)
     return text ? cm_body_append(kept, text, length) : CM_ENOMEM;
 }
 
+/* " <number>", or " -" when absent. */
+static cm_err append_optional_int64(cm_body *out, int present, int64_t value)
+{
+    if (!present)
+        return cm_body_append(out, " -", 2);
+    cm_err rc = cm_body_append(out, " ", 1);
+    return rc ? rc : append_int64(out, value);
+}
+
+cm_err tr_stored_append_record(cm_body *out, const tr_stored_fields *fields)
+{
+    for (int i = 0; i < 3; i++)
+        if (fields->ids[i] && memchr(fields->ids[i], '\0', fields->id_lengths[i]))
+            return CM_EINVAL;
+    size_t mark = out->length;
+    cm_err rc = append_int64(out, fields->quantity);
+    if (!rc)
+        rc = append_optional_int64(out, fields->has_safety_stock, fields->safety_stock);
+    if (!rc)
+        rc = append_optional_int64(out, fields->has_floor, fields->floor);
+    for (int i = 0; !rc && i < 3; i++)
+        rc = append_string_field(out, fields->ids[i], fields->id_lengths[i]);
+    if (!rc)
+        rc = append_string_field(out, fields->kept_length ? fields->kept : "", fields->kept_length);
+    if (!rc)
+        rc = cm_body_append(out, "\n", 1);
+    if (rc) {
+        out->length = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+    }
+    return rc;
+}
+
 cm_err tr_stored_append_json(cm_body *out, const json_object *normalized)
 {
     if (!json_object_is_type(normalized, json_type_object))
         return CM_EINVAL;
-    item_fields fields = {{NULL, NULL, NULL}, NULL, NULL, NULL};
+    item_fields found = {{NULL, NULL, NULL}, NULL, NULL, NULL};
     cm_body kept;
     cm_body_init(&kept, out->max_bytes);
     cm_err rc = CM_OK;
@@ -130,39 +176,31 @@ cm_err tr_stored_append_json(cm_body *out, const json_object *normalized)
      * reach OCI only combined, so the inquiry routes read them back from here). */
     json_object_object_foreach((json_object *)normalized, key, value)
     {
-        json_object **slot = field_slot(&fields, key);
+        json_object **slot = field_slot(&found, key);
         if (slot)
             *slot = value;
         else if (!rc)
-            rc = append_member(&kept, key, value);
+            rc = tr_stored_kept_value(&kept, key, value);
     }
-    if (!rc && fields.floor)
-        rc = append_member(&kept, "floor", fields.floor);
-    if (!rc && fields.safety_stock)
-        rc = append_member(&kept, "safetyStock", fields.safety_stock);
-    const char *ids[3];
-    size_t id_lengths[3];
+    tr_stored_fields fields;
+    memset(&fields, 0, sizeof fields);
+    if (!rc)
+        rc = optional_integer(found.floor, &fields.has_floor, &fields.floor);
+    if (!rc)
+        rc = optional_integer(found.safety_stock, &fields.has_safety_stock, &fields.safety_stock);
+    if (!rc && fields.has_floor)
+        rc = tr_stored_kept_int(&kept, "floor", fields.floor);
+    if (!rc && fields.has_safety_stock)
+        rc = tr_stored_kept_int(&kept, "safetyStock", fields.safety_stock);
     for (int i = 0; !rc && i < 3; i++)
-        rc = identifier(fields.ids[i], &ids[i], &id_lengths[i]);
-    size_t mark = out->length;
+        rc = identifier(found.ids[i], &fields.ids[i], &fields.id_lengths[i]);
     if (!rc)
-        rc = fields.quantity && json_object_is_type(fields.quantity, json_type_int) ? CM_OK : CM_EINVAL;
-    if (!rc)
-        rc = append_int64(out, json_object_get_int64(fields.quantity));
-    if (!rc)
-        rc = append_integer_field(out, fields.safety_stock, 0);
-    if (!rc)
-        rc = append_integer_field(out, fields.floor, 0);
-    for (int i = 0; !rc && i < 3; i++)
-        rc = append_string_field(out, ids[i], id_lengths[i]);
-    if (!rc)
-        rc = append_string_field(out, kept.length ? kept.data : "", kept.length);
-    if (!rc)
-        rc = cm_body_append(out, "\n", 1);
-    if (rc) {
-        out->length = mark;
-        if (out->data)
-            out->data[mark] = '\0';
+        rc = found.quantity && json_object_is_type(found.quantity, json_type_int) ? CM_OK : CM_EINVAL;
+    if (!rc) {
+        fields.quantity = json_object_get_int64(found.quantity);
+        fields.kept = kept.data;
+        fields.kept_length = kept.length;
+        rc = tr_stored_append_record(out, &fields);
     }
     cm_body_free(&kept);
     return rc;

@@ -43,6 +43,30 @@ typedef struct tr_stored_item {
     size_t kept_length;
 } tr_stored_item;
 
+/* One record's fields as the gateway checked them, for tr_stored_append_record (which writes the
+ * record without a tree). Identifiers are NULL when absent and hold no NUL; `kept` is JSON object
+ * members without braces (built with tr_stored_kept_int / tr_stored_kept_value), maybe empty, and
+ * ends with floor and safetyStock when they are present, as tr_stored_append_json writes them. */
+typedef struct tr_stored_fields {
+    const char *ids[3]; /* sku, partNumber, upc */
+    size_t id_lengths[3];
+    int64_t quantity;
+    int has_safety_stock, has_floor;
+    int64_t safety_stock, floor;
+    const char *kept;
+    size_t kept_length;
+} tr_stored_fields;
+
+/* Appends one record, without a header. CM_EINVAL when an identifier holds a NUL; CM_ENOMEM,
+ * CM_ETOOBIG (nothing is appended then). */
+cm_err tr_stored_append_record(cm_body *out, const tr_stored_fields *fields);
+
+/* Appends the kept member "key":value to `kept` (a ',' first when `kept` is not empty): an
+ * integer, or a json-c value written as tr_stored_append_json writes it (integers and strings by
+ * hand, anything else by json-c, plain, '/' unescaped). */
+cm_err tr_stored_kept_int(cm_body *kept, const char *key, int64_t value);
+cm_err tr_stored_kept_value(cm_body *kept, const char *key, json_object *value);
+
 /* Appends the record of one validated, normalized item (an object with sku, partNumber, upc,
  * quantity, safetyStock, floor and the other kept fields) to `out`, without a header. CM_EINVAL
  * when `normalized` has no integer quantity or a non-string identifier; CM_ENOMEM, CM_ETOOBIG. */

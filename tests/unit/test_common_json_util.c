@@ -162,6 +162,17 @@ static void nan_and_infinity_are_refused(void **state)
     parse_fails("[-Infinity]", NULL);
     parse_fails("[nan]", NULL);
     parse_fails("[1e999]", NULL);
+    parse_fails("[-1E+999]", NULL);
+    /* Without an exponent only a number of more than 308 digits overflows: 310 digits are
+     * refused, 300 are a (large, finite) number. */
+    char text[400];
+    text[0] = '[';
+    memset(text + 1, '9', 310);
+    memcpy(text + 311, "]", 2);
+    parse_fails(text, "number out of range");
+    memcpy(text + 301, "]", 2);
+    json_object_put(parse_ok(text));
+    json_object_put(parse_ok("[1e308, -2.5e-300, 12345678901234567890]"));
 }
 
 static void numbers_outside_rfc8259_are_refused(void **state)

@@ -396,6 +396,47 @@ static void test_attribute_limits(void **state)
                    "items[0].attributes", "INVALID_REQUEST_DATA");
 }
 
+/* Field names are built only when a problem is found: each message still names its field, with
+ * the item's index. */
+static void test_problem_messages_name_the_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *item;
+        const char *field;
+        const char *message;
+    } cases[] = {
+        {"{\"sku\":7,\"quantity\":1}", "items[1].sku", "items[1].sku must be a string."},
+        {"{\"quantity\":1}", "items[1].sku", "items[1] needs at least one of sku, partNumber or upc."},
+        {"{\"sku\":\"AB\"}", "items[1].quantity", "items[1].quantity is required."},
+        {"{\"sku\":\"AB\",\"quantity\":-2}", "items[1].quantity", "items[1].quantity must not be negative; got -2."},
+        {"{\"sku\":\"AB\",\"quantity\":1,\"binID\":0}", "items[1].binID",
+         "items[1].binID must be between 1 and 1000000000000; got 0."},
+        {"{\"sku\":\"AB\",\"quantity\":1,\"LTD\":\"x\"}", "items[1].LTD", "items[1].LTD is not a valid finite number."},
+        {"{\"sku\":\"AB\",\"quantity\":1,\"inventoryLocatorName\":1}", "items[1].inventoryLocatorName",
+         "items[1].inventoryLocatorName must be a string."},
+        {"{\"sku\":\"AB\",\"quantity\":1,\"attributes\":[\"a\",2]}", "items[1].attributes[1]",
+         "items[1].attributes[1] must be a string."},
+        {"7", "items[1]", "items[1] must be an object."},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char body[512];
+        snprintf(body, sizeof body, "{\"locationName\":\"Location 1\",\"items\":[{\"sku\":\"OK\",\"quantity\":1},%s]}",
+                 cases[c].item);
+        outcome *result = validate_text(body, 1);
+        assert_int_equal(result->rc, CM_EINVAL);
+        int found = 0;
+        for (size_t i = 0; i < result->problems.count; i++)
+            if (strcmp(result->problems.list[i].field, cases[c].field) == 0 &&
+                strcmp(result->problems.list[i].message, cases[c].message) == 0)
+                found = 1;
+        if (!found)
+            fail_msg("case %zu: no problem on %s saying \"%s\" (first: %s: %s)", c, cases[c].field,
+                     cases[c].message, result->problems.list[0].field, result->problems.list[0].message);
+        free_outcome(result);
+    }
+}
+
 static void test_every_problem_is_reported_with_a_cap(void **state)
 {
     (void)state;
@@ -459,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_quantity_rules),
         cmocka_unit_test(test_optional_field_rules),
         cmocka_unit_test(test_attribute_limits),
+        cmocka_unit_test(test_problem_messages_name_the_field),
         cmocka_unit_test(test_every_problem_is_reported_with_a_cap),
         cmocka_unit_test(test_item_ends_delimit_the_records),
         cmocka_unit_test(test_streaming_falls_back_to_the_parser),

@@ -123,6 +123,71 @@ static void expect_corrupt(const char *text)
     tr_chunk_clear(&chunk);
 }
 
+/* The gateway writes records from its checked fields (tr_stored_append_record, kept members by
+ * tr_stored_kept_*): the bytes are those of the normalized object written by
+ * tr_stored_append_json, which rows already stored were written with. */
+static void test_record_from_fields_matches_normalized_json(void **state)
+{
+    (void)state;
+    json_object *normalized =
+        parse("{\"sku\":\"A-1\",\"partNumber\":\"P/1 \\\"q\\\"\",\"quantity\":-7,\"binID\":3,\"floor\":2,"
+              "\"safetyStock\":5,\"currencyID\":840,\"retailPrice\":19.990,\"ltd\":1e3,"
+              "\"inventoryLocatorName\":\"A/1\",\"attributes\":[\"x/y\",\"z\"]}");
+    cm_body from_json, from_fields, kept;
+    cm_body_init(&from_json, 1 << 20);
+    cm_body_init(&from_fields, 1 << 20);
+    cm_body_init(&kept, 1 << 20);
+    assert_int_equal(tr_stored_append_json(&from_json, normalized), CM_OK);
+
+    json_object *value = NULL;
+    assert_int_equal(tr_stored_kept_int(&kept, "binID", 3), CM_OK);
+    assert_int_equal(tr_stored_kept_int(&kept, "currencyID", 840), CM_OK);
+    assert_true(json_object_object_get_ex(normalized, "retailPrice", &value));
+    assert_int_equal(tr_stored_kept_value(&kept, "retailPrice", value), CM_OK);
+    assert_true(json_object_object_get_ex(normalized, "ltd", &value));
+    assert_int_equal(tr_stored_kept_value(&kept, "ltd", value), CM_OK);
+    assert_true(json_object_object_get_ex(normalized, "inventoryLocatorName", &value));
+    assert_int_equal(tr_stored_kept_value(&kept, "inventoryLocatorName", value), CM_OK);
+    assert_true(json_object_object_get_ex(normalized, "attributes", &value));
+    assert_int_equal(tr_stored_kept_value(&kept, "attributes", value), CM_OK);
+    assert_int_equal(tr_stored_kept_int(&kept, "floor", 2), CM_OK);
+    assert_int_equal(tr_stored_kept_int(&kept, "safetyStock", 5), CM_OK);
+    tr_stored_fields fields;
+    memset(&fields, 0, sizeof fields);
+    fields.ids[0] = "A-1";
+    fields.id_lengths[0] = 3;
+    fields.ids[1] = "P/1 \"q\"";
+    fields.id_lengths[1] = strlen(fields.ids[1]);
+    fields.quantity = -7;
+    fields.has_floor = fields.has_safety_stock = 1;
+    fields.floor = 2;
+    fields.safety_stock = 5;
+    fields.kept = kept.data;
+    fields.kept_length = kept.length;
+    assert_int_equal(tr_stored_append_record(&from_fields, &fields), CM_OK);
+    assert_string_equal(from_fields.data, from_json.data);
+    assert_non_null(strstr(from_json.data, "\"retailPrice\":19.990,\"ltd\":1e3,"));
+
+    /* An identifier holding a NUL is refused and nothing is appended. */
+    size_t before = from_fields.length;
+    fields.ids[2] = "a\0b";
+    fields.id_lengths[2] = 3;
+    assert_int_equal(tr_stored_append_record(&from_fields, &fields), CM_EINVAL);
+    assert_int_equal(from_fields.length, before);
+
+    /* Absent optional fields are "-", an empty kept part "0:". */
+    memset(&fields, 0, sizeof fields);
+    fields.ids[2] = "0001";
+    fields.id_lengths[2] = 4;
+    cm_body_reset(&from_fields);
+    assert_int_equal(tr_stored_append_record(&from_fields, &fields), CM_OK);
+    assert_string_equal(from_fields.data, "0 - - - - 4:0001 0:\n");
+    cm_body_free(&from_json);
+    cm_body_free(&from_fields);
+    cm_body_free(&kept);
+    json_object_put(normalized);
+}
+
 static void test_malformed_rows(void **state)
 {
     (void)state;
@@ -349,6 +414,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_record_from_fields_matches_normalized_json),
         cmocka_unit_test(test_malformed_rows),
         cmocka_unit_test(test_old_rows_are_rewritten),
         cmocka_unit_test(test_translate_entry),
