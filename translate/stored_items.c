@@ -222,11 +222,17 @@ int tr_stored_is_current(const char *text, size_t length)
 /* ---- checking the kept members without building a tree ---- */
 
 /* The kept members are written by the gateway, but a row is read back from a database: they are
- * checked against JSON's grammar here (a few instructions a byte, no allocation), so that a
- * damaged row is refused as corrupt instead of reaching the extras store. */
+ * checked here (a few instructions a byte, no allocation in the common case), so that a damaged
+ * row is refused as corrupt instead of reaching the extras store or an inquiry answer. What the
+ * worker builds from them must parse as the gateway's own JSON (cm_json_parse): the grammar, no
+ * number that overflows a double, no key twice in one object, and none of the record's own
+ * identifier or quantity keys (the extras add the identifiers back). The grammar pass decides the
+ * common row alone; a row with a nested object, an escaped key or a number that may overflow
+ * (all rare in inventory data) is decided by parsing it. */
 #define KEPT_MAX_DEPTH 8
+#define KEPT_FAST_KEYS 32
 
-static int skip_json_value(const char **p, const char *end, int depth);
+static int skip_json_value(const char **p, const char *end, int depth, int *unusual);
 
 static int skip_json_string(const char **p, const char *end)
 {
@@ -264,8 +270,11 @@ static int skip_digits(const char **p, const char *end)
     return *p > start ? 0 : -1;
 }
 
-static int skip_json_number(const char **p, const char *end)
+/* Sets *unusual for a number with an exponent or more than 300 characters: only those can
+ * overflow a double, which the gateway's parser refuses. */
+static int skip_json_number(const char **p, const char *end, int *unusual)
 {
+    const char *start = *p;
     if (*p < end && **p == '-')
         (*p)++;
     if (*p < end && **p == '0')
@@ -278,12 +287,15 @@ static int skip_json_number(const char **p, const char *end)
             return -1;
     }
     if (*p < end && (**p == 'e' || **p == 'E')) {
+        *unusual = 1;
         (*p)++;
         if (*p < end && (**p == '+' || **p == '-'))
             (*p)++;
         if (skip_digits(p, end) != 0)
             return -1;
     }
+    if (*p - start > 300)
+        *unusual = 1;
     return 0;
 }
 
@@ -297,7 +309,7 @@ static int skip_literal(const char **p, const char *end, const char *word)
 }
 
 /* `pair`: members of an object (key ':' value), else elements of an array, up to `close`. */
-static int skip_json_list(const char **p, const char *end, int depth, int pair, char close)
+static int skip_json_list(const char **p, const char *end, int depth, int pair, char close, int *unusual)
 {
     if (*p < end && **p == close) {
         (*p)++;
@@ -306,7 +318,7 @@ static int skip_json_list(const char **p, const char *end, int depth, int pair, 
     for (;;) {
         if (pair && (skip_json_string(p, end) != 0 || *p >= end || *(*p)++ != ':'))
             return -1;
-        if (skip_json_value(p, end, depth) != 0 || *p >= end)
+        if (skip_json_value(p, end, depth, unusual) != 0 || *p >= end)
             return -1;
         char c = *(*p)++;
         if (c == close)
@@ -316,32 +328,96 @@ static int skip_json_list(const char **p, const char *end, int depth, int pair, 
     }
 }
 
-static int skip_json_value(const char **p, const char *end, int depth)
+static int skip_json_value(const char **p, const char *end, int depth, int *unusual)
 {
     if (*p >= end || depth > KEPT_MAX_DEPTH)
         return -1;
     switch (**p) {
     case '"': return skip_json_string(p, end);
-    case '{': (*p)++; return skip_json_list(p, end, depth + 1, 1, '}');
-    case '[': (*p)++; return skip_json_list(p, end, depth + 1, 0, ']');
+    case '{': /* its keys are not compared here */
+        *unusual = 1;
+        (*p)++;
+        return skip_json_list(p, end, depth + 1, 1, '}', unusual);
+    case '[': (*p)++; return skip_json_list(p, end, depth + 1, 0, ']', unusual);
     case 't': return skip_literal(p, end, "true");
     case 'f': return skip_literal(p, end, "false");
     case 'n': return skip_literal(p, end, "null");
-    default: return skip_json_number(p, end);
+    default: return skip_json_number(p, end, unusual);
     }
 }
 
-/* 1 when `text` is empty or JSON object members (what json-c writes: no white space needed). */
+/* 1 for a key the record holds itself: kept beside it, it would be a duplicate in the extras or
+ * in the item read back. */
+static int is_record_key(const char *key, size_t length)
+{
+    static const char *const names[] = {"sku", "partNumber", "upc", "quantity"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == length && memcmp(names[i], key, length) == 0)
+            return 1;
+    return 0;
+}
+
+/* The unusual row: parsed as an object, so that duplicates and escaped keys are judged by the
+ * same parser that reads the extras. */
+static int kept_is_valid_by_parsing(const char *text, size_t length)
+{
+    cm_body wrapped;
+    cm_body_init(&wrapped, SIZE_MAX);
+    cm_err rc = cm_body_append(&wrapped, "{", 1);
+    if (!rc)
+        rc = cm_body_append(&wrapped, text, length);
+    if (!rc)
+        rc = cm_body_append(&wrapped, "}", 1);
+    json_object *object = NULL;
+    char parse_error[CM_JSON_ERROR_MAX];
+    int valid = !rc && cm_json_parse(wrapped.data, wrapped.length, 2 * KEPT_MAX_DEPTH, &object, parse_error) == CM_OK &&
+                json_object_is_type(object, json_type_object);
+    if (valid) {
+        json_object_object_foreach(object, key, value)
+        {
+            (void)value;
+            if (is_record_key(key, strlen(key)))
+                valid = 0;
+        }
+    }
+    json_object_put(object);
+    cm_body_free(&wrapped);
+    return valid;
+}
+
+/* 1 when `text` is empty or JSON object members (what json-c writes: no white space needed)
+ * that the gateway's parser reads back as the same members. */
 static int kept_is_valid(const char *text, size_t length)
 {
     if (length == 0)
         return 1;
     const char *p = text, *end = text + length;
+    const char *keys[KEPT_FAST_KEYS];
+    size_t key_lengths[KEPT_FAST_KEYS];
+    size_t key_count = 0;
+    int unusual = 0;
     for (;;) {
-        if (skip_json_string(&p, end) != 0 || p >= end || *p++ != ':' || skip_json_value(&p, end, 1) != 0)
+        const char *key = p;
+        if (skip_json_string(&p, end) != 0 || p >= end || *p++ != ':')
+            return 0;
+        /* The key without its quotes. */
+        size_t key_length = (size_t)(p - key) - 3;
+        key++;
+        if (memchr(key, '\\', key_length) || key_count == KEPT_FAST_KEYS)
+            unusual = 1;
+        else {
+            if (is_record_key(key, key_length))
+                return 0;
+            for (size_t k = 0; k < key_count; k++)
+                if (key_lengths[k] == key_length && memcmp(keys[k], key, key_length) == 0)
+                    return 0;
+            keys[key_count] = key;
+            key_lengths[key_count++] = key_length;
+        }
+        if (skip_json_value(&p, end, 1, &unusual) != 0)
             return 0;
         if (p == end)
-            return 1;
+            return unusual ? kept_is_valid_by_parsing(text, length) : 1;
         if (*p++ != ',')
             return 0;
     }

@@ -223,6 +223,77 @@ static void test_malformed_rows(void **state)
     assert_int_equal(tr_stored_next(&reader, &stored), CM_EINVAL);
 }
 
+/* A one-record row whose kept part is `kept`. */
+static char *row_with_kept(const char *kept)
+{
+    size_t length = strlen(kept);
+    size_t size = length + 64;
+    char *row = malloc(size);
+    assert_non_null(row);
+    snprintf(row, size, "omsgw-items/2 1\n1 - - 2:AB 2:PN - %zu:%s\n", length, kept);
+    return row;
+}
+
+/* What the worker builds from the kept members must read back with the gateway's parser: a row
+ * whose kept part the parser would refuse (a number that overflows, a key twice, a record key)
+ * is corrupt; the unusual rows it accepts are accepted, and their extras parse. */
+static void test_kept_members_read_back_with_the_gateway_parser(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "\"a\":1e999",                      /* Infinity */
+        "\"a\":-1E+400",
+        "\"a\":1,\"a\":2",                  /* a key twice */
+        "\"a\":1,\"\\u0061\":2",            /* ... once escaped */
+        "\"a\":{\"b\":1,\"b\":2}",          /* ... in a nested object */
+        "\"sku\":\"X\"",                    /* the record's own keys */
+        "\"\\u0073ku\":\"X\"",
+        "\"quantity\":1",
+        "\"binID\":3,\"upc\":\"1\"",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char *row = row_with_kept(refused[i]);
+        expect_corrupt(row);
+        free(row);
+    }
+    /* More keys than the fast pass compares: the parser finds the one written twice. */
+    char many[2048] = "";
+    for (int k = 0; k < 40; k++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%s\"k%d\":%d", k ? "," : "", k % 39, k);
+    char *row = row_with_kept(many);
+    expect_corrupt(row);
+    free(row);
+
+    static const char *const accepted[] = {
+        "\"a\":1e5,\"b\":{\"c\":[1,{\"d\":null}],\"e\":true}",
+        "\"\\u0062inID\":3,\"floor\":2,\"safetyStock\":5",
+        "\"attributes\":[\"x\",\"y\"],\"retailPrice\":19.99",
+    };
+    for (size_t i = 0; i < sizeof accepted / sizeof accepted[0] + 1; i++) {
+        if (i == sizeof accepted / sizeof accepted[0]) {
+            many[0] = '\0';
+            for (int k = 0; k < 40; k++)
+                snprintf(many + strlen(many), sizeof many - strlen(many), "%s\"k%d\":%d", k ? "," : "", k, k);
+        }
+        row = row_with_kept(i < sizeof accepted / sizeof accepted[0] ? accepted[i] : many);
+        tr_context context = {.tenant_id = 1, .job_id = 1, .location_id = "loc"};
+        cm_identifier order[] = {CM_ID_SKU, CM_ID_PART_NUMBER, CM_ID_UPC};
+        context.sku_from = order;
+        context.sku_from_count = 3;
+        tr_chunk chunk;
+        assert_int_equal(tr_translate_chunk(&context, row, strlen(row), 0, 1, &chunk), CM_OK);
+        assert_int_equal(chunk.record_count, 1);
+        assert_non_null(chunk.extras[0]);
+        json_object *extras = NULL;
+        char error[CM_JSON_ERROR_MAX];
+        assert_int_equal(cm_json_parse(chunk.extras[0], strlen(chunk.extras[0]), 16, &extras, error), CM_OK);
+        assert_true(json_object_is_type(extras, json_type_object));
+        assert_string_equal(json_object_get_string(json_object_object_get(extras, "partNumber")), "PN");
+        json_object_put(extras);
+        tr_chunk_clear(&chunk); /* the chunk owned the row */
+    }
+}
+
 static void test_old_rows_are_rewritten(void **state)
 {
     (void)state;
@@ -416,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_record_from_fields_matches_normalized_json),
         cmocka_unit_test(test_malformed_rows),
+        cmocka_unit_test(test_kept_members_read_back_with_the_gateway_parser),
         cmocka_unit_test(test_old_rows_are_rewritten),
         cmocka_unit_test(test_translate_entry),
         cmocka_unit_test(test_translate_entry_failures),
