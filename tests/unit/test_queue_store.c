@@ -338,9 +338,9 @@ static void test_chunk_state_is_fenced(void **state)
     assert_int_equal(q_store_release(f->store, adjust, "holder"), CM_OK);
 }
 
-/* A database made before ADJUST existed (the previous schema version, with a queued refresh in it)
+/* A database made before ADJUST existed (schema version 3, with a queued refresh and kept extras in it)
  * is migrated in place on open: the refresh and its stored chunk survive, and ADJUST jobs and
- * chunk states can be stored afterwards. The old schema is made by undoing the new step. */
+ * chunk states can be stored afterwards. The old schema is made by undoing the later steps. */
 static void test_migration_from_the_previous_schema(void **state)
 {
     qf_fixture *f = *state;
@@ -359,6 +359,13 @@ static void test_migration_from_the_previous_schema(void **state)
                               " 'CHECK (type IN (''REFRESH''))') WHERE type = 'table' AND name = 'jobs';"
                               "PRAGMA writable_schema=OFF; ALTER TABLE job_chunks DROP COLUMN state;"
                               "DROP INDEX jobs_batch; ALTER TABLE jobs DROP COLUMN batch_of;"
+                              /* item_extras as version 1 made it, with a row that must survive. */
+                              "DROP TABLE item_extras;"
+                              "CREATE TABLE item_extras (tenant_id INTEGER NOT NULL, oci_location TEXT NOT NULL,"
+                              " sku TEXT NOT NULL, extras TEXT NOT NULL CHECK (json_valid(extras)),"
+                              " job_id INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+                              " PRIMARY KEY (tenant_id, oci_location, sku)) WITHOUT ROWID;"
+                              "INSERT INTO item_extras VALUES (1, 'warehouse-1', 'MIG-X', '{\"binID\":3}', 1, 1);"
                               "UPDATE schema_version SET version = 3 WHERE component = 'queue'; COMMIT;",
                               NULL, NULL, &error);
         if (rc != SQLITE_OK)
@@ -385,6 +392,27 @@ static void test_migration_from_the_previous_schema(void **state)
     assert_int_equal(q_store_load_chunk(f->store, refresh, 0, &payload, &length), CM_OK);
     assert_non_null(strstr(payload, "MIG-1"));
     free(payload);
+    if (f->backend == Q_STORE_SQLITE) {
+        /* Version 6 rebuilt item_extras without its json_valid CHECK, keeping its rows. */
+        char *extras = NULL;
+        assert_int_equal(q_store_get_extras(f->store, 1, "warehouse-1", "MIG-X", &extras), CM_OK);
+        assert_string_equal(extras, "{\"binID\":3}");
+        free(extras);
+        char path[320];
+        snprintf(path, sizeof path, "%s/gateway.db", f->dir);
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_stmt *stmt = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE name = 'item_extras'", -1, &stmt,
+                                            NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        const char *sql = (const char *)sqlite3_column_text(stmt, 0);
+        assert_non_null(strstr(sql, "WITHOUT ROWID"));
+        assert_null(strstr(sql, "json_valid"));
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+    }
     int64_t adjust = qf_accept_adjust(f, 1, "[{\"sku\":\"MIG-1\",\"quantity\":-1}]", 1);
     qf_start_pool(f, 1, 60000);
     q_job job = qf_wait_finished(f, 1, adjust, 20000);
