@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,11 @@ struct cm_http_server {
     int quiesced;
     char *tls_certificate_pem; /* copies kept while the daemon runs (MHD keeps the pointers) */
     char *tls_key_pem;
+    /* Deferred requests (cm_http_defer): the lock orders a reply from another thread against the
+     * request thread suspending the connection; stop waits until none is unanswered. */
+    pthread_mutex_t deferred_lock;
+    pthread_cond_t deferred_answered;
+    size_t deferred_open;
 };
 
 typedef enum request_phase {
@@ -53,6 +59,12 @@ struct cm_http_request {
     uint64_t body_file_size;
     int replied;
     int status;           /* of the reply queued, 0 before */
+    int deferred;         /* cm_http_defer: answered later, maybe from another thread */
+    int suspended;        /* the connection is suspended until the deferred reply */
+    int reply_depth;      /* deferred: public reply calls running (the outermost hands over) */
+    struct MHD_Response *held;    /* deferred: the reply while its reply call runs */
+    struct MHD_Response *pending; /* deferred: the reply handed over, for the connection's thread */
+    int handed_over;      /* deferred: answered (pending NULL then means "close the connection") */
     int dropped;          /* cm_http_drop: close without a reply */
     int64_t started_mono; /* for the `after` hook's elapsed time */
     int after_notified;   /* the `after` hook ran */
@@ -107,6 +119,60 @@ static void notify_after(cm_http_request *request)
     config->after(request, request->status, cm_mono_ms() - request->started_mono, config->after_data);
 }
 
+/*
+ * A deferred request's reply, from whichever thread answers it. MHD takes a response only on the
+ * connection's own thread, inside the access handler, so the reply is held here while the public
+ * reply call that made it runs (cm_http_reply_error goes through the API's error writer and looks
+ * at the request after it), and handed over when that call ends (hand_over): from then on the
+ * connection's thread may queue it and free the request, so the answering thread touches the
+ * request no more.
+ */
+static int hold_deferred_reply(cm_http_request *request, int status, struct MHD_Response *response)
+{
+    if (request->replied) {
+        MHD_destroy_response(response);
+        return -1;
+    }
+    request->held = response;
+    request->replied = 1;
+    request->status = status;
+    notify_after(request);
+    return 0;
+}
+
+/* The outermost reply call of a deferred request ended: its reply (or, if none could be built,
+ * the order to close the connection) goes to the connection's thread, resumed if it waits. */
+static void hand_over(cm_http_request *request)
+{
+    cm_http_server *server = request->server;
+    pthread_mutex_lock(&server->deferred_lock);
+    request->pending = request->held;
+    request->held = NULL;
+    request->handed_over = 1;
+    if (request->suspended) {
+        request->suspended = 0;
+        MHD_resume_connection(request->connection);
+    }
+    if (--server->deferred_open == 0)
+        pthread_cond_broadcast(&server->deferred_answered);
+    pthread_mutex_unlock(&server->deferred_lock);
+}
+
+/* Every public reply call is wrapped in enter_reply / leave_reply: for a deferred request the
+ * outermost one hands the reply over as its last step. Returns rc. */
+static void enter_reply(cm_http_request *request)
+{
+    if (request->deferred)
+        request->reply_depth++;
+}
+
+static int leave_reply(cm_http_request *request, int rc)
+{
+    if (request->deferred && --request->reply_depth == 0)
+        hand_over(request); /* the request may be gone after this */
+    return rc;
+}
+
 static int queue_response(cm_http_request *request, int status, struct MHD_Response *response,
                           const char *content_type)
 {
@@ -119,6 +185,8 @@ static int queue_response(cm_http_request *request, int status, struct MHD_Respo
     const cm_http_server_config *config = &request->server->config;
     if (config->fixed_header_name && config->fixed_header_value)
         MHD_add_response_header(response, config->fixed_header_name, config->fixed_header_value);
+    if (request->deferred)
+        return hold_deferred_reply(request, status, response);
     enum MHD_Result queued = MHD_queue_response(request->connection, (unsigned)status, response);
     MHD_destroy_response(response);
     if (queued != MHD_YES)
@@ -130,8 +198,8 @@ static int queue_response(cm_http_request *request, int status, struct MHD_Respo
     return 0;
 }
 
-int cm_http_reply_bytes(cm_http_request *request, int status, const char *content_type,
-                        const void *data, size_t length)
+static int reply_bytes(cm_http_request *request, int status, const char *content_type, const void *data,
+                       size_t length)
 {
     if (request->replied)
         return -1;
@@ -140,8 +208,14 @@ int cm_http_reply_bytes(cm_http_request *request, int status, const char *conten
     return queue_response(request, status, response, content_type);
 }
 
-int cm_http_reply_owned(cm_http_request *request, int status, const char *content_type, char *data,
-                        size_t length)
+int cm_http_reply_bytes(cm_http_request *request, int status, const char *content_type,
+                        const void *data, size_t length)
+{
+    enter_reply(request);
+    return leave_reply(request, reply_bytes(request, status, content_type, data, length));
+}
+
+static int reply_owned(cm_http_request *request, int status, const char *content_type, char *data, size_t length)
 {
     if (request->replied) {
         free(data);
@@ -155,8 +229,14 @@ int cm_http_reply_owned(cm_http_request *request, int status, const char *conten
     return queue_response(request, status, response, content_type);
 }
 
-int cm_http_reply_fd(cm_http_request *request, int status, const char *content_type, int fd,
-                     uint64_t size)
+int cm_http_reply_owned(cm_http_request *request, int status, const char *content_type, char *data,
+                        size_t length)
+{
+    enter_reply(request);
+    return leave_reply(request, reply_owned(request, status, content_type, data, length));
+}
+
+static int reply_fd(cm_http_request *request, int status, const char *content_type, int fd, uint64_t size)
 {
     if (request->replied) {
         close(fd);
@@ -170,20 +250,28 @@ int cm_http_reply_fd(cm_http_request *request, int status, const char *content_t
     return queue_response(request, status, response, content_type);
 }
 
+int cm_http_reply_fd(cm_http_request *request, int status, const char *content_type, int fd,
+                     uint64_t size)
+{
+    enter_reply(request);
+    return leave_reply(request, reply_fd(request, status, content_type, fd, size));
+}
+
 /* What a request is answered when the server has no memory to build the real answer. */
 static const char SHORT_OF_MEMORY_BODY[] = "{\"error\":\"Service Unavailable\",\"errorCode\":\"SERVICE_UNAVAILABLE\","
                                            "\"message\":\"The server is short of memory; retry.\"}";
 
 int cm_http_reply_json(cm_http_request *request, int status, json_object *body)
 {
+    enter_reply(request);
     size_t length = 0;
     /* json-c gives NULL for a body or a text it had no memory for: never an empty 200 then. */
     const char *text = body ? cm_json_text(body, &length) : NULL;
-    int rc = text ? cm_http_reply_bytes(request, status, "application/json", text, length)
-                  : cm_http_reply_bytes(request, 503, "application/json", SHORT_OF_MEMORY_BODY,
-                                        sizeof SHORT_OF_MEMORY_BODY - 1);
+    int rc = text ? reply_bytes(request, status, "application/json", text, length)
+                  : reply_bytes(request, 503, "application/json", SHORT_OF_MEMORY_BODY,
+                                sizeof SHORT_OF_MEMORY_BODY - 1);
     json_object_put(body);
-    return rc;
+    return leave_reply(request, rc);
 }
 
 int cm_http_reply_empty(cm_http_request *request, int status)
@@ -191,8 +279,8 @@ int cm_http_reply_empty(cm_http_request *request, int status)
     return cm_http_reply_bytes(request, status, NULL, "", 0);
 }
 
-int cm_http_reply_error(cm_http_request *request, int status, const char *code, const char *message,
-                        const char *field)
+static int reply_error(cm_http_request *request, int status, const char *code, const char *message,
+                       const char *field)
 {
     if (request->replied)
         return -1;
@@ -206,7 +294,25 @@ int cm_http_reply_error(cm_http_request *request, int status, const char *code, 
     char fallback[CM_HTTP_ERROR_MAX];
     int length = snprintf(fallback, sizeof fallback, "{\"error\":\"%s\",\"errorCode\":\"%s\",\"message\":\"%s\"}",
                           cm_http_reason(status), code ? code : "error", code ? code : "error");
-    return cm_http_reply_bytes(request, status, "application/json", fallback, (size_t)length);
+    return reply_bytes(request, status, "application/json", fallback, (size_t)length);
+}
+
+int cm_http_reply_error(cm_http_request *request, int status, const char *code, const char *message,
+                        const char *field)
+{
+    enter_reply(request);
+    return leave_reply(request, reply_error(request, status, code, message, field));
+}
+
+void cm_http_defer(cm_http_request *request)
+{
+    cm_http_server *server = request->server;
+    pthread_mutex_lock(&server->deferred_lock);
+    if (!request->replied && !request->deferred) {
+        request->deferred = 1;
+        server->deferred_open++;
+    }
+    pthread_mutex_unlock(&server->deferred_lock);
 }
 
 int cm_http_replied(const cm_http_request *request)
@@ -344,6 +450,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 
 static void free_request(cm_http_request *request)
 {
+    if (request->held)
+        MHD_destroy_response(request->held);
+    if (request->pending)
+        MHD_destroy_response(request->pending);
     if (request->user_destroy && request->user_data)
         request->user_destroy(request->user_data);
     cm_query_free(&request->query);
@@ -616,6 +726,31 @@ static enum MHD_Result reply_short_of_memory(void *cls, struct MHD_Connection *c
     return queued;
 }
 
+/* A deferred request on its connection's thread: when its handler returned and after each resume.
+ * The reply is handed to MHD if it came; else the connection waits, suspended, for it. */
+static enum MHD_Result answer_deferred(cm_http_request *request)
+{
+    cm_http_server *server = request->server;
+    pthread_mutex_lock(&server->deferred_lock);
+    int answered = request->handed_over;
+    struct MHD_Response *response = request->pending;
+    request->pending = NULL;
+    if (!answered && !request->suspended) {
+        request->suspended = 1;
+        MHD_suspend_connection(request->connection);
+    }
+    pthread_mutex_unlock(&server->deferred_lock);
+    if (!answered)
+        return MHD_YES;
+    request->phase = PHASE_DONE;
+    request->deferred = 0;
+    if (!response)
+        return MHD_NO; /* no reply could be built: the connection closes */
+    enum MHD_Result queued = MHD_queue_response(request->connection, (unsigned)request->status, response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -627,6 +762,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
         return reply_short_of_memory(cls, connection);
     request->connection = connection;
 
+    if (request->deferred)
+        return answer_deferred(request);
     if (request->phase == PHASE_NEW) {
         start_request(request, url, method);
         if (request->dropped)
@@ -647,6 +784,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
     if (request->body_fd >= 0 && lseek(request->body_fd, 0, SEEK_SET) < 0)
         return MHD_NO;
     request->route->handler(request, request->route->data);
+    if (request->deferred)
+        return answer_deferred(request);
     if (request->dropped)
         return MHD_NO;
     if (!request->replied) {
@@ -724,7 +863,10 @@ cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server 
         free(server);
         return CM_EIO;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    pthread_mutex_init(&server->deferred_lock, NULL);
+    pthread_cond_init(&server->deferred_answered, NULL);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     /* TLS options go through an option array so that one start call serves both kinds. */
     struct MHD_OptionItem tls_options[3] = {{MHD_OPTION_END, 0, NULL}};
     if (config->tls_certificate_pem && config->tls_key_pem) {
@@ -735,6 +877,8 @@ cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server 
             free(server->tls_certificate_pem);
             free(server->tls_key_pem);
             close(server->listen_fd);
+            pthread_cond_destroy(&server->deferred_answered);
+            pthread_mutex_destroy(&server->deferred_lock);
             free(server);
             return CM_ENOMEM;
         }
@@ -760,6 +904,8 @@ cm_err cm_http_server_start(const cm_http_server_config *config, cm_http_server 
         close(server->listen_fd);
         free(server->tls_certificate_pem);
         free(server->tls_key_pem);
+        pthread_cond_destroy(&server->deferred_answered);
+        pthread_mutex_destroy(&server->deferred_lock);
         free(server);
         return CM_EIO;
     }
@@ -786,8 +932,16 @@ void cm_http_server_stop(cm_http_server *server)
 {
     if (!server)
         return;
+    /* A deferred request still waits for its answer (a commit in progress): it comes, and the
+     * request's memory must outlive it. */
+    pthread_mutex_lock(&server->deferred_lock);
+    while (server->deferred_open > 0)
+        pthread_cond_wait(&server->deferred_answered, &server->deferred_lock);
+    pthread_mutex_unlock(&server->deferred_lock);
     /* MHD closes the listening socket it was given, unless quiesce already handed it back. */
     MHD_stop_daemon(server->daemon);
+    pthread_cond_destroy(&server->deferred_answered);
+    pthread_mutex_destroy(&server->deferred_lock);
     free(server->tls_certificate_pem);
     free(server->tls_key_pem);
     free(server);

@@ -6,6 +6,8 @@
  *   query string is parsed (query.h) and unknown parameters are simply not asked for.
  * - A handler is called once, on a server thread, after the whole body has arrived. It must answer
  *   exactly once with one of the cm_http_reply_* calls; a handler that does not is answered 500.
+ *   A handler may defer its answer (cm_http_defer) and give it later from another thread: the
+ *   server thread goes on with other connections meanwhile.
  * - Bodies are bounded: a Content-Length above the route's limit is answered 413 before any byte
  *   of the body is read; a chunked body that passes the limit closes the connection. A route may
  *   ask for its body in a temporary file instead of memory (large uploads).
@@ -157,6 +159,16 @@ int cm_http_status(const cm_http_request *request);
 /* Closes the connection without any reply (for fault injection). Callable from the `before` hook
  * or a handler instead of a reply; the `after` hook then sees status 0. */
 void cm_http_drop(cm_http_request *request);
+
+/*
+ * The handler answers later, maybe from another thread. Called on the handler's thread before it
+ * returns; from then on the request is answered exactly once with one of the cm_http_reply_* calls
+ * (cm_http_reply_error included), from any thread, and its accessors, user data and headers stay
+ * valid until that reply. Meanwhile the connection is suspended (its thread serves the server's
+ * other connections). cm_http_server_stop waits until every deferred request was answered, so
+ * whoever answers must not wait for the server to stop.
+ */
+void cm_http_defer(cm_http_request *request);
 
 /* The reason phrase of a status ("Not Found"). */
 const char *cm_http_reason(int status);

@@ -23,12 +23,17 @@ int cm_thread_nice(void)
     return errno ? 0 : nice_value;
 }
 
-int cm_thread_become_background(const char *name)
+void cm_thread_name(const char *name)
 {
     char short_name[16]; /* the kernel keeps 15 bytes and a NUL */
     strncpy(short_name, name, sizeof short_name - 1);
     short_name[sizeof short_name - 1] = '\0';
     pthread_setname_np(pthread_self(), short_name);
+}
+
+int cm_thread_become_background(const char *name)
+{
+    cm_thread_name(name);
     int target = cm_thread_nice() + CM_BACKGROUND_NICE;
     if (target > 19)
         target = 19;

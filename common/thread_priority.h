@@ -19,6 +19,10 @@
  * the system refused the nice value (the thread then runs as before; nothing depends on it). */
 int cm_thread_become_background(const char *name);
 
+/* Names the calling thread `name` (15 bytes kept) without changing its priority: for a thread on
+ * the request path (the acceptance committer). */
+void cm_thread_name(const char *name);
+
 /* The calling thread's own nice value. */
 int cm_thread_nice(void);
 

@@ -30,9 +30,92 @@ int gw_is_json_content_type(const char *value)
     return next == '\0' || next == ';' || next == ' ';
 }
 
-/* Parses, validates and stores one refresh, then answers. */
+/* The job a validated request is stored as; it points into `refresh`. */
+static q_new_job job_of(const gw_gateway *gateway, const cm_tenant *tenant, q_job_type type, const gw_refresh *refresh)
+{
+    /* The queue cuts the records into chunks of queue.chunkSize (queue/chunking.h). */
+    /* The messages are already the text the store keeps (queue/messages.h). */
+    const char *messages = q_messages_empty(&refresh->messages) ? NULL : refresh->messages.data;
+    q_new_job job = {
+        .type = type,
+        .tenant_id = tenant->id,
+        .location_name = refresh->location_name,
+        .oci_location = refresh->oci_location,
+        .organization_id = tenant->organization_id,
+        .accepted_ms = cm_now_ms(),
+        .item_count = (int64_t)refresh->item_count,
+        .chunk_size = gateway->config->queue.chunk_size,
+        .items = refresh->items_text.data,
+        .item_ends = refresh->item_ends,
+        .messages_json = messages,
+    };
+    return job;
+}
+
+/* After the store answered: 0 when the job is stored (logged, counted, the workers woken), else
+ * -1 after replying 503. */
+static int job_stored(cm_http_request *request, gw_gateway *gateway, int64_t tenant_id, q_job_type type,
+                      size_t item_count, cm_err rc, int64_t job_id)
+{
+    if (rc == CM_EFULL) {
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
+                            "The gateway's disk is full; the job was not stored. Retry later.", NULL);
+        return -1;
+    }
+    if (rc) {
+        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
+                            "The job could not be stored right now; it was not accepted. Retry later.", NULL);
+        return -1;
+    }
+    cm_log_info("job.accepted", "job=%" PRId64 " tenant=%" PRId64 " type=%s items=%zu", job_id, tenant_id,
+                q_job_type_name(type), item_count);
+    q_metrics_job_accepted(tenant_id, q_job_type_name(type));
+    q_pool_notify(gateway->pool);
+    return 0;
+}
+
+int gw_store_job(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, q_job_type type,
+                 gw_refresh *validated, int64_t *job_id_out)
+{
+    gw_refresh refresh = *validated; /* taken over: cleared here */
+    memset(validated, 0, sizeof *validated);
+    q_new_job job = job_of(gateway, tenant, type, &refresh);
+    int64_t job_id = 0;
+    cm_err rc = q_store_accept(gateway->store, &job, &job_id);
+    size_t item_count = refresh.item_count;
+    gw_refresh_clear(&refresh);
+    if (job_stored(request, gateway, tenant->id, type, item_count, rc, job_id) != 0)
+        return -1;
+    *job_id_out = job_id;
+    return 0;
+}
+
+/* A refresh whose commit is in flight: the request thread went on (cm_http_defer), and the job
+ * and what it points to live here until the store reports the commit. */
+typedef struct refresh_in_flight {
+    cm_http_request *request;
+    gw_gateway *gateway;
+    int64_t tenant_id;
+    gw_refresh refresh;
+    q_new_job job;
+    q_accept_ticket ticket;
+} refresh_in_flight;
+
+/* On the store's committer thread: the answer, now that the job is durable (or refused). */
+static void refresh_committed(void *data, cm_err rc, int64_t job_id)
+{
+    refresh_in_flight *flight = data;
+    size_t item_count = flight->refresh.item_count;
+    gw_refresh_clear(&flight->refresh);
+    if (job_stored(flight->request, flight->gateway, flight->tenant_id, Q_JOB_REFRESH, item_count, rc, job_id) == 0)
+        gw_reply_job_id(flight->request, job_id);
+    free(flight);
+}
+
+/* Parses, validates and stores one refresh, then answers. With `may_defer`, the request thread
+ * does not wait for the commit: many small refreshes then share one (queue/accept_batch.h). */
 static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, const char *body,
-                           size_t length, int smart)
+                           size_t length, int smart, int may_defer)
 {
     char parse_error[CM_JSON_ERROR_MAX];
     gw_problems *problems = malloc(sizeof *problems);
@@ -44,6 +127,17 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
     if (refused)
         return;
 
+    refresh_in_flight *flight = may_defer && !smart ? malloc(sizeof *flight) : NULL;
+    if (flight) {
+        flight->request = request;
+        flight->gateway = gateway;
+        flight->tenant_id = tenant->id;
+        flight->refresh = refresh;
+        flight->job = job_of(gateway, tenant, Q_JOB_REFRESH, &flight->refresh);
+        cm_http_defer(request);
+        q_store_accept_async(gateway->store, &flight->job, &flight->ticket, refresh_committed, flight);
+        return;
+    }
     int64_t job_id = 0;
     size_t item_count = refresh.item_count;
     if (gw_store_job(request, gateway, tenant, Q_JOB_REFRESH, &refresh, &job_id) != 0)
@@ -53,50 +147,6 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
         return;
     }
     gw_reply_job_id(request, job_id);
-}
-
-int gw_store_job(cm_http_request *request, gw_gateway *gateway, const cm_tenant *tenant, q_job_type type,
-                 gw_refresh *validated, int64_t *job_id_out)
-{
-    gw_refresh refresh = *validated; /* taken over: cleared here */
-    memset(validated, 0, sizeof *validated);
-    /* The queue cuts the records into chunks of queue.chunkSize (queue/chunking.h). */
-    /* The messages are already the text the store keeps (queue/messages.h). */
-    const char *messages = q_messages_empty(&refresh.messages) ? NULL : refresh.messages.data;
-    q_new_job job = {
-        .type = type,
-        .tenant_id = tenant->id,
-        .location_name = refresh.location_name,
-        .oci_location = refresh.oci_location,
-        .organization_id = tenant->organization_id,
-        .accepted_ms = cm_now_ms(),
-        .item_count = (int64_t)refresh.item_count,
-        .chunk_size = gateway->config->queue.chunk_size,
-        .items = refresh.items_text.data,
-        .item_ends = refresh.item_ends,
-        .messages_json = messages,
-    };
-    int64_t job_id = 0;
-    cm_err rc = q_store_accept(gateway->store, &job, &job_id);
-    size_t item_count = refresh.item_count;
-    gw_refresh_clear(&refresh);
-
-    if (rc == CM_EFULL) {
-        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
-                            "The gateway's disk is full; the job was not stored. Retry later.", NULL);
-        return -1;
-    }
-    if (rc) {
-        cm_http_reply_error(request, 503, "SYSTEM_MAINTENANCE",
-                            "The job could not be stored right now; it was not accepted. Retry later.", NULL);
-        return -1;
-    }
-    cm_log_info("job.accepted", "job=%" PRId64 " tenant=%" PRId64 " type=%s items=%zu", job_id, tenant->id,
-                q_job_type_name(type), item_count);
-    q_metrics_job_accepted(tenant->id, q_job_type_name(type));
-    q_pool_notify(gateway->pool);
-    *job_id_out = job_id;
-    return 0;
 }
 
 static void route_refresh(cm_http_request *request, void *data, int smart)
@@ -117,7 +167,9 @@ static void route_refresh(cm_http_request *request, void *data, int smart)
     if (large)
         while (sem_wait(&gateway->large_refreshes) != 0) {
         }
-    accept_refresh(request, gateway, tenant, body, length, smart);
+    /* A large refresh keeps its request thread until it is stored: the semaphore bounds the
+     * memory of those in flight, and it fills a commit alone anyway. */
+    accept_refresh(request, gateway, tenant, body, length, smart, !large);
     if (large)
         sem_post(&gateway->large_refreshes);
 }

@@ -41,6 +41,30 @@ cm_err q_store_accept(q_store *store, const q_new_job *job, int64_t *job_id)
     return rc;
 }
 
+/* Records the commit time, then hands the result to the caller's callback. */
+static void accept_finished(void *data, cm_err rc, int64_t job_id)
+{
+    q_accept_ticket *ticket = data;
+    q_metrics_db_commit(ticket->store->ops->name, "accept", q_metrics_clock() - ticket->started);
+    ticket->caller_done(ticket->caller_data, rc, job_id); /* may free the ticket */
+}
+
+void q_store_accept_async(q_store *store, const q_new_job *job, q_accept_ticket *ticket, q_accept_done_fn done,
+                          void *data)
+{
+    ticket->store = store;
+    ticket->started = q_metrics_clock();
+    ticket->caller_done = done;
+    ticket->caller_data = data;
+    if (store->ops->accept_async) {
+        store->ops->accept_async(store, job, ticket, accept_finished, ticket);
+        return;
+    }
+    int64_t job_id = 0;
+    cm_err rc = store->ops->accept(store, job, &job_id);
+    accept_finished(ticket, rc, job_id);
+}
+
 cm_err q_store_get_job(q_store *store, int64_t tenant_id, int64_t job_id, q_job *out)
 {
     return store->ops->get_job(store, tenant_id, job_id, out);

@@ -90,6 +90,28 @@ typedef struct q_new_job {
  * nor chunks. */
 cm_err q_store_accept(q_store *store, const q_new_job *job, int64_t *job_id);
 
+/* Called once with what q_store_accept would have returned, and the new id on success. */
+typedef void (*q_accept_done_fn)(void *data, cm_err rc, int64_t job_id);
+
+/* The caller's memory for one job in flight (its fields are the store's). */
+typedef struct q_accept_ticket {
+    const q_new_job *job;
+    q_accept_done_fn done;
+    void *data;
+    double started; /* for the commit-time metric */
+    q_accept_done_fn caller_done;
+    void *caller_data;
+    q_store *store;
+    struct q_accept_ticket *next;
+} q_accept_ticket;
+
+/* Stores the job as q_store_accept does without waiting for it: `done(data, rc, job_id)` runs
+ * once the job's commit is done, on a store thread (SQLite's group commit) or, on a backend that
+ * commits each job on its caller's connection (PostgreSQL), on the calling thread before this
+ * returns. `job` and `ticket` (and what the job points to) must stay valid until `done` ran. */
+void q_store_accept_async(q_store *store, const q_new_job *job, q_accept_ticket *ticket, q_accept_done_fn done,
+                          void *data);
+
 /* ---- reading ---- */
 
 /* Reads one job of one tenant. CM_ENOTFOUND when it does not exist or belongs to another tenant.

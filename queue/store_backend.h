@@ -16,6 +16,10 @@ typedef struct q_store_ops {
     void (*close)(q_store *store);
     const char *(*installation_id)(const q_store *store);
     cm_err (*accept)(q_store *store, const q_new_job *job, int64_t *job_id);
+    /* NULL: q_store_accept_async calls `accept` and reports at once. Else queues the job and calls
+     * done(data, ...) after its commit (ticket->job, done, data and next are the backend's). */
+    void (*accept_async)(q_store *store, const q_new_job *job, q_accept_ticket *ticket, q_accept_done_fn done,
+                         void *data);
     cm_err (*get_job)(q_store *store, int64_t tenant_id, int64_t job_id, q_job *out);
     cm_err (*list_jobs)(q_store *store, const q_job_filter *filter, q_job **jobs, size_t *count);
     cm_err (*count)(q_store *store, q_status status, int64_t *count);

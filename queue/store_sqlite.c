@@ -279,7 +279,13 @@ cm_err q_store_sqlite_open(const q_store_options *options, q_store **out, char e
         return rc;
     }
     pthread_mutex_init(&store->writer.lock, NULL);
-    q_accept_batch_init(&store->accept_batch, sqlite_accept_many, store, "sqlite");
+    if (q_accept_batch_init(&store->accept_batch, sqlite_accept_many, store, "sqlite") != CM_OK) {
+        snprintf(error, Q_STORE_ERROR_MAX, "database %s: the acceptance thread could not be started", path);
+        pthread_mutex_destroy(&store->writer.lock);
+        cm_db_close(store->writer.db);
+        free(store);
+        return CM_ENOMEM;
+    }
     if (set_synchronous(store->writer.db, 1) != CM_OK) {
         snprintf(error, Q_STORE_ERROR_MAX, "database %s: synchronous=FULL could not be set", path);
         sqlite_close(&store->base);
@@ -326,6 +332,8 @@ static void sqlite_close(q_store *base)
     sqlite_store *store = of(base);
     if (!store)
         return;
+    /* What was accepted and not yet committed is committed (and answered) first. */
+    q_accept_batch_destroy(&store->accept_batch);
     cm_db_checkpointer_stop(store->checkpointer);
     for (int i = 0; store->readers && i < store->reader_count; i++)
         close_connection(&store->readers[i]);
@@ -335,7 +343,6 @@ static void sqlite_close(q_store *base)
         sqlite3_wal_checkpoint_v2(store->writer.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     }
     close_connection(&store->writer);
-    q_accept_batch_destroy(&store->accept_batch);
     free(store);
 }
 
@@ -577,6 +584,12 @@ static cm_err sqlite_accept_many(void *context, const q_new_job *const *jobs, si
 static cm_err sqlite_accept(q_store *base, const q_new_job *job, int64_t *job_id)
 {
     return q_accept_batch_submit(&of(base)->accept_batch, job, job_id);
+}
+
+static void sqlite_accept_async(q_store *base, const q_new_job *job, q_accept_ticket *ticket, q_accept_done_fn on_done,
+                                void *data)
+{
+    q_accept_batch_submit_async(&of(base)->accept_batch, job, ticket, on_done, data);
 }
 
 /* ---- reading ---- */
@@ -1637,6 +1650,7 @@ static const q_store_ops sqlite_ops = {
     .close = sqlite_close,
     .installation_id = sqlite_installation_id,
     .accept = sqlite_accept,
+    .accept_async = sqlite_accept_async,
     .get_job = sqlite_get_job,
     .list_jobs = sqlite_list_jobs,
     .count = sqlite_count,

@@ -113,7 +113,8 @@ static void count_threads(pid_t pid, const char *name, int nice_value, int *name
 }
 
 /* Acceptance first: the workers, the pruner and the checkpointers run at nice +10 under their
- * names, the threads that answer requests at the server's own nice value. */
+ * names, the threads that answer requests, and the acceptance committer, at the server's own nice
+ * value. */
 static void test_background_threads_yield(void **state)
 {
     (void)state;
@@ -128,13 +129,14 @@ static void test_background_threads_yield(void **state)
     /* A thread names itself and then lowers its priority as it starts, which may be just after the
      * server answers its health check: look again until every thread has settled (at most 5 s). */
     int workers = 0, workers_low = 0, checkpointers = 0, checkpointers_low = 0, pruners = 0, pruners_low = 0,
-        mains = 0, mains_base = 0;
+        mains = 0, mains_base = 0, committers = 0, committers_base = 0;
     for (int attempt = 0; attempt < 50; attempt++) {
         count_threads(process.pid, "omsgw-worker", expected, &workers, &workers_low);
         count_threads(process.pid, "omsgw-checkpoin", expected, &checkpointers, &checkpointers_low);
         count_threads(process.pid, "omsgw-pruner", expected, &pruners, &pruners_low);
         count_threads(process.pid, "omsgw", base, &mains, &mains_base);
-        if (workers >= 1 && workers_low == workers && checkpointers >= 2 && checkpointers_low == checkpointers &&
+        count_threads(process.pid, "omsgw-accept", base, &committers, &committers_base);
+        if (committers == 1 && committers_base == 1 && workers >= 1 && workers_low == workers && checkpointers >= 2 && checkpointers_low == checkpointers &&
             pruners == 1 && pruners_low == 1 && mains >= 1 && mains_base == mains)
             break;
         cm_sleep_ms(100);
@@ -148,6 +150,9 @@ static void test_background_threads_yield(void **state)
     /* The main thread (its name is the program's) keeps the base value. */
     assert_true(mains >= 1);
     assert_int_equal(mains_base, mains);
+    /* gateway.db's group commit: one committer, not lowered. */
+    assert_int_equal(committers, 1);
+    assert_int_equal(committers_base, 1);
     th_omsgw_cleanup(&process);
 }
 

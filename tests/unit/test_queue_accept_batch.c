@@ -1,13 +1,15 @@
 /*
  * test_queue_accept_batch.c - queue/accept_batch: requests arriving together share one commit,
  * each gets its own result only after that commit, in arrival order; one job's error fails that
- * job alone, a transaction's error every job of its batch; and, on a real SQLite store, 32
+ * job alone, a transaction's error every job of its batch; jobs submitted without waiting are
+ * reported once each, in order, on the committer thread; and, on a real SQLite store, 32
  * threads accepting at once store every job once, in fewer commits than jobs, and an invalid job
  * among them is refused alone.
  */
 #include "tests/support/test_support.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,87 @@ static void test_a_lone_request_is_committed_at_once(void **state)
     assert_int_equal(r.batches, 1);
     assert_int_equal(r.jobs, 1);
     q_accept_batch_destroy(&batch);
+}
+
+/* What the asynchronous callbacks saw, in the order they ran. */
+typedef struct reports {
+    pthread_mutex_t lock;
+    size_t count;
+    int64_t tenants[64];
+    int64_t ids[64];
+    cm_err results[64];
+    pthread_t threads[64];
+} reports;
+
+typedef struct async_job {
+    q_new_job job;
+    q_accept_ticket ticket;
+    reports *seen;
+} async_job;
+
+static void record_report(void *data, cm_err rc, int64_t job_id)
+{
+    async_job *a = data;
+    pthread_mutex_lock(&a->seen->lock);
+    size_t i = a->seen->count++;
+    a->seen->tenants[i] = a->job.tenant_id;
+    a->seen->ids[i] = job_id;
+    a->seen->results[i] = rc;
+    a->seen->threads[i] = pthread_self();
+    pthread_mutex_unlock(&a->seen->lock);
+}
+
+/* The recording step behind a gate the test opens: while it is shut, no commit can end. */
+static sem_t commit_gate;
+
+static cm_err gated_step(void *context, const q_new_job *const *jobs, size_t count, int64_t *job_ids,
+                         cm_err *results)
+{
+    while (sem_wait(&commit_gate) != 0) {
+    }
+    sem_post(&commit_gate); /* open stays open */
+    return recording_step(context, jobs, count, job_ids, results);
+}
+
+/* Submitted without waiting while no commit can end: the submitter never blocks (it would hang),
+ * the jobs share commits, each result is reported once, in submission order, on the committer
+ * thread; destroying the batch right after the last submit still commits and reports them all. */
+static void test_asynchronous_submits(void **state)
+{
+    (void)state;
+    recorder r = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    reports seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    q_accept_batch batch;
+    sem_init(&commit_gate, 0, 0);
+    assert_int_equal(q_accept_batch_init(&batch, gated_step, &r, "test"), CM_OK);
+    async_job jobs[40];
+    for (int i = 0; i < 40; i++) {
+        jobs[i].job = (q_new_job){.tenant_id = i == 7 ? 13 : 100 + i}; /* tenant 13: invalid alone */
+        jobs[i].seen = &seen;
+        q_accept_batch_submit_async(&batch, &jobs[i].job, &jobs[i].ticket, record_report, &jobs[i]);
+    }
+    pthread_mutex_lock(&seen.lock);
+    assert_int_equal(seen.count, 0); /* nothing reported before its commit */
+    pthread_mutex_unlock(&seen.lock);
+    sem_post(&commit_gate);
+    q_accept_batch_destroy(&batch);
+    sem_destroy(&commit_gate);
+    assert_int_equal(seen.count, 40);
+    assert_true(r.batches < 40);
+    assert_false(r.overlapped);
+    int64_t last_id = 0;
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(seen.tenants[i], jobs[i].job.tenant_id);
+        assert_false(pthread_equal(seen.threads[i], pthread_self()));
+        if (i == 7) {
+            assert_int_equal(seen.results[i], CM_EINVAL);
+            assert_int_equal(seen.ids[i], 0);
+            continue;
+        }
+        assert_int_equal(seen.results[i], CM_OK);
+        assert_true(seen.ids[i] > last_id);
+        last_id = seen.ids[i];
+    }
 }
 
 static void test_concurrent_requests_share_commits(void **state)
@@ -305,6 +388,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_lone_request_is_committed_at_once),
         cmocka_unit_test(test_concurrent_requests_share_commits),
+        cmocka_unit_test(test_asynchronous_submits),
         cmocka_unit_test(test_errors_of_a_job_and_of_a_transaction),
         cmocka_unit_test(test_sqlite_store_groups_commits),
     };
