@@ -85,6 +85,41 @@ cm_err cm_sha256(const void *data, size_t len, uint8_t digest[CM_SHA256_LEN])
     return cm_sha256_final(&ctx, digest);
 }
 
+cm_err cm_sha256_prefixed_init(cm_sha256_prefixed *hash, const void *prefix, size_t len)
+{
+    pthread_once(&fetched_once, fetch_digests);
+    EVP_MD_CTX *start = EVP_MD_CTX_new(), *work = EVP_MD_CTX_new();
+    if (!start || !work || EVP_DigestInit_ex(start, fetched_sha256 ? fetched_sha256 : EVP_sha256(), NULL) != 1 ||
+        (len && EVP_DigestUpdate(start, prefix, len) != 1)) {
+        EVP_MD_CTX_free(start);
+        EVP_MD_CTX_free(work);
+        hash->prefix = hash->work = NULL;
+        return CM_ENOMEM;
+    }
+    hash->prefix = start;
+    hash->work = work;
+    return CM_OK;
+}
+
+cm_err cm_sha256_prefixed_final(cm_sha256_prefixed *hash, const void *tail, size_t len,
+                                uint8_t digest[CM_SHA256_LEN])
+{
+    unsigned written = 0;
+    if (EVP_MD_CTX_copy_ex(hash->work, hash->prefix) != 1 || (len && EVP_DigestUpdate(hash->work, tail, len) != 1) ||
+        EVP_DigestFinal_ex(hash->work, digest, &written) != 1 || written != CM_SHA256_LEN) {
+        memset(digest, 0, CM_SHA256_LEN);
+        return CM_ENOMEM;
+    }
+    return CM_OK;
+}
+
+void cm_sha256_prefixed_free(cm_sha256_prefixed *hash)
+{
+    EVP_MD_CTX_free(hash->prefix);
+    EVP_MD_CTX_free(hash->work);
+    hash->prefix = hash->work = NULL;
+}
+
 void cm_digest_hex(const uint8_t *digest, size_t len, char *out)
 {
     static const char hex[] = "0123456789abcdef";

@@ -46,6 +46,21 @@ void cm_digest_discard(cm_digest_ctx *ctx);
 /* One-shot SHA-256 of a buffer; CM_OK or CM_ENOMEM (digest zeroed). */
 cm_err cm_sha256(const void *data, size_t len, uint8_t digest[CM_SHA256_LEN]);
 
+/* SHA-256 of many texts that start with the same bytes: the prefix is hashed once, and each text
+ * starts from a copy of that state (a prefix of 64 bytes or more then saves a compression of each
+ * text, and one context is reused instead of made and freed per text). */
+typedef struct cm_sha256_prefixed {
+    void *prefix; /* EVP_MD_CTX * holding the prefix */
+    void *work;   /* EVP_MD_CTX * reused for each text */
+} cm_sha256_prefixed;
+
+/* CM_OK, or CM_ENOMEM (nothing to free then). */
+cm_err cm_sha256_prefixed_init(cm_sha256_prefixed *hash, const void *prefix, size_t len);
+/* The digest of prefix + tail: CM_OK, or CM_ENOMEM (digest zeroed). */
+cm_err cm_sha256_prefixed_final(cm_sha256_prefixed *hash, const void *tail, size_t len,
+                                uint8_t digest[CM_SHA256_LEN]);
+void cm_sha256_prefixed_free(cm_sha256_prefixed *hash);
+
 /* Lower-case hex of `len` digest bytes into out (2 * len + 1 bytes, NUL-terminated). */
 void cm_digest_hex(const uint8_t *digest, size_t len, char *out);
 void cm_sha256_hex(const uint8_t digest[CM_SHA256_LEN], char out[CM_SHA256_HEX_LEN + 1]);

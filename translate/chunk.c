@@ -80,8 +80,18 @@ cm_err tr_translate_chunk(const tr_context *context, char *text, size_t length, 
     out->failures = calloc(slots, sizeof *out->failures);
     size_t *extra_ends = malloc(slots * sizeof *extra_ends);
     cm_err rc = out->records && out->extras && out->failures && extra_ends ? CM_OK : CM_ENOMEM;
-    if (!rc)
-        rc = translate_records(context, &reader, first_index, keep_extras, out, extra_ends);
+    if (!rc) {
+        /* The chunk's items share installation, tenant and job: their ids share a hashed prefix. */
+        tr_context chunk_context = *context;
+        tr_record_ids ids;
+        if (!context->record_ids) {
+            tr_record_ids_init(&ids, context->installation_id, context->tenant_id, context->job_id);
+            chunk_context.record_ids = &ids;
+        }
+        rc = translate_records(&chunk_context, &reader, first_index, keep_extras, out, extra_ends);
+        if (!context->record_ids)
+            tr_record_ids_free(&ids);
+    }
     /* The extras buffer grew while it was written: its texts are pointed at only now. Each ends
      * with a NUL (counted in its length), so a text starts after the previous one's end. */
     size_t start = 0;

@@ -88,28 +88,27 @@ static void append_int64(char *name, size_t size, size_t *used, int64_t value)
     append_number(name, size, used, value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value, value < 0);
 }
 
-cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
-                  char out[CM_UUID_TEXT_LEN + 1])
+#define RECORD_NAME_MAX 160
+static const char RECORD_NAME_SPACE[] = "omsgw.refresh-record\n";
+
+/* "<installation>/<tenant>/<job>/" into name (at most RECORD_NAME_MAX - 1 bytes, cut). */
+static size_t name_prefix(char name[RECORD_NAME_MAX], const char *installation_id, int64_t tenant_id, int64_t job_id)
 {
-    /* The name hashed is "<installation>/<tenant>/<job>/<index>", at most 159 bytes; it is written by
-     * hand, not with snprintf, which cost more than the hash (one record id per record). */
-    char name[160];
     size_t used = 0;
     const char *installation = installation_id ? installation_id : "";
-    append_cut(name, sizeof name, &used, installation, strlen(installation));
-    append_cut(name, sizeof name, &used, "/", 1);
-    append_int64(name, sizeof name, &used, tenant_id);
-    append_cut(name, sizeof name, &used, "/", 1);
-    append_int64(name, sizeof name, &used, job_id);
-    append_cut(name, sizeof name, &used, "/", 1);
-    append_number(name, sizeof name, &used, (uint64_t)item_index, 0);
-    uint8_t digest[CM_SHA256_LEN];
-    cm_sha256_ctx hash;
-    cm_sha256_init(&hash);
-    cm_sha256_update(&hash, "omsgw.refresh-record\n", strlen("omsgw.refresh-record\n"));
-    cm_sha256_update(&hash, name, used);
-    if (cm_sha256_final(&hash, digest) != CM_OK)
-        return CM_ENOMEM;
+    append_cut(name, RECORD_NAME_MAX, &used, installation, strlen(installation));
+    append_cut(name, RECORD_NAME_MAX, &used, "/", 1);
+    append_int64(name, RECORD_NAME_MAX, &used, tenant_id);
+    append_cut(name, RECORD_NAME_MAX, &used, "/", 1);
+    append_int64(name, RECORD_NAME_MAX, &used, job_id);
+    append_cut(name, RECORD_NAME_MAX, &used, "/", 1);
+    return used;
+}
+
+/* The UUID text of the id: job and index in the clear, 50 bits of the name's digest. */
+static void format_record_id(int64_t job_id, size_t item_index, const uint8_t digest[CM_SHA256_LEN],
+                             char out[CM_UUID_TEXT_LEN + 1])
+{
     uint64_t job = (uint64_t)job_id;
     uint32_t index = (uint32_t)item_index;
     uint8_t bytes[16];
@@ -130,7 +129,61 @@ cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_
         out[at++] = hex[bytes[i] & 0x0f];
     }
     out[at] = '\0';
+}
+
+cm_err tr_record_id(const char *installation_id, int64_t tenant_id, int64_t job_id, size_t item_index,
+                  char out[CM_UUID_TEXT_LEN + 1])
+{
+    /* The name hashed is "<installation>/<tenant>/<job>/<index>", at most 159 bytes; it is written by
+     * hand, not with snprintf, which cost more than the hash (one record id per record). */
+    char name[RECORD_NAME_MAX];
+    size_t used = name_prefix(name, installation_id, tenant_id, job_id);
+    append_number(name, sizeof name, &used, (uint64_t)item_index, 0);
+    uint8_t digest[CM_SHA256_LEN];
+    cm_sha256_ctx hash;
+    cm_sha256_init(&hash);
+    cm_sha256_update(&hash, RECORD_NAME_SPACE, strlen(RECORD_NAME_SPACE));
+    cm_sha256_update(&hash, name, used);
+    if (cm_sha256_final(&hash, digest) != CM_OK)
+        return CM_ENOMEM;
+    format_record_id(job_id, item_index, digest, out);
     return CM_OK;
+}
+
+void tr_record_ids_init(tr_record_ids *ids, const char *installation_id, int64_t tenant_id, int64_t job_id)
+{
+    ids->installation_id = installation_id;
+    ids->tenant_id = tenant_id;
+    ids->job_id = job_id;
+    ids->prefixed = 0;
+    char text[sizeof RECORD_NAME_SPACE - 1 + RECORD_NAME_MAX];
+    size_t space = strlen(RECORD_NAME_SPACE);
+    memcpy(text, RECORD_NAME_SPACE, space);
+    size_t used = name_prefix(text + space, installation_id, tenant_id, job_id);
+    /* Only when the longest index still fits uncut is the name the prefix plus the index. */
+    if (used + 20 < RECORD_NAME_MAX - 1 && cm_sha256_prefixed_init(&ids->hash, text, space + used) == CM_OK)
+        ids->prefixed = 1;
+}
+
+cm_err tr_record_ids_make(tr_record_ids *ids, size_t item_index, char out[CM_UUID_TEXT_LEN + 1])
+{
+    if (!ids->prefixed)
+        return tr_record_id(ids->installation_id, ids->tenant_id, ids->job_id, item_index, out);
+    char index[24];
+    size_t used = 0;
+    append_number(index, sizeof index, &used, (uint64_t)item_index, 0);
+    uint8_t digest[CM_SHA256_LEN];
+    if (cm_sha256_prefixed_final(&ids->hash, index, used, digest) != CM_OK)
+        return CM_ENOMEM;
+    format_record_id(ids->job_id, item_index, digest, out);
+    return CM_OK;
+}
+
+void tr_record_ids_free(tr_record_ids *ids)
+{
+    if (ids->prefixed)
+        cm_sha256_prefixed_free(&ids->hash);
+    ids->prefixed = 0;
 }
 
 static int within_quantity_range(int64_t value)
@@ -148,8 +201,11 @@ int tr_translate_item(const tr_context *context, const tr_legacy_item *item, siz
     }
     if (!tr_sku_is_valid(sku, why))
         return -1;
-    if (tr_record_id(context->installation_id, context->tenant_id, context->job_id, item_index, out->record_id) !=
-        CM_OK) {
+    cm_err made = context->record_ids
+                      ? tr_record_ids_make(context->record_ids, item_index, out->record_id)
+                      : tr_record_id(context->installation_id, context->tenant_id, context->job_id, item_index,
+                                     out->record_id);
+    if (made != CM_OK) {
         snprintf(why, TR_WHY_MAX, "the record id could not be hashed (out of memory)");
         return -1;
     }

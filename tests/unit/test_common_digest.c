@@ -113,12 +113,37 @@ static void const_time_equal(void **state)
     assert_int_equal(cm_const_time_equal("abc", "abd", 3), 0);
 }
 
+/* A hashed prefix and many tails: each digest is the one-shot digest of prefix + tail, for
+ * prefixes and tails on both sides of the 64-byte block edge, the context reused between them. */
+static void sha256_prefixed_equals_one_shot(void **state)
+{
+    (void)state;
+    char text[300];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char)('a' + (i * 7) % 26);
+    const size_t prefixes[] = {0, 1, 55, 63, 64, 65, 128, 200};
+    const size_t tails[] = {0, 1, 8, 63, 64, 99};
+    for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+        cm_sha256_prefixed hash;
+        assert_int_equal(cm_sha256_prefixed_init(&hash, text, prefixes[p]), CM_OK);
+        for (int round = 0; round < 2; round++)
+            for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+                uint8_t expected[CM_SHA256_LEN], got[CM_SHA256_LEN];
+                assert_int_equal(cm_sha256(text, prefixes[p] + tails[t], expected), CM_OK);
+                assert_int_equal(cm_sha256_prefixed_final(&hash, text + prefixes[p], tails[t], got), CM_OK);
+                assert_memory_equal(got, expected, CM_SHA256_LEN);
+            }
+        cm_sha256_prefixed_free(&hash);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_known_vectors),
         cmocka_unit_test(sha256_one_million_a),
         cmocka_unit_test(sha256_streaming_equals_one_shot_at_block_edges),
+        cmocka_unit_test(sha256_prefixed_equals_one_shot),
         cmocka_unit_test(const_time_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

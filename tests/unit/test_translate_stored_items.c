@@ -481,6 +481,39 @@ static void test_record_id_name_matches_snprintf(void **state)
             }
 }
 
+/* The ids of a chunk (a hashed prefix, tr_record_ids) are those tr_record_id makes one by one,
+ * also where the name is cut (a long installation id: then the prefix is not used). */
+static void test_record_ids_of_a_chunk_match_one_by_one(void **state)
+{
+    (void)state;
+    char long_installation[300], edge_installation[130];
+    memset(long_installation, 'i', sizeof long_installation - 1);
+    long_installation[sizeof long_installation - 1] = '\0';
+    memset(edge_installation, 'e', sizeof edge_installation - 1);
+    edge_installation[sizeof edge_installation - 1] = '\0';
+    const char *installations[] = {NULL, "", "0123456789abcdef0123456789abcdef", edge_installation, long_installation};
+    const int64_t numbers[] = {0, 1, 12345, -7, INT64_MAX, INT64_MIN};
+    const size_t indexes[] = {0, 1, 2999, 3000, 11999, SIZE_MAX};
+    int prefixed = 0, whole = 0;
+    for (size_t i = 0; i < 5; i++)
+        for (size_t n = 0; n < 6; n++) {
+            tr_record_ids ids;
+            tr_record_ids_init(&ids, installations[i], numbers[n], numbers[(n + 1) % 6]);
+            prefixed += ids.prefixed;
+            whole += !ids.prefixed;
+            for (size_t x = 0; x < 6; x++) {
+                char expected[CM_UUID_TEXT_LEN + 1], made[CM_UUID_TEXT_LEN + 1];
+                assert_int_equal(tr_record_id(installations[i], numbers[n], numbers[(n + 1) % 6], indexes[x], expected),
+                                 CM_OK);
+                assert_int_equal(tr_record_ids_make(&ids, indexes[x], made), CM_OK);
+                assert_string_equal(made, expected);
+            }
+            tr_record_ids_free(&ids);
+        }
+    assert_true(prefixed > 0); /* the usual installation id takes the fast way */
+    assert_true(whole > 0);    /* the 299-byte one cannot */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_both_forms_translate_alike),
         cmocka_unit_test(test_json_string_escaping_matches_json_c),
         cmocka_unit_test(test_record_id_name_matches_snprintf),
+        cmocka_unit_test(test_record_ids_of_a_chunk_match_one_by_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
