@@ -240,8 +240,10 @@ static cm_err gzip_bytes(const char *in, size_t length, cm_body *out)
 {
     z_stream stream;
     memset(&stream, 0, sizeof stream);
-    /* 15 + 16: a gzip header and trailer, which OCI's GZIP encoding means. */
-    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    /* 15 + 16: a gzip header and trailer, which OCI's GZIP encoding means. Level 1: a 3000-record
+     * file compresses twice as fast as at the default level and comes out ~15 % larger (46 KB
+     * instead of 40 KB from 558 KB of NDJSON), while the worker waits on it. */
+    if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return CM_ENOMEM;
     size_t bound = deflateBound(&stream, (uLong)length);
     cm_err rc = bound > out->max_bytes ? CM_ETOOBIG : CM_OK;

@@ -67,10 +67,12 @@ int oci_control_fail_import_line(oci_core *core, const char *org, const char *sk
     if (!control)
         return 0;
     char path[400];
-    snprintf(path, sizeof path, "/inventory/impex/v1/organizations/%s/availability-records/imports", org);
+    path[0] = '\0'; /* written only when a rule is there to match it: this runs for every line */
     int fired = 0;
     pthread_mutex_lock(&control->lock);
     for (size_t i = 0; i < control->fault_count && !fired; i++) {
+        if (!path[0])
+            snprintf(path, sizeof path, "/inventory/impex/v1/organizations/%s/availability-records/imports", org);
         oci_fault_slot *slot = &control->faults[i];
         if (!slot->rule.fail_import_lines[0] || !oci_fault_rule_matches(&slot->rule, "POST", path, org) ||
             fnmatch(slot->rule.fail_import_lines, sku, 0) != 0)
