@@ -96,6 +96,9 @@ static void close_runtime(app_runtime *runtime)
     cm_http_server_quiesce(runtime->gateway_server);
     cm_http_server_quiesce(runtime->oci_server);
     cm_http_server_quiesce(runtime->admin_server);
+    /* Refreshes whose commits are in flight are answered from the store's committer, which wakes
+     * the pool: they finish before the pool goes. */
+    cm_http_server_finish_deferred(runtime->gateway_server);
     q_pool_stop(runtime->pool);
     runtime->pool = NULL;
     if (runtime->core)

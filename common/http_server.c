@@ -33,7 +33,8 @@ struct cm_http_server {
      * request thread suspending the connection; stop waits until none is unanswered. */
     pthread_mutex_t deferred_lock;
     pthread_cond_t deferred_answered;
-    size_t deferred_open;
+    size_t deferred_open; /* deferred requests whose answer MHD has not queued yet */
+    int deferring_stopped; /* cm_http_server_finish_deferred ran: no new deferral */
 };
 
 typedef enum request_phase {
@@ -153,9 +154,16 @@ static void hand_over(cm_http_request *request)
         request->suspended = 0;
         MHD_resume_connection(request->connection);
     }
+    pthread_mutex_unlock(&server->deferred_lock);
+}
+
+/* Lock held: the deferred request is done with (its answer queued, or its connection closed). */
+static void deferred_done(cm_http_request *request)
+{
+    cm_http_server *server = request->server;
+    request->deferred = 0;
     if (--server->deferred_open == 0)
         pthread_cond_broadcast(&server->deferred_answered);
-    pthread_mutex_unlock(&server->deferred_lock);
 }
 
 /* Every public reply call is wrapped in enter_reply / leave_reply: for a deferred request the
@@ -304,14 +312,27 @@ int cm_http_reply_error(cm_http_request *request, int status, const char *code, 
     return leave_reply(request, reply_error(request, status, code, message, field));
 }
 
-void cm_http_defer(cm_http_request *request)
+int cm_http_defer(cm_http_request *request)
 {
     cm_http_server *server = request->server;
     pthread_mutex_lock(&server->deferred_lock);
-    if (!request->replied && !request->deferred) {
+    int taken = !request->replied && !request->deferred && !server->deferring_stopped;
+    if (taken) {
         request->deferred = 1;
         server->deferred_open++;
     }
+    pthread_mutex_unlock(&server->deferred_lock);
+    return taken ? 0 : -1;
+}
+
+void cm_http_server_finish_deferred(cm_http_server *server)
+{
+    if (!server)
+        return;
+    pthread_mutex_lock(&server->deferred_lock);
+    server->deferring_stopped = 1;
+    while (server->deferred_open > 0)
+        pthread_cond_wait(&server->deferred_answered, &server->deferred_lock);
     pthread_mutex_unlock(&server->deferred_lock);
 }
 
@@ -555,6 +576,12 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     (void)connection;
     (void)cls;
     cm_http_request *request = *con_cls;
+    if (request && request->deferred) {
+        /* Closed after its answer was handed over and before MHD asked for it (the client went). */
+        pthread_mutex_lock(&request->server->deferred_lock);
+        deferred_done(request);
+        pthread_mutex_unlock(&request->server->deferred_lock);
+    }
     if (request) {
         /* A request that never got past its first callback has no method or path to report. */
         if (request->phase != PHASE_NEW)
@@ -739,15 +766,19 @@ static enum MHD_Result answer_deferred(cm_http_request *request)
         request->suspended = 1;
         MHD_suspend_connection(request->connection);
     }
-    pthread_mutex_unlock(&server->deferred_lock);
-    if (!answered)
+    if (!answered) {
+        pthread_mutex_unlock(&server->deferred_lock);
         return MHD_YES;
+    }
     request->phase = PHASE_DONE;
-    request->deferred = 0;
-    if (!response)
-        return MHD_NO; /* no reply could be built: the connection closes */
-    enum MHD_Result queued = MHD_queue_response(request->connection, (unsigned)request->status, response);
-    MHD_destroy_response(response);
+    enum MHD_Result queued = MHD_NO; /* no reply could be built: the connection closes */
+    if (response) {
+        queued = MHD_queue_response(request->connection, (unsigned)request->status, response);
+        MHD_destroy_response(response);
+    }
+    /* Counted done once MHD holds the answer: a stop waits for that, not only for the reply. */
+    deferred_done(request);
+    pthread_mutex_unlock(&server->deferred_lock);
     return queued;
 }
 
@@ -934,10 +965,7 @@ void cm_http_server_stop(cm_http_server *server)
         return;
     /* A deferred request still waits for its answer (a commit in progress): it comes, and the
      * request's memory must outlive it. */
-    pthread_mutex_lock(&server->deferred_lock);
-    while (server->deferred_open > 0)
-        pthread_cond_wait(&server->deferred_answered, &server->deferred_lock);
-    pthread_mutex_unlock(&server->deferred_lock);
+    cm_http_server_finish_deferred(server);
     /* MHD closes the listening socket it was given, unless quiesce already handed it back. */
     MHD_stop_daemon(server->daemon);
     pthread_cond_destroy(&server->deferred_answered);

@@ -162,13 +162,20 @@ void cm_http_drop(cm_http_request *request);
 
 /*
  * The handler answers later, maybe from another thread. Called on the handler's thread before it
- * returns; from then on the request is answered exactly once with one of the cm_http_reply_* calls
- * (cm_http_reply_error included), from any thread, and its accessors, user data and headers stay
- * valid until that reply. Meanwhile the connection is suspended (its thread serves the server's
- * other connections). cm_http_server_stop waits until every deferred request was answered, so
- * whoever answers must not wait for the server to stop.
+ * returns. Returns 0 when taken: from then on the request is answered exactly once with one of the
+ * cm_http_reply_* calls (cm_http_reply_error included), from any thread, and its accessors, user
+ * data and headers stay valid until that reply. Meanwhile the connection is suspended (its thread
+ * serves the server's other connections). Returns -1, and nothing changes, when the request was
+ * already answered or the server is stopping (cm_http_server_finish_deferred): the handler must
+ * then answer on its own thread. For a deferred request the `after` hook runs on the thread that
+ * answers.
  */
-void cm_http_defer(cm_http_request *request);
+int cm_http_defer(cm_http_request *request);
+
+/* Refuses new deferrals and waits until every deferred request's answer is with libmicrohttpd.
+ * Whoever answers must not wait for this. cm_http_server_stop calls it; a caller that tears down
+ * what the answering threads use (the queue's pool) calls it first. NULL is allowed. */
+void cm_http_server_finish_deferred(cm_http_server *server);
 
 /* The reason phrase of a status ("Not Found"). */
 const char *cm_http_reason(int status);

@@ -128,16 +128,16 @@ static void accept_refresh(cm_http_request *request, gw_gateway *gateway, const 
         return;
 
     refresh_in_flight *flight = may_defer && !smart ? malloc(sizeof *flight) : NULL;
-    if (flight) {
+    if (flight && cm_http_defer(request) == 0) {
         flight->request = request;
         flight->gateway = gateway;
         flight->tenant_id = tenant->id;
         flight->refresh = refresh;
         flight->job = job_of(gateway, tenant, Q_JOB_REFRESH, &flight->refresh);
-        cm_http_defer(request);
         q_store_accept_async(gateway->store, &flight->job, &flight->ticket, refresh_committed, flight);
         return;
     }
+    free(flight); /* not deferred (the server is stopping, or no memory): stored on this thread */
     int64_t job_id = 0;
     size_t item_count = refresh.item_count;
     if (gw_store_job(request, gateway, tenant, Q_JOB_REFRESH, &refresh, &job_id) != 0)

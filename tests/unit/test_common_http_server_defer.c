@@ -3,9 +3,10 @@
  * real server on 127.0.0.1 with ONE request thread, spoken to with libcurl: a deferred request
  * answered later from another thread gets its status and body, and the one request
  * thread serves another connection meanwhile; an error answered from another thread goes through
- * the API's error writer; a handler that defers and answers before returning is answered; and
+ * the API's error writer; a handler that defers and answers before returning is answered;
  * stopping the server waits for a deferred request's answer instead of freeing it under the
- * thread that answers.
+ * thread that answers; and once the server finishes its deferred requests (before a stop) a
+ * handler can no longer defer and answers on its own thread.
  */
 #include "tests/support/test_support.h"
 
@@ -70,6 +71,16 @@ static void handle_defer_inline(cm_http_request *request, void *data)
     cm_http_reply_json(request, 201, json_object_new_string("inline"));
 }
 
+/* Defers when it may, and says which way it answered. */
+static void handle_try_defer(cm_http_request *request, void *data)
+{
+    (void)data;
+    if (cm_http_defer(request) == 0)
+        cm_http_reply_bytes(request, 200, "text/plain", "deferred", 8);
+    else
+        cm_http_reply_bytes(request, 200, "text/plain", "on its thread", 13);
+}
+
 static void error_writer(cm_http_request *request, int status, const char *code, const char *message,
                          const char *field, void *data)
 {
@@ -84,6 +95,7 @@ static const cm_http_route routes[] = {
     {{"GET", "/later"}, handle_later, &the_parked, 0, 0},
     {{"GET", "/now"}, handle_now, NULL, 0, 0},
     {{"GET", "/inline"}, handle_defer_inline, NULL, 0, 0},
+    {{"GET", "/try"}, handle_try_defer, NULL, 0, 0},
 };
 
 static cm_http_server *start_server(int *port)
@@ -212,6 +224,26 @@ static void test_deferred_and_answered_before_returning(void **state)
     cm_http_server_stop(server);
 }
 
+/* Once the server finishes its deferred requests (before a stop), a handler can no longer defer:
+ * cm_http_defer says so, and the handler answers on its own thread. */
+static void test_no_deferral_once_finishing(void **state)
+{
+    (void)state;
+    int port = 0;
+    cm_http_server *server = start_server(&port);
+    exchange e;
+    start_exchange(&e, port, "/try");
+    pthread_join(e.thread, NULL);
+    assert_int_equal(e.status, 200);
+    assert_string_equal(e.body, "deferred");
+    cm_http_server_finish_deferred(server);
+    start_exchange(&e, port, "/try");
+    pthread_join(e.thread, NULL);
+    assert_int_equal(e.status, 200);
+    assert_string_equal(e.body, "on its thread");
+    cm_http_server_stop(server);
+}
+
 typedef struct stopper {
     cm_http_server *server;
     atomic_int stopped;
@@ -255,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_answered_later_goes_through_the_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deferred_and_answered_before_returning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_waits_for_a_deferred_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_deferral_once_finishing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
