@@ -318,6 +318,11 @@ typedef int (*oci_event_row_visitor)(void *context, const oci_event_row *event);
 /* The events of one SKU of `org` created in [from_ms, to_ms), ordered by place then sequence. */
 cm_err oci_store_events_of_sku(oci_store_conn *conn, const char *org, const char *sku, int64_t from_ms,
                                int64_t to_ms, oci_event_row_visitor visit, void *context);
+/* A location record as it was at `as_of_ms` (oci.propagationDelayMs): the current one, or the old
+ * figures of the first change after that moment. The effective date stays the current one.
+ * (store_maint.c: it walks the newest buckets of the event index.) */
+cm_err oci_store_record_get_as_of(oci_store_conn *conn, const char *org, const char *location, const char *sku,
+                                  int64_t as_of_ms, oci_quantities *out, int *exists);
 
 /* ---- state snapshots and resets of the emulator (store_state.c) ---- */
 
@@ -333,10 +338,6 @@ cm_err oci_store_state_counts(oci_store_conn *conn, const char *org, json_object
 cm_err oci_store_state_delete(oci_store_conn *writer, const char *org, oci_path_visitor visit, void *context);
 /* The id of an import of `org` that is PENDING or RUNNING (*busy = 1), for oci.strict. */
 cm_err oci_store_import_running(oci_store_conn *conn, const char *org, char id[OCI_ID_MAX + 1], int *busy);
-/* A location record as it was at `as_of_ms` (oci.propagationDelayMs): the current one, or the old
- * figures of the first change after that moment. The effective date stays the current one. */
-cm_err oci_store_record_get_as_of(oci_store_conn *conn, const char *org, const char *location, const char *sku,
-                                  int64_t as_of_ms, oci_quantities *out, int *exists);
 /* Inserts the rows of a snapshot's `tables` for `org` (which holds none). CM_EINVAL with `error`
  * naming the table, the row and the problem when a row does not fit this schema. */
 cm_err oci_store_state_load(oci_store_conn *writer, const char *org, json_object *tables, char error[OCI_ERROR_MAX]);

@@ -1,6 +1,6 @@
 /* store_maint.c - the store's maintenance side (store.h, "maintenance, graphs and the event log"):
- * pruning in batches, the persisted location graph, and reading one SKU's events for the event-log
- * export. */
+ * pruning in batches, the persisted location graph, and the event log's reads through its one
+ * index: one SKU's events for the event-log export, and a record as it was a moment ago. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,9 @@ enum {
     M_RESERVATIONS_DELETE,
     M_EVENTS_OF_SKU,
     M_BATCHES_DELETE,
+    M_BUCKET_BEFORE,
+    M_BUCKET_FIRST_CREATED,
+    M_CHANGE_IN_BUCKET,
 };
 
 static const char *const SQL_GRAPH_GET = "SELECT graph FROM graphs WHERE org = ?1";
@@ -57,11 +60,31 @@ static const char *const SQL_LINES_DELETE =
 static const char *const SQL_RESERVATIONS_DELETE =
     "DELETE FROM reservations WHERE (org, id) IN"
     " (SELECT org, id FROM reservations WHERE status <> 'OPEN' AND closed_ms < ?1 LIMIT ?2)";
+/* events_by_bucket (store.c, migration 4) leads with (org, seq >> 12): the organization's buckets
+ * are listed by skipping from one to the next (one seek each), and the SKU is sought in each. An
+ * IN over that list, not a join: SQLite 3.40 (Debian 12's) returns no rows when a recursive CTE is
+ * joined to this expression index. */
 static const char *const SQL_EVENTS_OF_SKU =
     "SELECT seq, created_ms, place_type, location, event_type, effective_ms, old_on_hand, new_on_hand,"
     " old_reserved, new_reserved, old_safety_stock, new_safety_stock, old_atf, new_atf, old_ato, new_ato,"
-    " new_futures FROM events WHERE org = ?1 AND sku = ?2 AND created_ms >= ?3 AND created_ms < ?4"
-    " ORDER BY place_type DESC, location, seq";
+    " new_futures FROM events AS e INDEXED BY events_by_bucket WHERE e.org = ?1 AND e.sku = ?2"
+    " AND e.seq >> 12 IN (WITH RECURSIVE b(x) AS ("
+    "  SELECT (SELECT seq >> 12 FROM events INDEXED BY events_by_bucket WHERE org = ?1"
+    "          ORDER BY seq >> 12 LIMIT 1)"
+    "  UNION ALL SELECT (SELECT seq >> 12 FROM events INDEXED BY events_by_bucket WHERE org = ?1"
+    "          AND seq >> 12 > b.x ORDER BY seq >> 12 LIMIT 1) FROM b WHERE b.x IS NOT NULL)"
+    " SELECT x FROM b WHERE x IS NOT NULL)"
+    " AND e.created_ms >= ?3 AND e.created_ms < ?4"
+    " ORDER BY e.place_type DESC, e.location, e.seq";
+/* The as-of read walks the organization's buckets from the newest down (see there). */
+static const char *const SQL_BUCKET_BEFORE = "SELECT seq >> 12 FROM events INDEXED BY events_by_bucket"
+                                             " WHERE org = ?1 AND seq >> 12 < ?2 ORDER BY seq >> 12 DESC LIMIT 1";
+static const char *const SQL_BUCKET_FIRST_CREATED =
+    "SELECT created_ms FROM events WHERE seq >= (?1 << 12) ORDER BY seq LIMIT 1";
+static const char *const SQL_CHANGE_IN_BUCKET =
+    "SELECT old_on_hand, old_reserved, old_safety_stock, NULL, old_futures FROM events INDEXED BY events_by_bucket"
+    " WHERE org = ?1 AND seq >> 12 = ?2 AND sku = ?3 AND location = ?4 AND place_type = 'location'"
+    " AND created_ms > ?5 ORDER BY seq LIMIT 1";
 
 cm_err oci_store_graph_get(oci_store_conn *conn, const char *org, char **json)
 {
@@ -226,4 +249,84 @@ cm_err oci_store_events_of_sku(oci_store_conn *conn, const char *org, const char
         }
     }
     return oci_store_finish(conn, s, rc);
+}
+
+/* The organization's newest bucket before `before` (none: *bucket = -1). */
+static cm_err bucket_before(oci_store_conn *conn, const char *org, int64_t before, int64_t *bucket)
+{
+    sqlite3_stmt *s = oci_store_prepare(conn, M_BUCKET_BEFORE, SQL_BUCKET_BEFORE);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, org);
+    sqlite3_bind_int64(s, 2, before);
+    int rc = sqlite3_step(s);
+    *bucket = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    return oci_store_finish(conn, s, rc);
+}
+
+/* When the bucket's first remaining event (of any organization) was written. */
+static cm_err bucket_first_created(oci_store_conn *conn, int64_t bucket, int64_t *created_ms)
+{
+    sqlite3_stmt *s = oci_store_prepare(conn, M_BUCKET_FIRST_CREATED, SQL_BUCKET_FIRST_CREATED);
+    if (!s)
+        return CM_EDB;
+    sqlite3_bind_int64(s, 1, bucket);
+    int rc = sqlite3_step(s);
+    *created_ms = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : INT64_MIN;
+    return oci_store_finish(conn, s, rc);
+}
+
+/* The old figures of the location record's first change in `bucket` written after `after_ms`. */
+static cm_err change_in_bucket(oci_store_conn *conn, const char *org, const char *location, const char *sku,
+                               int64_t bucket, int64_t after_ms, oci_quantities *old_values, int *found)
+{
+    sqlite3_stmt *s = oci_store_prepare(conn, M_CHANGE_IN_BUCKET, SQL_CHANGE_IN_BUCKET);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, org);
+    sqlite3_bind_int64(s, 2, bucket);
+    oci_store_bind_text(s, 3, sku);
+    oci_store_bind_text(s, 4, location);
+    sqlite3_bind_int64(s, 5, after_ms);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        oci_store_read_record(s, 0, old_values);
+        *found = 1;
+    }
+    return oci_store_finish(conn, s, rc);
+}
+
+cm_err oci_store_record_get_as_of(oci_store_conn *conn, const char *org, const char *location, const char *sku,
+                                  int64_t as_of_ms, oci_quantities *out, int *exists)
+{
+    cm_err rc = oci_store_record_get(conn, org, location, sku, out, exists);
+    if (rc != CM_OK)
+        return rc;
+    /* The first change after the moment holds, in its old figures, what the record was then. The
+     * organization's buckets are walked from the newest down, each older find replacing the
+     * newer, until a bucket that began at or before the moment: the buckets before it were
+     * written before the moment too (a moment is at most oci.propagationDelayMs ago, so the walk
+     * is one bucket or a few). A clock set back can hide a change behind that bucket, as it
+     * delays the pruning (above). */
+    oci_quantities then;
+    memset(&then, 0, sizeof then);
+    int found = 0;
+    for (int64_t bucket = INT64_MAX; rc == CM_OK;) {
+        rc = bucket_before(conn, org, bucket, &bucket);
+        if (rc != CM_OK || bucket < 0)
+            break;
+        rc = change_in_bucket(conn, org, location, sku, bucket, as_of_ms, &then, &found);
+        int64_t began_ms = 0;
+        if (rc == CM_OK)
+            rc = bucket_first_created(conn, bucket, &began_ms);
+        if (rc == CM_OK && began_ms <= as_of_ms)
+            break;
+    }
+    if (rc == CM_OK && found) {
+        then.has_effective_date = out->has_effective_date; /* the effective date stays the current one */
+        then.effective_ms = out->effective_ms;
+        *out = then;
+        *exists = 1;
+    }
+    return rc;
 }

@@ -353,40 +353,6 @@ cm_err oci_store_import_running(oci_store_conn *conn, const char *org, char id[O
     return rc;
 }
 
-cm_err oci_store_record_get_as_of(oci_store_conn *conn, const char *org, const char *location, const char *sku,
-                                  int64_t as_of_ms, oci_quantities *out, int *exists)
-{
-    cm_err rc = oci_store_record_get(conn, org, location, sku, out, exists);
-    if (rc != CM_OK)
-        return rc;
-    /* The first change after the moment holds, in its old figures, what the record was then. */
-    sqlite3_stmt *statement = NULL;
-    rc = prepare(oci_store_db(conn),
-                 "SELECT old_on_hand, old_reserved, old_safety_stock, NULL, old_futures FROM events"
-                 " WHERE org = ?1 AND sku = ?2 AND location = ?3 AND place_type = 'location' AND created_ms > ?4"
-                 " ORDER BY seq LIMIT 1",
-                 &statement);
-    if (rc != CM_OK)
-        return rc;
-    sqlite3_bind_text(statement, 1, org, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 2, sku, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement, 3, location, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(statement, 4, as_of_ms);
-    int step = sqlite3_step(statement);
-    if (step == SQLITE_ROW) {
-        int has_effective_date = out->has_effective_date;
-        int64_t effective_ms = out->effective_ms;
-        oci_store_read_record(statement, 0, out);
-        out->has_effective_date = has_effective_date;
-        out->effective_ms = effective_ms;
-        *exists = 1;
-    } else if (step != SQLITE_DONE) {
-        rc = step_error(step);
-    }
-    sqlite3_finalize(statement);
-    return rc;
-}
-
 cm_err oci_store_state_counts(oci_store_conn *conn, const char *org, json_object *counts)
 {
     sqlite3 *db = oci_store_db(conn);

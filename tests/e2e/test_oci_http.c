@@ -694,7 +694,9 @@ static void test_graph_export_and_admin(void **state)
 static void restart(fixture *f)
 {
     cm_http_server_stop(f->server);
+    f->server = NULL; /* a failed reopen leaves the teardown nothing to stop twice */
     oci_core_close(f->core);
+    f->core = NULL;
     char oci_error[OCI_ERROR_MAX];
     if (oci_core_open(f->config, f->dir, &f->core, oci_error) != CM_OK)
         fail_msg("reopen: %s", oci_error);
@@ -706,12 +708,14 @@ static void restart(fixture *f)
     f->port = cm_http_server_port(f->server);
 }
 
-/* Puts the core's database back to schema 2 (the two event indexes, no batch markers) while the
- * core is closed, then opens it again: migration 3 runs on a file with data in it. */
+/* Puts the core's database back to schema 2 (the three event indexes, no batch markers) while the
+ * core is closed, then opens it again: migrations 3 and 4 run on a file with data in it. */
 static void downgrade_and_restart(fixture *f)
 {
     cm_http_server_stop(f->server);
+    f->server = NULL;
     oci_core_close(f->core);
+    f->core = NULL;
     char path[400];
     snprintf(path, sizeof path, "%s/oci.db", f->dir);
     sqlite3 *db = NULL;
@@ -719,6 +723,8 @@ static void downgrade_and_restart(fixture *f)
     assert_int_equal(sqlite3_exec(db,
                                   "CREATE INDEX events_by_org ON events (org, seq);"
                                   "CREATE INDEX events_by_time ON events (created_ms);"
+                                  "DROP INDEX events_by_bucket;"
+                                  "CREATE INDEX events_by_sku ON events (org, sku, created_ms);"
                                   "DROP TABLE applied_batches;"
                                   "UPDATE schema_version SET version = 2 WHERE component = 'oci_core';",
                                   NULL, NULL, NULL),
@@ -735,9 +741,10 @@ static void downgrade_and_restart(fixture *f)
     f->port = cm_http_server_port(f->server);
 }
 
-/* Migration 3 on a database with events in it: the events stay readable, a delta token taken
- * before it still reads the changes after it, and batch markers work afterwards. */
-static void test_migration_3_keeps_events(void **state)
+/* Migrations 3 and 4 on a database with events in it: the events stay readable, a delta token
+ * taken before them still reads the changes after them, batch markers work afterwards, and a token
+ * taken afterwards starts at the newest event (found through the new index). */
+static void test_migrations_3_and_4_keep_events(void **state)
 {
     fixture *f = *state;
     oci_record_update records[3] = {
@@ -753,9 +760,10 @@ static void test_migration_3_keeps_events(void **state)
     assert_int_equal(oci_core_apply_records(f->core, ORG, records + 1, 1, results), CM_OK); /* before */
     long long events = db_count(f, "SELECT count(*) FROM events");
     downgrade_and_restart(f);
-    assert_int_equal(db_count(f, "SELECT version FROM schema_version WHERE component = 'oci_core'"), 3);
+    assert_int_equal(db_count(f, "SELECT version FROM schema_version WHERE component = 'oci_core'"), 4);
     assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"),
                      1);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_bucket'"), 1);
     assert_int_equal(db_count(f, "SELECT count(*) FROM events"), events);
     assert_int_equal(oci_core_apply_batch(f->core, ORG, "m/1/1/0", records + 2, 1, results), CM_OK); /* after */
     assert_int_equal(results[0].outcome, OCI_APPLY_APPLIED);
@@ -774,6 +782,20 @@ static void test_migration_3_keeps_events(void **state)
     assert_int_equal(json_object_array_length(list), 2);
     assert_string_equal(string(json_object_array_get_idx(list, 0), "sku"), "mig-2");
     assert_string_equal(string(json_object_array_get_idx(list, 1), "sku"), "mig-3");
+    json_object_put(json);
+    free(token);
+    /* A token taken now: only what comes after it. */
+    token = export_and_token(f, "{\"objects\":{\"locations\":[\"phoenix\"]}}", &file);
+    free(file);
+    records[0].record_id = "m-4"; /* a new id: m-1 again would be skipped as applied */
+    records[0].on_hand_milli = 4000;
+    assert_int_equal(oci_core_apply_records(f->core, ORG, records, 1, results), CM_OK);
+    snprintf(body, sizeof body, "{\"deltaToken\":\"%s\"}", token);
+    json = call(f, "POST", AVAIL "/availability-records/actions/get-deltas", body, &status);
+    assert_int_equal(status, 200);
+    assert_int_equal(cm_json_array(json, "records", &list), CM_JSON_OK);
+    assert_int_equal(json_object_array_length(list), 1);
+    assert_string_equal(string(json_object_array_get_idx(list, 0), "sku"), "mig-1");
     json_object_put(json);
     free(token);
 }
@@ -987,7 +1009,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_availability_examples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_update_and_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_records_contract, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_3_keeps_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrations_3_and_4_keep_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exports_and_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_50k_plain_and_gzip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_partial_failures_and_errors, setup, teardown),

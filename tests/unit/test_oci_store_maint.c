@@ -424,6 +424,188 @@ static void test_events_of_sku(void **state)
     oci_store_read_end(reader);
 }
 
+static oci_event event_of(const char *org, const char *location, const char *sku, int64_t created_ms,
+                          int64_t old_on_hand, int64_t new_on_hand)
+{
+    oci_event event = event_at(sku, created_ms);
+    event.org = org;
+    event.location = location;
+    event.old_values.on_hand = old_on_hand;
+    event.new_values.on_hand = new_on_hand;
+    return event;
+}
+
+static void add_events(fixture *f, const oci_event *events, size_t count)
+{
+    oci_store_conn *writer = th_store_begin(f->store);
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(oci_store_event_add(writer, &events[i]), CM_OK);
+    th_store_commit(writer);
+}
+
+static oci_quantities as_of(fixture *f, const char *location, int64_t at_ms, int *exists)
+{
+    oci_quantities record;
+    memset(&record, 0x5a, sizeof record);
+    *exists = -1;
+    oci_store_conn *reader = oci_store_read_begin(f->store);
+    assert_int_equal(oci_store_record_get_as_of(reader, "org", location, "S", at_ms, &record, exists), CM_OK);
+    oci_store_read_end(reader);
+    return record;
+}
+
+static void test_record_as_of(void **state)
+{
+    fixture *f = *state;
+    /* Now: 30 on hand, an effective date. History: 10 -> 20 at NOW+10, 20 -> 30 at NOW+20. */
+    oci_quantities current;
+    memset(&current, 0, sizeof current);
+    current.on_hand = Q(30);
+    current.reserved = Q(1);
+    current.has_effective_date = 1;
+    current.effective_ms = NOW - DAY;
+    oci_store_conn *writer = th_store_begin(f->store);
+    assert_int_equal(oci_store_record_put(writer, "org", "L1", "S", &current, NOW), CM_OK);
+    th_store_commit(writer);
+    oci_event history[5] = {
+        event_of("org", "L1", "S", NOW + 10, Q(10), Q(20)),
+        event_of("org", "L1", "S", NOW + 20, Q(20), Q(30)),
+        event_of("org", "L2", "S", NOW + 15, Q(99), Q(98)),    /* another location */
+        event_of("other", "L1", "S", NOW + 15, Q(77), Q(76)),  /* another organization */
+        event_of("org", "L1", "S2", NOW + 15, Q(66), Q(65)),   /* another sku */
+    };
+    history[0].old_values.reserved = Q(4);
+    history[0].old_values.future_count = 2;
+    history[0].old_values.futures[0] = (oci_future){NOW + DAY, Q(5)};
+    history[0].old_values.futures[1] = (oci_future){NOW + 2 * DAY, 7};
+    add_events(f, history, 5);
+    /* A group event at L1's name is not the location's. */
+    oci_event group = event_of("org", "L1", "S", NOW + 12, Q(55), Q(54));
+    group.place_type = "group";
+    add_events(f, &group, 1);
+
+    int exists = 0;
+    oci_quantities record = as_of(f, "L1", NOW + 5, &exists);
+    assert_int_equal(exists, 1);
+    assert_int_equal(record.on_hand, Q(10));
+    assert_int_equal(record.reserved, Q(4));
+    assert_int_equal(record.future_count, 2);
+    assert_int_equal(record.futures[1].expected_ms, NOW + 2 * DAY);
+    assert_int_equal(record.futures[1].quantity_milli, 7);
+    /* The effective date stays the current one. */
+    assert_int_equal(record.has_effective_date, 1);
+    assert_int_equal(record.effective_ms, NOW - DAY);
+    /* At the moment of a change the change has happened: the next one's old figures. */
+    record = as_of(f, "L1", NOW + 10, &exists);
+    assert_int_equal(record.on_hand, Q(20));
+    assert_int_equal(record.reserved, 0);
+    assert_int_equal(record.future_count, 0);
+    record = as_of(f, "L1", NOW + 19, &exists);
+    assert_int_equal(record.on_hand, Q(20));
+    /* After the last change: the current record. */
+    record = as_of(f, "L1", NOW + 20, &exists);
+    assert_int_equal(exists, 1);
+    assert_int_equal(record.on_hand, Q(30));
+    assert_int_equal(record.reserved, Q(1));
+
+    /* A record deleted since: it existed then, with the figures the delete event kept. */
+    oci_event deleted = event_of("org", "L3", "S", NOW + 30, Q(8), 0);
+    deleted.deleted = 1;
+    add_events(f, &deleted, 1);
+    record = as_of(f, "L3", NOW + 25, &exists);
+    assert_int_equal(exists, 1);
+    assert_int_equal(record.on_hand, Q(8));
+    assert_int_equal(record.has_effective_date, 0);
+    record = as_of(f, "L3", NOW + 30, &exists);
+    assert_int_equal(exists, 0);
+    assert_int_equal(record.on_hand, 0);
+    /* Never there, no events: none. */
+    record = as_of(f, "L9", NOW, &exists);
+    assert_int_equal(exists, 0);
+    assert_int_equal(record.on_hand, 0);
+}
+
+/* events_by_bucket holds 4096 sequences per bucket (store.c, migration 4): 10000 events of two
+ * organizations span three buckets, and every read through the index crosses them. Event i (seq
+ * i + 1, written at NOW + i) is org's when i is even; org's SKU "S" at L1 every 1000th, its old
+ * on-hand figure i. */
+static void test_event_index_across_buckets(void **state)
+{
+    fixture *f = *state;
+    oci_quantities current;
+    memset(&current, 0, sizeof current);
+    current.on_hand = Q(1);
+    oci_store_conn *writer = th_store_begin(f->store);
+    assert_int_equal(oci_store_record_put(writer, "org", "L1", "S", &current, NOW), CM_OK);
+    char skus[OCI_STORE_GROUP_MAX][16];
+    oci_event batch[OCI_STORE_GROUP_MAX];
+    for (int i = 0; i < 10000;) {
+        size_t n = 0;
+        for (; n < OCI_STORE_GROUP_MAX && i < 10000; n++, i++) {
+            int s = i % 1000 == 0;
+            snprintf(skus[n], sizeof skus[n], s ? "S" : "F%d", i % 50);
+            batch[n] = event_of(i % 2 ? "other" : "org", s ? "L1" : "L2", skus[n], NOW + i, Q(i), Q(i + 1));
+        }
+        assert_int_equal(oci_store_events_add_many(writer, batch, n), CM_OK);
+    }
+    th_store_commit(writer);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(DISTINCT seq >> 12) FROM events"), 3);
+
+    rows r = {0};
+    oci_store_conn *reader = oci_store_read_begin(f->store);
+    assert_int_equal(oci_store_events_of_sku(reader, "org", "S", 0, INT64_MAX, collect_row, &r), CM_OK);
+    assert_int_equal(r.count, 10);
+    for (size_t k = 0; k < r.count; k++) {
+        assert_int_equal(r.list[k].seq, 1000 * (int64_t)k + 1); /* in sequence order, every bucket */
+        assert_int_equal(r.list[k].old_on_hand, Q(1000 * (int64_t)k));
+    }
+    memset(&r, 0, sizeof r);
+    assert_int_equal(oci_store_events_of_sku(reader, "org", "S", NOW + 4500, NOW + 8500, collect_row, &r), CM_OK);
+    assert_int_equal(r.count, 4);
+    assert_int_equal(r.list[0].seq, 5001);
+    assert_int_equal(r.list[3].seq, 8001);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(oci_store_events_of_sku(reader, "other", "S", 0, INT64_MAX, collect_row, &r), CM_OK);
+    assert_int_equal(r.count, 0); /* its events at i % 1000 == 0 do not exist: those are even */
+    /* The newest sequence of each organization. */
+    int64_t seq = -1;
+    assert_int_equal(oci_store_events_last_seq(reader, "org", &seq), CM_OK);
+    assert_int_equal(seq, 9999);
+    assert_int_equal(oci_store_events_last_seq(reader, "other", &seq), CM_OK);
+    assert_int_equal(seq, 10000);
+    assert_int_equal(oci_store_events_last_seq(reader, "nobody", &seq), CM_OK);
+    assert_int_equal(seq, 0);
+    /* As of a moment: the first change after it, found in an older bucket than the newest. */
+    int exists = 0;
+    oci_quantities then;
+    assert_int_equal(oci_store_record_get_as_of(reader, "org", "L1", "S", NOW + 4500, &then, &exists), CM_OK);
+    assert_int_equal(exists, 1);
+    assert_int_equal(then.on_hand, Q(5000));
+    assert_int_equal(oci_store_record_get_as_of(reader, "org", "L1", "S", NOW - 1, &then, &exists), CM_OK);
+    assert_int_equal(then.on_hand, Q(0)); /* the walk reaches the first bucket */
+    assert_int_equal(oci_store_record_get_as_of(reader, "org", "L1", "S", NOW + 9500, &then, &exists), CM_OK);
+    assert_int_equal(then.on_hand, Q(1)); /* nothing since: the current record */
+    oci_store_read_end(reader);
+
+    /* 5000 more of the other organization's: org's newest is still where it was. */
+    writer = th_store_begin(f->store);
+    for (int i = 0; i < 5000;) {
+        size_t n = 0;
+        for (; n < OCI_STORE_GROUP_MAX && i < 5000; n++, i++)
+            batch[n] = event_of("other", "L2", "F", NOW + 10000 + i, 0, 0);
+        assert_int_equal(oci_store_events_add_many(writer, batch, n), CM_OK);
+    }
+    th_store_commit(writer);
+    reader = oci_store_read_begin(f->store);
+    assert_int_equal(oci_store_events_last_seq(reader, "org", &seq), CM_OK);
+    assert_int_equal(seq, 9999);
+    assert_int_equal(oci_store_events_last_seq(reader, "other", &seq), CM_OK);
+    assert_int_equal(seq, 15000);
+    assert_int_equal(oci_store_record_get_as_of(reader, "org", "L1", "S", NOW + 8500, &then, &exists), CM_OK);
+    assert_int_equal(then.on_hand, Q(9000));
+    oci_store_read_end(reader);
+}
+
 static void test_database_errors(void **state)
 {
     fixture *f = *state;
@@ -472,6 +654,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prune_rows_in_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_of_sku, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_as_of, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_index_across_buckets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_database_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

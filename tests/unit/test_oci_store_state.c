@@ -543,96 +543,6 @@ static void test_import_running(void **state)
     assert_string_equal(id, "i-pending");
 }
 
-static void add_events(fixture *f, const oci_event *events, size_t count)
-{
-    oci_store_conn *writer = th_store_begin(f->store);
-    for (size_t i = 0; i < count; i++)
-        assert_int_equal(oci_store_event_add(writer, &events[i]), CM_OK);
-    th_store_commit(writer);
-}
-
-static oci_quantities as_of(fixture *f, const char *location, int64_t at_ms, int *exists)
-{
-    oci_quantities record;
-    memset(&record, 0x5a, sizeof record);
-    *exists = -1;
-    oci_store_conn *reader = oci_store_read_begin(f->store);
-    assert_int_equal(oci_store_record_get_as_of(reader, "org", location, "S", at_ms, &record, exists), CM_OK);
-    oci_store_read_end(reader);
-    return record;
-}
-
-static void test_record_as_of(void **state)
-{
-    fixture *f = *state;
-    /* Now: 30 on hand, an effective date. History: 10 -> 20 at NOW+10, 20 -> 30 at NOW+20. */
-    oci_quantities current;
-    memset(&current, 0, sizeof current);
-    current.on_hand = Q(30);
-    current.reserved = Q(1);
-    current.has_effective_date = 1;
-    current.effective_ms = NOW - DAY;
-    oci_store_conn *writer = th_store_begin(f->store);
-    assert_int_equal(oci_store_record_put(writer, "org", "L1", "S", &current, NOW), CM_OK);
-    th_store_commit(writer);
-    oci_event history[5] = {
-        event_of("org", "L1", "S", NOW + 10, Q(10), Q(20)),
-        event_of("org", "L1", "S", NOW + 20, Q(20), Q(30)),
-        event_of("org", "L2", "S", NOW + 15, Q(99), Q(98)),    /* another location */
-        event_of("other", "L1", "S", NOW + 15, Q(77), Q(76)),  /* another organization */
-        event_of("org", "L1", "S2", NOW + 15, Q(66), Q(65)),   /* another sku */
-    };
-    history[0].old_values.reserved = Q(4);
-    history[0].old_values.future_count = 2;
-    history[0].old_values.futures[0] = (oci_future){NOW + DAY, Q(5)};
-    history[0].old_values.futures[1] = (oci_future){NOW + 2 * DAY, 7};
-    add_events(f, history, 5);
-    /* A group event at L1's name is not the location's. */
-    oci_event group = event_of("org", "L1", "S", NOW + 12, Q(55), Q(54));
-    group.place_type = "group";
-    add_events(f, &group, 1);
-
-    int exists = 0;
-    oci_quantities record = as_of(f, "L1", NOW + 5, &exists);
-    assert_int_equal(exists, 1);
-    assert_int_equal(record.on_hand, Q(10));
-    assert_int_equal(record.reserved, Q(4));
-    assert_int_equal(record.future_count, 2);
-    assert_int_equal(record.futures[1].expected_ms, NOW + 2 * DAY);
-    assert_int_equal(record.futures[1].quantity_milli, 7);
-    /* The effective date stays the current one. */
-    assert_int_equal(record.has_effective_date, 1);
-    assert_int_equal(record.effective_ms, NOW - DAY);
-    /* At the moment of a change the change has happened: the next one's old figures. */
-    record = as_of(f, "L1", NOW + 10, &exists);
-    assert_int_equal(record.on_hand, Q(20));
-    assert_int_equal(record.reserved, 0);
-    assert_int_equal(record.future_count, 0);
-    record = as_of(f, "L1", NOW + 19, &exists);
-    assert_int_equal(record.on_hand, Q(20));
-    /* After the last change: the current record. */
-    record = as_of(f, "L1", NOW + 20, &exists);
-    assert_int_equal(exists, 1);
-    assert_int_equal(record.on_hand, Q(30));
-    assert_int_equal(record.reserved, Q(1));
-
-    /* A record deleted since: it existed then, with the figures the delete event kept. */
-    oci_event deleted = event_of("org", "L3", "S", NOW + 30, Q(8), 0);
-    deleted.deleted = 1;
-    add_events(f, &deleted, 1);
-    record = as_of(f, "L3", NOW + 25, &exists);
-    assert_int_equal(exists, 1);
-    assert_int_equal(record.on_hand, Q(8));
-    assert_int_equal(record.has_effective_date, 0);
-    record = as_of(f, "L3", NOW + 30, &exists);
-    assert_int_equal(exists, 0);
-    assert_int_equal(record.on_hand, 0);
-    /* Never there, no events: none. */
-    record = as_of(f, "L9", NOW, &exists);
-    assert_int_equal(exists, 0);
-    assert_int_equal(record.on_hand, 0);
-}
-
 static void test_database_errors(void **state)
 {
     fixture *f = *state;
@@ -677,7 +587,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_moves_event_numbers_past_the_files_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_running, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_record_as_of, setup, teardown),
         cmocka_unit_test_setup_teardown(test_database_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
