@@ -1,5 +1,6 @@
 #include "delivery/delivery_http.h"
 #include "common/http_client.h"
+#include "delivery/import_poll.h"
 #include "delivery/token_source.h"
 #include "queue/queue_metrics.h"
 #include "common/body.h"
@@ -12,6 +13,7 @@
 #include "translate/writer.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ typedef struct http_delivery {
     dl_token_source *tokens;
     dl_delivery_http_options options;
     _Atomic int64_t imports_deleted; /* for tests: several workers may delete at once */
+    dl_import_pace import_pace;      /* how fast this OCI imports, shared by the workers */
 } http_delivery;
 
 /* Everything one deliver() call shares between its steps. */
@@ -399,21 +402,30 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
 {
     const dl_delivery_http_options *options = &self->delivery->options;
     int64_t deadline = cm_mono_ms() + options->import_wait_max_ms;
-    int64_t pause = options->poll_first_ms;
+    dl_import_poll_settings settings = {options->poll_first_ms, options->poll_min_ms, options->poll_max_ms};
+    dl_import_poll schedule;
+    dl_import_poll_begin(&schedule, &self->delivery->import_pace, &settings, self->chunk->record_count,
+                         cm_mono_ms());
     int failures_in_row = 0;
     validation[0] = '\0';
+    if (pause_ms(self, dl_import_poll_first_pause(&schedule)) != 0) {
+        set_result(self, Q_DELIVERY_RETRY, "stopped while waiting for import %s", links->import_id);
+        return -1;
+    }
     for (;;) {
         cm_httpc_request request = {.method = "GET", .url = links->status_url, .response_max = JSON_REPLY_MAX};
         cm_httpc_response response;
         if (authorized_call(self, &request, &response) != 0)
             return -1;
-        int64_t wait = pause;
+        int64_t answered = cm_mono_ms();
+        int64_t wait = 0;
         json_object *reply = response.status == 200 ? reply_object(&response) : NULL;
         const char *status = NULL;
         if (reply && cm_json_string(reply, "status", &status) == CM_JSON_OK) {
             failures_in_row = 0;
             if (strcmp(status, "COMPLETED") == 0 || strcmp(status, "FAILED") == 0) {
                 *failed = strcmp(status, "FAILED") == 0;
+                dl_import_poll_ended(&schedule, &self->delivery->import_pace, answered);
                 json_object *import = NULL, *full = NULL, *checks = NULL, *errors = NULL;
                 const char *href = NULL;
                 if (cm_json_object(reply, "import", &import) == CM_JSON_OK &&
@@ -448,6 +460,7 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
                 cm_httpc_response_free(&response);
                 return 1;
             }
+            wait = dl_import_poll_pending(&schedule, answered); /* PENDING or RUNNING */
         } else if (++failures_in_row > DL_IMPORT_POLL_FAILURES_MAX ||
                    (!response.transport_error && q_classify_http_status(response.status) == Q_DELIVERY_FINAL)) {
             /* A 4xx on the status (404: the import is gone) will not pass by waiting. */
@@ -458,8 +471,12 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
             json_object_put(reply);
             cm_httpc_response_free(&response);
             return -1;
-        } else if (response.retry_after_ms > wait) {
-            wait = response.retry_after_ms;
+        } else {
+            /* A status that could not be read is polled again on the schedule, or after the
+             * server's Retry-After when that is longer. */
+            wait = dl_import_poll_pending(&schedule, answered);
+            if (response.retry_after_ms > wait)
+                wait = response.retry_after_ms;
         }
         json_object_put(reply);
         cm_httpc_response_free(&response);
@@ -472,7 +489,6 @@ static int wait_import(attempt *self, import_links *links, int *failed, char val
             set_result(self, Q_DELIVERY_RETRY, "stopped while waiting for import %s", links->import_id);
             return -1;
         }
-        pause = pause * 2 > options->poll_max_ms ? options->poll_max_ms : pause * 2;
     }
 }
 
@@ -813,6 +829,11 @@ int64_t dl_delivery_http_imports_deleted(q_delivery *base)
     return ((http_delivery *)base)->imports_deleted;
 }
 
+int64_t dl_delivery_http_import_pace_us(q_delivery *base)
+{
+    return atomic_load(&((http_delivery *)base)->import_pace.micros_per_record);
+}
+
 q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http_options *options,
                                   char error[DL_DELIVERY_ERROR_MAX])
 {
@@ -843,6 +864,8 @@ q_delivery *dl_delivery_http_new(const cm_config *config, const dl_delivery_http
         delivery->options.poll_first_ms = DL_IMPORT_POLL_FIRST_MS;
     if (!delivery->options.poll_max_ms)
         delivery->options.poll_max_ms = DL_IMPORT_POLL_MAX_MS;
+    if (!delivery->options.poll_min_ms)
+        delivery->options.poll_min_ms = DL_IMPORT_POLL_MIN_MS;
     if (!delivery->options.result_file_max)
         delivery->options.result_file_max = DL_RESULT_FILE_MAX;
     delivery->base_url = strdup(config->delivery.base_url);

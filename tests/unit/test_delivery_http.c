@@ -14,7 +14,8 @@
  *   found", the 100-combination cap, unreadable 200, 4xx/5xx); the import sequence (submit body,
  *   the gzip file uploaded as multipart with the hash it was submitted with, relative and
  *   absolute links, the result file beside the status, failed lines refused, the import deleted,
- *   ids that cannot go into a URL kept), a submit without its links, an upload 5xx, status polls
+ *   ids that cannot go into a URL kept, the status pace learned and halved by an import ended at its
+ *   first poll), a submit without its links, an upload 5xx, status polls
  *   failing in a row, an import that never finishes in time, unreadable or failing result files;
  *   and URLs that would be too long.
  */
@@ -645,6 +646,9 @@ static void import_sequence(void **state)
     for (size_t i = 0; i < 7; i++)
         assert_string_equal(f->stub.seen[i].authorization, "Bearer fixed-token");
     assert_int_equal(dl_delivery_http_imports_deleted(delivery), 1);
+    /* Seen PENDING, RUNNING, then ended: the delivery learned a pace (delivery/import_poll.h). */
+    int64_t pace = dl_delivery_http_import_pace_us(delivery);
+    assert_true(pace > 0);
 
     /* The submit names the file and its hash; the upload is that very file, gzip NDJSON with one
      * line per record. */
@@ -704,6 +708,8 @@ static void import_sequence(void **state)
                                   "DELETE " IMPORTS_PATH "/imp-2"};
     expect_paths(&f->stub, SECOND, 5);
     assert_int_equal(dl_delivery_http_imports_deleted(delivery), 2);
+    /* Ended already at the first poll, which came after the learned pause: faster than learned. */
+    assert_int_equal(dl_delivery_http_import_pace_us(delivery), pace / 2 > 0 ? pace / 2 : 1);
     free(out.refusals);
 
     /* An id that cannot go into a URL as it is: the import is kept rather than a wrong one deleted. */
@@ -910,6 +916,8 @@ static void core_batch_and_import_with_oauth(void **state)
      * listed (see the report: the bundled delivery says found = 0 there). */
     expect_on_hand(delivery, 1049, -1, 0);
     assert_int_equal(dl_delivery_http_imports_deleted(delivery), 1);
+    /* The core's import ended under the delivery's eyes: its pace is learned. */
+    assert_true(dl_delivery_http_import_pace_us(delivery) > 0);
     /* One login served the whole session. */
     assert_int_equal(dl_delivery_http_token_fetches(delivery), 1);
     assert_int_equal(dl_delivery_http_provisions(delivery), 0);
