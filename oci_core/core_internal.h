@@ -68,6 +68,7 @@ struct oci_core {
 
     pthread_t reaper; /* maintenance.c: reservation expiry and pruning */
     int reaper_started;
+    oci_id_walk id_walk; /* maintenance.c: where the pruning walk over claimed ids stands (reaper only) */
 
     struct oci_control *control; /* control.h: the emulator's control plane */
 };

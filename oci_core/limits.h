@@ -51,5 +51,6 @@
 #define OCI_EVENT_RETENTION_MS (31LL * 24 * 3600 * 1000)   /* events: 31 days (>= the 30-day export window) */
 #define OCI_ID_RETENTION_MS (31LL * 24 * 3600 * 1000)      /* record and operation ids: 31 days */
 #define OCI_PRUNE_BATCH 5000                                /* rows deleted per statement */
+#define OCI_PRUNE_ID_WINDOWS 200 /* windows of OCI_PRUNE_BATCH claimed ids walked per prune pass (1 M ids) */
 
 #endif

@@ -6,7 +6,10 @@
  * - exports once their download link has expired, with files;
  * - delta tokens 24 h after their 23.5 h lifetime (they answer 410 meanwhile);
  * - events after 31 days (the event-log export reaches 30 days back);
- * - record and operation ids after 31 days; closed reservation documents after 31 days.
+ * - record and operation ids after 31 days; closed reservation documents after 31 days. Claimed
+ *   record ids have no time index: each pass walks on through them in key order, at most
+ *   OCI_PRUNE_ID_WINDOWS windows of OCI_PRUNE_BATCH ids (each its own transaction), so an old id
+ *   goes within a lap of the walk after its 31 days (a lap of a million ids takes one pass).
  * It never touches a RUNNING import or export. Slow work never runs on the HTTP threads.
  */
 #include <errno.h>
@@ -82,6 +85,19 @@ cm_err oci_prune(oci_core *core)
         rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
         total += removed;
     } while (rc == CM_OK && removed > 0);
+    int64_t lap = core->id_walk.laps;
+    for (int window = 0; rc == CM_OK && window < OCI_PRUNE_ID_WINDOWS && core->id_walk.laps == lap; window++) {
+        oci_store_conn *writer = NULL;
+        rc = oci_store_write_begin(core->store, &writer);
+        if (rc != CM_OK)
+            break;
+        rc = oci_store_prune_ids(writer, &core->id_walk, limits.ids_before_ms, limits.batch, &removed);
+        rc = rc == CM_OK ? oci_store_write_commit(writer) : (oci_store_write_rollback(writer), rc);
+        if (rc != CM_OK)
+            core->id_walk.started = 0; /* rolled back: start the walk again next time */
+        else
+            total += removed;
+    }
     if (rc != CM_OK)
         cm_log_error("oci.prune", "%s", cm_strerror(rc));
     else if (total > 0)

@@ -137,6 +137,11 @@ static const cm_db_migration MIGRATIONS[] = {
     {4,
      "DROP INDEX events_by_sku;"
      "CREATE INDEX events_by_bucket ON events (org, seq >> 12, sku);"},
+    /* Part 5: a claimed record id is one B-tree row. applied_ids_by_time cost every id an import
+     * or an HTTP route claims a second insert (≈ 6 % of an import: bench/README.md, 2026-12-05)
+     * for the pruning alone, which now walks the table in key order instead (store_maint.c,
+     * oci_store_prune_ids), a window per call. */
+    {5, "DROP INDEX applied_ids_by_time;"},
 };
 
 /* ---- statements ---- */

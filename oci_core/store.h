@@ -291,16 +291,32 @@ typedef struct oci_prune_limits {
     int64_t waiting_before_ms;  /* imports still WAITING whose link expired before this go */
     int64_t tokens_before_ms;   /* delta tokens created before this go */
     int64_t events_before_ms;   /* events created before this go */
-    int64_t ids_before_ms;      /* idempotency and operation ids applied before this go */
+    int64_t ids_before_ms;      /* batch markers and operation ids applied before this go */
     int64_t closed_before_ms;   /* cancelled/expired reservation documents closed before this go */
     size_t batch;               /* rows per statement */
 } oci_prune_limits;
 
 /* Files of the imports and exports a prune removes are reported to this visitor before the rows go. */
 typedef int (*oci_path_visitor)(void *context, const char *path);
-/* Deletes one batch of each kind; *removed counts the rows. Call again while *removed > 0. */
+/* Deletes one batch of each kind but the claimed record ids (oci_store_prune_ids); *removed counts
+ * the rows. Call again while *removed > 0. */
 cm_err oci_store_prune(oci_store_conn *writer, const oci_prune_limits *limits, oci_path_visitor files,
                        void *context, int64_t *removed);
+
+/* Where a walk over the claimed record ids stands. They have no time index (store.c, migration 5),
+ * so they are pruned by walking the table in key order. Owned by the caller; zeroed to start. */
+typedef struct oci_id_walk {
+    int started;
+    char org[OCI_ORG_MAX + 1];
+    char record_id[2 * OCI_RECORD_ID_MAX + 1];
+    int64_t laps; /* walks that reached the end of the table */
+} oci_id_walk;
+
+/* Looks at the next `batch` claimed ids after the walk's cursor and deletes those applied before
+ * `before_ms` (*removed counts them); moves the cursor past them, or, at the end of the table,
+ * back to the start with laps + 1. A whole lap visits every id once, in calls of `batch` keys. */
+cm_err oci_store_prune_ids(oci_store_conn *writer, oci_id_walk *walk, int64_t before_ms, size_t batch,
+                           int64_t *removed);
 
 /* One event as the event-log export prints it. */
 typedef struct oci_event_row {

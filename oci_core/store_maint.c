@@ -25,6 +25,9 @@ enum {
     M_BUCKET_BEFORE,
     M_BUCKET_FIRST_CREATED,
     M_CHANGE_IN_BUCKET,
+    M_IDS_WINDOW_END,
+    M_IDS_DELETE_UPTO,
+    M_IDS_DELETE_REST,
 };
 
 static const char *const SQL_GRAPH_GET = "SELECT graph FROM graphs WHERE org = ?1";
@@ -48,9 +51,18 @@ static const char *const SQL_EVENTS_DELETE =
 static const char *const SQL_BATCHES_DELETE =
     "DELETE FROM applied_batches WHERE (org, batch_key) IN"
     " (SELECT org, batch_key FROM applied_batches WHERE applied_ms < ?1 LIMIT ?2)";
-static const char *const SQL_APPLIED_DELETE =
-    "DELETE FROM applied_ids WHERE (org, record_id) IN"
-    " (SELECT org, record_id FROM applied_ids WHERE applied_ms < ?1 LIMIT ?2)";
+/* applied_ids has no time index (store.c, migration 5: one B-tree write less per id an import or
+ * an HTTP route claims): it is walked in key order, a window of `batch` keys per call from the
+ * caller's cursor, deleting the old ids in the window. The walk starts after ('', ''), the
+ * smallest key there is (no organization id is empty). */
+static const char *const SQL_IDS_WINDOW_END =
+    "SELECT org, record_id FROM applied_ids WHERE (org, record_id) > (?1, ?2) ORDER BY org, record_id"
+    " LIMIT 1 OFFSET ?3";
+static const char *const SQL_IDS_DELETE_UPTO =
+    "DELETE FROM applied_ids WHERE (org, record_id) > (?1, ?2) AND (org, record_id) <= (?3, ?4)"
+    " AND applied_ms < ?5";
+static const char *const SQL_IDS_DELETE_REST =
+    "DELETE FROM applied_ids WHERE (org, record_id) > (?1, ?2) AND applied_ms < ?3";
 static const char *const SQL_OPS_DELETE =
     "DELETE FROM operation_ids WHERE (org, kind, op_id, sku) IN"
     " (SELECT org, kind, op_id, sku FROM operation_ids WHERE applied_ms < ?1 LIMIT ?2)";
@@ -151,6 +163,60 @@ static cm_err delete_before(oci_store_conn *writer, int slot, const char *sql, i
     return rc;
 }
 
+cm_err oci_store_prune_ids(oci_store_conn *writer, oci_id_walk *walk, int64_t before_ms, size_t batch,
+                           int64_t *removed)
+{
+    *removed = 0;
+    if (batch < 1)
+        batch = 1;
+    if (!walk->started) {
+        walk->org[0] = walk->record_id[0] = '\0';
+        walk->started = 1;
+    }
+    sqlite3_stmt *s = oci_store_prepare(writer, M_IDS_WINDOW_END, SQL_IDS_WINDOW_END);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, walk->org);
+    oci_store_bind_text(s, 2, walk->record_id);
+    sqlite3_bind_int64(s, 3, (int64_t)batch - 1);
+    char end_org[sizeof walk->org], end_id[sizeof walk->record_id];
+    int rc = sqlite3_step(s), has_end = rc == SQLITE_ROW;
+    if (has_end) {
+        oci_store_column_text(s, 0, end_org, sizeof end_org);
+        oci_store_column_text(s, 1, end_id, sizeof end_id);
+    }
+    cm_err err = oci_store_finish(writer, s, has_end ? SQLITE_DONE : rc);
+    if (err != CM_OK)
+        return err;
+    s = has_end ? oci_store_prepare(writer, M_IDS_DELETE_UPTO, SQL_IDS_DELETE_UPTO)
+                : oci_store_prepare(writer, M_IDS_DELETE_REST, SQL_IDS_DELETE_REST);
+    if (!s)
+        return CM_EDB;
+    oci_store_bind_text(s, 1, walk->org);
+    oci_store_bind_text(s, 2, walk->record_id);
+    if (has_end) {
+        oci_store_bind_text(s, 3, end_org);
+        oci_store_bind_text(s, 4, end_id);
+        sqlite3_bind_int64(s, 5, before_ms);
+    } else {
+        sqlite3_bind_int64(s, 3, before_ms);
+    }
+    err = oci_store_run(writer, s);
+    if (err != CM_OK)
+        return err;
+    *removed = oci_store_changes(writer);
+    if (has_end) {
+        /* A key longer than the cursor holds (only a restored state could carry one) is cut; the
+         * next window then starts just before it and takes it again, which is harmless. */
+        memcpy(walk->org, end_org, sizeof end_org);
+        memcpy(walk->record_id, end_id, sizeof end_id);
+    } else {
+        walk->started = 0;
+        walk->laps++;
+    }
+    return CM_OK;
+}
+
 cm_err oci_store_prune(oci_store_conn *writer, const oci_prune_limits *limits, oci_path_visitor files,
                        void *context, int64_t *removed)
 {
@@ -184,8 +250,6 @@ cm_err oci_store_prune(oci_store_conn *writer, const oci_prune_limits *limits, o
         rc = delete_before(writer, M_TOKENS_DELETE, SQL_TOKENS_DELETE, limits->tokens_before_ms, limits->batch, removed);
     if (rc == CM_OK)
         rc = delete_before(writer, M_EVENTS_DELETE, SQL_EVENTS_DELETE, limits->events_before_ms, limits->batch, removed);
-    if (rc == CM_OK)
-        rc = delete_before(writer, M_APPLIED_DELETE, SQL_APPLIED_DELETE, limits->ids_before_ms, limits->batch, removed);
     if (rc == CM_OK)
         rc = delete_before(writer, M_BATCHES_DELETE, SQL_BATCHES_DELETE, limits->ids_before_ms, limits->batch,
                            removed);

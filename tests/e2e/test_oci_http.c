@@ -726,6 +726,7 @@ static void downgrade_and_restart(fixture *f)
                                   "DROP INDEX events_by_bucket;"
                                   "CREATE INDEX events_by_sku ON events (org, sku, created_ms);"
                                   "DROP TABLE applied_batches;"
+                                  "CREATE INDEX applied_ids_by_time ON applied_ids (applied_ms);"
                                   "UPDATE schema_version SET version = 2 WHERE component = 'oci_core';",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -741,10 +742,11 @@ static void downgrade_and_restart(fixture *f)
     f->port = cm_http_server_port(f->server);
 }
 
-/* Migrations 3 and 4 on a database with events in it: the events stay readable, a delta token
- * taken before them still reads the changes after them, batch markers work afterwards, and a token
- * taken afterwards starts at the newest event (found through the new index). */
-static void test_migrations_3_and_4_keep_events(void **state)
+/* Migrations 3 to 5 on a database with events in it: the events stay readable, a delta token
+ * taken before them still reads the changes after them, batch markers work afterwards, a token
+ * taken afterwards starts at the newest event (found through the new index), and the claimed ids
+ * lose their time index but stay claimed. */
+static void test_migrations_3_to_5_keep_events(void **state)
 {
     fixture *f = *state;
     oci_record_update records[3] = {
@@ -760,7 +762,9 @@ static void test_migrations_3_and_4_keep_events(void **state)
     assert_int_equal(oci_core_apply_records(f->core, ORG, records + 1, 1, results), CM_OK); /* before */
     long long events = db_count(f, "SELECT count(*) FROM events");
     downgrade_and_restart(f);
-    assert_int_equal(db_count(f, "SELECT version FROM schema_version WHERE component = 'oci_core'"), 4);
+    assert_int_equal(db_count(f, "SELECT version FROM schema_version WHERE component = 'oci_core'"), 5);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'applied_ids_by_time'"), 0);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_ids WHERE record_id = 'm-1'"), 1);
     assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"),
                      1);
     assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_master WHERE name = 'events_by_bucket'"), 1);
@@ -998,6 +1002,15 @@ static void test_part1_gaps(void **state)
     oci_core_testing_set_clock_skew(f->core, 0);
     assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "rs-6", &availability), CM_OK);
     assert_int_equal(availability.on_hand_milli, 6000);
+    /* 32 days on, the record ids the imports claimed are gone too: found by the pruning's walk in
+     * key order (they have no time index); the records stay. */
+    assert_true(db_count(f, "SELECT count(*) FROM applied_ids") >= LINES);
+    oci_core_testing_set_clock_skew(f->core, 32LL * 24 * 3600 * 1000);
+    oci_core_testing_prune_now(f->core);
+    oci_core_testing_set_clock_skew(f->core, 0);
+    assert_int_equal(db_count(f, "SELECT count(*) FROM applied_ids"), 0);
+    assert_int_equal(oci_core_get_location_record(f->core, ORG, "phoenix", "rs-6", &availability), CM_OK);
+    assert_int_equal(availability.on_hand_milli, 6000);
     free(id);
 }
 
@@ -1009,7 +1022,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_availability_examples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_update_and_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_records_contract, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrations_3_and_4_keep_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrations_3_to_5_keep_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exports_and_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_50k_plain_and_gzip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_partial_failures_and_errors, setup, teardown),

@@ -2,10 +2,11 @@
  * test_oci_store_maint.c - the store's maintenance side (oci_core/store.h "maintenance, graphs and
  * the event log", the functions of store_maint.c) on a real SQLite file in a temporary folder:
  * pruning (finished imports with their failed lines, expired WAITING imports, expired exports,
- * old delta tokens, events from the oldest on, record ids, batch markers, operation ids, closed
+ * old delta tokens, events from the oldest on, batch markers, operation ids, closed
  * reservation documents with their lines; never what is still in use; the files reported first;
  * boundaries kept; `batch` rows per statement and 100 jobs per call, called again until nothing
- * is left), the persisted location graph (none, put, replace, per organization), one SKU's events
+ * is left), claimed record ids by a walk in key order (windows across organizations, the lap's
+ * end, ids claimed behind the cursor found on the next lap), the persisted location graph (none, put, replace, per organization), one SKU's events
  * for the event-log export (window, order, figures, stopping), and database errors (a read-only
  * connection, missing tables).
  */
@@ -250,8 +251,9 @@ static void test_prune_rows_in_batches(void **state)
     /* Batches of 2: each kind loses at most 2 rows per call (reservations: 2 documents). */
     oci_prune_limits l = limits(2);
     int64_t first = prune_once(f, &l, NULL);
-    /* tokens 2, events 2, ids 2, markers 2, operations 2, lines of 2 documents 4, documents 2 */
-    assert_int_equal(first, 2 + 2 + 2 + 2 + 2 + 4 + 2);
+    /* tokens 2, events 2, markers 2, operations 2, lines of 2 documents 4, documents 2; the record
+     * ids are oci_store_prune_ids's (test_prune_ids_by_walking). */
+    assert_int_equal(first, 2 + 2 + 2 + 2 + 4 + 2);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM delta_tokens"), 4);
     assert_int_equal(th_store_sql_int(f->path, "SELECT min(seq) FROM events"), 3); /* from the oldest in seq order */
     int64_t total = first, removed;
@@ -260,15 +262,15 @@ static void test_prune_rows_in_batches(void **state)
         total += removed;
         assert_true(++calls < 10);
     }
-    /* 5 tokens, 3 events (the old one behind a young one waits), 3 ids, 2 markers, 2 operations,
+    /* 5 tokens, 3 events (the old one behind a young one waits), 2 markers, 2 operations,
      * 2 documents and their 4 lines. */
-    assert_int_equal(total, 5 + 3 + 3 + 2 + 2 + 4 + 2);
+    assert_int_equal(total, 5 + 3 + 2 + 2 + 4 + 2);
     assert_int_equal(calls, 3);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM delta_tokens"), 1);
     assert_int_equal(th_store_sql_int(f->path, "SELECT min(seq) FROM events"), 4);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), 3);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events WHERE seq = 5"), 1); /* the waiting one */
-    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids"), 1);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids"), 4);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_batches WHERE batch_key = 'b2'"), 1);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_batches"), 1);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM operation_ids WHERE op_id = 'o2'"), 1);
@@ -282,15 +284,80 @@ static void test_prune_rows_in_batches(void **state)
     assert_int_equal(prune_once(f, &l, NULL), 2); /* events 4 and 5 */
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM events"), 1);
     l.events_before_ms = CUT;
-    /* A later cut takes the rows that sat at the old one: a token, a record id, a marker, and the
-     * document closed then with its 2 lines; the open document stays. */
+    /* A later cut takes the rows that sat at the old one: a token, a marker, and the document
+     * closed then with its 2 lines; the open document stays. */
     l.tokens_before_ms = l.ids_before_ms = l.closed_before_ms = CUT + 1;
-    assert_int_equal(prune_once(f, &l, NULL), 1 + 1 + 1 + 2 + 1);
+    assert_int_equal(prune_once(f, &l, NULL), 1 + 1 + 2 + 1);
     assert_int_equal(prune_once(f, &l, NULL), 0);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations WHERE id = 'R-open'"), 1);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservations"), 1);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM reservation_lines WHERE reservation_id = 'R-open'"), 2);
     assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM operation_ids"), 1);
+}
+
+/* One walk call in its own transaction; returns *removed. */
+static int64_t walk_once(fixture *f, oci_id_walk *walk, int64_t before_ms, size_t batch)
+{
+    int64_t removed = -1;
+    oci_store_conn *writer = th_store_begin(f->store);
+    assert_int_equal(oci_store_prune_ids(writer, walk, before_ms, batch, &removed), CM_OK);
+    th_store_commit(writer);
+    return removed;
+}
+
+/* Claimed ids have no time index (store.c, migration 5): they are pruned by a walk in key order,
+ * a window of `batch` keys per call, across organizations, wrapping at the end of the table. */
+static void test_prune_ids_by_walking(void **state)
+{
+    fixture *f = *state;
+    oci_store_conn *writer = th_store_begin(f->store);
+    /* 3 organizations x 7 ids; in key order the old ones are every id whose number is even,
+     * and one at the limit (kept). */
+    static const char *const ORGS[] = {"a-org", "b-org", "c-org"};
+    for (int o = 0; o < 3; o++)
+        for (int i = 0; i < 7; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "id-%d", i);
+            int64_t at = i == 6 ? CUT : i % 2 == 0 ? CUT - 1 - i : NOW;
+            assert_int_equal(oci_store_applied_add(writer, ORGS[o], id, "L1", "S", at), CM_OK);
+        }
+    th_store_commit(writer);
+    oci_id_walk walk;
+    memset(&walk, 0, sizeof walk);
+    /* Windows of 4 keys: a-org id-0..3 (2 old), a-org id-4..6 and b-org id-0 (2), b-org id-1..4
+     * (2), b-org id-5, id-6, c-org id-0, id-1 (1), c-org id-2..5 (2), c-org id-6 and the end (0). */
+    static const int64_t EXPECTED[] = {2, 2, 2, 1, 2, 0};
+    for (size_t call = 0; call < sizeof EXPECTED / sizeof EXPECTED[0]; call++) {
+        int64_t removed = walk_once(f, &walk, CUT, 4);
+        if (removed != EXPECTED[call])
+            fail_msg("call %zu removed %lld, want %lld", call, (long long)removed, (long long)EXPECTED[call]);
+        assert_int_equal(walk.laps, call + 1 == sizeof EXPECTED / sizeof EXPECTED[0] ? 1 : 0);
+    }
+    assert_int_equal(walk.started, 0);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids"), 3 * 4);
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE applied_ms < " "1699913600000"),
+                     0);
+    /* The young and the one at the limit stay, in every organization. */
+    assert_int_equal(th_store_sql_int(f->path, "SELECT count(*) FROM applied_ids WHERE record_id = 'id-6'"), 3);
+    /* A second lap finds nothing more, and a window larger than the table is one call. */
+    assert_int_equal(walk_once(f, &walk, CUT, 100), 0);
+    assert_int_equal(walk.laps, 2);
+    /* Ids claimed meanwhile behind the cursor are found on the next lap. */
+    /* A later cut: a-org id-1, id-3, id-5, id-6, b-org id-1; id-6 (at CUT) is old now. */
+    assert_int_equal(walk_once(f, &walk, CUT + 1, 5), 1);
+    writer = th_store_begin(f->store);
+    assert_int_equal(oci_store_applied_add(writer, "a-org", "id-00", "L1", "S", CUT - 5), CM_OK);
+    th_store_commit(writer);
+    int64_t rest = 0;
+    while (walk.laps == 2)
+        rest += walk_once(f, &walk, CUT + 1, 5);
+    assert_int_equal(rest, 2); /* b-org and c-org id-6 */
+    assert_int_equal(walk_once(f, &walk, CUT + 1, 5), 1); /* the new a-org id-00, next lap */
+    /* A batch of 0 is taken as 1: the walk still moves. */
+    memset(&walk, 0, sizeof walk);
+    assert_int_equal(walk_once(f, &walk, CUT, 0), 0);
+    assert_int_equal(walk.started, 1);
+    assert_string_equal(walk.org, "a-org");
 }
 
 static void test_graph(void **state)
@@ -652,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prune_imports_and_exports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_takes_100_jobs_per_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_rows_in_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_ids_by_walking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_of_sku, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_as_of, setup, teardown),
