@@ -45,29 +45,32 @@ int64_t dl_import_poll_pending(dl_import_poll *poll, int64_t now_ms)
     return gap;
 }
 
+/* The pace after this import ended at `now_ms`, from the pace `old` (0: none yet). */
+static int64_t next_pace(const dl_import_poll *poll, int64_t old, int64_t now_ms)
+{
+    if (poll->last_pending_ms < 0 && poll->expected_ms > 0) {
+        /* Ended before the first poll: faster than 3/4 of what was expected, by how much unknown. */
+        return old / 2 > 1 ? old / 2 : 1;
+    }
+    int64_t took_ms = poll->last_pending_ms < 0 ? now_ms - poll->started_ms
+                                                : (poll->last_pending_ms + now_ms) / 2 - poll->started_ms;
+    if (took_ms < 0)
+        took_ms = 0;
+    int64_t sample = took_ms * 1000 / (int64_t)poll->records;
+    if (sample < 1)
+        sample = 1;
+    if (old > 0 && sample > old * 4)
+        sample = old * 4;
+    return old > 0 ? old + (sample - old) / 4 : sample;
+}
+
 void dl_import_poll_ended(dl_import_poll *poll, dl_import_pace *pace, int64_t now_ms)
 {
     poll->polls++;
     if (poll->records == 0)
         return;
+    /* Compare-and-swap, so that two imports ending at once both move the pace. */
     int64_t old = atomic_load(&pace->micros_per_record);
-    int64_t updated;
-    if (poll->last_pending_ms < 0 && poll->expected_ms > 0) {
-        /* Ended before the first poll: faster than 3/4 of what was expected, by how much unknown. */
-        updated = old / 2;
-        if (updated < 1)
-            updated = 1;
-    } else {
-        int64_t took_ms = poll->last_pending_ms < 0 ? now_ms - poll->started_ms
-                                                    : (poll->last_pending_ms + now_ms) / 2 - poll->started_ms;
-        if (took_ms < 0)
-            took_ms = 0;
-        int64_t sample = took_ms * 1000 / (int64_t)poll->records;
-        if (sample < 1)
-            sample = 1;
-        if (old > 0 && sample > old * 4)
-            sample = old * 4;
-        updated = old > 0 ? old + (sample - old) / 4 : sample;
-    }
-    atomic_store(&pace->micros_per_record, updated);
+    while (!atomic_compare_exchange_weak(&pace->micros_per_record, &old, next_pace(poll, old, now_ms)))
+        ;
 }
